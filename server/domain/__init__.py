@@ -1,0 +1,1 @@
+"""The pure core: meetings, captions, questions and the floor. No I/O, no asyncio."""
