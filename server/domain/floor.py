@@ -1,0 +1,295 @@
+"""The floor queue of one session: requests to speak, the order they are taken in, and who has the floor.
+
+Commands (``request``, ``call_next``, ``move``...) validate first, then build events and apply them;
+``apply`` is the only code that changes state, so replaying the audit log rebuilds the same queue.
+
+How the displayed order is built (and what ``call_next`` takes, always the first line):
+
+1. points of order, in order of request: a point of order is always next;
+2. the main list, where requests the moderator placed are *pinned* to their position and the
+   active policy orders everyone else around them. A pin is a position in the main list: it moves up
+   when someone ahead of it leaves and down when another request is placed at or ahead of it, so a
+   manual move holds until the moderator changes it, whichever policy is active. A right of reply
+   placed "now" and a request that declined for now are pinned the same way;
+3. rights of reply kept for the end of the item, in order of request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import floor_reports
+from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from .events import Event
+from .floor_events import (
+    FloorDeclined,
+    FloorGranted,
+    FloorGroupBudgetSet,
+    FloorListClosed,
+    FloorListReopened,
+    FloorPolicyChanged,
+    FloorRequested,
+    FloorRequestMoved,
+    FloorTimeLimitSet,
+    FloorWithdrawn,
+    InterventionEnded,
+)
+from .floor_models import GroupBudget, Kind, QueueEntry, Request, Status, Timer, clean_person
+from .floor_policies import make_policy
+from .floor_state import FloorState
+
+_OPEN = (Status.QUEUED, Status.SPEAKING)
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    """``None`` or a non-empty string; raises ``InvalidInput``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be non-empty text", field=field)
+    return value.strip()
+
+
+def _seconds(value: Any, field: str) -> int | None:
+    """``None`` or a positive whole number of seconds; raises ``InvalidInput``."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(f"{field} must be a positive number of seconds", field=field)
+    return value
+
+
+class FloorQueue(FloorState):
+    """The list of speakers of one session: commands that validate, then apply events."""
+
+    # -- participant and moderator commands ------------------------------------------------------
+
+    def request(
+        self,
+        person: Mapping[str, Any],
+        now: int,
+        *,
+        kind: str = "normal",
+        theme: str | None = None,
+        language: str | None = None,
+        reply_to: str | None = None,
+        placement: str | None = None,
+        on_behalf_of: str | None = None,
+        question_id: int | str | None = None,
+        read_by: str | None = None,
+        added_by: str = "participant",
+    ) -> list[Event]:
+        """Ask for the floor for ``person`` (a snapshot: participant_id, name, organisation, country, group, mode).
+
+        :param kind: ``normal``, ``point_of_order``, ``right_of_reply`` or ``on_behalf``.
+        :param reply_to: the intervention a right of reply answers (required for that kind).
+        :param placement: right of reply only: ``now`` (next) or ``end`` of the item (default).
+        :param on_behalf_of: required for ``on_behalf``, e.g. ``"G77"``.
+        :param added_by: ``moderator`` when the chair adds someone; a closed list does not stop the chair.
+        Raises ``InvalidInput``, ``NotFound`` (reply_to), ``InvalidTransition`` (``already_queued``, ``list_closed``).
+        """
+        try:
+            k = Kind(kind)
+        except ValueError:
+            raise InvalidInput(f"unknown request kind {kind!r}", field="kind") from None
+        clean = clean_person(person, self.labels)
+        if added_by not in ("participant", "moderator"):
+            raise InvalidInput("added_by must be participant or moderator", field="added_by")
+        fields = {
+            "theme": _optional_text(theme, "theme"),
+            "language": _optional_text(language, "language"),
+            "read_by": _optional_text(read_by, "read_by"),
+            "on_behalf_of": _optional_text(on_behalf_of, "on_behalf_of"),
+        }
+        if question_id is not None and (not isinstance(question_id, (int, str)) or isinstance(question_id, bool)):
+            raise InvalidInput("question_id must be an id", field="question_id")
+        if (k is Kind.ON_BEHALF) != (fields["on_behalf_of"] is not None):
+            raise InvalidInput("on_behalf_of goes with, and only with, kind on_behalf", field="on_behalf_of")
+        if k is Kind.RIGHT_OF_REPLY:
+            if reply_to not in self._interventions:
+                raise NotFound(f"no intervention {reply_to!r} to reply to", field="reply_to")
+            placement = placement or "end"
+            if placement not in ("now", "end"):
+                raise InvalidInput("placement must be now or end", field="placement")
+        elif reply_to is not None or placement is not None:
+            raise InvalidInput("reply_to and placement are for a right of reply", field="reply_to")
+        pid = clean["participant_id"]
+        if pid is not None and any(r.participant_id == pid and r.status in _OPEN for r in self._requests.values()):
+            raise InvalidTransition("this person already has an open request", code="already_queued")
+        if self._closed and added_by == "participant" and k in (Kind.NORMAL, Kind.ON_BEHALF):
+            raise InvalidTransition("the list of speakers is closed", code="list_closed")
+        event = FloorRequested(
+            request_id=f"r{self._n_requests + 1}",
+            person=clean,
+            kind=k.value,
+            at_ms=now,
+            added_by=added_by,
+            reply_to=reply_to,
+            placement=placement,
+            question_id=question_id,
+            **fields,
+        )
+        return self._commit(event)
+
+    def add_from_room(self, person: Mapping[str, Any], now: int, **options: Any) -> list[Event]:
+        """The moderator adds someone (``participant_id`` may be ``None``); options as for ``request``."""
+        return self.request(person, now, added_by="moderator", **options)
+
+    def withdraw(self, request_id: str, now: int, *, by_participant: int | None = None) -> list[Event]:
+        """Withdraw a queued request; ``by_participant`` must own it, ``None`` means the moderator."""
+        request = self._owned(request_id, by_participant)
+        if request.status is not Status.QUEUED:
+            raise InvalidTransition("only a waiting request can be withdrawn", code="not_queued")
+        by = "moderator" if by_participant is None else "participant"
+        return self._commit(FloorWithdrawn(request_id, now, by))
+
+    def decline(self, request_id: str, now: int, *, by_participant: int | None = None) -> list[Event]:
+        """The person called declines for now: back to their place the first time, off the list the second."""
+        request = self._owned(request_id, by_participant)
+        if request.status is not Status.SPEAKING or self._current is None:
+            raise InvalidTransition("only the person just called can decline", code="not_called")
+        returned = not request.declines
+        return self._commit(FloorDeclined(request_id, self._current, now, returned))
+
+    def call_next(self, now: int) -> list[Event]:
+        """Give the floor to the first of the displayed order, ending any running intervention."""
+        order = self.order()
+        if not order:
+            raise InvalidTransition("nobody is waiting for the floor", code="queue_empty")
+        return self._grant(order[0], now)
+
+    def call(self, request_id: str, now: int) -> list[Event]:
+        """Give the floor to a specific waiting request, ending any running intervention."""
+        self.get(request_id)
+        for entry in self.order():
+            if entry.request.id == request_id:
+                return self._grant(entry, now, chosen_by="moderator")
+        raise InvalidTransition("that request is not waiting", code="not_queued")
+
+    def end(self, now: int) -> list[Event]:
+        """End the running intervention."""
+        current = self.current
+        if current is None:
+            raise InvalidTransition("nobody has the floor", code="floor_free")
+        if now < current.start_ms:
+            raise InvalidInput("an intervention cannot end before it started", field="now")
+        return self._commit(InterventionEnded(current.id, now))
+
+    def move(self, request_id: str, to_position: int, now: int, *, reason: str = "") -> list[Event]:
+        """Place a waiting request at a position of the displayed order (1 = next), pinning it there.
+
+        Points of order stay first and rights of reply kept for the end stay last, so the position is
+        clamped to the main list; the event records the position actually taken.
+        """
+        request = self.get(request_id)
+        order = self.order()
+        ids = [e.request.id for e in order]
+        if request_id not in ids:
+            raise InvalidTransition("only a waiting request can be moved", code="not_queued")
+        if request.kind is Kind.POINT_OF_ORDER:
+            raise InvalidTransition("a point of order is always next", code="point_of_order_first")
+        if not isinstance(to_position, int) or isinstance(to_position, bool) or not 1 <= to_position <= len(ids):
+            raise InvalidInput(f"position must be between 1 and {len(ids)}", field="position")
+        if not isinstance(reason, str):
+            raise InvalidInput("reason must be text", field="reason")
+        main_len = len(self._main) - (0 if request.at_end else 1)  # the main list without this request
+        to = min(max(to_position, len(self._poo) + 1), len(self._poo) + main_len + 1)
+        return self._commit(FloorRequestMoved(request_id, ids.index(request_id) + 1, to, now, reason.strip()))
+
+    def close(self, now: int) -> list[Event]:
+        """Close the list to new requests (points of order and rights of reply still allowed)."""
+        return [] if self._closed else self._commit(FloorListClosed(now))
+
+    def reopen(self, now: int) -> list[Event]:
+        """Open the list again."""
+        return self._commit(FloorListReopened(now)) if self._closed else []
+
+    def set_policy(self, key: str, now: int) -> list[Event]:
+        """Switch the ordering policy by name (``fcfs``, ``alternate``, ``groups``, ``new_voices``)."""
+        make_policy(key)
+        return [] if key == self._policy else self._commit(FloorPolicyChanged(key, now))
+
+    def set_time_limit(self, seconds: int | None, now: int) -> list[Event]:
+        """Set the speaking time limit for interventions granted from now on (``None``: no limit)."""
+        return self._commit(FloorTimeLimitSet(_seconds(seconds, "seconds"), now))
+
+    def set_group_budget(self, group: str, seconds: int | None, now: int) -> list[Event]:
+        """Set a stakeholder group's floor-time budget for the session (``None`` removes it)."""
+        if not isinstance(group, str) or not group or (self.labels and group not in self.labels):
+            raise InvalidInput(f"unknown stakeholder group {group!r}", field="group")
+        return self._commit(FloorGroupBudgetSet(group, _seconds(seconds, "seconds"), now))
+
+    def timer(self, now: int) -> Timer | None:
+        """The running intervention's clock, or ``None`` when nobody has the floor."""
+        current = self.current
+        if current is None:
+            return None
+        elapsed = current.duration_ms(now)
+        if current.limit_s is None:
+            return Timer(current.id, current.start_ms, None, elapsed, None, 0, "running")
+        limit = current.limit_s * 1000
+        remaining = max(0, limit - elapsed)
+        if elapsed > limit:
+            state = "overrun"
+        elif elapsed >= limit * self.warn_fraction or remaining <= self.warn_last_s * 1000:
+            state = "warning"
+        else:
+            state = "running"
+        return Timer(current.id, current.start_ms, current.limit_s, elapsed, remaining, max(0, elapsed - limit), state)
+
+    def budgets(self, now: int) -> dict[str, GroupBudget]:
+        """Floor time used per group that has a budget, counting the running intervention up to ``now``."""
+        used = floor_reports.floor_time_by_group(self.interventions, now)
+        return {
+            g: GroupBudget(g, self.labels.get(g, g), s * 1000, used.get(g, 0)) for g, s in sorted(self._budgets.items())
+        }
+
+    def expected_waits(self) -> dict[str, int | None]:
+        """Request id → expected wait in ms: position × average intervention so far (or the limit)."""
+        ended = [i.duration_ms(i.start_ms) for i in self.interventions if i.end_ms is not None]
+        if ended:
+            average: int | None = sum(ended) // len(ended)
+        else:
+            average = self._limit_s * 1000 if self._limit_s is not None else None
+        return {e.request.id: (None if average is None else e.position * average) for e in self.order()}
+
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """Interventions and unserved requests as flat dicts, for storage and export."""
+        return floor_reports.records(self.requests, self.interventions)
+
+    def stats(self, now: int) -> dict[str, Any]:
+        """Interventions, floor time and average wait, in total, by group and by mode."""
+        return floor_reports.stats(self.interventions, self.labels, now)
+
+    def view(self, now: int) -> dict[str, Any]:
+        """The JSON-ready live state for the moderator and participant screens."""
+        return floor_reports.view(self, now)
+
+    def _owned(self, request_id: str, by_participant: int | None) -> Request:
+        """The request, checking that ``by_participant`` (when given) is the person who asked."""
+        request = self.get(request_id)
+        if by_participant is not None and request.participant_id != by_participant:
+            raise NotAllowed("this is someone else's request")
+        return request
+
+    def _grant(self, entry: QueueEntry, now: int, chosen_by: str = "policy") -> list[Event]:
+        """End the running intervention if any, then grant the floor to ``entry``."""
+        events: list[Event] = []
+        current = self.current
+        if current is not None:
+            if now < current.start_ms:
+                raise InvalidInput("time went backwards", field="now")
+            events.append(InterventionEnded(current.id, now))
+        reason = entry.reason if chosen_by == "policy" else "called by the moderator"
+        events.append(
+            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, self._limit_s, self._policy, reason)
+        )
+        return self._commit(*events)
+
+    def _commit(self, *events: Event) -> list[Event]:
+        """Apply validated events and return them."""
+        for event in events:
+            self.apply(event)
+        return list(events)
+

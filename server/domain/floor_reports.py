@@ -1,0 +1,88 @@
+"""Read-only reports on a floor queue: export records, session statistics and the live view."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .floor_models import Intervention, Request, Status
+from .floor_policies import POLICIES
+from .meetings import Mode
+
+if TYPE_CHECKING:  # only for the annotation: floor.py imports this module
+    from .floor import FloorQueue
+
+
+def floor_time_by_group(interventions: Iterable[Intervention], now: int) -> dict[str, int]:
+    """Milliseconds of floor time per stakeholder group, a running intervention counted up to ``now``."""
+    used: dict[str, int] = {}
+    for i in interventions:
+        group = str(i.person["group"])
+        used[group] = used.get(group, 0) + i.duration_ms(now)
+    return used
+
+
+def records(requests: Iterable[Request], interventions: Iterable[Intervention]) -> dict[str, list[dict[str, Any]]]:
+    """``interventions`` (one flat dict each, with the request's moves and declines) and ``unserved`` requests."""
+    by_id = {r.id: r for r in requests}
+    spoken = []
+    for i in interventions:
+        request = by_id[i.request_id]
+        spoken.append({**i.as_dict(), "moves": list(request.moves), "declines": list(request.declines)})
+    unserved = []
+    for r in by_id.values():
+        if r.status in (Status.QUEUED, Status.WITHDRAWN, Status.DECLINED):
+            row = r.as_dict()
+            person = row.pop("person")
+            unserved.append({**person, **row})
+    return {"interventions": spoken, "unserved": unserved}
+
+
+def _summary(items: list[Intervention], now: int) -> dict[str, int]:
+    """Count, floor time and average wait of some interventions."""
+    return {
+        "interventions": len(items),
+        "floor_ms": sum(i.duration_ms(now) for i in items),
+        "average_wait_ms": sum(i.wait_ms for i in items) // len(items) if items else 0,
+    }
+
+
+def stats(interventions: Iterable[Intervention], labels: Mapping[str, str], now: int) -> dict[str, Any]:
+    """Totals, then the same figures by stakeholder group and by mode (onsite, remote, hub)."""
+    items = list(interventions)
+    groups = list(labels) + sorted({str(i.person["group"]) for i in items} - set(labels))
+    by_group = {}
+    for g in groups:
+        summary = _summary([i for i in items if i.person["group"] == g], now)
+        by_group[g] = {"label": labels.get(g, g), **summary}
+    by_mode = {m.value: _summary([i for i in items if i.person["mode"] == m.value], now) for m in Mode}
+    return {**_summary(items, now), "by_group": by_group, "by_mode": by_mode}
+
+
+def view(queue: FloorQueue, now: int) -> dict[str, Any]:
+    """The live state as JSON-ready data: list status, current speaker with timer, displayed order."""
+    waits = queue.expected_waits()
+    current = queue.current
+    timer = queue.timer(now)
+    return {
+        "open": not queue.closed,
+        "policy": queue.policy,
+        "policy_label": POLICIES[queue.policy].label,
+        "time_limit_s": queue.time_limit_s,
+        "current": None if current is None else {**current.as_dict(), "timer": dataclasses.asdict(timer)},
+        "queue": [
+            {
+                "position": e.position,
+                "reason": e.reason,
+                "tier": e.tier,
+                "pinned": e.pinned,
+                "expected_wait_ms": waits[e.request.id],
+                **{k: v for k, v in e.request.as_dict().items() if k != "person"},
+                **e.request.person,
+            }
+            for e in queue.order()
+        ],
+        "budgets": [{**dataclasses.asdict(b), "remaining_ms": b.remaining_ms, "over": b.over}
+                    for b in queue.budgets(now).values()],
+    }
