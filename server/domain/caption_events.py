@@ -1,0 +1,121 @@
+"""Caption events and the values they carry, with their plain-dict form for storage.
+
+A :class:`~server.domain.captions.CaptionStream` returns these; ``payload()`` gives the JSON-ready dict
+(a captioner becomes ``{"id", "label"}``) and :func:`caption_event` turns a stored dict back into the event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidInput
+from .events import Event
+
+
+@dataclasses.dataclass(frozen=True)
+class Captioner:
+    """Who sends captions: a stable id (the captioner link) and the label the moderator sees."""
+
+    id: str
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """One final caption line as the transcript keeps it (latest text and its revision)."""
+
+    seq: int
+    text: str
+    first_ms: int
+    final_ms: int
+    sender_ms: int | None
+    captioner: Captioner
+    speaker: str | None
+    new_turn: bool
+    intervention_id: str | int | None
+    revision: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class PartialUpdated(Event):
+    """The live tail changed; ``text`` is the whole tail now (``""`` once it was finalised)."""
+
+    name = "caption_partial"
+    session_id: str
+    lang: str
+    text: str
+    captioner: Captioner | None
+    at_ms: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentFinalised(Event):
+    """A caption line became final; viewers replace their partial line with it."""
+
+    name = "caption_segment"
+    session_id: str
+    lang: str
+    seq: int
+    text: str
+    first_ms: int
+    final_ms: int
+    sender_ms: int | None
+    captioner: Captioner
+    speaker: str | None
+    new_turn: bool
+    intervention_id: str | int | None
+    revision: int
+
+    def segment(self) -> Segment:
+        """The segment this event created."""
+        return Segment(self.seq, self.text, self.first_ms, self.final_ms, self.sender_ms, self.captioner,
+                       self.speaker, self.new_turn, self.intervention_id, self.revision)
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentCorrected(Event):
+    """A captioner corrected a final line; viewers replace its text, the transcript keeps the latest."""
+
+    name = "caption_corrected"
+    session_id: str
+    lang: str
+    seq: int
+    text: str
+    previous_text: str
+    revision: int
+    captioner: Captioner
+    at_ms: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CaptionerHandedOver(Event):
+    """Another captioner took over the stream."""
+
+    name = "captioner_handed_over"
+    session_id: str
+    lang: str
+    from_captioner: Captioner
+    to_captioner: Captioner
+    at_ms: int
+
+
+_EVENTS: tuple[type[Event], ...] = (PartialUpdated, SegmentFinalised, SegmentCorrected, CaptionerHandedOver)
+
+
+def caption_event(name: str, payload: Mapping[str, Any]) -> Event:
+    """Rebuild a caption event from its wire ``name`` and ``payload()``; raises ``InvalidInput``."""
+    for cls in _EVENTS:
+        if cls.name == name:
+            break
+    else:
+        raise InvalidInput(f"unknown caption event {name!r}", field="name")
+    values = dict(payload)
+    try:
+        for field in dataclasses.fields(cls):
+            if "Captioner" in str(field.type) and isinstance(values.get(field.name), Mapping):
+                values[field.name] = Captioner(**values[field.name])
+        return cls(**values)
+    except TypeError as exc:
+        raise InvalidInput(f"malformed {name} payload: {exc}", field="payload") from None

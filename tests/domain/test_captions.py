@@ -1,0 +1,435 @@
+"""Caption stream: tail editing, finalisation rules, CART conventions, handover, restore and corrections."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.domain.captions import (
+    CaptionerHandedOver,
+    Captioner,
+    CaptionStream,
+    PartialUpdated,
+    Segment,
+    SegmentCorrected,
+    SegmentFinalised,
+    SpeakerContext,
+)
+from server.domain.errors import InvalidInput, NotFound
+from server.domain.events import Event
+
+NOW = 1_715_000_000_000
+ALICE = Captioner("cap-1", "Alice (CART)")
+BOB = Captioner("cap-2", "Bob (CART)")
+
+
+def finals(events: list[Event]) -> list[SegmentFinalised]:
+    """The SegmentFinalised events among ``events``."""
+    return [e for e in events if isinstance(e, SegmentFinalised)]
+
+
+def texts(stream: CaptionStream) -> list[str]:
+    """Final texts of a stream in seq order."""
+    return [s.text for s in stream.segments()]
+
+
+def feed(stream: CaptionStream, *posts: str, captioner: Captioner = ALICE, now: int = NOW) -> list[Event]:
+    """Append several posts and collect every event."""
+    out: list[Event] = []
+    for post in posts:
+        out += stream.append(post, captioner, now)
+    return out
+
+
+# -- backspaces and control characters --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("posts", "expected"),
+    [
+        # The tail persists between posts, so backspaces in the second post edit the first.
+        (("Helo wor", "\x08\x08\x08\x08\x08lo world\n"), ["Hello world"]),
+        # Four backspaces remove " wor" only, leaving "Helo".
+        (("Helo wor", "\x08\x08\x08\x08lo world\n"), ["Helolo world"]),
+        (("Helo wor", "\x7f\x7f\x7f\x7f\x7flo world\n"), ["Hello world"]),
+        (("Done.\n", "oops", "\x08" * 12, "Next\n"), ["Done.", "Next"]),
+        (("a\tb\x00c\x1b\n",), ["a bc"]),
+    ],
+)
+def test_backspaces_edit_the_tail_across_posts(posts: tuple[str, ...], expected: list[str]) -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, *posts)
+    assert texts(stream) == expected
+    assert stream.tail == ""
+
+
+def test_extra_backspaces_never_reach_final_text() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, "Final line\n", "ab")
+    events = stream.append("\x08" * 10 + "cd", ALICE, NOW + 1)
+    assert texts(stream) == ["Final line"]
+    assert stream.tail == "cd"
+    assert events == [PartialUpdated("s1", "en", "cd", ALICE, NOW + 1)]
+
+
+def test_non_ascii_text_is_kept() -> None:
+    stream = CaptionStream("s1", "fr")
+    feed(stream, "Señora Présidente — 発言\n")
+    assert texts(stream) == ["Señora Présidente — 発言"]
+
+
+# -- line breaks ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "posts",
+    [
+        ("one\ntwo\n",),
+        ("one\r\ntwo\r\n",),
+        ("one\rtwo\r",),
+        ("one\r", "\ntwo\r", "\n"),  # a CR LF pair split across posts is still one line break
+        ("one\n\n\n\ntwo\n",),  # empty lines do not use up sequence numbers
+        ("one\u2028two\n",),
+    ],
+)
+def test_every_line_ending_finalises_once(posts: tuple[str, ...]) -> None:
+    stream = CaptionStream("s1", "en")
+    events = feed(stream, *posts)
+    assert [(e.seq, e.text) for e in finals(events)] == [(1, "one"), (2, "two")]
+
+
+def test_seq_is_gap_free_across_rules() -> None:
+    stream = CaptionStream("s1", "en", max_length=30, sentence_min=10)
+    events = feed(stream, "First line\n\n", "  \n", ">> >> ", "This sentence is long enough. And ",
+                  "then a line that runs past the thirty character limit\n")
+    events += stream.flush(NOW)
+    seqs = [e.seq for e in finals(events)]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert len(seqs) >= 4
+    assert stream.last_seq == seqs[-1]
+
+
+# -- sentence end and maximum length --------------------------------------------------------------------
+
+
+def test_sentence_end_finalises_a_long_enough_tail() -> None:
+    stream = CaptionStream("s1", "en", sentence_min=40)
+    feed(stream, "Short one. Still the same tail because it is short. Now")
+    assert texts(stream) == ["Short one. Still the same tail because it is short."]
+    assert stream.tail == "Now"
+
+
+@pytest.mark.parametrize(
+    "text", ["We thank Mr. Smith for the very kind words of the", "We thank J. Smith and the representative of no"]
+)
+def test_abbreviations_and_initials_do_not_end_a_sentence(text: str) -> None:
+    stream = CaptionStream("s1", "en", sentence_min=5)
+    feed(stream, text)
+    assert texts(stream) == []
+    assert stream.tail == text
+
+
+def test_long_tail_is_cut_at_a_word_boundary() -> None:
+    stream = CaptionStream("s1", "en")
+    first = (
+        "the delegation of the republic supports the proposal on internet governance and capacity building for all the"
+    )
+    assert len(first) == 109 and len(first + " stakeholders") > 120  # the next word would pass the limit
+    events = feed(stream, first + " stakeholders in every region")
+    assert [e.text for e in finals(events)] == [first]
+    assert stream.tail == "stakeholders in every region"
+
+
+def test_text_without_spaces_is_cut_at_cjk_punctuation_or_hard_at_the_limit() -> None:
+    stream = CaptionStream("s1", "ja", max_length=10)
+    feed(stream, "議長、ありがとうございます")
+    assert texts(stream) == ["議長、"]
+    other = CaptionStream("s1", "de", max_length=10)
+    feed(other, "Donaudampfschifffahrt")
+    assert texts(other) == ["Donaudampf", "schifffahr"]
+    assert other.tail == "t"
+
+
+# -- CART conventions -----------------------------------------------------------------------------------
+
+
+def test_cart_marker_names_the_speaker() -> None:
+    stream = CaptionStream("s1", "en")
+    events = feed(stream, "previous words >> ANRIETTE ESTERHUYSEN: Thank you")
+    assert [(e.text, e.speaker, e.new_turn) for e in finals(events)] == [("previous words", None, False)]
+    assert stream.tail == "Thank you"
+    events = stream.append(", chair.\nSecond line\n", ALICE, NOW)
+    assert [(e.text, e.speaker, e.new_turn) for e in finals(events)] == [
+        ("Thank you, chair.", "ANRIETTE ESTERHUYSEN", True),
+        ("Second line", "ANRIETTE ESTERHUYSEN", False),
+    ]
+
+
+def test_cart_marker_split_across_posts() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, "Thanks >", "> MS. SMITH", ": Hello\n")
+    assert [(s.text, s.speaker, s.new_turn) for s in stream.segments()] == [
+        ("Thanks", None, False),
+        ("Hello", "MS. SMITH", True),
+    ]
+
+
+def test_bare_marker_starts_a_turn_with_unknown_speaker() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, ">> CHAIR: Welcome.\n>> Thank you: I have three points\n")
+    assert [(s.text, s.speaker, s.new_turn) for s in stream.segments()] == [
+        ("Welcome.", "CHAIR", True),
+        ("Thank you: I have three points", None, True),  # a sentence, not a name
+    ]
+
+
+def test_sound_descriptions_are_kept() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, "[ Applause ]\n")
+    assert texts(stream) == ["[ Applause ]"]
+
+
+# -- the floor ----------------------------------------------------------------------------------------------
+
+
+def test_segments_carry_the_floor_and_a_typed_name_wins() -> None:
+    stream = CaptionStream("s1", "en")
+    floor = SpeakerContext(intervention_id="iv-7", speaker="Anriette Esterhuysen")
+    stream.append("Good morning\n", ALICE, NOW, speaker_context=floor)
+    stream.append(">> CHAIR: Please conclude\n", ALICE, NOW, speaker_context=floor)
+    stream.append("Thank you\n", ALICE, NOW, speaker_context=None)
+    stream.append("Next question\n", ALICE, NOW, speaker_context=SpeakerContext("iv-8", "Raúl Echeberría"))
+    assert [(s.text, s.speaker, s.intervention_id) for s in stream.segments()] == [
+        ("Good morning", "Anriette Esterhuysen", "iv-7"),
+        ("Please conclude", "CHAIR", "iv-7"),
+        # The floor moved on, so the typed name of the previous turn no longer applies.
+        ("Thank you", None, None),
+        ("Next question", "Raúl Echeberría", "iv-8"),
+    ]
+
+
+def test_flush_uses_the_floor_at_finalisation() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.append("still talking", ALICE, NOW, speaker_context=None)
+    events = stream.flush(NOW + 2000, speaker_context=SpeakerContext(3, "Speaker"))
+    assert [(e.text, e.intervention_id, e.speaker, e.final_ms) for e in finals(events)] == [
+        ("still talking", 3, "Speaker", NOW + 2000)
+    ]
+
+
+# -- several captioners ---------------------------------------------------------------------------------------
+
+
+def test_handover_finalises_the_previous_tail_first() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.append("Alice was typing", ALICE, NOW)
+    events = stream.append("Bob continues", BOB, NOW + 500)
+    assert events == [
+        SegmentFinalised("s1", "en", 1, "Alice was typing", NOW, NOW + 500, None, ALICE, None, False, None, 1),
+        CaptionerHandedOver("s1", "en", ALICE, BOB, NOW + 500),
+        PartialUpdated("s1", "en", "Bob continues", BOB, NOW + 500),
+    ]
+    assert stream.last_captioner == BOB
+    # Bob's backspaces cannot reach Alice's text.
+    stream.append("\x08" * 40 + "ok\n", BOB, NOW + 600)
+    assert [(s.text, s.captioner) for s in stream.segments()] == [("Alice was typing", ALICE), ("ok", BOB)]
+
+
+def test_no_handover_for_the_same_captioner_or_an_empty_post() -> None:
+    stream = CaptionStream("s1", "en")
+    events = feed(stream, "a", "b") + stream.append("", BOB, NOW) + stream.append("\x00", BOB, NOW)
+    events += stream.set_tail("", BOB, NOW)
+    assert not [e for e in events if isinstance(e, CaptionerHandedOver)]
+    assert stream.tail == "ab"
+    assert stream.last_captioner == ALICE
+
+
+# -- set_tail from the captioner page ------------------------------------------------------------------------
+
+
+def test_set_tail_replaces_the_tail_and_keeps_times_of_unchanged_text() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.set_tail("Hello", ALICE, NOW)
+    events = stream.set_tail("Hello wrld", ALICE, NOW + 1000)
+    assert events == [PartialUpdated("s1", "en", "Hello wrld", ALICE, NOW + 1000)]
+    stream.set_tail("Hello world", ALICE, NOW + 2000)
+    (segment,) = finals(stream.flush(NOW + 5000))
+    assert (segment.text, segment.first_ms, segment.final_ms) == ("Hello world", NOW, NOW + 5000)
+
+    stream.set_tail("Jello", ALICE, NOW + 6000)
+    assert stream.set_tail("Hello", ALICE, NOW + 7000)
+    assert stream.tail_first_ms == NOW + 7000
+
+
+def test_set_tail_with_line_breaks_finalises_and_reports_the_rest() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.append("typed ", ALICE, NOW)
+    events = stream.set_tail("first line\nsecond", ALICE, NOW + 1)
+    assert [e.text for e in finals(events)] == ["first line"]
+    assert events[-1] == PartialUpdated("s1", "en", "second", ALICE, NOW + 1)
+    assert stream.set_tail("", ALICE, NOW + 2) == [PartialUpdated("s1", "en", "", ALICE, NOW + 2)]
+    assert texts(stream) == ["first line"]
+
+
+def test_set_tail_completes_a_speaker_name_started_before() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.set_tail(">> ANRIE", ALICE, NOW)
+    assert stream.tail == "ANRIE"
+    stream.set_tail("ANRIETTE: Hello", ALICE, NOW + 1)
+    (segment,) = finals(stream.flush(NOW + 2))
+    assert (segment.text, segment.speaker, segment.new_turn) == ("Hello", "ANRIETTE", True)
+
+
+# -- partial updates, times, flush --------------------------------------------------------------------------
+
+
+def test_one_partial_per_post_and_times_of_first_character() -> None:
+    stream = CaptionStream("s1", "en")
+    assert stream.append("Good ", ALICE, NOW) == [PartialUpdated("s1", "en", "Good ", ALICE, NOW)]
+    events = stream.append("morning\nand wel", ALICE, NOW + 800, sender_ms=NOW - 50)
+    assert events == [
+        SegmentFinalised("s1", "en", 1, "Good morning", NOW, NOW + 800, None, ALICE, None, False, None, 1),
+        PartialUpdated("s1", "en", "and wel", ALICE, NOW + 800),
+    ]
+    (segment,) = finals(stream.append("come\n", ALICE, NOW + 1600))
+    assert (segment.first_ms, segment.sender_ms) == (NOW + 800, NOW - 50)
+
+
+def test_flush_of_an_empty_tail_does_nothing() -> None:
+    stream = CaptionStream("s1", "en")
+    assert stream.flush(NOW) == []
+    stream.append("idle", ALICE, NOW)
+    assert stream.flush(NOW + 2000) == [
+        SegmentFinalised("s1", "en", 1, "idle", NOW, NOW + 2000, None, ALICE, None, False, None, 1),
+        PartialUpdated("s1", "en", "", ALICE, NOW + 2000),
+    ]
+    assert stream.flush(NOW + 4000) == []
+
+
+def test_append_line_finalises_one_line_with_the_sender_time() -> None:
+    stream = CaptionStream("s1", "en")
+    events = stream.append_line("Hello everyone", ALICE, NOW, sender_ms=NOW - 120)
+    assert events == [
+        SegmentFinalised("s1", "en", 1, "Hello everyone", NOW, NOW, NOW - 120, ALICE, None, False, None, 1)
+    ]
+    assert stream.append_line("  \r\n", ALICE, NOW) == []
+
+
+def test_events_serialise_to_plain_json() -> None:
+    stream = CaptionStream("s1", "en")
+    events = feed(stream, "one\n", "two") + stream.append("three", BOB, NOW)
+    events += stream.correct(1, "One", BOB, NOW)
+    names = {e.name for e in events}
+    assert names == {"caption_segment", "caption_partial", "captioner_handed_over", "caption_corrected"}
+    for event in events:
+        payload = event.payload()
+        assert json.loads(json.dumps(payload)) == payload
+    assert events[0].payload()["captioner"] == {"id": "cap-1", "label": "Alice (CART)"}
+
+
+def test_non_text_is_refused_before_anything_changes() -> None:
+    stream = CaptionStream("s1", "en")
+    stream.append("kept", ALICE, NOW)
+    with pytest.raises(InvalidInput):
+        stream.append(b"bytes", BOB, NOW)  # type: ignore[arg-type]
+    assert (stream.tail, stream.last_captioner) == ("kept", ALICE)
+
+
+# -- restore --------------------------------------------------------------------------------------------------
+
+
+def test_restore_continues_sequence_tail_and_captioner() -> None:
+    old = Segment(41, "Earlier", NOW - 9000, NOW - 8000, None, ALICE, None, False, None, 1)
+    stream = CaptionStream.restore("s1", "en", 41, "Helo wo", NOW - 3000, ALICE, segments=[old])
+    assert (stream.last_seq, stream.tail, stream.tail_first_ms) == (41, "Helo wo", NOW - 3000)
+    events = stream.append("\x08\x08\x08\x08lo world\n", ALICE, NOW)
+    assert [(e.seq, e.text, e.first_ms) for e in finals(events)] == [(42, "Hello world", NOW - 3000)]
+    events = stream.append("x", BOB, NOW)
+    assert CaptionerHandedOver("s1", "en", ALICE, BOB, NOW) in events
+    assert stream.correct(41, "Earlier on", ALICE, NOW)[0].revision == 2
+
+
+def test_restore_reports_only_changes_to_the_tail() -> None:
+    stream = CaptionStream.restore("s1", "en", 0, "", NOW, None)
+    assert stream.flush(NOW) == []
+    assert stream.append("hi", ALICE, NOW) == [PartialUpdated("s1", "en", "hi", ALICE, NOW)]
+
+
+# -- corrections -----------------------------------------------------------------------------------------------
+
+
+def test_correct_bumps_revision_and_keeps_the_latest_text() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, "The meeting is adjourned\n", "Next\n")
+    events = stream.correct(1, "The meeting is not adjourned", BOB, NOW + 10)
+    assert events == [
+        SegmentCorrected("s1", "en", 1, "The meeting is not adjourned", "The meeting is adjourned", 2, BOB, NOW + 10)
+    ]
+    stream.correct(1, "The meeting is not adjourned yet\n", BOB, NOW + 20)
+    segment = stream.segment(1)
+    assert (segment.text, segment.revision, segment.captioner) == ("The meeting is not adjourned yet", 3, ALICE)
+    assert stream.correct(1, "The meeting is not adjourned yet", BOB, NOW + 30) == []
+    assert stream.segment(2).revision == 1
+    assert stream.last_captioner == ALICE  # a correction is not live text: no handover
+    (withdrawn,) = stream.correct(2, "\x08", ALICE, NOW + 40)
+    assert (withdrawn.text, withdrawn.previous_text, stream.segment(2).revision) == ("", "Next", 2)
+
+
+def test_correct_refuses_without_changing_anything() -> None:
+    stream = CaptionStream("s1", "en")
+    feed(stream, "Line\n")
+    with pytest.raises(NotFound):
+        stream.correct(2, "no such line", ALICE, NOW)
+    with pytest.raises(InvalidInput):
+        stream.correct(1, "x" * 1000, ALICE, NOW)
+    assert (stream.segment(1).text, stream.segment(1).revision) == ("Line", 1)
+
+
+# -- property: backspaces and finalisation against a reference model ----------------------------------------
+
+_KEYS = st.sampled_from(["a", "b", "é", "発", " ", " ", ".", "!", "\t", "\n", "\r", "\x08", "\x08", "\x7f", "[", ":"])
+_POSTS = st.lists(st.text(_KEYS, max_size=25), max_size=12)
+
+
+def _visible(text: str) -> str:
+    # Whitespace may differ (trimmed ends, a hard cut inside a word); the characters may not.
+    return "".join(text.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(posts=_POSTS, limits=st.sampled_from([(120, 40), (12, 5), (6, 3)]))
+def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str], limits: tuple[int, int]) -> None:
+    max_length, sentence_min = limits
+    chunked = CaptionStream("s1", "en", max_length=max_length, sentence_min=sentence_min)
+    for post in posts:
+        chunked.append(post, ALICE, NOW)
+
+    # Reference: an editor whose backspaces cannot go below the finalised length ("floor").
+    stepped = CaptionStream("s1", "en", max_length=max_length, sentence_min=sentence_min)
+    doc, floor = "", 0
+    history: list[list[Segment]] = []
+    for ch in "".join(posts):
+        events = stepped.append(ch, ALICE, NOW)
+        if ch in "\x08\x7f":
+            doc = doc[:-1] if len(doc) > floor else doc
+        else:
+            doc += " " if ch == "\t" else ch
+        if ch in "\r\n":
+            assert stepped.tail == ""
+        if ch in "\r\n" or finals(events):
+            assert len(doc) - len(stepped.tail) >= floor, "final text grew backwards"
+            floor = len(doc) - len(stepped.tail)
+        assert doc[floor:].lstrip() == stepped.tail
+        history.append(stepped.segments())
+
+    segments = stepped.segments()
+    for earlier in history:
+        assert segments[: len(earlier)] == earlier, "a final segment changed"
+    assert [s.seq for s in segments] == list(range(1, len(segments) + 1))
+    assert all(0 < len(s.text) <= max_length for s in segments)
+    assert _visible("".join(s.text for s in segments) + stepped.tail) == _visible(doc)
+    # However the text was split into posts, the result is the same.
+    assert (texts(chunked), chunked.tail) == (texts(stepped), stepped.tail)
