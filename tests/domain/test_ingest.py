@@ -1,0 +1,208 @@
+"""Captioner tool bodies byte for byte: Zoom, YouTube and continuation pushes, sequence numbers, decoding."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from server.domain.captions import Captioner, CaptionStream, SegmentFinalised
+from server.domain.errors import InvalidInput
+from server.domain.ingest import Cue, FeedSequence, decode_body, parse_seq, parse_youtube, server_time, zoom_line
+
+NOW = 1_715_000_000_000
+CART = Captioner("feed-1", "CART 1")
+
+
+def _ms(text: str) -> int:
+    """A UTC ISO time as ms since the epoch (independent of the parser under test)."""
+    moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (moment - epoch) // datetime.timedelta(milliseconds=1)
+
+
+# -- sequence numbers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [None, "", "abc", "-1", "1.5", "1e3", "0x10", "٣"])
+def test_missing_or_non_integer_seq_is_refused(raw: str | None) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_seq(raw)
+    assert info.value.code == "seq_required"
+
+
+@pytest.mark.parametrize(("raw", "seq"), [("0", 0), ("1", 1), ("42", 42), (" 7 ", 7)])
+def test_seq_is_parsed(raw: str, seq: int) -> None:
+    assert parse_seq(raw) == seq
+
+
+@pytest.mark.parametrize(
+    ("accepted", "seq", "verdict"),
+    [
+        ([], 0, "apply"),
+        ([], 57, "apply"),
+        ([1], 2, "apply"),
+        ([1], 1, "duplicate"),
+        ([5, 6], 3, "duplicate"),
+        ([1], 4, "gap"),
+        # A tool that restarts counts from 0 or 1 again; a late retry would be of a recent seq.
+        ([30], 1, "gap"),
+        ([30], 0, "gap"),
+        ([8], 1, "duplicate"),
+    ],
+)
+def test_feed_sequence_verdicts(accepted: list[int], seq: int, verdict: str) -> None:
+    feed = FeedSequence()
+    for n in accepted:
+        feed.accept(n)
+    assert feed.check(seq) == verdict
+
+
+def test_check_does_not_record_and_accept_refuses_a_duplicate() -> None:
+    feed = FeedSequence(last_seq=3)
+    assert feed.check(4) == "apply"
+    assert feed.check(4) == "apply"  # the first check failed downstream; the retry still applies
+    feed.accept(4)
+    assert feed.last_seq == 4
+    with pytest.raises(InvalidInput):
+        feed.accept(4)
+    with pytest.raises(InvalidInput) as info:
+        feed.check(-1)
+    assert info.value.code == "seq_required"
+    assert feed.last_seq == 4
+
+
+# -- Zoom -------------------------------------------------------------------------------------------------------
+
+
+def test_zoom_post_and_its_retry() -> None:
+    stream, feed = CaptionStream("s1", "en"), FeedSequence()
+    body = b"Hello everyone\n"
+    events = []
+    for _attempt in range(2):
+        seq = parse_seq("1")
+        if feed.check(seq) == "duplicate":
+            continue
+        line = zoom_line(decode_body(body))
+        assert line is not None
+        events += stream.append_line(line, CART, NOW)
+        feed.accept(seq)
+    assert [(e.seq, e.text) for e in events if isinstance(e, SegmentFinalised)] == [(1, "Hello everyone")]
+    assert stream.tail == ""
+
+
+@pytest.mark.parametrize(("body", "line"), [
+    ("Hello everyone\n", "Hello everyone"),
+    ("Hello everyone\r\n", "Hello everyone"),
+    ("two words", "two words"),
+    ("", None),
+    ("\r\n", None),
+    ("   \n", None),
+])
+def test_zoom_line(body: str, line: str | None) -> None:
+    assert zoom_line(body) == line
+
+
+# -- YouTube ----------------------------------------------------------------------------------------------------
+
+
+def test_youtube_pairs_with_regions_and_line_breaks() -> None:
+    body = decode_body(
+        b"2024-05-06T13:00:01.250 region:reg1#cue1\n"
+        b"Good afternoon<br>and welcome\n"
+        b"2024-05-06T13:00:03.004\n"
+        b"to the IGF\n"
+        b"2024-05-06T13:00:04.900 region:reg1#cue2\n"
+        b"[ Applause ]<BR/>\n"
+    )
+    assert parse_youtube(body) == [
+        Cue(_ms("2024-05-06T13:00:01.250"), "Good afternoon\nand welcome"),
+        Cue(_ms("2024-05-06T13:00:03.004"), "to the IGF"),
+        Cue(_ms("2024-05-06T13:00:04.900"), "[ Applause ]\n"),
+    ]
+    assert _ms("2024-05-06T13:00:01.250") % 1000 == 250
+
+
+def test_youtube_cues_keep_sender_and_server_time() -> None:
+    stream = CaptionStream("s1", "en")
+    events = []
+    for sender_ms, text in parse_youtube("2024-05-06T13:00:01.250 region:reg1#cue1\nGood afternoon<br>all\n"):
+        events += stream.append_line(text, CART, NOW, sender_ms=sender_ms)
+    assert [(e.text, e.sender_ms, e.first_ms) for e in events if isinstance(e, SegmentFinalised)] == [
+        ("Good afternoon", _ms("2024-05-06T13:00:01.250"), NOW),
+        ("all", _ms("2024-05-06T13:00:01.250"), NOW),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body", ["", "\n", "2024-05-06T13:00:01.250\n", "2024-05-06T13:00:01.250 region:reg1#cue1\n\n"]
+)
+def test_youtube_heartbeat_has_no_cues(body: str) -> None:
+    assert parse_youtube(body) == []
+
+
+def test_youtube_crlf_and_blank_lines_between_pairs() -> None:
+    body = "2024-05-06T13:00:01.250\r\nOne\r\n\r\n2024-05-06T13:00:02.000\r\nTwo\r\n"
+    assert [c.text for c in parse_youtube(body)] == ["One", "Two"]
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("Hello without a time\n", 1),
+        ("2024-05-06T13:00:01.250\nok\n2024-05-06T13:0:01.250\nbad\n", 3),
+        ("2024-02-30T13:00:01.250\nno such day\n", 1),
+        ("2024-05-06T25:00:01.250\nno such hour\n", 1),
+        ("\n\n2024-05-06T13:00:01,250\nbad comma\n", 3),
+    ],
+)
+def test_malformed_youtube_body_names_the_line(body: str, line: int) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_youtube(body)
+    assert info.value.code == "invalid_format"
+    assert info.value.message.startswith(f"line {line}:")
+
+
+# -- continuation pushes ----------------------------------------------------------------------------------------
+
+
+def test_continuation_pushes_with_a_backspace_across_posts() -> None:
+    stream = CaptionStream("s1", "en")
+    posts = (
+        b"Helo wor",
+        b"\x08\x08\x08\x08\x08lo world\n",
+        b"Se\xc3\xb1ora Pr\xc3\xa9sidente \xe2\x80\x94 \xe7\x99\xba\xe8\xa8\x80\r",
+    )
+    for raw in posts:
+        stream.append(decode_body(raw), CART, NOW)
+    assert [s.text for s in stream.segments()] == ["Hello world", "Señora Présidente — 発言"]
+
+
+# -- decoding and server time -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        (b"plain", "plain"),
+        (b"\xef\xbb\xbfwith BOM", "with BOM"),
+        ("Señora — 発言".encode(), "Señora — 発言"),
+        (b"caf\xe9 ok", "caf\ufffd ok"),  # Latin-1 byte: replaced, the rest is kept
+        (b"\x08\x7f\r\n", "\x08\x7f\r\n"),
+    ],
+)
+def test_decode_body(raw: bytes, text: str) -> None:
+    assert decode_body(raw) == text
+
+
+@pytest.mark.parametrize(
+    ("now", "text"),
+    [
+        (0, "1970-01-01T00:00:00.000"),
+        (_ms("2024-05-06T13:00:01.250"), "2024-05-06T13:00:01.250"),
+        (_ms("2024-12-31T23:59:59.999"), "2024-12-31T23:59:59.999"),
+        (_ms("2024-05-06T13:00:01.007"), "2024-05-06T13:00:01.007"),
+    ],
+)
+def test_server_time(now: int, text: str) -> None:
+    assert server_time(now) == text
