@@ -1,0 +1,290 @@
+"""The exported record of a session (``Transcript``) or a meeting (``MeetingRecord``), read from and written to JSON.
+
+The format is documented in ``docs/TRANSCRIPT-FORMAT.md``. Reading validates every field and raises
+``TranscriptFormatError`` naming the offending one; ``to_dict()`` writes the same format back, so
+``Transcript.from_dict(t.to_dict()) == t``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import clock
+from .errors import TranscriptFormatError
+from .people import Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
+from .reading import Fields
+
+__all__ = ["Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question", "Segment",
+           "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
+
+SESSION_FORMAT = "floorcast-transcript"
+MEETING_FORMAT = "floorcast-meeting"
+VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Group:
+    """A stakeholder group of the meeting."""
+
+    slug: str
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingInfo:
+    """The meeting a session belongs to."""
+
+    slug: str
+    title: str
+    venue: str
+    timezone: str
+    groups: tuple[Group, ...]
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> "MeetingInfo":
+        """Read and check the meeting block, including that the time zone exists."""
+        tz = f.str("timezone", "UTC")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise f.fail(f"unknown IANA time zone {tz!r}", "timezone") from exc
+        groups = tuple(Group(g.str("slug"), g.str("label")) for g in f.objects("groups", []))
+        return cls(slug=f.str("slug"), title=f.str("title"), venue=f.str("venue", ""), timezone=tz, groups=groups)
+
+    @functools.cached_property
+    def tz(self) -> ZoneInfo:
+        """The meeting's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def group_label(self, slug: str) -> str:
+        """The label of a group slug (the slug itself when the meeting does not list it)."""
+        return next((g.label for g in self.groups if g.slug == slug), slug)
+
+    def group_order(self, slug: str) -> int:
+        """Position of a group in the meeting's list, for sorting (unknown groups last)."""
+        return next((i for i, g in enumerate(self.groups) if g.slug == slug), len(self.groups))
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionInfo:
+    """The agenda session a transcript records."""
+
+    id: str
+    title: str
+    room: str
+    scheduled_start_ms: int
+    scheduled_end_ms: int
+    started_ms: int | None
+    ended_ms: int | None
+    themes: tuple[str, ...]
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> "SessionInfo":
+        """Read and check the session block."""
+        sid = f.data.get("id")
+        if isinstance(sid, int) and not isinstance(sid, bool):
+            sid = str(sid)  # numeric ids are common in exports; the library treats ids as text
+        else:
+            sid = f.str("id")
+        return cls(id=sid, title=f.str("title"), room=f.str("room", ""), scheduled_start_ms=f.int("scheduled_start_ms"),
+                   scheduled_end_ms=f.int("scheduled_end_ms"), started_ms=f.int("started_ms", None),
+                   ended_ms=f.int("ended_ms", None), themes=f.strings("themes", []))
+
+    @property
+    def reference_ms(self) -> int:
+        """Time zero of relative timestamps: the actual start, else the scheduled one."""
+        return self.started_ms if self.started_ms is not None else self.scheduled_start_ms
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Segment:
+    """One finalised caption segment (``seq`` is gap-free per language)."""
+
+    seq: int
+    lang: str
+    text: str
+    first_ms: int
+    final_ms: int
+    speaker: str | None
+    intervention_id: int | None
+    captioner: str | None
+    revision: int
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> "Segment":
+        """Read and check one exported segment."""
+        first, final = f.int("first_ms"), f.int("final_ms")
+        if final < first:
+            raise f.fail(f"final_ms ({final}) is before first_ms ({first})", "final_ms")
+        return cls(seq=f.int("seq", minimum=0), lang=f.str("lang"), text=f.str("text"), first_ms=first,
+                   final_ms=final, speaker=f.str("speaker", None), intervention_id=f.int("intervention_id", None),
+                   captioner=f.str("captioner", None), revision=f.int("revision", 0, minimum=0))
+
+
+from .turns import SpeakerTurn, TurnPart, build_turns  # noqa: E402  (turns needs Segment defined first)
+
+
+@dataclasses.dataclass(frozen=True, eq=True)
+class Transcript:
+    """Everything recorded about one session: captions, floor log, questions and attendance."""
+
+    meeting: MeetingInfo
+    session: SessionInfo
+    segments: tuple[Segment, ...]
+    interventions: tuple[Intervention, ...] = ()
+    unserved_requests: tuple[UnservedRequest, ...] = ()
+    questions: tuple[Question, ...] = ()
+    attendance: tuple[Attendee, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> "Transcript":
+        """Read a ``floorcast-transcript`` dict; raises ``TranscriptFormatError`` naming the bad field."""
+        f = Fields(data, path)
+        _check_header(f, SESSION_FORMAT)
+        meeting = meeting or MeetingInfo.from_fields(f.obj("meeting"))
+        segments = tuple(Segment.from_fields(s) for s in f.objects("segments", []))
+        seen: set[tuple[str, int]] = set()
+        for i, seg in enumerate(segments):
+            if (seg.lang, seg.seq) in seen:
+                raise f.fail(f"duplicate seq {seg.seq} for language {seg.lang!r}", f"segments[{i}].seq")
+            seen.add((seg.lang, seg.seq))
+        interventions = tuple(Intervention.from_fields(i) for i in f.objects("interventions", []))
+        known = {i.id for i in interventions}
+        for i, seg in enumerate(segments):
+            if seg.intervention_id is not None and seg.intervention_id not in known:
+                raise f.fail(f"unknown intervention {seg.intervention_id}", f"segments[{i}].intervention_id")
+        return cls(meeting=meeting, session=SessionInfo.from_fields(f.obj("session")), segments=segments,
+                   interventions=interventions,
+                   unserved_requests=tuple(UnservedRequest.from_fields(u) for u in f.objects("unserved_requests", [])),
+                   questions=tuple(Question.from_fields(q) for q in f.objects("questions", [])),
+                   attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])))
+
+    def to_dict(self, *, with_meeting: bool = True) -> dict[str, Any]:
+        """The export dict (the inverse of ``from_dict``)."""
+        out: dict[str, Any] = {"format": SESSION_FORMAT, "version": VERSION}
+        if with_meeting:
+            out["meeting"] = plain(self.meeting)
+        out["session"] = plain(self.session)
+        for name in ("segments", "interventions", "unserved_requests", "questions", "attendance"):
+            out[name] = plain(getattr(self, name))
+        return out
+
+    @property
+    def reference_ms(self) -> int:
+        """Time zero of relative timestamps."""
+        return self.session.reference_ms
+
+    def relative(self, ms: int) -> int:
+        """Milliseconds since the session start (negative for captions before it)."""
+        return ms - self.session.reference_ms
+
+    def local(self, ms: int) -> dt.datetime:
+        """The time of an export timestamp in the meeting's time zone."""
+        return clock.local(ms, self.meeting.tz)
+
+    def languages(self) -> list[str]:
+        """Caption languages, the one with most segments first."""
+        counts: dict[str, int] = {}
+        for seg in self.segments:
+            counts[seg.lang] = counts.get(seg.lang, 0) + 1
+        return sorted(counts, key=lambda lang: (-counts[lang], lang))
+
+    def language(self, lang: str | None) -> str:
+        """Resolve a requested language (``None``: the main one); raises for one without captions."""
+        langs = self.languages()
+        if lang is None:
+            return langs[0] if langs else "en"
+        if langs and lang not in langs:
+            raise TranscriptFormatError(f"no captions in language {lang!r} (available: {', '.join(langs)})")
+        return lang
+
+    def segments_in(self, lang: str) -> list[Segment]:
+        """The segments of one language in ``seq`` order."""
+        return sorted((s for s in self.segments if s.lang == lang), key=lambda s: s.seq)
+
+    def seq_gaps(self, lang: str) -> list[int]:
+        """Sequence numbers missing between the first and last segment of a language (lost captions)."""
+        seqs = [s.seq for s in self.segments_in(lang)]
+        present = set(seqs)
+        return [n for n in range(seqs[0], seqs[-1]) if n not in present] if seqs else []
+
+    @functools.cached_property
+    def interventions_by_id(self) -> dict[int, Intervention]:
+        """Interventions keyed by id."""
+        return {i.id: i for i in self.interventions}
+
+    def turns(self, lang: str | None = None) -> list[SpeakerTurn]:
+        """Consecutive segments of one language grouped into speaker turns (see ``transcripts.turns``)."""
+        return build_turns(self.segments_in(self.language(lang)), self.interventions_by_id)
+
+    @property
+    def end_ms(self) -> int:
+        """When the session ended: actual end, else the last caption, else the scheduled end."""
+        if self.session.ended_ms is not None:
+            return self.session.ended_ms
+        finals = [s.final_ms for s in self.segments]
+        return max(finals) if finals else self.session.scheduled_end_ms
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingRecord:
+    """A whole meeting: its description and the transcript of each session."""
+
+    meeting: MeetingInfo
+    sessions: tuple[Transcript, ...]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "MeetingRecord":
+        """Read a ``floorcast-meeting`` dict."""
+        f = Fields(data, "")
+        _check_header(f, MEETING_FORMAT)
+        meeting = MeetingInfo.from_fields(f.obj("meeting"))
+        sessions = tuple(Transcript.from_dict(s.data, meeting, s.path) for s in f.objects("sessions"))
+        ids = [t.session.id for t in sessions]
+        if len(set(ids)) != len(ids):
+            raise TranscriptFormatError("session ids must be unique", "sessions")
+        return cls(meeting=meeting, sessions=sessions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The export dict (the inverse of ``from_dict``)."""
+        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting),
+                "sessions": [t.to_dict(with_meeting=False) for t in self.sessions]}
+
+    def session(self, session_id: str) -> Transcript:
+        """The transcript of one session; raises ``TranscriptFormatError`` listing the ids when unknown."""
+        for t in self.sessions:
+            if t.session.id == session_id:
+                return t
+        known = ", ".join(t.session.id for t in self.sessions) or "none"
+        raise TranscriptFormatError(f"no session {session_id!r} in this meeting (sessions: {known})")
+
+
+def load(data: Any) -> Transcript | MeetingRecord:
+    """Read either export kind, chosen by its ``format`` field."""
+    if isinstance(data, dict) and data.get("format") == MEETING_FORMAT:
+        return MeetingRecord.from_dict(data)
+    return Transcript.from_dict(data)
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses and tuples as JSON-ready dicts and lists, keeping field order."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _check_header(f: Fields, expected: str) -> None:
+    fmt = f.data.get("format")
+    if fmt != expected:
+        other = {SESSION_FORMAT: MEETING_FORMAT, MEETING_FORMAT: SESSION_FORMAT}[expected]
+        hint = f" (this is a {other} export)" if fmt == other else ""
+        raise f.fail(f"expected {expected!r}, got {fmt!r}{hint}", "format")
+    version = f.data.get("version")
+    if version != VERSION:
+        raise f.fail(f"unsupported version {version!r}; this library reads version {VERSION}", "version")
