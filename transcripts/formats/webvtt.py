@@ -1,0 +1,31 @@
+"""WebVTT captions, valid under the W3C rules: relative timestamps, ``<v>`` voices, escaped text."""
+
+from __future__ import annotations
+
+from ..clock import vtt_timestamp
+from ..model import Transcript
+from .cues import cues
+
+
+def escape(text: str) -> str:
+    """Escape the three characters WebVTT cue text reserves (also inside a ``<v>`` annotation)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
+    """The captions of one language as a WebVTT file."""
+    title = f"{transcript.meeting.title} - {transcript.session.title}"
+    # The header text may not contain "-->"; a NOTE block can, but is kept to plain words for readers.
+    out = ["WEBVTT", "", "NOTE", escape(title).replace("--&gt;", "-- &gt;"), ""]
+    for n, cue in enumerate(cues(transcript, lang), start=1):
+        lines = [escape(line) for line in cue.lines]
+        if cue.speaker:
+            name = " ".join(escape(cue.speaker).split())  # an annotation is one line
+            lines[0] = f"<v {name}>{lines[0]}"
+        elif cue.turn_start:
+            lines[0] = f"&gt;&gt; {lines[0]}"  # the captioners' mark for a new, unnamed speaker
+        out.append(str(n))
+        out.append(f"{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}")
+        out.extend(lines)
+        out.append("")
+    return "\n".join(out)
