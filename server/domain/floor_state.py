@@ -112,10 +112,13 @@ class FloorState:
             raise NotFound(f"no request {request_id!r}", field="request_id") from None
 
     def history(self) -> tuple[Turn, ...]:
-        """Who has had the floor this session, oldest first, as the policies see it."""
-        return tuple(
-            Turn(r.person_key, r.side, r.group, r.id) for r in (self._requests[i.request_id] for i in self.interventions)
-        )
+        """Who has spoken this session, oldest first, as the policies see it.
+
+        Points of order are left out: a procedural interruption should not cost a group its turn,
+        flip the room/remote alternation, or make a new voice count as heard.
+        """
+        requests = (self._requests[i.request_id] for i in self.interventions if i.kind is not Kind.POINT_OF_ORDER)
+        return tuple(Turn(r.person_key, r.side, r.group, r.id) for r in requests)
 
     def order(self) -> list[QueueEntry]:
         """The displayed list of speakers: position, request, reason; ``call_next`` takes the first."""

@@ -639,3 +639,13 @@ def test_view_is_json_ready(queue: FloorQueue) -> None:
     assert view["current"]["timer"]["state"] == "warning"  # 90 s of 120 s: the last 30 s
     assert [(q["position"], q["id"], q["tier"]) for q in view["queue"]] == [(1, "r7", "main"), (2, "r6", "end")]
     assert view["budgets"][0]["group"] == "civil"
+
+
+def test_points_of_order_do_not_count_as_turns_for_the_policies(queue: FloorQueue) -> None:
+    queue.set_policy("alternate", ms(0))
+    fill(queue, person(1, mode="onsite"), person(2, mode="onsite"), person(3, mode="remote"))
+    queue.call_next(ms(3))  # room speaker 1
+    queue.request(person(4, mode="remote"), ms(4), kind="point_of_order")
+    queue.call_next(ms(5))  # the remote point of order does not make the room "due"
+    assert queue.history()[-1].request_id == "r1"
+    assert ids(queue) == ["r3", "r2"]
