@@ -19,4 +19,4 @@ def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> s
         out.append(f"{srt_timestamp(cue.start_ms)} --> {srt_timestamp(cue.end_ms)}")
         out.extend(lines)
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out) + ("\n" if out else "")
