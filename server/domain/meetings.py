@@ -206,3 +206,55 @@ class SessionLife:
         self.state = SessionState.ENDED
         self.ended_ms = now
         return SessionEnded(self.session.id, now)
+
+
+def countries() -> list[tuple[str, str]]:
+    """ISO 3166-1 (alpha-2 code, English name) pairs, sorted by name."""
+    import pycountry  # data only; imported lazily so the core starts fast
+
+    return sorted(((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries), key=lambda x: x[1])
+
+
+def registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[str]) -> Participant:
+    """Check a registration form and return the (not yet stored) participant; raises ``InvalidInput``."""
+
+    def text(name: str, max_len: int, required: bool = True) -> str:
+        value = data.get(name, "")
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name} must be text", field=name)
+        value = " ".join(value.split())
+        if required and not value:
+            raise InvalidInput(f"Please give your {name.replace('_', ' ')}.", code=f"{name}_required", field=name)
+        if len(value) > max_len:
+            raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
+        return value
+
+    name = text("name", 120)
+    organisation = text("organisation", 200, required=False)
+    country = text("country", 2).upper()
+    if country not in valid_countries:
+        raise InvalidInput("Choose a country from the list (ISO 3166 code).", code="invalid_country", field="country")
+    group = text("group", 40)
+    meeting.group(group)
+    try:
+        mode = Mode(text("mode", 10))
+    except ValueError:
+        raise InvalidInput("Mode must be onsite, remote or hub.", code="invalid_mode", field="mode") from None
+    hub_city = hub_country = ""
+    headcount = 0
+    if mode is Mode.HUB:
+        hub_city = text("hub_city", 120)
+        hub_country = text("hub_country", 2).upper()
+        if hub_country not in valid_countries:
+            raise InvalidInput("Choose the hub's country from the list.", code="invalid_country", field="hub_country")
+        raw = data.get("hub_headcount", "")
+        try:
+            headcount = int(str(raw).strip())
+        except ValueError:
+            raise InvalidInput("Give the number of people at the hub.", code="invalid_headcount",
+                               field="hub_headcount") from None
+        if not 1 <= headcount <= 100_000:
+            raise InvalidInput("The hub headcount must be between 1 and 100000.", code="invalid_headcount",
+                               field="hub_headcount")
+    listed = data.get("listed") in (True, "1", "on", "true", "yes")
+    return Participant(0, name, organisation, country, group, mode, hub_city, hub_country, headcount, listed)

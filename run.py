@@ -1,0 +1,168 @@
+"""Floorcast command line: serve the service, load a meeting file, print role links.
+
+Reads flags and ``FLOORCAST_*`` environment variables into :class:`server.settings.Settings`; nothing else in the
+project reads the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.settings import Settings
+
+
+def _settings_epilog() -> str:
+    lines = ["settings (flag or environment variable, default):"]
+    for name, env, default, help_text in Settings.describe():
+        lines.append(f"  {env:<34} {help_text} [default: {default}]")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    # SUPPRESS: a flag given before the command must not be reset by the command's own parser.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--data", metavar="DIR", help="data directory holding floorcast.db and link.key [data]")
+    common.add_argument("--base-url", help="public base URL for printed links [http://HOST:PORT]")
+    common.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level [INFO]")
+    common.add_argument("--plain-logs", action="store_true", help="plain-text logs instead of JSON lines")
+    parser = argparse.ArgumentParser(
+        prog="python run.py", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Floorcast: live captions, moderated questions and floor queues for multistakeholder meetings.",
+        epilog=_settings_epilog())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", parents=[common], help="run the service (the default command)",
+                           description="Serve pages, the API and Socket.IO from one process. Loads the demo meeting "
+                                       "when the database holds no meeting (see --no-demo).")
+    _serve_flags(serve)
+    _serve_flags(parser)
+    load = sub.add_parser("load", parents=[common], help="create or update a meeting from its TOML file",
+                          description="Validate FILE and create or update its meeting. Loading an unchanged file "
+                                      "changes nothing; an invalid file changes nothing and lists each problem "
+                                      "with its line and field.")
+    load.add_argument("file", type=Path, help="meeting file (see examples/enhanced-cooperation-2012.toml)")
+    links = sub.add_parser("links", parents=[common], help="print every role link of a meeting",
+                           description="Print the admin, join, moderator, captioner and rapporteur links of every "
+                                       "session as absolute URLs, to mail to the people who hold those roles.")
+    links.add_argument("--meeting", metavar="SLUG", help="the meeting (default: every meeting)")
+    links.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def _serve_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=argparse.SUPPRESS, help="address to listen on [127.0.0.1]")
+    p.add_argument("--port", type=int, default=argparse.SUPPRESS, help="TCP port [8080]")
+    p.add_argument("--redis-url", default=argparse.SUPPRESS, help="Redis URL for Socket.IO fan-out across processes [none]")
+    p.add_argument("--no-demo", action="store_true", default=argparse.SUPPRESS, help="do not load the demo meeting at start")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Environment first, then flags."""
+    data = getattr(args, "data", None)
+    overrides: dict[str, Any] = {
+        "data_dir": Path(data) if data else None,
+        "base_url": getattr(args, "base_url", None),
+        "log_level": getattr(args, "log_level", None),
+        "log_json": False if getattr(args, "plain_logs", False) else None,
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
+        "redis_url": getattr(args, "redis_url", None),
+        "demo": False if getattr(args, "no_demo", None) else None,
+    }
+    return Settings.from_env(**overrides)
+
+
+async def _open(settings: Settings) -> tuple[Any, bytes]:
+    from server.storage.db import open_database
+    from server.storage.keyfile import load_or_create_key
+
+    return await open_database(settings.database), load_or_create_key(settings.data_dir)
+
+
+async def cmd_load(settings: Settings, path: Path) -> int:
+    """Load a meeting file; print what happened or every problem."""
+    from server.domain.meeting_file import MeetingFileError
+    from server.loading import load_meeting_file
+    from server.web.live import now_ms
+
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return 2
+    db, key = await _open(settings)
+    try:
+        slug, changed, issued = await load_meeting_file(db, key, path, now_ms())
+    except MeetingFileError as exc:
+        for problem in exc.problems:
+            print(f"{path}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(f"meeting {slug}: {'created or updated' if changed else 'unchanged'}; {issued} new link(s) issued")
+    if issued:
+        print(f"print the links with: python run.py links --meeting {slug}")
+    return 0
+
+
+async def cmd_links(settings: Settings, slug: str | None, as_json: bool) -> int:
+    """Print the active links of one or every meeting."""
+    from server.storage import meetings as meetings_db
+    from server.web.links import link_rows
+
+    db, key = await _open(settings)
+    try:
+        slugs = [slug] if slug else [m["slug"] for m in await meetings_db.list_meetings(db)]
+        out = []
+        for s in slugs:
+            meeting_id, meeting = await meetings_db.load_meeting(db, s)
+            rows = link_rows(settings.public_base_url(), meeting, await meetings_db.active_links(db, key, meeting_id))
+            out.append({"meeting": s, "title": meeting.title, "links": rows})
+    except Exception as exc:  # NotFound for a wrong slug
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for m in out:
+        print(f"# {m['title']} ({m['meeting']})")
+        for row in m["links"]:
+            print(f"{row['label']:<24} {row['scope'][:40]:<40} {row['url']}")
+            for kind, url in row.get("ingest", {}).items():
+                print(f"{'  ingest ' + kind:<24} {'':<40} {url}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    from server.web import logs
+
+    logs.configure(settings.log_level, settings.log_json)
+    if args.command == "load":
+        return asyncio.run(cmd_load(settings, args.file))
+    if args.command == "links":
+        return asyncio.run(cmd_links(settings, args.meeting, args.json))
+    from aiohttp import web
+
+    from server.web.app import create_app
+
+    print(f"Floorcast on {settings.public_base_url()}  (data in {settings.data_dir}; admin links: "
+          f"python run.py links{' --data ' + str(settings.data_dir) if getattr(args, 'data', None) else ''})", file=sys.stderr)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
+                access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

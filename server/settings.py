@@ -1,0 +1,88 @@
+"""Every setting of the service: one dataclass with defaults and help text.
+
+``run.py`` is the only place that reads the environment or the command line; everything else receives a
+``Settings`` instance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+
+def _field(default: Any, help: str, env: str | None = None, **kw: Any) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help, "env": env}, **kw)
+
+
+@dataclasses.dataclass
+class Settings:
+    """Configuration of one Floorcast process."""
+
+    data_dir: Path = _field(Path("data"), "Directory holding the SQLite database (WAL mode).", "FLOORCAST_DATA")
+    host: str = _field("127.0.0.1", "Address to listen on.", "FLOORCAST_HOST")
+    port: int = _field(8080, "TCP port to listen on.", "FLOORCAST_PORT")
+    base_url: str = _field("", "Public base URL used in printed links (default: http://HOST:PORT).", "FLOORCAST_BASE_URL")
+    redis_url: str = _field("", "Redis URL for Socket.IO fan-out across several processes (empty: single process).",
+                            "FLOORCAST_REDIS_URL")
+    log_level: str = _field("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.", "FLOORCAST_LOG_LEVEL")
+    log_json: bool = _field(True, "Write logs as one JSON object per line (false: plain text).", "FLOORCAST_LOG_JSON")
+    demo: bool = _field(True, "Load the demo meeting at start when the database holds no meeting.", "FLOORCAST_DEMO")
+    caption_backlog: int = _field(50, "Finalised caption segments a late joiner receives first.", "FLOORCAST_CAPTION_BACKLOG")
+    caption_idle_flush_ms: int = _field(2000, "Finalise a caption tail after this many ms without new text.",
+                                        "FLOORCAST_CAPTION_IDLE_FLUSH_MS")
+    outbox_limit: int = _field(256, "Packets queued for one viewer before it is dropped as too slow (it then resumes).",
+                               "FLOORCAST_OUTBOX_LIMIT")
+    cookie_secure: bool = _field(False, "Mark session cookies Secure (set when served over HTTPS).", "FLOORCAST_COOKIE_SECURE")
+    question_max_length: int = _field(500, "Maximum length of a question, in characters.", "FLOORCAST_QUESTION_MAX_LENGTH")
+    question_rate: str = _field("3/60", "Questions one participant may submit: COUNT/SECONDS.", "FLOORCAST_QUESTION_RATE")
+    shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.", "FLOORCAST_SHUTDOWN_TIMEOUT")
+
+    @property
+    def database(self) -> Path:
+        """The SQLite database file inside the data directory."""
+        return Path(self.data_dir) / "floorcast.db"
+
+    def public_base_url(self) -> str:
+        """The base URL for links, without a trailing slash."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, Any, str]]:
+        """(name, environment variable, default, help) for every setting."""
+        rows = []
+        for f in dataclasses.fields(cls):
+            rows.append((f.name, f.metadata["env"], f.default, f.metadata["help"]))
+        return rows
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from ``FLOORCAST_*`` variables, then explicit overrides (command-line flags)."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            env = f.metadata["env"]
+            if env and env in environ:
+                values[f.name] = _convert(f.default, environ[env], env)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(default: Any, raw: str, name: str) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{name}: expected true or false, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw

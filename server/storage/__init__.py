@@ -1,0 +1,1 @@
+"""SQLite adapters: the only package that contains SQL."""

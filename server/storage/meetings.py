@@ -1,0 +1,274 @@
+"""Meetings, agenda sessions, capability tokens, participants and attendance in SQLite."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+from ..domain.errors import NotFound
+from ..domain.meetings import AgendaSession, Meeting, Mode, Participant, Role, SessionLife, SessionState, StakeholderGroup
+from .db import Database
+
+#: Roles a link can be issued for, at meeting scope and (for these) at session scope.
+MEETING_ROLES = (Role.ADMIN, Role.PARTICIPANT, Role.MODERATOR, Role.CAPTIONER, Role.RAPPORTEUR)
+SESSION_ROLES = (Role.MODERATOR, Role.CAPTIONER, Role.RAPPORTEUR)
+
+
+def meeting_hash(meeting: Meeting) -> str:
+    """A stable fingerprint of a meeting description: loading an unchanged file is a no-op."""
+    blob = json.dumps(dataclasses.asdict(meeting), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def hash_secret(token: str) -> str:
+    """SHA-256 hex of a token or cookie value: what the database keeps instead of the secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def save_meeting(db: Database, meeting: Meeting, now: int) -> tuple[int, bool]:
+    """Create or update a meeting from its description; returns (meeting id, changed)."""
+    digest = meeting_hash(meeting)
+    row = await db.fetchone("SELECT id, source_hash FROM meetings WHERE slug = ?", (meeting.slug,))
+    if row is not None and row["source_hash"] == digest:
+        return row["id"], False
+    groups = json.dumps([{"slug": g.slug, "label": g.label} for g in meeting.groups])
+    values = (meeting.title, meeting.venue, meeting.timezone, meeting.start_date, meeting.end_date,
+              json.dumps(list(meeting.languages)), groups, meeting.description, digest)
+    async with db.write() as conn:
+        if row is None:
+            cur = await conn.execute(
+                "INSERT INTO meetings (title, venue, timezone, start_date, end_date, languages, groups_json,"
+                " description, source_hash, slug, created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*values, meeting.slug, now, now))
+            meeting_id = cur.lastrowid
+        else:
+            meeting_id = row["id"]
+            await conn.execute(
+                "UPDATE meetings SET title=?, venue=?, timezone=?, start_date=?, end_date=?, languages=?,"
+                " groups_json=?, description=?, source_hash=?, updated_ms=? WHERE id=?",
+                (*values, now, meeting_id))
+        await conn.execute("UPDATE sessions SET in_agenda = 0 WHERE meeting_id = ?", (meeting_id,))
+        for position, s in enumerate(meeting.sessions):
+            await conn.execute(
+                "INSERT INTO sessions (meeting_id, id, position, title, room, start_ms, end_ms, themes, auto_start,"
+                " description, in_agenda) VALUES (?,?,?,?,?,?,?,?,?,?,1) ON CONFLICT (meeting_id, id) DO UPDATE SET"
+                " position=excluded.position, title=excluded.title, room=excluded.room, start_ms=excluded.start_ms,"
+                " end_ms=excluded.end_ms, themes=excluded.themes, auto_start=excluded.auto_start,"
+                " description=excluded.description, in_agenda=1",
+                (meeting_id, s.id, position, s.title, s.room, s.start_ms, s.end_ms, json.dumps(list(s.themes)),
+                 int(s.auto_start), s.description))
+    return meeting_id, True
+
+
+def _meeting_from_rows(row: Any, sessions: list[Any]) -> Meeting:
+    return Meeting(
+        slug=row["slug"], title=row["title"], venue=row["venue"], timezone=row["timezone"],
+        start_date=row["start_date"], end_date=row["end_date"],
+        groups=tuple(StakeholderGroup(g["slug"], g["label"]) for g in json.loads(row["groups_json"])),
+        languages=tuple(json.loads(row["languages"])),
+        sessions=tuple(_session_from_row(s) for s in sessions), description=row["description"])
+
+
+def _session_from_row(s: Any) -> AgendaSession:
+    return AgendaSession(id=s["id"], title=s["title"], room=s["room"], start_ms=s["start_ms"], end_ms=s["end_ms"],
+                         themes=tuple(json.loads(s["themes"])), auto_start=bool(s["auto_start"]),
+                         description=s["description"])
+
+
+async def load_meeting(db: Database, slug: str) -> tuple[int, Meeting]:
+    """The meeting with this slug and its current agenda; raises ``NotFound``."""
+    row = await db.fetchone("SELECT * FROM meetings WHERE slug = ?", (slug,))
+    if row is None:
+        raise NotFound(f"no meeting {slug!r}")
+    sessions = await db.fetchall("SELECT * FROM sessions WHERE meeting_id = ? AND in_agenda = 1 ORDER BY position",
+                                 (row["id"],))
+    return row["id"], _meeting_from_rows(row, sessions)
+
+
+async def list_meetings(db: Database) -> list[dict[str, Any]]:
+    """Every meeting: id, slug, title, venue, dates."""
+    rows = await db.fetchall("SELECT id, slug, title, venue, start_date, end_date FROM meetings ORDER BY start_date, slug")
+    return [dict(r) for r in rows]
+
+
+async def load_session_lives(db: Database, meeting_id: int, meeting: Meeting) -> dict[str, SessionLife]:
+    """The live/ended state of every agenda session."""
+    rows = {r["id"]: r for r in await db.fetchall(
+        "SELECT id, state, started_ms, ended_ms FROM sessions WHERE meeting_id = ?", (meeting_id,))}
+    lives = {}
+    for s in meeting.sessions:
+        r = rows[s.id]
+        lives[s.id] = SessionLife(s, SessionState(r["state"]), r["started_ms"], r["ended_ms"])
+    return lives
+
+
+async def save_session_life(db: Database, meeting_id: int, life: SessionLife, event: str, actor: str, now: int) -> None:
+    """Persist a session's state change and log who made it."""
+    async with db.write() as conn:
+        await conn.execute("UPDATE sessions SET state=?, started_ms=?, ended_ms=? WHERE meeting_id=? AND id=?",
+                           (life.state.value, life.started_ms, life.ended_ms, meeting_id, life.session.id))
+        await conn.execute("INSERT INTO session_log (meeting_id, session_id, event, actor, at_ms) VALUES (?,?,?,?,?)",
+                           (meeting_id, life.session.id, event, actor, now))
+
+
+# --- capability links -------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """An active capability link (the token itself is derived, never stored)."""
+
+    id: int
+    meeting_id: int
+    session_id: str | None
+    role: Role
+    token: str
+    created_ms: int
+
+
+def derive_token(key: bytes, nonce: str) -> str:
+    """The link token for a nonce: 192 bits of HMAC-SHA256 under the data directory's secret key.
+
+    The database keeps the nonce and the token's hash; without the key file neither yields a working token.
+    """
+    digest = hmac.new(key, f"floorcast-link:{nonce}".encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeting, now: int) -> int:
+    """Issue a link for every (scope, role) that has no active one; returns how many were issued."""
+    rows = await db.fetchall("SELECT session_id, role FROM tokens WHERE meeting_id = ? AND revoked_ms IS NULL",
+                             (meeting_id,))
+    have = {(r["session_id"], r["role"]) for r in rows}
+    wanted = [(None, r) for r in MEETING_ROLES] + [(s.id, r) for s in meeting.sessions for r in SESSION_ROLES]
+    missing = [(sid, role) for sid, role in wanted if (sid, role.value) not in have]
+    if missing:
+        async with db.write() as conn:
+            for sid, role in missing:
+                await _insert_link(conn, key, meeting_id, sid, role, now)
+    return len(missing)
+
+
+async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> None:
+    nonce = secrets.token_hex(16)
+    await conn.execute(
+        "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce) VALUES (?,?,?,?,?,?)",
+        (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce))
+
+
+async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
+    """Every active link of a meeting, meeting-wide ones first."""
+    rows = await db.fetchall(
+        "SELECT t.* FROM tokens t LEFT JOIN sessions s ON s.meeting_id = t.meeting_id AND s.id = t.session_id"
+        " WHERE t.meeting_id = ? AND t.revoked_ms IS NULL AND (t.session_id IS NULL OR s.in_agenda = 1)"
+        " ORDER BY t.session_id IS NOT NULL, s.position, t.id", (meeting_id,))
+    return [Link(r["id"], r["meeting_id"], r["session_id"], Role(r["role"]), derive_token(key, r["nonce"]),
+                 r["created_ms"]) for r in rows]
+
+
+async def find_token(db: Database, meeting_id: int, token: str) -> tuple[Role, str | None] | None:
+    """The (role, session scope) an active token grants in this meeting, or None."""
+    row = await db.fetchone(
+        "SELECT role, session_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND revoked_ms IS NULL",
+        (meeting_id, hash_secret(token)))
+    return None if row is None else (Role(row["role"]), row["session_id"])
+
+
+async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int) -> Link | None:
+    """Revoke a link; returns its (scope, role) as a Link without token, or None if it was not active."""
+    row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
+                            (link_id, meeting_id))
+    if row is None:
+        raise NotFound("no such active link")
+    async with db.write() as conn:
+        await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+    return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"])
+
+
+async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int) -> None:
+    """Revoke a link and issue a new one for the same scope and role, in one transaction."""
+    row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
+                            (link_id, meeting_id))
+    if row is None:
+        raise NotFound("no such active link")
+    async with db.write() as conn:
+        await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now)
+
+
+# --- participants and attendance --------------------------------------------------------------------------------
+
+def _participant(row: Any) -> Participant:
+    return Participant(id=row["id"], name=row["name"], organisation=row["organisation"], country=row["country"],
+                       group=row["group_slug"], mode=Mode(row["mode"]), hub_city=row["hub_city"],
+                       hub_country=row["hub_country"], hub_headcount=row["hub_headcount"], listed=bool(row["listed"]))
+
+
+async def register_participant(db: Database, meeting_id: int, p: Participant, cookie: str, now: int) -> Participant:
+    """Store a new participant with the hash of their session cookie; returns it with its id."""
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, hub_city,"
+            " hub_country, hub_headcount, listed, cookie_hash, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (meeting_id, p.name, p.organisation, p.country, p.group, p.mode.value, p.hub_city, p.hub_country,
+             p.hub_headcount, int(p.listed), hash_secret(cookie), now))
+    return dataclasses.replace(p, id=cur.lastrowid)
+
+
+async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> Participant | None:
+    """The participant whose session cookie this is, or None."""
+    row = await db.fetchone("SELECT * FROM participants WHERE meeting_id = ? AND cookie_hash = ?",
+                            (meeting_id, hash_secret(cookie)))
+    return None if row is None else _participant(row)
+
+
+async def participant_by_id(db: Database, meeting_id: int, participant_id: int) -> Participant:
+    """A participant of this meeting by id; raises ``NotFound``."""
+    row = await db.fetchone("SELECT * FROM participants WHERE meeting_id = ? AND id = ?", (meeting_id, participant_id))
+    if row is None:
+        raise NotFound("no such participant")
+    return _participant(row)
+
+
+async def list_participants(db: Database, meeting_id: int) -> list[Participant]:
+    """Every registered participant of a meeting."""
+    return [_participant(r) for r in await db.fetchall(
+        "SELECT * FROM participants WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
+
+
+async def record_join(db: Database, meeting_id: int, session_id: str, participant_id: int, now: int) -> int:
+    """Open an attendance interval; returns its id."""
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "INSERT INTO attendance (participant_id, meeting_id, session_id, join_ms) VALUES (?,?,?,?)",
+            (participant_id, meeting_id, session_id, now))
+    return cur.lastrowid
+
+
+async def record_leave(db: Database, attendance_id: int, now: int) -> None:
+    """Close an attendance interval."""
+    async with db.write() as conn:
+        await conn.execute("UPDATE attendance SET leave_ms = ? WHERE id = ? AND leave_ms IS NULL", (now, attendance_id))
+
+
+async def close_open_attendance(db: Database, now: int) -> int:
+    """Close every open interval (at start-up after a crash, or at shutdown); returns how many."""
+    async with db.write() as conn:
+        cur = await conn.execute("UPDATE attendance SET leave_ms = ? WHERE leave_ms IS NULL", (now,))
+    return cur.rowcount
+
+
+async def attendance(db: Database, meeting_id: int, session_id: str | None = None) -> list[dict[str, Any]]:
+    """Attendance intervals joined with who attended, for one session or the whole meeting."""
+    sql = ("SELECT a.session_id, a.join_ms, a.leave_ms, p.id AS participant_id, p.name, p.organisation, p.country,"
+           " p.group_slug AS 'group', p.mode, p.hub_city, p.hub_country, p.hub_headcount, p.listed"
+           " FROM attendance a JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?")
+    params: list[Any] = [meeting_id]
+    if session_id is not None:
+        sql += " AND a.session_id = ?"
+        params.append(session_id)
+    return [dict(r) for r in await db.fetchall(sql + " ORDER BY a.join_ms, a.id", params)]

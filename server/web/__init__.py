@@ -1,0 +1,1 @@
+"""aiohttp and Socket.IO transport, kept thin."""

@@ -1,0 +1,95 @@
+"""Who is asking: capability tokens for roles, a session cookie for participants."""
+
+from __future__ import annotations
+
+import dataclasses
+from http.cookies import SimpleCookie
+
+from aiohttp import web
+
+from ..domain.errors import DomainError
+from ..domain.meetings import Participant, Role
+from ..storage import meetings as meetings_db
+from ..storage.db import Database
+from .live import MeetingLive
+
+
+class Forbidden(DomainError):
+    """This link is not valid."""
+
+    code = "forbidden"
+    status = 403
+
+
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """What a caller may do in one meeting: a role (from a link) and who they are (from the cookie)."""
+
+    role: Role | None
+    session_scope: str | None
+    participant: Participant | None = None
+
+    def has(self, role: Role, session_id: str | None = None) -> bool:
+        """True when the link grants ``role`` for ``session_id`` (meeting-wide links cover every session)."""
+        if self.role is None or not self.role.can(role):
+            return False
+        return self.session_scope is None or session_id is None or self.session_scope == session_id
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this caller."""
+        if self.role is not None:
+            scope = self.session_scope or "meeting"
+            return f"{self.role.value}@{scope}"
+        if self.participant is not None:
+            return f"participant:{self.participant.id}"
+        return "anonymous"
+
+
+def cookie_name(slug: str) -> str:
+    """The participant session cookie's name for a meeting."""
+    return f"fc_p_{slug}"
+
+
+async def resolve(db: Database, live: MeetingLive, token: str | None, cookie: str | None) -> Access:
+    """Turn a token and a cookie into an Access; a wrong or revoked token raises ``Forbidden``."""
+    role: Role | None = None
+    scope: str | None = None
+    if token:
+        found = await meetings_db.find_token(db, live.id, token)
+        if found is None:
+            raise Forbidden()
+        role, scope = found
+    participant = None
+    if cookie:
+        participant = await meetings_db.participant_by_cookie(db, live.id, cookie)
+    return Access(role, scope, participant)
+
+
+def require(access: Access, role: Role, session_id: str | None = None) -> None:
+    """Raise ``Forbidden`` unless the access grants ``role`` for the session."""
+    if not access.has(role, session_id):
+        raise Forbidden()
+
+
+async def from_request(request: web.Request, db: Database, live: MeetingLive) -> Access:
+    """The Access of an HTTP request: ``?t=`` token (or form field ``t``) and the meeting's cookie."""
+    token = request.query.get("t")
+    header = request.headers.get("Authorization", "")
+    if token is None and header.startswith("Bearer "):
+        token = header[7:].strip()
+    if token is None and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        token = (await request.post()).get("t")  # type: ignore[assignment]
+    return await resolve(db, live, token, request.cookies.get(cookie_name(live.meeting.slug)))
+
+
+def cookie_from_environ(environ: dict, slug: str) -> str | None:
+    """The participant cookie from a Socket.IO handshake's environ."""
+    request = environ.get("aiohttp.request")
+    if request is not None:
+        return request.cookies.get(cookie_name(slug))
+    raw = environ.get("HTTP_COOKIE", "")
+    jar = SimpleCookie()
+    jar.load(raw)
+    morsel = jar.get(cookie_name(slug))
+    return morsel.value if morsel else None

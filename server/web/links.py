@@ -1,0 +1,46 @@
+"""Absolute URLs of capability links, for the admin page and ``run.py links``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.meetings import Meeting, Role
+from ..storage.meetings import Link
+
+_LABELS = {Role.ADMIN: "Admin", Role.PARTICIPANT: "Participant join link", Role.MODERATOR: "Moderator",
+           Role.CAPTIONER: "Captioner", Role.RAPPORTEUR: "Rapporteur"}
+_PAGES = {Role.MODERATOR: "moderate", Role.CAPTIONER: "caption", Role.RAPPORTEUR: "rapporteur"}
+
+
+def link_url(base: str, slug: str, link: Link) -> str:
+    """The page a link opens: the admin page, the join form, or the role's page for its session."""
+    if link.role is Role.ADMIN:
+        return f"{base}/m/{slug}/admin?t={link.token}"
+    if link.role is Role.PARTICIPANT:
+        return f"{base}/m/{slug}/join?t={link.token}"
+    if link.session_id is None:
+        return f"{base}/m/{slug}?t={link.token}"
+    return f"{base}/m/{slug}/s/{link.session_id}/{_PAGES[link.role]}?t={link.token}"
+
+
+def ingest_urls(base: str, slug: str, session_id: str, token: str) -> dict[str, str]:
+    """Where captioning software posts text, one URL per supported tool convention."""
+    root = f"{base}/m/{slug}/s/{session_id}/ingest"
+    return {"zoom": f"{root}/zoom?t={token}", "youtube": f"{root}/youtube?t={token}",
+            "streamtext": f"{root}/streamtext?t={token}", "bridge": f"{root}/ws?t={token}".replace("http", "ws", 1)}
+
+
+def link_rows(base: str, meeting: Meeting, links: list[Link]) -> list[dict[str, Any]]:
+    """One row per active link: id, role, scope, label and absolute URL (plus ingest URLs for captioners)."""
+    titles = {s.id: s.title for s in meeting.sessions}
+    rows = []
+    for link in links:
+        row: dict[str, Any] = {
+            "id": link.id, "role": link.role.value, "session_id": link.session_id,
+            "scope": titles.get(link.session_id or "", "Whole meeting"),
+            "label": _LABELS[link.role], "url": link_url(base, meeting.slug, link), "created_ms": link.created_ms,
+        }
+        if link.role is Role.CAPTIONER and link.session_id is not None:
+            row["ingest"] = ingest_urls(base, meeting.slug, link.session_id, link.token)
+        rows.append(row)
+    return rows

@@ -1,0 +1,81 @@
+"""The OpenAPI 3 document served at ``/api/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_TOKEN = {"name": "t", "in": "query", "required": False, "schema": {"type": "string"},
+          "description": "Capability token from a role link (or send it as `Authorization: Bearer`)."}
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+_SID = {"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _op(summary: str, params: list[dict[str, Any]], ok: dict[str, Any], errors: tuple[int, ...] = (403, 404),
+        body: dict[str, Any] | None = None, ok_status: str = "200") -> dict[str, Any]:
+    responses: dict[str, Any] = {ok_status: {"description": "Success", "content": {"application/json": {"schema": ok}}}}
+    for status in errors:
+        responses[str(status)] = {"description": "Error", "content": {"application/json": {"schema": _ERROR}}}
+    op: dict[str, Any] = {"summary": summary, "parameters": params, "responses": responses}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props}
+
+
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+
+
+def openapi_document(base_url: str) -> dict[str, Any]:
+    """The whole API description."""
+    session_state = _obj(session_id=_STR, state={"type": "string", "enum": ["scheduled", "live", "ended"]},
+                         started_ms=_NINT, ended_ms=_NINT)
+    session = {"allOf": [session_state, _obj(id=_STR, title=_STR, room=_STR, start_ms=_INT, end_ms=_INT,
+                                             themes={"type": "array", "items": _STR}, auto_start=_BOOL)]}
+    meeting = _obj(slug=_STR, title=_STR, venue=_STR, timezone=_STR, start_date=_STR, end_date=_STR,
+                   description=_STR, languages={"type": "array", "items": _STR},
+                   groups={"type": "array", "items": _obj(slug=_STR, label=_STR)},
+                   sessions={"type": "array", "items": session})
+    registration = {**_obj(name=_STR, organisation=_STR, country={"type": "string", "description": "ISO 3166-1 alpha-2"},
+                           group=_STR, mode={"type": "string", "enum": ["onsite", "remote", "hub"]},
+                           hub_city=_STR, hub_country=_STR, hub_headcount=_INT, listed=_BOOL),
+                    "required": ["name", "country", "group", "mode"]}
+    participant = _obj(participant_id=_INT, name=_STR, organisation=_STR, country=_STR, group=_STR, mode=_STR,
+                       hub_city=_STR, hub_country=_STR, hub_headcount=_INT, listed=_BOOL)
+    attendance_row = _obj(session_id=_STR, join_ms=_INT, leave_ms=_NINT, participant_id=_INT, name=_STR,
+                          organisation=_STR, country=_STR, group=_STR, mode=_STR, hub_city=_STR, hub_country=_STR,
+                          hub_headcount=_INT, listed=_BOOL)
+    link = _obj(id=_INT, role=_STR, session_id=_NSTR, scope=_STR, label=_STR, url=_STR, created_ms=_INT,
+                ingest={"type": "object", "additionalProperties": _STR})
+    paths: dict[str, Any] = {
+        "/healthz": {"get": _op("Liveness and readiness", [], _obj(ok=_BOOL, version=_STR), errors=())},
+        "/api/meetings": {"get": _op("List meetings", [], _obj(meetings={"type": "array", "items": _obj(
+            slug=_STR, title=_STR, venue=_STR, start_date=_STR, end_date=_STR)}), errors=())},
+        "/api/meetings/{slug}": {"get": _op("A meeting, its agenda and live sessions", [_SLUG], meeting, errors=(404,))},
+        "/api/meetings/{slug}/participants": {"post": _op(
+            "Register a participant (join token); sets the participant cookie", [_SLUG, _TOKEN],
+            _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404), body=registration, ok_status="201")},
+        "/api/meetings/{slug}/links": {"get": _op("Every active role link (admin token)", [_SLUG, _TOKEN],
+                                                  _obj(links={"type": "array", "items": link}))},
+        "/api/meetings/{slug}/sessions/{sid}/attendance": {"get": _op(
+            "Attendance of a session (rapporteur token)", [_SLUG, _SID, _TOKEN],
+            _obj(session_id=_STR, attendance={"type": "array", "items": attendance_row}))},
+    }
+    for action in ("start", "end"):
+        paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
+            f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
+            _obj(ok=_BOOL, session=session_state), errors=(400, 403, 404, 409))}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Floorcast", "version": __version__,
+                 "description": "Live captions, moderated questions and floor queues for multistakeholder meetings."},
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {"schemas": {"Error": _obj(ok=_BOOL, error=_obj(code=_STR, message=_STR, field=_STR))}},
+    }

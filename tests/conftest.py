@@ -1,0 +1,134 @@
+"""Shared fixtures: a real server on an ephemeral port, real HTTP and Socket.IO clients, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import aiohttp
+import pytest
+import socketio
+from aiohttp.test_utils import TestServer
+
+from server.settings import Settings
+from server.storage import meetings as meetings_db
+from server.web.app import create_app
+from server.web.keys import db_key, link_key_key
+
+DEMO = "ec-baku-2012"
+WAIT = 5  # seconds: the upper bound of every wait in the tests
+
+
+class Running:
+    """A started server with helpers to reach it."""
+
+    def __init__(self, server: TestServer, settings: Settings) -> None:
+        self.server = server
+        self.app = server.app
+        self.settings = settings
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on this server."""
+        return str(self.server.make_url(path))
+
+    async def links(self, slug: str = DEMO) -> dict[tuple[str, str | None], str]:
+        """Active tokens by (role, session scope)."""
+        db, key = self.app[db_key], self.app[link_key_key]
+        meeting_id, _ = await meetings_db.load_meeting(db, slug)
+        return {(link.role.value, link.session_id): link.token
+                for link in await meetings_db.active_links(db, key, meeting_id)}
+
+    async def token(self, role: str, session: str | None = None, slug: str = DEMO) -> str:
+        """The active token of one role and scope."""
+        return (await self.links(slug))[(role, session)]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a test server: a fresh data directory, the demo meeting loaded."""
+    return Settings(data_dir=tmp_path / "data", port=0, log_json=False)
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Running]:
+    """A real server on an ephemeral port."""
+    app = create_app(settings)
+    async with TestServer(app, port=0) as srv:
+        settings.port = srv.port
+        yield Running(srv, settings)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A real HTTP client that keeps cookies (also for 127.0.0.1)."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                     timeout=aiohttp.ClientTimeout(total=WAIT)) as session:
+        yield session
+
+
+Connect = Callable[..., Awaitable[socketio.AsyncClient]]
+
+
+@pytest.fixture
+async def connect(server: Running) -> AsyncIterator[Connect]:
+    """Open real Socket.IO clients to the server; all are disconnected at the end."""
+    clients: list[socketio.AsyncClient] = []
+
+    async def _connect(namespace: str = "/live", *, cookies: dict[str, str] | None = None,
+                       transports: list[str] | None = None, **auth: Any) -> socketio.AsyncClient:
+        client = socketio.AsyncClient(reconnection=False)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
+        auth.setdefault("meeting", DEMO)
+        await client.connect(server.url("/"), namespaces=[namespace], auth=auth, headers=headers,
+                             transports=transports or ["websocket"], wait_timeout=WAIT)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        if client.connected:
+            await client.disconnect()
+
+
+class Inbox:
+    """Collects the events a client receives so a test can wait for one, with a timeout."""
+
+    def __init__(self, client: socketio.AsyncClient, namespace: str, *events: str) -> None:
+        self.items: list[tuple[str, Any]] = []
+        self._changed = asyncio.Condition()
+        for name in events:
+            client.on(name, self._handler(name), namespace=namespace)
+
+    def _handler(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        async def handle(data: Any = None) -> None:
+            async with self._changed:
+                self.items.append((name, data))
+                self._changed.notify_all()
+        return handle
+
+    async def wait_for(self, predicate: Callable[[str, Any], bool], timeout: float = WAIT) -> Any:
+        """The first received (name, data) matching ``predicate``, waiting up to ``timeout`` seconds."""
+        async def _wait() -> Any:
+            async with self._changed:
+                while True:
+                    for name, data in self.items:
+                        if predicate(name, data):
+                            return data
+                    await self._changed.wait()
+        return await asyncio.wait_for(_wait(), timeout)
+
+    async def wait_count(self, name: str, count: int, timeout: float = WAIT) -> list[Any]:
+        """Wait until ``count`` events named ``name`` arrived; returns their data."""
+        async def _wait() -> list[Any]:
+            async with self._changed:
+                while sum(1 for n, _ in self.items if n == name) < count:
+                    await self._changed.wait()
+                return [d for n, d in self.items if n == name]
+        return await asyncio.wait_for(_wait(), timeout)
+
+
+@pytest.fixture
+def inbox() -> Callable[..., Inbox]:
+    """Build an :class:`Inbox` for a client."""
+    return Inbox
