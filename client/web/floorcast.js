@@ -1,0 +1,63 @@
+/* Shared helpers for every page: times in the meeting's time zone, live session state, socket connections. */
+(function () {
+  "use strict";
+  const Floorcast = {};
+
+  /** Format every <time data-ms> in the meeting's time zone (or the browser's when none is known). */
+  Floorcast.formatTimes = function (root, timeZone) {
+    const zone = timeZone || document.body.dataset.timezone || undefined;
+    const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone });
+    (root || document).querySelectorAll("time[data-ms]").forEach(function (el) {
+      const ms = Number(el.dataset.ms);
+      if (!Number.isFinite(ms)) return;
+      const d = new Date(ms);
+      el.dateTime = d.toISOString();
+      el.textContent = fmt.format(d);
+    });
+  };
+
+  /** Update every badge for this session's state (scheduled, live, ended). */
+  Floorcast.showState = function (state) {
+    document.querySelectorAll('[data-session-state="' + CSS.escape(state.session_id) + '"]').forEach(function (el) {
+      el.className = "state state-" + state.state;
+      el.textContent = state.state === "live" ? "Live now" : state.state === "ended" ? "Ended" : "Scheduled";
+    });
+    document.dispatchEvent(new CustomEvent("floorcast:session-state", { detail: state }));
+  };
+
+  /** Connect to a Socket.IO namespace with the page's meeting/session context; keeps Socket.IO's reconnection. */
+  Floorcast.connect = function (namespace, auth) {
+    const socket = io(namespace, { auth: auth, transports: ["websocket", "polling"], reconnectionDelayMax: 10000 });
+    const status = document.querySelector(".connection");
+    function show(text, kind) {
+      if (!status) return;
+      status.textContent = text;
+      status.dataset.status = kind;
+    }
+    socket.on("connect", function () { show("Connected", "online"); });
+    socket.on("disconnect", function () { show("Connection lost, reconnecting…", "offline"); });
+    socket.on("connect_error", function (err) {
+      show(err && err.message === "forbidden" ? "This link is not valid." : "Cannot reach the server, retrying…", "offline");
+    });
+    socket.on("session_state", Floorcast.showState);
+    return socket;
+  };
+
+  /** Call a socket event with an ACK and a timeout; resolves to the ACK ({ok, ...} or {ok:false, error}). */
+  Floorcast.call = function (socket, event, payload, timeoutMs) {
+    return new Promise(function (resolve) {
+      socket.timeout(timeoutMs || 8000).emit(event, payload || {}, function (err, reply) {
+        resolve(err ? { ok: false, error: { code: "timeout", message: "The server did not answer in time." } } : reply);
+      });
+    });
+  };
+
+  /** Read the JSON block a template put in <script type="application/json" id=...>. */
+  Floorcast.pageData = function (id) {
+    const el = document.getElementById(id || "page-data");
+    return el ? JSON.parse(el.textContent) : {};
+  };
+
+  window.Floorcast = Floorcast;
+  document.addEventListener("DOMContentLoaded", function () { Floorcast.formatTimes(document); });
+})();
