@@ -19,6 +19,7 @@ def setup(app: web.Application, static_dir: Path) -> None:
     r.add_post("/m/{slug}/join", views.join_submit)
     r.add_get("/m/{slug}/admin", views.admin_page, name="admin")
     r.add_post("/m/{slug}/admin/links/{link_id:\\d+}/{action:revoke|rotate}", views.admin_link_action)
+    r.add_post("/m/{slug}/admin/links/issue", views.admin_issue_links)
     r.add_post("/m/{slug}/admin/sessions/{sid}/{action:start|end}", views.admin_session_action)
     r.add_get("/m/{slug}/s/{sid}", views.participant_page, name="session")
     r.add_get("/m/{slug}/s/{sid}/moderate", views.moderator_page, name="moderate")

@@ -110,6 +110,16 @@ async def admin_link_action(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(url)
 
 
+async def admin_issue_links(request: web.Request) -> web.StreamResponse:
+    """Issue a link for every (scope, role) left without one, e.g. after a revoke."""
+    live = await _live(request)
+    access = await auth.from_request(request, request.app[db_key], live)
+    auth.require(access, Role.ADMIN)
+    await meetings_db.ensure_links(request.app[db_key], request.app[link_key_key], live.id, live.meeting, now_ms())
+    token = str((await request.post()).get("t", ""))
+    raise web.HTTPSeeOther(request.app.router["admin"].url_for(slug=live.meeting.slug).with_query(t=token, done="issue"))
+
+
 async def admin_session_action(request: web.Request) -> web.StreamResponse:
     """Start or end a session from the admin page."""
     live = await _live(request)
