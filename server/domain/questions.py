@@ -3,369 +3,65 @@
 The board is event-sourced. Every public method validates first, then builds the events that describe
 what happened and applies them through :meth:`QuestionBoard.apply`; :meth:`QuestionBoard.replay` runs the
 same ``apply`` over stored events, so a replayed board is identical to the live one by construction.
+Events live in :mod:`.question_events`, state and views in :mod:`.question_models`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
-
-from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, RateLimited
-from .events import Event
-from .meetings import Participant, Role
-
-InterventionId = int | str
-
-
-class Status(str, enum.Enum):
-    """Where a question is in its life."""
-
-    PENDING = "pending"
-    PUBLISHED = "published"
-    ON_SCREEN = "on_screen"
-    ANSWERED = "answered"
-    DISMISSED = "dismissed"
-    WITHDRAWN = "withdrawn"
-
-
-class DismissReason(str, enum.Enum):
-    """Why a moderator dismissed a question; shown to its author and counted publicly."""
-
-    DUPLICATE = "duplicate"
-    OFF_TOPIC = "off_topic"
-    ALREADY_ANSWERED = "already_answered"
-    INAPPROPRIATE = "inappropriate"
-    OUT_OF_TIME = "out_of_time"
-
-
-class HandOff(str, enum.Enum):
-    """How a question reaches the floor."""
-
-    AUTHOR_SPEAKS = "author_speaks"
-    READ_ALOUD = "read_aloud"
-
-
-#: Statuses everyone may see; the rest are seen only by moderators and the question's authors.
-PUBLIC_STATUSES: frozenset[Status] = frozenset({Status.PUBLISHED, Status.ON_SCREEN, Status.ANSWERED})
-#: Statuses in which registered participants may vote and take their vote back.
-VOTABLE_STATUSES: frozenset[Status] = frozenset({Status.PUBLISHED, Status.ON_SCREEN})
-
-
-class TooManyQuestions(RateLimited):
-    """Too many questions in a short time; ``retry_after`` says how many seconds to wait."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many questions; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
-@dataclasses.dataclass(frozen=True)
-class Actor:
-    """Who performs an action: a role, a label for the audit trail and, if registered, a participant id."""
-
-    role: Role
-    label: str
-    participant_id: int | None = None
-
-    @classmethod
-    def of(cls, participant: Participant) -> Actor:
-        """The actor for a registered participant acting for themself."""
-        return cls(Role.PARTICIPANT, participant.name, participant.id)
-
-    @property
-    def is_moderator(self) -> bool:
-        """True for moderators and admins."""
-        return self.role.can(Role.MODERATOR)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The audit form stored in events."""
-        return {"role": self.role.value, "label": self.label, "participant_id": self.participant_id}
-
-
-@dataclasses.dataclass(frozen=True)
-class BoardSettings:
-    """Per-session options; ``rate_limit=0`` or ``closes_at=None`` switch that check off."""
-
-    auto_publish: bool = False
-    closes_at: int | None = None
-    max_length: int = 500
-    rate_limit: int = 3
-    rate_window_ms: int = 60_000
-
-    def __post_init__(self) -> None:
-        if self.max_length < 1 or self.rate_limit < 0 or self.rate_window_ms < 1:
-            raise InvalidInput("max_length and rate_window_ms must be positive, rate_limit not negative")
-
-
-# -- events -------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class BoardEvent(Event):
-    """Base of the board's events: which session, when (UTC ms) and who (an :meth:`Actor.as_dict`)."""
-
-    session_id: str
-    at_ms: int
-    actor: dict[str, Any]
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionEvent(BoardEvent):
-    """An event about one question."""
-
-    question_id: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionSubmitted(QuestionEvent):
-    """A question was submitted; ``author`` is the participant snapshot."""
-
-    name: ClassVar[str] = "question_submitted"
-    author: dict[str, Any]
-    text: str
-    language: str
-    theme: str | None
-    show_name: bool
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionEdited(QuestionEvent):
-    """The text of a question was changed; earlier texts stay in its revisions."""
-
-    name: ClassVar[str] = "question_edited"
-    text: str
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionWithdrawn(QuestionEvent):
-    """The author withdrew a pending question."""
-
-    name: ClassVar[str] = "question_withdrawn"
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionPublished(QuestionEvent):
-    """A question became public; ``auto`` when the session publishes without pre-moderation."""
-
-    name: ClassVar[str] = "question_published"
-    auto: bool = False
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionDismissed(QuestionEvent):
-    """A moderator dismissed a question with a reason and an optional note."""
-
-    name: ClassVar[str] = "question_dismissed"
-    reason: str
-    note: str = ""
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionPutOnScreen(QuestionEvent):
-    """A question is now the one shown on screen."""
-
-    name: ClassVar[str] = "question_put_on_screen"
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionTakenOffScreen(QuestionEvent):
-    """A question left the screen and is published again."""
-
-    name: ClassVar[str] = "question_taken_off_screen"
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionAnswered(QuestionEvent):
-    """A question was answered, optionally by a floor intervention."""
-
-    name: ClassVar[str] = "question_answered"
-    intervention_id: InterventionId | None = None
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionReopened(QuestionEvent):
-    """An answered or dismissed question went back to ``to`` (published or pending)."""
-
-    name: ClassVar[str] = "question_reopened"
-    to: str
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionsMerged(QuestionEvent):
-    """``merged_id`` was merged into ``question_id``, which took over its votes and authors."""
-
-    name: ClassVar[str] = "questions_merged"
-    merged_id: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionVoted(QuestionEvent):
-    """A participant upvoted a question; ``votes`` is the count afterwards."""
-
-    name: ClassVar[str] = "question_voted"
-    voter_id: int
-    votes: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionUnvoted(QuestionEvent):
-    """A participant took their vote back; ``votes`` is the count afterwards."""
-
-    name: ClassVar[str] = "question_unvoted"
-    voter_id: int
-    votes: int
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionHandedToFloor(QuestionEvent):
-    """A question went to the floor: its author speaks (the floor queue makes the request) or it is read aloud."""
-
-    name: ClassVar[str] = "question_handed_to_floor"
-    how: str
-    author_id: int
-    reader: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionInterventionLinked(QuestionEvent):
-    """A floor intervention was recorded as taking up this question."""
-
-    name: ClassVar[str] = "question_intervention_linked"
-    intervention_id: InterventionId
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class QuestionSettingsChanged(BoardEvent):
-    """A moderator changed the session's question settings."""
-
-    name: ClassVar[str] = "question_settings_changed"
-    settings: dict[str, Any]
-
-
-EVENT_TYPES: tuple[type[BoardEvent], ...] = (
-    QuestionSubmitted, QuestionEdited, QuestionWithdrawn, QuestionPublished, QuestionDismissed,
-    QuestionPutOnScreen, QuestionTakenOffScreen, QuestionAnswered, QuestionReopened, QuestionsMerged,
-    QuestionVoted, QuestionUnvoted, QuestionHandedToFloor, QuestionInterventionLinked, QuestionSettingsChanged,
-)  # fmt: skip
-
-
-def event_to_dict(event: BoardEvent) -> dict[str, Any]:
-    """A plain JSON-ready dict with the wire ``name`` and every field."""
-    return {"name": event.name, **event.payload()}
-
-
-def event_from_dict(data: Mapping[str, Any]) -> BoardEvent:
-    """Rebuild an event from :func:`event_to_dict` output (e.g. read back from storage)."""
-    fields = dict(data)
-    name = fields.pop("name", None)
-    for cls in EVENT_TYPES:
-        if cls.name == name:
-            try:
-                return cls(**fields)
-            except TypeError as exc:
-                raise InvalidInput(f"malformed {name} event: {exc}") from exc
-    raise InvalidInput(f"unknown event {name!r}", field="name")
-
-
-# -- state --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Question:
-    """One question with everything the records keep: author, revisions, history, voters."""
-
-    id: int
-    session_id: str
-    author: dict[str, Any]
-    text: str
-    language: str
-    theme: str | None
-    show_name: bool
-    submitted_at: int
-    status: Status = Status.PENDING
-    revisions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    voters: list[int] = dataclasses.field(default_factory=list)
-    co_authors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    merged_from: list[int] = dataclasses.field(default_factory=list)
-    merged_into: int | None = None
-    dismiss_reason: DismissReason | None = None
-    dismiss_note: str = ""
-    ever_published: bool = False
-    handoffs: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    intervention_ids: list[InterventionId] = dataclasses.field(default_factory=list)
-
-    @property
-    def votes(self) -> int:
-        """Number of upvotes."""
-        return len(self.voters)
-
-    @property
-    def original_text(self) -> str:
-        """The text as first submitted."""
-        return self.revisions[0]["text"] if self.revisions else self.text
-
-    def author_ids(self) -> set[int]:
-        """Participant ids of the author and of the authors of questions merged into this one."""
-        return {self.author["participant_id"], *(c["author"]["participant_id"] for c in self.co_authors)}
-
-
-def visible_to(question: Question, viewer_participant_id: int | None, is_moderator: bool) -> bool:
-    """Whether a viewer may see a question: public statuses to all, the rest to moderators and its authors."""
-    if is_moderator or question.status in PUBLIC_STATUSES:
-        return True
-    return viewer_participant_id is not None and viewer_participant_id in question.author_ids()
-
-
-def _public_author(author: Mapping[str, Any], show_name: bool, labels: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"group": author["group"], "group_label": labels.get(author["group"], author["group"])}
-    if show_name:
-        out.update(name=author["name"], organisation=author["organisation"], country=author["country"])
-    return out
-
-
-def public_view(question: Question, group_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """What participants see: the author's name only if they chose to show it, else their stakeholder group."""
-    labels = group_labels or {}
-    view: dict[str, Any] = {
-        "id": question.id,
-        "session_id": question.session_id,
-        "status": question.status.value,
-        "text": question.text,
-        "language": question.language,
-        "theme": question.theme,
-        "votes": question.votes,
-        "submitted_at": question.submitted_at,
-        "author": _public_author(question.author, question.show_name, labels),
-        "also_asked_by": [_public_author(c["author"], c["show_name"], labels) for c in question.co_authors],
-        "edited": len(question.revisions) > 1,
-    }
-    if question.status is Status.DISMISSED:
-        view["dismiss_reason"] = question.dismiss_reason.value if question.dismiss_reason else None
-        view["merged_into"] = question.merged_into
-    return view
-
-
-def moderator_view(question: Question) -> dict[str, Any]:
-    """Everything about a question, as a plain dict (also the export record)."""
-    record = dataclasses.asdict(question)
-    record["status"] = question.status.value
-    record["dismiss_reason"] = question.dismiss_reason.value if question.dismiss_reason else None
-    record["votes"] = question.votes
-    record["original_text"] = question.original_text
-    return record
-
-
-CSV_COLUMNS: tuple[str, ...] = (
-    "id", "session_id", "status", "submitted_at", "author_name", "author_organisation", "author_country",
-    "author_group", "author_mode", "show_name", "language", "theme", "text", "original_text", "votes",
-    "dismiss_reason", "dismiss_note", "merged_into", "co_authors", "interventions",
-)  # fmt: skip
-
-
-# -- the board ----------------------------------------------------------------------------------
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from .meetings import Participant
+from .question_events import (
+    EVENT_TYPES,
+    BoardEvent,
+    InterventionId,
+    QuestionAnswered,
+    QuestionDismissed,
+    QuestionEdited,
+    QuestionEvent,
+    QuestionHandedToFloor,
+    QuestionInterventionLinked,
+    QuestionPublished,
+    QuestionPutOnScreen,
+    QuestionReopened,
+    QuestionsMerged,
+    QuestionSettingsChanged,
+    QuestionSubmitted,
+    QuestionTakenOffScreen,
+    QuestionUnvoted,
+    QuestionVoted,
+    QuestionWithdrawn,
+    event_from_dict,
+    event_to_dict,
+)
+from .question_models import (
+    CSV_COLUMNS,
+    PUBLIC_STATUSES,
+    VOTABLE_STATUSES,
+    Actor,
+    BoardSettings,
+    DismissReason,
+    HandOff,
+    Question,
+    Status,
+    TooManyQuestions,
+    csv_row,
+    moderator_view,
+    public_view,
+    visible_to,
+)
+
+__all__ = [
+    "CSV_COLUMNS", "EVENT_TYPES", "PUBLIC_STATUSES", "VOTABLE_STATUSES", "Actor", "BoardEvent", "BoardSettings",
+    "DismissReason", "HandOff", "InterventionId", "Question", "QuestionAnswered", "QuestionBoard",
+    "QuestionDismissed", "QuestionEdited", "QuestionEvent", "QuestionHandedToFloor", "QuestionInterventionLinked",
+    "QuestionPublished", "QuestionPutOnScreen", "QuestionReopened", "QuestionSettingsChanged", "QuestionSubmitted",
+    "QuestionTakenOffScreen", "QuestionUnvoted", "QuestionVoted", "QuestionWithdrawn", "QuestionsMerged", "Status",
+    "TooManyQuestions", "csv_row", "event_from_dict", "event_to_dict", "moderator_view", "public_view", "visible_to",
+]  # fmt: skip
 
 
 def _clean_text(text: str, max_length: int) -> str:
@@ -457,19 +153,7 @@ class QuestionBoard:
 
     def to_csv_rows(self) -> list[list[str]]:
         """A header row then one row per question, ready for ``csv.writer(...).writerows``."""
-        rows = [list(CSV_COLUMNS)]
-        for r in self.records():
-            a = r["author"]
-            values = (
-                r["id"], r["session_id"], r["status"], r["submitted_at"], a["name"], a["organisation"],
-                a["country"], a["group"], a["mode"], r["show_name"], r["language"], r["theme"] or "", r["text"],
-                r["original_text"], r["votes"], r["dismiss_reason"] or "", r["dismiss_note"],
-                r["merged_into"] if r["merged_into"] is not None else "",
-                "; ".join(c["author"]["name"] for c in r["co_authors"]),
-                "; ".join(str(i) for i in r["intervention_ids"]),
-            )  # fmt: skip
-            rows.append([str(v) for v in values])
-        return rows
+        return [list(CSV_COLUMNS), *(csv_row(r) for r in self.records())]
 
     # -- participant actions --
 
@@ -804,4 +488,3 @@ class QuestionBoard:
             return DismissReason(reason)
         except ValueError:
             raise InvalidInput(f"unknown dismissal reason {reason!r}", code="unknown_reason", field="reason") from None
-

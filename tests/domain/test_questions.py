@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from server.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RateLimited
 from server.domain.meetings import Mode, Participant, Role
@@ -57,7 +57,9 @@ def make_board(**settings: Any) -> QuestionBoard:
     return QuestionBoard("s1", THEMES, BoardSettings(**settings))
 
 
-def ask(board: QuestionBoard, who: Participant = ALICE, text: str = "What about access?", at: int = NOW, **kw: Any) -> int:
+def ask(
+    board: QuestionBoard, who: Participant = ALICE, text: str = "What about access?", at: int = NOW, **kw: Any
+) -> int:
     """Submit as ``who`` and return the new question's id."""
     events = board.submit(Actor.of(who), who, text, language="en", now=at, **kw)
     return events[0].question_id  # type: ignore[attr-defined]
@@ -479,7 +481,8 @@ def test_merge_carries_votes_and_authors_to_the_kept_question() -> None:
 
     events = board.merge(MOD, kept, dup, now=NOW + 10)
 
-    assert events == [QuestionsMerged(session_id="s1", at_ms=NOW + 10, actor=MOD.as_dict(), question_id=kept, merged_id=dup)]
+    head = {"session_id": "s1", "at_ms": NOW + 10, "actor": MOD.as_dict()}
+    assert events == [QuestionsMerged(**head, question_id=kept, merged_id=dup)]
     k, m = board.get(kept), board.get(dup)
     assert k.voters == [CAROL.id, DAVE.id, ALICE.id]  # Carol voted on both; counted once
     assert [c["author"]["participant_id"] for c in k.co_authors] == [BOB.id, CAROL.id]
@@ -503,6 +506,16 @@ def test_merged_authors_see_a_pending_kept_question_but_cannot_edit_it() -> None
     assert visible_to(board.get(kept), BOB.id, False)
     assert not visible_to(board.get(kept), CAROL.id, False)
     refused(board, "not_allowed", lambda: board.edit(B, kept, "Mine now", now=NOW + 2))
+
+
+def test_merge_lists_each_co_author_once_and_never_the_author() -> None:
+    board = make_board()
+    kept = published(board, ALICE, "Original")
+    for who in (ALICE, BOB, BOB):
+        board.merge(MOD, kept, published(board, who, "Again"), now=NOW + 2)
+    k = board.get(kept)
+    assert [c["author"]["participant_id"] for c in k.co_authors] == [BOB.id]
+    assert len(k.merged_from) == 3
 
 
 def test_merge_refusals() -> None:
@@ -742,12 +755,15 @@ def test_replay_of_all_events_equals_live_state() -> None:
 # -- properties ---------------------------------------------------------------------------------
 
 PEOPLE = (ALICE, BOB, CAROL, DAVE)
-QIDS = st.integers(min_value=1, max_value=8)
 WHO = st.sampled_from(PEOPLE)
+TEXTS = st.sampled_from(["Q?", "", "x" * 501]) | st.text(max_size=8)
+VOTERS = st.sampled_from(PEOPLE[2:])  # few voters, so the same person often votes on questions later merged
 
 
 class BoardMachine(RuleBasedStateMachine):
     """Random moderation sessions: refusals change nothing, and the invariants always hold."""
+
+    questions = Bundle("questions")
 
     @initialize()
     def setup(self) -> None:
@@ -756,63 +772,67 @@ class BoardMachine(RuleBasedStateMachine):
         self.log: list[BoardEvent] = []
         self.now = NOW
 
-    def attempt(self, call: Callable[[], list[BoardEvent]]) -> None:
+    def attempt(self, call: Callable[[], list[BoardEvent]]) -> list[BoardEvent]:
         """Run an action; on refusal the board must be exactly as before."""
         before = copy.deepcopy(self.board)
         self.now += 1_000
         try:
-            self.log += call()
+            events = call()
         except DomainError:
             assert self.board == before
+            return []
+        self.log += events
+        return events
 
-    @rule(who=WHO, text=st.text(max_size=12), auto=st.booleans())
-    def submit(self, who: Participant, text: str, auto: bool) -> None:
+    @rule(target=questions, who=WHO, text=TEXTS, auto=st.booleans())
+    def submit(self, who: Participant, text: str, auto: bool) -> object:
         """Someone asks (sometimes with auto-publish on)."""
         if auto != self.board.settings.auto_publish:
             self.log += self.board.configure(MOD, BoardSettings(auto, None, 500, 3, 10_000), now=self.now)
-        self.attempt(lambda: self.board.submit(Actor.of(who), who, text, language="en", now=self.now))
+        events = self.attempt(lambda: self.board.submit(Actor.of(who), who, text, language="en", now=self.now))
+        return multiple(*[e.question_id for e in events[:1]])  # type: ignore[attr-defined]
 
-    @rule(qid=QIDS)
+    @rule(qid=questions)
     def publish(self, qid: int) -> None:
         """A moderator publishes."""
         self.attempt(lambda: self.board.publish(MOD, qid, now=self.now))
 
-    @rule(qid=QIDS, reason=st.sampled_from(["duplicate", "off_topic", "inappropriate", "nonsense"]))
+    @rule(qid=questions, reason=st.sampled_from(["duplicate", "off_topic", "inappropriate", "nonsense"]))
     def dismiss(self, qid: int, reason: str) -> None:
         """A moderator dismisses."""
         self.attempt(lambda: self.board.dismiss(MOD, qid, reason, now=self.now))
 
-    @rule(who=WHO, qid=QIDS)
+    @rule(who=VOTERS, qid=questions)
     def vote(self, who: Participant, qid: int) -> None:
         """Someone upvotes."""
         self.attempt(lambda: self.board.vote(Actor.of(who), qid, now=self.now))
 
-    @rule(who=WHO, qid=QIDS)
+    @rule(who=VOTERS, qid=questions)
     def unvote(self, who: Participant, qid: int) -> None:
         """Someone takes a vote back."""
         self.attempt(lambda: self.board.unvote(Actor.of(who), qid, now=self.now))
 
-    @rule(kept=QIDS, merged=QIDS)
+    @rule(kept=questions, merged=questions)
     def merge(self, kept: int, merged: int) -> None:
         """A moderator merges duplicates."""
         self.attempt(lambda: self.board.merge(MOD, kept, merged, now=self.now))
 
-    @rule(qid=QIDS)
+    @rule(qid=questions)
     def put_on_screen(self, qid: int) -> None:
         """A moderator shows a question."""
         self.attempt(lambda: self.board.put_on_screen(MOD, qid, now=self.now))
 
-    @rule(qid=QIDS)
+    @rule(qid=questions)
     def answer(self, qid: int) -> None:
         """A moderator marks a question answered."""
         self.attempt(lambda: self.board.answer(MOD, qid, now=self.now))
 
-    @rule(qid=QIDS, to=st.sampled_from([None, "published", "pending"]))
+    @rule(qid=questions, to=st.sampled_from([None, "published", "pending"]))
     def reopen(self, qid: int, to: str | None) -> None:
         """A moderator reopens."""
         self.attempt(lambda: self.board.reopen(MOD, qid, now=self.now, to=to))
 
-    @rule(who=WHO, qid=QIDS)
+    @rule(who=WHO, qid=questions)
     def participant_moderates(self, who: Participant, qid: int) -> None:
         """A participant tries to publish: always refused."""
         before = copy.deepcopy(self.board)
@@ -861,8 +881,9 @@ class BoardMachine(RuleBasedStateMachine):
     def replay_equals_live(self) -> None:
         """The stored events rebuild the same board."""
         initial = BoardSettings(rate_limit=3, rate_window_ms=10_000)
-        assert QuestionBoard.replay(through_json(self.log), session_id="s1", themes=THEMES, settings=initial) == self.board
+        replayed = QuestionBoard.replay(through_json(self.log), session_id="s1", themes=THEMES, settings=initial)
+        assert replayed == self.board
 
 
 TestBoardMachine = BoardMachine.TestCase
-TestBoardMachine.settings = hypothesis_settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestBoardMachine.settings = hypothesis_settings(max_examples=100, stateful_step_count=40, deadline=None)
