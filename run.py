@@ -153,14 +153,37 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_load(settings, args.file))
     if args.command == "links":
         return asyncio.run(cmd_links(settings, args.meeting, args.json))
+    return asyncio.run(serve(settings))
+
+
+async def serve(settings: Settings) -> int:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully: sockets told, writes finished, database closed."""
+    import logging
+    import signal
+
     from aiohttp import web
 
+    from server.web import logs
     from server.web.app import create_app
 
-    print(f"Floorcast on {settings.public_base_url()}  (data in {settings.data_dir}; admin links: "
-          f"python run.py links{' --data ' + str(settings.data_dir) if getattr(args, 'data', None) else ''})", file=sys.stderr)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
-                access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_timeout)
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_timeout,
+                           handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    settings.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # the real one for port 0
+    logging.getLogger("floorcast").info("listening", extra={"url": settings.public_base_url()})
+    print(f"Floorcast is serving {settings.public_base_url()}/  (data in {settings.data_dir}; role links: "
+          f"python run.py --data {settings.data_dir} links)", file=sys.stderr, flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logging.getLogger("floorcast").info("shutting down")
+    await runner.cleanup()
+    return 0
     return 0
 
 

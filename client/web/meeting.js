@@ -15,4 +15,5 @@
   summarise();
   const socket = Floorcast.connect("/live", { meeting: agenda.dataset.meeting });
   document.addEventListener("floorcast:session-state", summarise);
+  socket.on("agenda_changed", function () { window.location.reload(); });
 })();

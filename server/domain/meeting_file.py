@@ -103,7 +103,7 @@ def parse_meeting(text: str) -> Meeting:
         try:
             tz = zoneinfo.ZoneInfo(tz_name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problem("", 0, "timezone", f"unknown time zone {tz_name!r} (use an IANA name such as 'Europe/Geneva')")
+            problem("", 0, "timezone", f"unknown time zone {tz_name!r} (use an IANA name such as 'Europe/Zurich')")
     dates = []
     for key in ("start_date", "end_date"):
         value = raw.get(key)

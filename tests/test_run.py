@@ -1,0 +1,133 @@
+"""The command line: help, loading meeting files, printing links, serving, and stopping on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from server.loading import demo_meeting_text
+from server.settings import Settings
+
+from .conftest import DEMO, WAIT
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "run.py", "--data", str(data), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "FLOORCAST_LOG_LEVEL": "WARNING"})
+
+
+def test_help_explains_every_command_and_setting():
+    out = subprocess.run([sys.executable, "run.py", "--help"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=30).stdout
+    for command in ("serve", "load", "links"):
+        assert command in out
+    for name, env, default, help_text in Settings.describe():
+        assert env in out and help_text in out
+    for command in ("load", "links", "serve"):
+        sub = subprocess.run([sys.executable, "run.py", command, "--help"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=30)
+        assert sub.returncode == 0 and "--data" in sub.stdout
+
+
+def test_load_twice_changes_nothing(tmp_path):
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text(demo_meeting_text())
+    first = run("load", str(meeting), data=tmp_path / "d")
+    assert first.returncode == 0 and "created or updated; 14 new link(s)" in first.stdout
+    db = sqlite3.connect(tmp_path / "d" / "floorcast.db")
+    before = db.execute("SELECT updated_ms FROM meetings").fetchall(), db.execute("SELECT * FROM tokens").fetchall()
+    second = run("load", str(meeting), data=tmp_path / "d")
+    assert second.returncode == 0 and "unchanged; 0 new link(s)" in second.stdout
+    after = db.execute("SELECT updated_ms FROM meetings").fetchall(), db.execute("SELECT * FROM tokens").fetchall()
+    assert before == after
+
+
+def test_invalid_file_lists_problems_and_changes_nothing(tmp_path):
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text(demo_meeting_text())
+    assert run("load", str(meeting), data=tmp_path / "d").returncode == 0
+    broken = demo_meeting_text().replace('title = "Next steps"', 'title = ""').replace(
+        "end = 2012-11-05T13:00:00", "end = 2012-11-05T10:00:00")
+    meeting.write_text(broken)
+    result = run("load", str(meeting), data=tmp_path / "d")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith(f"{meeting}:") and ": sessions[1].end: must be after start" in line for line in lines)
+    assert any(": sessions[3].title: is required" in line for line in lines)
+    db = sqlite3.connect(tmp_path / "d" / "floorcast.db")
+    assert db.execute("SELECT title FROM sessions WHERE id = 'closing'").fetchone() == ("Next steps",)
+
+
+def test_links_json_uses_the_base_url(tmp_path):
+    meeting = tmp_path / "meeting.toml"
+    meeting.write_text(demo_meeting_text())
+    run("load", str(meeting), data=tmp_path / "d")
+    result = run("links", "--json", "--base-url", "https://floor.example.org/", data=tmp_path / "d")
+    [entry] = json.loads(result.stdout)
+    urls = [row["url"] for row in entry["links"]]
+    assert len(urls) == 14 and all(u.startswith("https://floor.example.org/m/ec-baku-2012") for u in urls)
+    sessions = {row["session_id"] for row in entry["links"]}
+    assert sessions == {None, "morning", "afternoon", "closing"}
+    assert run("links", "--meeting", "nope", data=tmp_path / "d").returncode == 1
+
+
+async def test_load_while_serving_refreshes_the_running_meeting(server, http, connect, inbox, tmp_path):
+    viewer = await connect("/live")
+    box = inbox(viewer, "/live", "agenda_changed")
+    changed = tmp_path / "changed.toml"
+    changed.write_text(demo_meeting_text().replace('title = "Next steps"', 'title = "Next steps and closing"'))
+    result = await asyncio.to_thread(run, "load", str(changed), data=server.settings.data_dir)
+    assert result.returncode == 0, result.stderr
+    await box.wait_for(lambda n, d: d["meeting"] == DEMO, timeout=WAIT)
+    async with http.get(server.url(f"/api/meetings/{DEMO}")) as r:
+        assert (await r.json())["sessions"][2]["title"] == "Next steps and closing"
+
+
+async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Process, str]:
+    """Start ``python run.py`` on an ephemeral port; returns the process and its base URL (read from its log)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "run.py", "--data", str(data), "--port", "0", *extra, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+    async def listening() -> str:
+        while True:
+            line = (await proc.stderr.readline()).decode()
+            if not line:
+                raise AssertionError("the server exited before listening")
+            if line.startswith("Floorcast is serving "):
+                return line.split()[3].rstrip("/")
+
+    return proc, await asyncio.wait_for(listening(), timeout=30)
+
+
+async def test_serve_demo_then_stop_on_sigterm(tmp_path):
+    proc, base = await start_server(tmp_path / "d")
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+            async with http.get(f"{base}/healthz") as r:
+                assert r.status == 200
+            async with http.get(f"{base}/m/{DEMO}") as r:
+                assert r.status == 200 and "From Deadlock to Dialogue" in await r.text()
+            async with http.get(f"{base}/m/{DEMO}/admin?t=SecretTokenValue123") as r:
+                assert r.status == 403
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), timeout=20) == 0
+        logs = (await proc.stderr.read()).decode()
+        assert '"shutting down"' in logs
+        assert "SecretTokenValue123" not in logs and "/admin?t=***" in logs
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
