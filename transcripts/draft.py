@@ -113,32 +113,55 @@ def context(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: Coun
             "questions_put": [x for s in sessions for x in s["questions_put"]]}
 
 
-def render_markdown(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None,
-                    template: str | Path | None = None) -> str:
-    """The draft as Markdown; raises ``jinja2.TemplateError`` for a broken custom template."""
-    env = environment()
-    compiled = env.from_string(Path(template).read_text(encoding="utf-8")) if template else \
-        env.get_template("summary.md.j2")
-    return compiled.render(context(meeting, transcripts, rules or CountingRules()))
+class Drafter:
+    """Renders summary drafts with a template compiled once (a pack renders one per session)."""
+
+    def __init__(self, template: str | Path | None = None, rules: CountingRules | None = None) -> None:
+        env = environment()
+        self.template = env.from_string(Path(template).read_text(encoding="utf-8")) if template else \
+            env.get_template("summary.md.j2")
+        self.page = jinja2.Environment(loader=jinja2.PackageLoader("transcripts", "templates"),
+                                       autoescape=True).get_template("summary.html.j2")
+        self.rules = rules or CountingRules()
+
+    def markdown(self, meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:
+        """The draft as Markdown; raises ``jinja2.TemplateError`` for a broken custom template."""
+        return self.template.render(context(meeting, transcripts, self.rules))
+
+    def html(self, title: str, source: str) -> str:
+        """A Markdown draft as a complete HTML page."""
+        return self.page.render(title=title, body=Markup(markdown.to_html(source)))
+
+    @staticmethod
+    def docx(title: str, source: str) -> bytes:
+        """A Markdown draft as a Word document."""
+        document = new_document(xml_safe(title))
+        markdown.to_docx(source, document)
+        return save(document)
 
 
-def _title(meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:
+def title(meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:
+    """The document title of a draft."""
     if len(transcripts) == 1:
         return f"Summary: {transcripts[0].session.title}"
     return f"Summary: {meeting.title}"
 
 
+def render_markdown(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None,
+                    template: str | Path | None = None) -> str:
+    """The draft as Markdown; raises ``jinja2.TemplateError`` for a broken custom template."""
+    return Drafter(template, rules).markdown(meeting, transcripts)
+
+
 def render_html(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None,
                 template: str | Path | None = None) -> str:
     """The draft as a complete HTML page."""
-    body = Markup(markdown.to_html(render_markdown(meeting, transcripts, rules, template)))
-    page = jinja2.Environment(loader=jinja2.PackageLoader("transcripts", "templates"), autoescape=True)
-    return page.get_template("summary.html.j2").render(title=_title(meeting, transcripts), body=body)
+    drafter = Drafter(template, rules)
+    return drafter.html(title(meeting, transcripts), drafter.markdown(meeting, transcripts))
 
 
 def render_docx(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None,
                 template: str | Path | None = None) -> bytes:
     """The draft as a Word document."""
-    document = new_document(xml_safe(_title(meeting, transcripts)))
-    markdown.to_docx(render_markdown(meeting, transcripts, rules, template), document)
-    return save(document)
+    drafter = Drafter(template, rules)
+    return drafter.docx(title(meeting, transcripts), drafter.markdown(meeting, transcripts))

@@ -153,9 +153,9 @@ def to_docx(source: str, document: Any) -> None:
             width = max(len(r) for r in value)
             table = document.add_table(rows=len(value), cols=width)
             table.style = "Table Grid"
-            for r, row in enumerate(value):
-                for c, cell in enumerate(row):
-                    target = table.cell(r, c).paragraphs[0]
-                    fill(target, f"**{cell}**" if r == 0 else cell)
+            for r, (row, cells) in enumerate(zip(value, table.rows)):
+                # table.cell(r, c) walks the whole table each time; one row's cells at a time stays linear.
+                for cell, target in zip(row, cells.cells):
+                    fill(target.paragraphs[0], f"**{cell}**" if r == 0 else cell)
         else:
             fill(document.add_paragraph(), value)

@@ -17,6 +17,7 @@ from . import clock
 from .errors import TranscriptFormatError
 from .people import Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
 from .reading import Fields
+from .turns import SpeakerTurn, TurnPart, build_turns
 
 __all__ = ["Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question", "Segment",
            "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
@@ -123,9 +124,6 @@ class Segment:
         return cls(seq=f.int("seq", minimum=0), lang=f.str("lang"), text=f.str("text"), first_ms=first,
                    final_ms=final, speaker=f.str("speaker", None), intervention_id=f.int("intervention_id", None),
                    captioner=f.str("captioner", None), revision=f.int("revision", 0, minimum=0))
-
-
-from .turns import SpeakerTurn, TurnPart, build_turns  # noqa: E402  (turns needs Segment defined first)
 
 
 @dataclasses.dataclass(frozen=True, eq=True)

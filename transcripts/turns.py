@@ -81,7 +81,7 @@ def split_markers(text: str) -> list[_Piece]:
         name, rest = None, chunk
         match = _LABEL.match(chunk)
         if match and _is_label(match.group(1)):
-            name, rest = match.group(1).strip(), chunk[match.end():]
+            name, rest = " ".join(match.group(1).split()), chunk[match.end():]
         pieces.append(_Piece(True, name, rest.strip()))
     return pieces
 
@@ -99,6 +99,7 @@ def build_turns(segments: list["Segment"], interventions: Mapping[int, "Interven
     for seg in segments:
         intervention = interventions.get(seg.intervention_id) if seg.intervention_id is not None else None
         attributed = intervention.name if intervention else seg.speaker
+        attributed = " ".join(attributed.split()) if attributed else None  # a label is one line
         pieces = split_markers(seg.text)
         first = True
         for i, (piece, start, end) in enumerate(_timed(seg, pieces)):

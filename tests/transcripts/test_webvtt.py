@@ -22,7 +22,8 @@ NASTY = ["&", "<", ">", "-->", "&amp;", "<b>", "</v>", "é", "中文", "🙂", "
 def _random_transcript(rng: random.Random) -> Transcript:
     """A session with hostile text, names and timings: overlaps, zero lengths, captions before the start."""
     data = dialogue_session()
-    data["interventions"][0]["name"] = rng.choice(["AT&T <Legal>", "Ana > Bob", "  Spaced   Name ", "R&D"])
+    data["interventions"][0]["name"] = rng.choice(["AT&T <Legal>", "Ana > Bob", "  Spaced   Name ", "R&D", "Two\nLines"])
+    data["session"]["title"] = rng.choice(["A --> B", "Line\n\nbreak", "plain"])
     at = rng.randint(-60, 30)
     segments = []
     for seq in range(rng.randint(1, 40)):

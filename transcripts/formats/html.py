@@ -59,7 +59,7 @@ def context(transcript: Transcript, lang: str | None, stamps: bool, clock: str) 
 
 
 def render(transcript: Transcript, *, lang: str | None = None, stamps: bool = True, clock: str = "relative",
-           **_: object) -> str:
-    """The captions of one language as an HTML page."""
-    template = environment().get_template("transcript.html.j2")
+           template: jinja2.Template | None = None, **_: object) -> str:
+    """The captions of one language as an HTML page (``template``: an already compiled page template)."""
+    template = template or environment().get_template("transcript.html.j2")
     return template.render(**context(transcript, lang, stamps, clock))

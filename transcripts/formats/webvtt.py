@@ -14,9 +14,9 @@ def escape(text: str) -> str:
 
 def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
     """The captions of one language as a WebVTT file."""
-    title = f"{transcript.meeting.title} - {transcript.session.title}"
-    # The header text may not contain "-->"; a NOTE block can, but is kept to plain words for readers.
-    out = ["WEBVTT", "", "NOTE", escape(title).replace("--&gt;", "-- &gt;"), ""]
+    title = " ".join(f"{transcript.meeting.title} - {transcript.session.title}".split())
+    # A NOTE ends at a blank line and may not contain "-->", so the title is kept to one plain line.
+    out = ["WEBVTT", "", "NOTE", title.replace("-->", "->"), ""]
     for n, cue in enumerate(cues(transcript, lang), start=1):
         lines = [escape(line) for line in cue.lines]
         if cue.speaker:
