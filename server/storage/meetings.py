@@ -160,6 +160,12 @@ async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str |
         (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce))
 
 
+async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> None:
+    """Issue one more link for a scope and role (a second captioner's own link, for instance)."""
+    async with db.write() as conn:
+        await _insert_link(conn, key, meeting_id, session_id, role, now)
+
+
 async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
     """Every active link of a meeting, meeting-wide ones first."""
     rows = await db.fetchall(

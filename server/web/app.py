@@ -17,6 +17,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
 from . import middlewares, realtime, routes
+from .captions import captions_context
 from .clock import clock_context
 from .fanout import make_client_manager
 from .keys import db_key, jinja_key, link_key_key, registry_key, settings_key, sio_key
@@ -58,6 +59,7 @@ def create_app(settings: Settings) -> web.Application:
     realtime.register(app, sio)
     routes.setup(app, STATIC_DIR)
     app.cleanup_ctx.append(database_context)
+    app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(clock_context)
     app.on_shutdown.append(close_sockets)
     return app

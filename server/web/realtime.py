@@ -15,6 +15,7 @@ from ..domain.errors import DomainError
 from ..domain.meetings import Role, SessionLife
 from ..storage import meetings as meetings_db
 from . import auth, rooms
+from .captions_socket import CaptionerMixin, LiveCaptionsMixin
 from .keys import db_key, registry_key, settings_key, sio_key
 from .live import MeetingLive, now_ms
 from .sockets import Conn, ack
@@ -105,7 +106,7 @@ async def broadcast_session_state(app: web.Application, live: MeetingLive, life:
         await app[sio_key].emit("session_state", payload, room=rooms.meeting(live.id), namespace=ns)
 
 
-class LiveNamespace(BaseNamespace):
+class LiveNamespace(LiveCaptionsMixin, BaseNamespace):
     """Everyone: participants, anonymous caption viewers, the room screen. Records attendance."""
 
     async def joined(self, sid: str, conn: Conn, live: MeetingLive, data: dict[str, Any]) -> None:
@@ -154,7 +155,7 @@ async def change_session(app: web.Application, conn: Conn, action: str, session_
     return {"session": session_state(life, now)}
 
 
-class CaptionNamespace(BaseNamespace):
+class CaptionNamespace(CaptionerMixin, BaseNamespace):
     """Captioners of a session."""
 
     required_role = Role.CAPTIONER

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, views
+from . import api, captions, captions_ingest, captions_view, views
 
 
 def setup(app: web.Application, static_dir: Path) -> None:
@@ -27,4 +27,7 @@ def setup(app: web.Application, static_dir: Path) -> None:
     r.add_get("/m/{slug}/s/{sid}/rapporteur", views.rapporteur_page, name="rapporteur")
     r.add_get("/m/{slug}/s/{sid}/screen", views.screen_page, name="screen")
     api.setup(app)
+    captions.setup(app)
+    captions_ingest.setup(app)
+    captions_view.setup(app)
     r.add_static("/static/", static_dir, name="static", append_version=False)

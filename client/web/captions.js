@@ -1,0 +1,236 @@
+/* Live captions for viewers: the session page (scrollback), the room screen and the OBS overlay (last N lines).
+ * Segments carry a gap-free seq: duplicates are dropped, a gap is filled with captions_since, and a reconnect
+ * sends the last seq held so the server replays exactly what was missed. Caption text is only ever set with
+ * textContent. */
+(function () {
+  "use strict";
+  const panel = document.querySelector("[data-captions]");
+  if (!panel) return;
+
+  const PREFS_KEY = "floorcast.captions";
+  const MAX_SCROLLBACK = 3000;
+  const view = panel.querySelector("[data-captions-view]");
+  const list = panel.querySelector("[data-caption-lines]");
+  const tailEl = panel.querySelector("[data-caption-tail]");
+  const empty = panel.querySelector("[data-captions-empty]");
+  const newBelow = panel.querySelector("[data-new-below]");
+  const ended = panel.querySelector("[data-captions-ended]");
+  const mode = panel.dataset.mode || "scroll";
+  const maxLines = Math.max(1, Math.min(20, Number(panel.dataset.lines) || (mode === "lines" ? 3 : 0))) || 0;
+
+  const state = {
+    lang: panel.dataset.lang,
+    last: 0,            // every seq up to here is shown
+    synced: false,      // the backlog for this connection arrived
+    early: [],          // live segments received before the backlog
+    ahead: new Map(),   // segments after a gap, waiting for the missing ones
+    nodes: new Map(),   // seq -> <li>
+    filling: false,
+    stick: true,
+  };
+
+  // --- reader preferences, remembered in localStorage ---------------------------------------------------
+  function loadPrefs() {
+    try { return JSON.parse(localStorage.getItem(PREFS_KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function applyPrefs(prefs) {
+    ["size", "theme", "spacing"].forEach(function (name) {
+      if (prefs[name]) panel.dataset[name] = prefs[name];
+      const select = panel.querySelector('[data-pref="' + name + '"]');
+      if (select && prefs[name]) select.value = prefs[name];
+    });
+  }
+  if (mode === "scroll") {
+    applyPrefs(loadPrefs());
+    panel.querySelectorAll("[data-pref]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        const prefs = loadPrefs();
+        prefs[select.dataset.pref] = select.value;
+        try { localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)); } catch (e) { /* private mode: keep for now */ }
+        applyPrefs(prefs);
+      });
+    });
+  }
+
+  // --- scrolling: follow the text unless the reader scrolled back -----------------------------------------
+  function atBottom() { return view.scrollHeight - view.scrollTop - view.clientHeight < 40; }
+  function followText() {
+    if (mode !== "scroll") return;
+    if (state.stick) {
+      view.scrollTop = view.scrollHeight;
+    } else if (newBelow) {
+      newBelow.hidden = false;
+    }
+  }
+  if (mode === "scroll") {
+    view.addEventListener("scroll", function () {
+      state.stick = atBottom();
+      if (state.stick && newBelow) newBelow.hidden = true;
+    });
+    if (newBelow) newBelow.addEventListener("click", function () {
+      state.stick = true;
+      newBelow.hidden = true;
+      view.scrollTop = view.scrollHeight;
+      view.focus();
+    });
+  }
+
+  // --- rendering --------------------------------------------------------------------------------------------
+  function fill(li, seg) {
+    li.textContent = "";
+    if (seg.new_turn) {
+      li.classList.add("turn");
+      const who = document.createElement("span");
+      who.className = "speaker";
+      who.textContent = seg.speaker ? seg.speaker + ":" : "»";
+      li.appendChild(who);
+      li.appendChild(document.createTextNode(" "));
+    }
+    li.appendChild(document.createTextNode(seg.text));
+    li.classList.toggle("corrected", (seg.revision || 1) > 1);
+    li.classList.toggle("withdrawn", seg.text === "");
+  }
+  function trim() {
+    const limit = mode === "lines" ? maxLines : MAX_SCROLLBACK;
+    const keep = mode === "lines" && tailEl.textContent ? limit - 1 : limit;
+    while (list.children.length > Math.max(keep, 0)) {
+      const first = list.firstElementChild;
+      state.nodes.delete(Number(first.dataset.seq));
+      first.remove();
+    }
+  }
+  function show(seg) {
+    const li = document.createElement("li");
+    li.className = "caption-line";
+    li.dataset.seq = seg.seq;
+    fill(li, seg);
+    list.appendChild(li);
+    state.nodes.set(seg.seq, li);
+    state.last = seg.seq;
+    if (empty) empty.hidden = true;
+  }
+  function setTail(text) {
+    tailEl.textContent = text || "";
+    tailEl.hidden = !text;
+    if (text && empty) empty.hidden = true;
+  }
+
+  /** Add a final segment in seq order: drop what we hold, park what comes after a gap and fetch the gap. */
+  function add(seg) {
+    if (seg.lang !== state.lang) return;
+    if (seg.seq <= state.last) return;                       // a duplicate (backlog and broadcast overlap)
+    if (seg.seq > state.last + 1) {                           // a gap: keep it and ask for the missing ones
+      state.ahead.set(seg.seq, seg);
+      fillGap();
+      return;
+    }
+    show(seg);
+    while (state.ahead.has(state.last + 1)) {
+      const next = state.ahead.get(state.last + 1);
+      state.ahead.delete(next.seq);
+      show(next);
+    }
+    for (const seq of Array.from(state.ahead.keys())) if (seq <= state.last) state.ahead.delete(seq);
+    if (state.tailSeq !== undefined && state.tailSeq < state.last) setTail("");
+    trim();
+    followText();
+  }
+
+  function fillGap() {
+    if (state.filling || !socket.connected) return;
+    state.filling = true;
+    Floorcast.call(socket, "captions_since", { lang: state.lang, after_seq: state.last }).then(function (reply) {
+      state.filling = false;
+      if (!reply.ok || reply.lang !== state.lang) return;
+      reply.segments.forEach(add);
+      if (reply.more) fillGap();
+    });
+  }
+
+  function applyBacklog(data) {
+    if (data.lang !== state.lang) return;
+    data.segments.forEach(add);
+    state.synced = true;
+    const early = state.early;
+    state.early = [];
+    early.forEach(add);
+    if (data.partial && data.partial.last_seq >= state.last) {
+      state.tailSeq = data.partial.last_seq;
+      setTail(data.partial.text);
+    }
+    trim();
+    followText();
+    if (data.more) fillGap();
+  }
+
+  function reset(lang) {
+    state.lang = lang;
+    state.last = 0;
+    state.ahead.clear();
+    state.nodes.clear();
+    state.early = [];
+    list.textContent = "";
+    setTail("");
+    if (empty) empty.hidden = false;
+  }
+
+  // --- the connection -----------------------------------------------------------------------------------------
+  const socket = Floorcast.connect("/live", function (cb) {
+    // Called at every (re)connection: the server replays what came after the last seq held.
+    cb({ meeting: panel.dataset.meeting, session: panel.dataset.session, lang: state.lang,
+         last_seq: state.last > 0 ? state.last : null });
+  });
+  socket.on("connect", function () { state.synced = false; });
+  socket.on("caption_backlog", applyBacklog);
+  socket.on("caption_segment", function (seg) {
+    if (!state.synced) { state.early.push(seg); return; }
+    add(seg);
+  });
+  socket.on("caption_partial", function (p) {
+    if (p.lang !== state.lang || p.last_seq < state.last) return;   // older than the lines already shown
+    state.tailSeq = p.last_seq;
+    setTail(p.text);
+    trim();
+    followText();
+  });
+  socket.on("caption_corrected", function (c) {
+    if (c.lang !== state.lang) return;
+    const li = state.nodes.get(c.seq);
+    if (li) {
+      const speaker = li.querySelector(".speaker");
+      fill(li, { text: c.text, revision: c.revision, new_turn: !!speaker,
+                 speaker: speaker && speaker.textContent !== "»" ? speaker.textContent.replace(/:$/, "") : null });
+    }
+  });
+  document.addEventListener("floorcast:session-state", function (e) {
+    if (e.detail.session_id !== panel.dataset.session) return;
+    if (ended) ended.hidden = e.detail.state !== "ended";
+    if (empty && !list.children.length) {
+      empty.textContent = e.detail.state === "live" ? "Waiting for the captioner…" : "Captions appear here when the session is live.";
+    }
+  });
+
+  // --- language switch (session page) ----------------------------------------------------------------------
+  const langSelect = panel.querySelector("[data-captions-lang]");
+  if (langSelect) {
+    langSelect.addEventListener("change", function () {
+      const lang = langSelect.value;
+      reset(lang);
+      state.synced = false;
+      Floorcast.call(socket, "captions_subscribe", { lang: lang, last_seq: null }).then(function (reply) {
+        if (reply.ok) applyBacklog(reply);
+      });
+      const url = new URL(window.location.href);
+      url.searchParams.set("lang", lang);
+      history.replaceState(null, "", url);
+      panel.querySelectorAll("[data-download]").forEach(function (a) {
+        const link = new URL(a.href);
+        link.searchParams.set("lang", lang);
+        a.href = link.toString();
+      });
+      document.documentElement.lang = lang;
+    });
+  }
+
+  window.FloorcastCaptions = { state: state, socket: socket };
+})();

@@ -1,0 +1,158 @@
+"""Captioning tools over HTTP, replayed as those tools send them: Zoom, YouTube and StreamText-style pushes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.storage import captions as captions_db
+from server.web.keys import db_key
+
+from .conftest import DEMO, WAIT
+
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}")
+ROOT = f"/m/{DEMO}/s/morning/ingest"
+
+
+@pytest.fixture
+async def live(server, http):
+    """Start the morning session; returns the session captioner token."""
+    moderator = await server.token("moderator", "morning")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
+        assert r.status == 200
+    return await server.token("captioner", "morning")
+
+
+async def post(http, server, path, body, headers=None):
+    async with http.post(server.url(path), data=body, headers=headers or {}) as r:
+        return r.status, await r.text()
+
+
+async def segments(server, lang="en"):
+    return await captions_db.segments_after(server.app[db_key], 1, "morning", lang, 0)
+
+
+async def test_zoom_post_retry_gap_and_seq_form(server, http, live):
+    token = live
+    # Zoom sends text/plain with seq and lang=en-US; the answer is the server's UTC time.
+    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone",
+                              {"Content-Type": "text/plain"})
+    assert status == 200 and TIME.fullmatch(body.strip()), body
+    # The tool retries the same seq after a timeout: accepted, not shown twice.
+    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone",
+                              {"Content-Type": "text/plain"})
+    assert status == 200 and TIME.fullmatch(body.strip())
+    async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
+        assert r.status == 200 and (await r.text()).strip() == "1"
+    # seq 2 lost on the way: 3 is accepted all the same.
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={token}&seq=3&lang=en-US", "We begin with the agenda")
+    assert status == 200
+    async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
+        assert (await r.text()).strip() == "3"
+    assert [(s["seq"], s["text"]) for s in await segments(server)] == [(1, "Hello everyone"), (2, "We begin with the agenda")]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/octet-stream"},
+                                     {"Content-Type": "application/x-www-form-urlencoded"},
+                                     {"Content-Type": "text/plain; charset=latin-1"}],
+                         ids=["none", "octet", "form", "wrong-charset"])
+async def test_zoom_body_is_utf8_whatever_the_content_type(server, http, live, headers):
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=7", "Señora Présidente a=1&b=2".encode(), headers)
+    assert status == 200
+    assert [s["text"] for s in await segments(server)] == ["Señora Présidente a=1&b=2"]
+
+
+async def test_zoom_refusals(server, http, live):
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}", "no seq")
+    assert status == 403
+    status, _ = await post(http, server, f"{ROOT}/zoom?t=wrong-token&seq=1", "bad token")
+    assert status == 403
+    status, body = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=de-DE", "Guten Tag")
+    assert status == 400 and "unknown_language" in body
+    async with http.get(server.url(f"{ROOT}/zoom?t={live}&seq=1")) as r:
+        assert r.status == 405
+    # Another session's captioner link does not open this one.
+    other = await server.token("captioner", "afternoon")
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={other}&seq=1", "wrong session")
+    assert status == 403
+    # A refused post does not use up its seq.
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Now it counts")
+    assert status == 200
+    assert [s["text"] for s in await segments(server)] == ["Now it counts"]
+
+
+async def test_zoom_not_live_is_400_and_changes_nothing(server, http):
+    token = await server.token("captioner", "morning")
+    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1", "Too early")
+    assert status == 400 and "session_not_live" in body
+    async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
+        assert (await r.text()).strip() == "0"
+    assert await segments(server) == []
+
+
+async def test_zoom_french_stream_is_separate(server, http, live):
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=fr-FR", "Bonjour à tous"))[0] == 200
+    assert [s["text"] for s in await segments(server, "fr")] == ["Bonjour à tous"]
+    assert await segments(server, "en") == []
+
+
+async def test_youtube_pairs_region_br_heartbeat_and_sender_time(server, http, live):
+    body = ("2012-11-05T06:31:00.123 region:reg1#cue1\nGood morning.<br>Welcome to Baku\n"
+            "2012-11-05T06:31:02.500\nLet us start\n")
+    status, answer = await post(http, server, f"{ROOT}/youtube?t={live}&seq=1&lang=en-US", body,
+                                {"Content-Type": "text/plain"})
+    assert status == 200 and TIME.fullmatch(answer.strip())
+    status, _ = await post(http, server, f"{ROOT}/youtube?t={live}&seq=1&lang=en-US", body)  # retry
+    assert status == 200
+    status, _ = await post(http, server, f"{ROOT}/youtube?t={live}&seq=2", "")  # heartbeat
+    assert status == 200
+    async with http.get(server.url(f"{ROOT}/youtube/seq?t={live}")) as r:
+        assert (await r.text()).strip() == "2"
+    rows = await segments(server)
+    assert [s["text"] for s in rows] == ["Good morning.", "Welcome to Baku", "Let us start"]
+    assert [s["sender_ms"] for s in rows] == [1352097060123, 1352097060123, 1352097062500]
+    assert all(s["first_ms"] > 1_600_000_000_000 for s in rows)  # the server's own receive time is kept too
+    status, _ = await post(http, server, f"{ROOT}/youtube?t={live}&seq=3", "Just text without a timestamp")
+    assert status == 400
+
+
+async def test_streamtext_backspace_across_posts_and_unicode(server, http, live, connect, inbox):
+    viewer = await connect("/live", session="morning")
+    box = inbox(viewer, "/live", "caption_partial", "caption_segment")
+    url = f"{ROOT}/streamtext?t={live}"
+    assert (await post(http, server, url, "Señora Présidente — 発言 the floor is yoy"))[0] == 200
+    assert (await post(http, server, url, "\x08urs\r\n".encode()))[0] == 200  # deletes the "y" typed in the last post
+    assert (await post(http, server, url, "Thank you\x7f\x7f\x7fyou.\n"))[0] == 200
+    assert [s["text"] for s in await segments(server)] == ["Señora Présidente — 発言 the floor is yours",
+                                                           "Thank you."]
+    await box.wait_for(lambda n, d: n == "caption_segment" and d["seq"] == 2)
+    # A malformed post is refused whole: nothing of it is applied.
+    status, _ = await post(http, server, f"{url}&lang=xx", "should not appear\n")
+    assert status == 400
+    assert len(await segments(server)) == 2
+
+
+async def test_streamtext_tail_survives_restart_of_the_stream(server, http, live):
+    """The live tail is stored with each post: a new hub (as after a restart) continues it."""
+    from server.web.captions import CaptionHub, caption_hub_key
+
+    url = f"{ROOT}/streamtext?t={live}"
+    assert (await post(http, server, url, "Half a senten"))[0] == 200
+    old = server.app[caption_hub_key]
+    server.app[caption_hub_key] = CaptionHub(server.app)  # forget everything held in memory
+    assert (await post(http, server, url, "ce.\n"))[0] == 200
+    assert [s["text"] for s in await segments(server)] == ["Half a sentence."]
+    server.app[caption_hub_key] = old
+
+
+async def test_two_captioner_links_hand_over(server, http, live, connect, inbox):
+    meeting_token = await server.token("captioner")  # the meeting-wide captioner link: a feed of its own
+    moderator = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))
+    box = inbox(moderator, "/moderate", "captioner_handed_over")
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "First captioner"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={meeting_token}&seq=1", "Second captioner"))[0] == 200
+    handover = await box.wait_for(lambda n, d: True, timeout=WAIT)
+    assert handover["from_captioner"]["label"].startswith("Session captioner")
+    assert handover["to_captioner"]["label"].startswith("Meeting captioner")
+    assert [s["text"] for s in await segments(server)] == ["First captioner", "Second captioner"]
