@@ -153,7 +153,7 @@ async def issue_captioner_link(request: web.Request) -> web.StreamResponse:
     auth.require(access, Role.ADMIN)
     await meetings_db.issue_link(request.app[db_key], request.app[link_key_key], live.id, sid, Role.CAPTIONER, now_ms())
     token = str((await request.post()).get("t", ""))
-    url = request.app.router["admin"].url_for(slug=live.meeting.slug).with_query(t=token, done="issue")
+    url = request.app.router["admin"].url_for(slug=live.meeting.slug).with_query(t=token, done="captioner")
     raise web.HTTPSeeOther(url)
 
 
