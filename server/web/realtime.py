@@ -10,6 +10,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from socketio.exceptions import ConnectionRefusedError  # the builtin one reaches clients without its reason
 
 from ..domain.errors import DomainError
 from ..domain.meetings import Role, SessionLife
@@ -18,6 +19,7 @@ from . import auth, rooms
 from .captions_socket import CaptionerMixin, LiveCaptionsMixin
 from .keys import db_key, registry_key, settings_key, sio_key
 from .live import MeetingLive, now_ms
+from .questions_socket import LiveQuestionsMixin, ModerateQuestionsMixin
 from .sockets import Conn, ack
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ async def broadcast_session_state(app: web.Application, live: MeetingLive, life:
         await app[sio_key].emit("session_state", payload, room=rooms.meeting(live.id), namespace=ns)
 
 
-class LiveNamespace(LiveCaptionsMixin, BaseNamespace):
+class LiveNamespace(LiveCaptionsMixin, LiveQuestionsMixin, BaseNamespace):
     """Everyone: participants, anonymous caption viewers, the room screen. Records attendance."""
 
     async def joined(self, sid: str, conn: Conn, live: MeetingLive, data: dict[str, Any]) -> None:
@@ -119,7 +121,7 @@ class LiveNamespace(LiveCaptionsMixin, BaseNamespace):
         await super().joined(sid, conn, live, data)
 
 
-class ModerateNamespace(BaseNamespace):
+class ModerateNamespace(ModerateQuestionsMixin, BaseNamespace):
     """Moderators of a session: start and end it, and (through feature mixins) run questions and the floor."""
 
     required_role = Role.MODERATOR

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, captions, captions_ingest, captions_view, views
+from . import api, captions, captions_ingest, captions_view, questions, views
 
 
 def setup(app: web.Application, static_dir: Path) -> None:
@@ -30,4 +30,5 @@ def setup(app: web.Application, static_dir: Path) -> None:
     captions.setup(app)
     captions_ingest.setup(app)
     captions_view.setup(app)
+    questions.setup(app)
     r.add_static("/static/", static_dir, name="static", append_version=False)
