@@ -180,7 +180,8 @@
     cb({ meeting: panel.dataset.meeting, session: panel.dataset.session, lang: state.lang,
          last_seq: state.last > 0 ? state.last : null });
   });
-  socket.on("connect", function () { state.synced = false; });
+  // Not on "connect": the client delivers events that arrived with the connection (the backlog) before it.
+  socket.on("disconnect", function () { state.synced = false; });
   socket.on("caption_backlog", applyBacklog);
   socket.on("caption_segment", function (seg) {
     if (!state.synced) { state.early.push(seg); return; }
