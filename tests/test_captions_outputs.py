@@ -122,3 +122,11 @@ async def test_admin_issues_another_captioner_link(server, http):
     async with http.post(server.url(f"/m/{DEMO}/admin/sessions/morning/captioner-links"),
                          data={"t": await server.token("moderator", "morning")}) as r:
         assert r.status == 403
+
+
+async def test_caption_paths_in_openapi(server, http):
+    async with http.get(server.url("/api/openapi.json")) as r:
+        paths = (await r.json())["paths"]
+    for path in ("/m/{slug}/s/{sid}/ingest/{kind}", "/captions", "/m/{slug}/s/{sid}/captions.vtt",
+                 "/api/meetings/{slug}/sessions/{sid}/captions"):
+        assert path in paths

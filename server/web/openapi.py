@@ -67,6 +67,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "Attendance of a session (rapporteur token)", [_SLUG, _SID, _TOKEN],
             _obj(session_id=_STR, attendance={"type": "array", "items": attendance_row}))},
     }
+    paths.update(caption_paths())
     for action in ("start", "end"):
         paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
             f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
@@ -78,4 +79,64 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "servers": [{"url": base_url}],
         "paths": paths,
         "components": {"schemas": {"Error": _obj(ok=_BOOL, error=_obj(code=_STR, message=_STR, field=_STR))}},
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema or _STR, "description": description}
+
+
+def _plain(summary: str, params: list[dict[str, Any]], ok_type: str, errors: tuple[int, ...],
+           body: str | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": "Success", "content": {ok_type: {"schema": _STR}}}}
+    for status in errors:
+        responses[str(status)] = {"description": "Refused"}
+    op: dict[str, Any] = {"summary": summary, "parameters": params, "responses": responses}
+    if body:
+        op["requestBody"] = {"required": False, "description": body,
+                             "content": {"text/plain": {"schema": _STR}, "*/*": {"schema": _STR}}}
+    return op
+
+
+def caption_paths() -> dict[str, Any]:
+    """Caption ingest for captioning tools and the caption outputs."""
+    lang = _query("lang", "Caption language (ll or ll-CC, mapped to the meeting's languages).")
+    seq = _query("seq", "The tool's post counter (required for zoom and youtube).", _INT)
+    kind = {"name": "kind", "in": "path", "required": True,
+            "schema": {"type": "string", "enum": ["zoom", "youtube", "streamtext"]}}
+    segment = _obj(session_id=_STR, lang=_STR, seq=_INT, text=_STR, first_ms=_INT, final_ms=_INT, sender_ms=_NINT,
+                   captioner=_obj(id=_STR, label=_STR), speaker=_NSTR, new_turn=_BOOL,
+                   intervention_id={"type": ["string", "integer", "null"]}, revision=_INT)
+    base = "/m/{slug}/s/{sid}"
+    return {
+        f"{base}/ingest/{{kind}}": {"post": _plain(
+            "Post captions from a captioning tool (captioner token); answers the server UTC time "
+            "YYYY-MM-DDTHH:MM:SS.mmm. A repeated seq is answered 200 and not applied again.",
+            [_SLUG, _SID, kind, _TOKEN, seq, lang], "text/plain", (400, 403, 404),
+            body="UTF-8 text whatever the Content-Type: zoom one line; youtube timestamp/text pairs; "
+                 "streamtext everything typed since the last post, backspaces included.")},
+        f"{base}/ingest/{{kind}}/seq": {"get": _plain(
+            "The last accepted seq of this link's feed (0 before the first post)", [_SLUG, _SID, kind, _TOKEN],
+            "text/plain", (403, 404))},
+        "/captions": {"get": _op("StreamText-style caption pull", [
+            _query("event", "MEETING_SLUG:SESSION_ID", required=True), _query("last", "Character position held", _INT),
+            _query("length", "Most characters to return", _INT), _query("language", "Caption language")],
+            _obj(content=_STR, lastPosition=_INT, languageCode=_STR), errors=(400,))},
+        f"{base}/captions.xml": {"get": _plain(
+            "The last lines as <caption><line1>…</line1></caption> (vMix, Tricaster)",
+            [_SLUG, _SID, lang, _query("lines", "Number of lines (1-10)", _INT)], "application/xml", (400, 404))},
+        f"{base}/captions.txt": {"get": _plain("Caption transcript as text", [_SLUG, _SID, lang], "text/plain",
+                                               (400, 404))},
+        f"{base}/captions.vtt": {"get": _plain("Captions as WebVTT", [_SLUG, _SID, lang], "text/vtt", (400, 404))},
+        f"{base}/text": {"get": _plain("Captions without JavaScript: a small page that reloads itself",
+                                       [_SLUG, _SID, lang], "text/html", (404,))},
+        f"{base}/overlay": {"get": _plain("Transparent caption overlay for OBS browser sources",
+                                          [_SLUG, _SID, lang, _query("lines", "Number of lines", _INT)],
+                                          "text/html", (404,))},
+        "/api/meetings/{slug}/sessions/{sid}/captions": {"get": _op(
+            "Final caption segments after a seq, and the live tail",
+            [_SLUG, _SID, lang, _query("after", "Return segments after this seq", _INT),
+             _query("limit", "Most segments (1-5000)", _INT)],
+            _obj(session_id=_STR, lang=_STR, segments={"type": "array", "items": segment}, tail=_STR),
+            errors=(400, 404))},
     }
