@@ -40,6 +40,7 @@
       show(err && err.message === "forbidden" ? "This link is not valid." : "Cannot reach the server, retrying…", "offline");
     });
     socket.on("session_state", Floorcast.showState);
+    (Floorcast.sockets = Floorcast.sockets || {})[namespace] = socket;  // panels of one page share a connection
     return socket;
   };
 
