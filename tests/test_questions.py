@@ -413,3 +413,20 @@ async def test_hand_off_calls_the_floor_hook(settings, http, inbox):
 async def test_questions_list_needs_a_session(connect):
     client = await connect("/live")
     assert code(await call(client, "questions_list", {})) == "invalid_format"
+
+
+async def test_openapi_describes_the_question_endpoints(room, server, http):
+    async with http.get(server.url("/api/openapi.json")) as r:
+        paths = (await r.json())["paths"]
+    base = "/api/meetings/{slug}/sessions/{sid}/questions"
+    assert {base, base + "/counts", base + "/audit", "/m/{slug}/s/{sid}/questions.{fmt}"} <= set(paths)
+    schema = paths[base + "/counts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    await room.ask("Counted?")
+    async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/questions/counts")) as r:
+        counts = await r.json()
+    assert set(counts) == set(schema["properties"]) and set(counts["dismissed"]) == set(
+        schema["properties"]["dismissed"]["properties"])
+    async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/nope/questions/counts")) as r:
+        assert r.status == 404
+    async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/questions?sort=loudest")) as r:
+        assert r.status == 400 and (await r.json())["error"]["code"] == "invalid_format"

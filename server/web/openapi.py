@@ -68,6 +68,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             _obj(session_id=_STR, attendance={"type": "array", "items": attendance_row}))},
     }
     paths.update(caption_paths())
+    paths.update(question_paths())
     for action in ("start", "end"):
         paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
             f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
@@ -139,4 +140,37 @@ def caption_paths() -> dict[str, Any]:
              _query("limit", "Most segments (1-5000)", _INT)],
             _obj(session_id=_STR, lang=_STR, segments={"type": "array", "items": segment}, tail=_STR),
             errors=(400, 404))},
+    }
+
+
+def question_paths() -> dict[str, Any]:
+    """Moderated questions: public counts and list, the audit log, and the rapporteurs' exports."""
+    author = _obj(group=_STR, group_label=_STR, name=_STR, organisation=_STR, country=_STR)
+    question = _obj(id=_INT, session_id=_STR, status={"type": "string", "enum": [
+                        "published", "on_screen", "answered"]}, text=_STR, language=_STR, theme=_NSTR, votes=_INT,
+                    submitted_at=_INT, author=author, also_asked_by={"type": "array", "items": author}, edited=_BOOL)
+    reasons = {r: _INT for r in ("duplicate", "off_topic", "already_answered", "inappropriate", "out_of_time")}
+    counts = _obj(session_id=_STR, received=_INT, pending=_INT, published=_INT, answered=_INT, withdrawn=_INT,
+                  dismissed=_obj(**reasons))
+    entry = _obj(id=_INT, name=_STR, question_id=_NINT, at_ms=_INT,
+                 actor=_obj(role=_STR, label=_STR, participant_id=_NINT), details={"type": "object"})
+    base = "/api/meetings/{slug}/sessions/{sid}/questions"
+    fmt = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "json"]}}
+    return {
+        base: {"get": _op(
+            "Published, on-screen and answered questions of a session (anyone)",
+            [_SLUG, _SID, _query("sort", "votes (default) or newest", {"type": "string", "enum": ["votes", "newest"]}),
+             _query("theme", "Only questions on this agenda theme")],
+            _obj(session_id=_STR, seq=_INT, questions={"type": "array", "items": question}), errors=(400, 404))},
+        f"{base}/counts": {"get": _op(
+            "How many questions were received, published, answered, and dismissed by reason (anyone)",
+            [_SLUG, _SID], counts, errors=(404,))},
+        f"{base}/audit": {"get": _op(
+            "Every question action with who, what and when (moderator or rapporteur token)",
+            [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _INT)],
+            _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
+        "/m/{slug}/s/{sid}/questions.{fmt}": {"get": _plain(
+            "Every question with author, stakeholder group, country, mode, state-change times and votes, as a "
+            "spreadsheet-safe CSV (UTF-8 with BOM) or JSON download (rapporteur or moderator token)",
+            [_SLUG, _SID, fmt, _TOKEN], "text/csv", (403, 404))},
     }
