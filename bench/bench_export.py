@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         seconds, produced, _ = measure(work, memory=False)
         peak = 0 if args.no_memory else measure(work, memory=True)[2]
-        print(f"{name:<14}{seconds:>9.1f}{produced / 1e6:>11.1f}{peak / 1e6:>10.1f}", flush=True)
+        shown = "-" if args.no_memory else f"{peak / 1e6:.1f}"
+        print(f"{name:<14}{seconds:>9.1f}{produced / 1e6:>11.1f}{shown:>10}", flush=True)
     print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -9,12 +9,13 @@ group of states counts for the speaker's country. The draft text built from thes
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Sequence
 
 from .model import Attendee, Intervention, MeetingInfo, Transcript
 from .people import STATUSES
 
-SIDES = {"onsite": "room", "remote": "remote", "hub": "hub"}
+SIDES = MappingProxyType({"onsite": "room", "remote": "remote", "hub": "hub"})
 
 
 @dataclasses.dataclass(frozen=True)

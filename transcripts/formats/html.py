@@ -6,6 +6,7 @@ speaker list when it was not captioned) and every segment ``id="seg-N"``, so a s
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -13,7 +14,7 @@ import jinja2
 from ..model import Intervention, Transcript
 from .common import DISCLAIMER, stamp, title_block
 
-KIND_NOTES = {"point_of_order": "point of order", "right_of_reply": "right of reply"}
+KIND_NOTES = MappingProxyType({"point_of_order": "point of order", "right_of_reply": "right of reply"})
 
 
 def environment() -> jinja2.Environment:
