@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from server.storage import meetings as meetings_db
+from server.web.keys import db_key
+
 from ..conftest import DEMO
 from ..test_questions import start
 
@@ -99,6 +102,9 @@ async def test_ask_publish_show_on_screen(server, http, browser):
     await screen.locator("#q-screen").wait_for(state="hidden", timeout=WAIT_MS)
     counts = participant.locator("#questions [data-q-counts]")
     await counts.filter(has_text="1 received · 0 published · 1 answered").wait_for(timeout=WAIT_MS)
+    # The captions and questions panels share the page's one /live connection: one attendance interval.
+    rows = await meetings_db.attendance(server.app[db_key], 1, "morning")
+    assert [r["name"] for r in rows] == ["Nnenna Nwakanma"]
 
 
 async def test_dismissal_reason_reaches_the_author_and_errors_are_shown(server, http, browser):
