@@ -10,8 +10,11 @@ How the displayed order is built (and what ``call_next`` takes, always the first
    active policy orders everyone else around them. A pin is a position in the main list: it moves up
    when someone ahead of it leaves and down when another request is placed at or ahead of it, so a
    manual move holds until the moderator changes it, whichever policy is active. A right of reply
-   placed "now" and a request that declined for now are pinned the same way;
+   placed "now" and a request that declined for now are pinned the same way (a decline returns the
+   request to its former place, except that the first in line goes second, so "not now" is honoured);
 3. rights of reply kept for the end of the item, in order of request.
+
+Policies see the session's interventions without points of order, which are procedural.
 """
 
 from __future__ import annotations
