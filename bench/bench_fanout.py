@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing as mp
 import os
@@ -23,6 +24,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -38,60 +40,107 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def _viewer(http: aiohttp.ClientSession, base: str, seen: dict[int, float], ready: list[int],
-                  stop: asyncio.Event) -> None:
-    url = base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-    auth = json.dumps({"meeting": SLUG, "session": SESSION, "lang": "en"})
-    async with http.ws_connect(url, max_msg_size=0, autoping=False) as ws:
-        await ws.receive(timeout=60)                      # Engine.IO open packet
-        await ws.send_str(f"40/live,{auth}")
-        reply = await ws.receive(timeout=60)
-        if not reply.data.startswith("40/live"):
-            raise RuntimeError(f"refused: {reply.data[:80]}")
-        ready.append(1)
-        while not stop.is_set():
-            msg = await ws.receive()
-            if msg.type != aiohttp.WSMsgType.TEXT:
+class _Viewer(asyncio.Protocol):
+    """One Socket.IO viewer over a raw WebSocket: just enough protocol to join the caption room and time arrivals.
+
+    aiohttp's client costs several times more CPU per message than the server spends sending it; on a two-core
+    machine that would measure the viewers, not the server.
+    """
+
+    def __init__(self, auth: bytes, seen: dict[int, float], ready: asyncio.Future) -> None:
+        self.auth, self.seen, self.ready = auth, seen, ready
+        self.buffer = b""
+        self.upgraded = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send_text(self, text: bytes) -> None:
+        mask = os.urandom(4)
+        n = len(text)
+        header = bytes((0x81, 0x80 | n)) if n < 126 else bytes((0x81, 0x80 | 126)) + n.to_bytes(2, "big")
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
+        self.transport.write(header + mask + body)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        self.buffer += data
+        if not self.upgraded:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
                 return
-            data = msg.data
-            if data == "2":
-                await ws.send_str("3")                    # answer the server's ping
-            elif data.startswith('42/live,["caption_segment"'):
-                now = time.time()
-                event = json.loads(data[data.index(",") + 1:])[1]
-                text = event["text"]
-                if text.startswith("bench "):
-                    _, seq, sent = text.split()[:3]
-                    seen.setdefault(int(seq), now - float(sent))
+            if not self.buffer.startswith(b"HTTP/1.1 101"):
+                self.ready.set_exception(RuntimeError(self.buffer[:60].decode(errors="replace")))
+                return
+            self.upgraded = True
+            self.buffer = self.buffer[end + 4:]
+        buf, pos = self.buffer, 0
+        while len(buf) - pos >= 2:
+            n = buf[pos + 1] & 0x7F
+            head = 2
+            if n == 126:
+                if len(buf) - pos < 4:
+                    break
+                n, head = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
+            elif n == 127:
+                if len(buf) - pos < 10:
+                    break
+                n, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
+            if len(buf) - pos < head + n:
+                break
+            self.frame(buf[pos + head:pos + head + n], now)
+            pos += head + n
+        self.buffer = buf[pos:]
+
+    def frame(self, payload: bytes, now: float) -> None:
+        if payload == b"2":
+            self.send_text(b"3")                              # answer the server's ping
+        elif payload.startswith(b"0{"):
+            self.send_text(b"40/live," + self.auth)           # Engine.IO open: join the namespace
+        elif payload.startswith(b"40/live"):
+            if not self.ready.done():
+                self.ready.set_result(True)
+        elif payload.startswith(b"44/live"):
+            if not self.ready.done():
+                self.ready.set_exception(RuntimeError(payload[:80].decode(errors="replace")))
+        elif payload.startswith(b'42/live,["caption_segment"'):
+            at = payload.find(b'"text":"bench ')
+            if at >= 0:
+                seq, sent = payload[at + 14:payload.index(b'"', at + 14)].split()[:2]
+                self.seen.setdefault(int(seq), now - float(sent))
+
+
+async def _open_viewer(host: str, port: int, seen: dict[int, float]) -> asyncio.Transport:
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    auth = json.dumps({"meeting": SLUG, "session": SESSION, "lang": "en"}).encode()
+    transport, _ = await loop.create_connection(lambda: _Viewer(auth, seen, ready), host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                     f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                     f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    await asyncio.wait_for(ready, timeout=60)
+    return transport
 
 
 def _worker(base: str, count: int, results: mp.Queue, go: mp.Event, done: mp.Event, ready_q: mp.Queue) -> None:
     _raise_fd_limit()
 
     async def main() -> None:
-        conn = aiohttp.TCPConnector(limit=0, force_close=False)
-        async with aiohttp.ClientSession(connector=conn) as http:
-            seen_per_viewer = [dict() for _ in range(count)]
-            ready: list[int] = []
-            stop = asyncio.Event()
-            tasks = []
-            for i in range(0, count, 100):  # connect in batches so the listen backlog never overflows
-                batch = [asyncio.create_task(_viewer(http, base, seen_per_viewer[j], ready, stop))
-                         for j in range(i, min(i + 100, count))]
-                tasks += batch
-                deadline = time.monotonic() + 60
-                while len(ready) < min(i + 100, count) and time.monotonic() < deadline:
-                    await asyncio.sleep(0.01)
-            ready_q.put(len(ready))
-            while not done.is_set():
-                await asyncio.sleep(0.05)
-            stop.set()
-            latencies = [lat for seen in seen_per_viewer for lat in seen.values()]
-            per_viewer = [len(seen) for seen in seen_per_viewer]
-            results.put((latencies, per_viewer))
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        host, port = base.split("//")[1].split(":")
+        seen_per_viewer: list[dict[int, float]] = [dict() for _ in range(count)]
+        transports = []
+        for i in range(0, count, 100):  # connect in batches so the listen backlog never overflows
+            transports += await asyncio.gather(*(_open_viewer(host, int(port), seen_per_viewer[j])
+                                                 for j in range(i, min(i + 100, count))))
+        ready_q.put(len(transports))
+        while not done.is_set():
+            await asyncio.sleep(0.05)
+        latencies = [lat for seen in seen_per_viewer for lat in seen.values()]
+        results.put((latencies, [len(seen) for seen in seen_per_viewer]))
+        for t in transports:
+            t.close()
 
     asyncio.run(main())
 
@@ -104,18 +153,28 @@ def _rss_kib(pid: int) -> int:
 
 
 def _start_server(data: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "run.py", "--data", str(data), "--port", "0", "--log-level", "WARNING"],
+    proc = subprocess.Popen([sys.executable, "run.py", "--data", str(data), "--port", "0", "--log-level", "DEBUG"],
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             preexec_fn=_raise_fd_limit)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
         if line.startswith("Floorcast is serving "):
+            # Keep draining the server's log (a full pipe would stall it) and keep its broadcast timings.
+            proc.broadcasts = []  # type: ignore[attr-defined]
+            threading.Thread(target=_drain, args=(proc,), daemon=True).start()
             return proc, line.split()[3].rstrip("/")
         if not line and proc.poll() is not None:
             break
     proc.kill()
     raise RuntimeError("the server did not start")
+
+
+def _drain(proc: subprocess.Popen[str]) -> None:
+    for line in proc.stderr:
+        if '"msg": "broadcast"' in line and '"caption_segment"' in line:
+            record = json.loads(line)
+            proc.broadcasts.append((record["recipients"], record["direct"], record["ms"]))  # type: ignore[attr-defined]
 
 
 def _tokens(data: Path) -> dict[tuple[str, str | None], str]:
@@ -170,6 +229,7 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
                 per_viewer += pv
             for p in procs:
                 p.join(timeout=30)
+            broadcasts = list(server.broadcasts)  # type: ignore[attr-defined]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -180,7 +240,10 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
             "delivered": len(latencies), "lost": expected - len(latencies),
             "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "max_ms": (latencies[-1] * 1000) if latencies else 0,
             "deliveries_per_s": len(latencies) / (publish_s + 3.0), "rss_idle_mib": rss_idle / 1024,
-            "rss_connected_mib": rss_connected / 1024, "rss_peak_mib": rss_peak / 1024}
+            "rss_connected_mib": rss_connected / 1024, "rss_peak_mib": rss_peak / 1024,
+            "emit_ms_p50": statistics.median([b[2] for b in broadcasts]) if broadcasts else 0.0,
+            "emit_ms_max": max([b[2] for b in broadcasts], default=0.0),
+            "direct_share": (sum(b[1] for b in broadcasts) / max(1, sum(b[0] for b in broadcasts)))}
 
 
 async def _post(url: str) -> None:
@@ -200,12 +263,13 @@ def main() -> None:
     args = parser.parse_args()
     _raise_fd_limit()
     print(f"{'viewers':>8} {'conn':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'deliv/s':>9} {'lost':>6}"
-          f" {'RSS idle':>9} {'RSS conn':>9} {'RSS peak':>9} {'connect s':>10}")
+          f" {'RSS idle':>9} {'RSS conn':>9} {'RSS peak':>9} {'connect s':>10} {'emit p50':>9} {'emit max':>9} {'direct':>7}")
     for n in args.viewers:
         r = run_one(n, args.captions, args.rate, args.workers)
         print(f"{r['viewers']:>8} {r['connected']:>6} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['max_ms']:>8.1f}"
               f" {r['deliveries_per_s']:>9.0f} {r['lost']:>6} {r['rss_idle_mib']:>8.0f}M {r['rss_connected_mib']:>8.0f}M"
-              f" {r['rss_peak_mib']:>8.0f}M {r['connect_s']:>10.1f}", flush=True)
+              f" {r['rss_peak_mib']:>8.0f}M {r['connect_s']:>10.1f} {r['emit_ms_p50']:>7.1f}ms {r['emit_ms_max']:>7.1f}ms"
+              f" {r['direct_share']:>6.0%}", flush=True)
 
 
 if __name__ == "__main__":

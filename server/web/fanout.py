@@ -1,11 +1,19 @@
 """Room broadcasts that cost one encode per message and no task per recipient.
 
 python-socketio's ``AsyncManager.emit`` creates an asyncio task for every recipient and waits for all of them;
-with thousands of caption viewers that dominates the event loop. Every Engine.IO socket already has a writer task
-draining its own queue, so a broadcast only needs to encode the packet once and append it to each queue. The
-queue is the viewer's outbox: when it holds more than ``outbox_limit`` packets the viewer is too slow (or gone) and
-is disconnected; it reconnects and resumes from the last caption ``seq`` it holds, so nothing is lost for it and
-nobody else waits for it.
+with thousands of caption viewers that dominates the event loop. Here a broadcast encodes the packet once and
+then, for each recipient:
+
+* a viewer connected over WebSocket whose Engine.IO writer is idle (nothing queued, waiting for the next packet)
+  gets the same pre-built WebSocket frame written straight to its TCP transport: no task, no coroutine switch,
+  one ``transport.write``. Frames from server to client are unmasked, so one frame serves every viewer; an
+  uncompressed frame is valid even where permessage-deflate was negotiated (RSV1 clear).
+* any other viewer (long-polling, or a writer still busy with earlier packets) gets the packet appended to its
+  Engine.IO queue, which its own writer drains in order.
+
+Either way the viewer's outbox is bounded: more than ``outbox_limit`` queued packets, or more than
+``outbox_bytes`` unsent in the transport, and the viewer is too slow (or gone) and is disconnected. It reconnects
+and resumes from the last caption ``seq`` it holds, so nothing is lost for it and nobody else waits for it.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import time
 from typing import Any
 
 import socketio
@@ -24,16 +33,53 @@ from ..settings import Settings
 log = logging.getLogger(__name__)
 
 
+_UNKNOWN = object()
+
+
 class _FastEmit:
     """Local fan-out shared by the single-process and the Redis manager."""
 
     outbox_limit = 256
+    outbox_bytes = 1024 * 1024
     server: Any
 
     def _init_fast(self, outbox_limit: int) -> None:
         self.outbox_limit = outbox_limit
         self.dropped_slow = 0
+        self.direct_writes = 0
+        self._transports: dict[str, Any] = {}
         self._closing: set[asyncio.Task[Any]] = set()
+
+    def _direct_transport(self, eio_sid: str, sock: Any) -> Any:
+        """The TCP transport of a socket that connected over WebSocket and whose writer is idle, else None."""
+        queue = sock.queue
+        # An idle writer is parked in queue.get(): the queue is empty and has a waiting getter. Anything else
+        # (packets queued, or a send in progress) must keep its order, so the packet goes through the queue.
+        if queue._queue or not queue._getters:
+            return None
+        transport = self._transports.get(eio_sid, _UNKNOWN)
+        if transport is _UNKNOWN:
+            transport = self._transports[eio_sid] = self._websocket_transport(eio_sid)
+        if transport is None or transport.is_closing():
+            return None
+        return transport
+
+    def _websocket_transport(self, eio_sid: str) -> Any:
+        """The transport of a connection opened as a WebSocket (None for long-polling; looked up once)."""
+        environ = self.server.environ.get(eio_sid)
+        # Only a connection opened as a WebSocket has this request's transport as its socket; a long-polling
+        # session upgraded later has its first polling request's environ.
+        if not environ or "transport=websocket" not in environ.get("QUERY_STRING", ""):
+            return None
+        request = environ.get("aiohttp.request")
+        return request.transport if request is not None else None
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
+        """Forget the cached transport of a connection leaving (looked up again if another namespace still uses it)."""
+        eio_sid = self.eio_sid_from_sid(sid, namespace)  # type: ignore[attr-defined]
+        if eio_sid is not None:
+            self._transports.pop(eio_sid, None)
+        return super().basic_disconnect(sid, namespace, **kwargs)  # type: ignore[misc]
 
     def fast_emit_local(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> int:
         """Queue one pre-encoded packet on every local socket in ``room``; returns how many were queued."""
@@ -47,23 +93,35 @@ class _FastEmit:
             packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
         else:
             packets = [eio_packet.Packet(eio_packet.MESSAGE, encoded)]
-        for p in packets:
-            p.encode()  # fill the packet's encode cache once, before it is shared by every socket
+        frame = b"".join(ws_text_frame(p.encode()) for p in packets) if not p_binary(packets) else None
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
         sockets = self.server.eio.sockets
         queued = 0
+        started = time.perf_counter()
+        direct_before = self.direct_writes
         for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
             if sid in skip:
                 continue
             sock = sockets.get(eio_sid)
             if sock is None or sock.closed:
                 continue
-            if sock.queue.qsize() + len(packets) > self.outbox_limit:
+            transport = self._direct_transport(eio_sid, sock) if frame is not None else None
+            if transport is not None:
+                if transport.get_write_buffer_size() > self.outbox_bytes:
+                    self._drop(sock)
+                    continue
+                transport.write(frame)
+                self.direct_writes += 1
+            elif sock.queue.qsize() + len(packets) > self.outbox_limit:
                 self._drop(sock)
                 continue
-            for p in packets:
-                sock.queue.put_nowait(p)
+            else:
+                for p in packets:
+                    sock.queue.put_nowait(p)
             queued += 1
+        if queued >= 100 and log.isEnabledFor(logging.DEBUG):
+            log.debug("broadcast", extra={"event": event, "recipients": queued, "direct": self.direct_writes - direct_before,
+                                          "ms": round((time.perf_counter() - started) * 1000, 2)})
         return queued
 
     def _drop(self, sock: Any) -> None:
@@ -76,6 +134,24 @@ class _FastEmit:
         task = asyncio.ensure_future(sock.close(wait=False, abort=True))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+
+def p_binary(packets: list[eio_packet.Packet]) -> bool:
+    """True when any packet carries binary data (sent as binary frames by the ordinary path)."""
+    return any(p.binary for p in packets)
+
+
+def ws_text_frame(text: str) -> bytes:
+    """One final, unmasked WebSocket text frame (RFC 6455 section 5.2) carrying ``text``."""
+    payload = text.encode("utf-8")
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 1 << 16:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
 
 
 class FastManager(_FastEmit, socketio.AsyncManager):
