@@ -1,0 +1,59 @@
+"""Floor queues in SQLite: their events, append-only, which are also the moderator audit log.
+
+A queue is never stored as a snapshot. :func:`append` writes the events one action produced in one
+``BEGIN IMMEDIATE`` transaction, and :func:`load_events` reads them back in order for ``FloorQueue.replay``,
+so the list of speakers after a restart is the list before it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..domain.events import Event
+from ..domain.floor_events import event_from_dict, event_to_dict
+from .db import Database
+
+
+async def append(db: Database, meeting_id: int, session_id: str, events: Sequence[Event],
+                 actor: Mapping[str, Any]) -> None:
+    """Store the events of one action, all or none; ``actor`` is ``{role, label, participant_id}``."""
+    if not events:
+        return
+    rows = []
+    for e in events:
+        body = event_to_dict(e)
+        rows.append((meeting_id, session_id, e.name, body.get("request_id"), body.get("intervention_id"),
+                     actor["role"], actor["label"], actor.get("participant_id"), body["at_ms"],
+                     json.dumps(body, ensure_ascii=False)))
+    async with db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO floor_events (meeting_id, session_id, name, request_id, intervention_id, actor_role,"
+            " actor_label, actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+async def load_events(db: Database, meeting_id: int, session_id: str) -> list[Event]:
+    """Every stored event of one session's floor queue, oldest first."""
+    rows = await db.fetchall("SELECT body FROM floor_events WHERE meeting_id = ? AND session_id = ? ORDER BY id",
+                             (meeting_id, session_id))
+    return [event_from_dict(json.loads(r["body"])) for r in rows]
+
+
+async def audit(db: Database, meeting_id: int, session_id: str, *, after: int = 0,
+                limit: int = 1000) -> list[dict[str, Any]]:
+    """The audit log of one session's floor: who did what, to which request, and when, after row ``after``."""
+    rows = await db.fetchall(
+        "SELECT id, name, request_id, intervention_id, actor_role, actor_label, actor_participant_id, at_ms, body"
+        " FROM floor_events WHERE meeting_id = ? AND session_id = ? AND id > ? ORDER BY id LIMIT ?",
+        (meeting_id, session_id, after, limit))
+    out = []
+    for r in rows:
+        body = json.loads(r["body"])
+        details = {k: v for k, v in body.items() if k not in ("name", "at_ms", "request_id", "intervention_id")}
+        out.append({"id": r["id"], "name": r["name"], "request_id": r["request_id"],
+                    "intervention_id": r["intervention_id"], "at_ms": r["at_ms"],
+                    "actor": {"role": r["actor_role"], "label": r["actor_label"],
+                              "participant_id": r["actor_participant_id"]},
+                    "details": details})
+    return out

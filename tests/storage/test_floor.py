@@ -1,0 +1,84 @@
+"""Floor events in a real SQLite file: written, read back in order, replayed to the same queue, never rewritten."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from server.domain.floor import FloorQueue
+from server.storage import floor as floor_db
+from server.storage.db import open_database
+
+LABELS = {"civil": "Civil society", "government": "Governments", "technical": "Technical community"}
+ALICE = {"participant_id": 1, "name": "Alice <b>", "organisation": "APC", "country": "ZA", "group": "civil",
+         "mode": "remote"}
+BOB = {"participant_id": 2, "name": "Bob", "organisation": "", "country": "GB", "group": "technical", "mode": "onsite"}
+CHAIR = {"role": "moderator", "label": "moderator@morning", "participant_id": None}
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await open_database(tmp_path / "f.db")
+    yield database
+    await database.close()
+
+
+def busy_queue() -> tuple[FloorQueue, list]:
+    queue = FloorQueue(labels=LABELS)
+    events = queue.set_time_limit(90, 500)
+    events += queue.request(ALICE, 1000, theme="Priorities", language="en")
+    events += queue.request(BOB, 1100)
+    events += queue.add_from_room({"participant_id": None, "name": "Delegate of Brazil", "group": "government",
+                                   "mode": "onsite", "country": "BR"}, 1200)
+    events += queue.set_policy("alternate", 1300)
+    events += queue.call_next(2000)
+    events += queue.move("r3", 1, 2100, reason="host country")
+    events += queue.call_next(5000)
+    events += queue.decline("r3", 5100)
+    events += queue.close(5200)
+    events += queue.end(5300) if queue.current else []
+    return queue, events
+
+
+async def test_events_round_trip_and_replay_to_the_same_queue(db):
+    queue, events = busy_queue()
+    for chunk in (events[:3], events[3:]):
+        await floor_db.append(db, 7, "morning", chunk, CHAIR)
+    await floor_db.append(db, 8, "morning", events[:1], CHAIR)  # another meeting's session of the same name
+    loaded = await floor_db.load_events(db, 7, "morning")
+    assert loaded == events
+    again = FloorQueue.replay(loaded, labels=LABELS)
+    assert again.snapshot() == queue.snapshot()
+    assert again.records() == queue.records() and again.stats(9000) == queue.stats(9000)
+    assert await floor_db.load_events(db, 7, "afternoon") == []
+    assert len(await floor_db.load_events(db, 8, "morning")) == 1
+
+
+async def test_audit_names_who_did_what_and_when(db):
+    queue, events = busy_queue()
+    await floor_db.append(db, 7, "morning", events[1:2], {"role": "participant", "label": "Alice <b>",
+                                                          "participant_id": 1})
+    await floor_db.append(db, 7, "morning", events[2:], CHAIR)
+    entries = await floor_db.audit(db, 7, "morning")
+    first = entries[0]
+    assert (first["name"], first["request_id"], first["at_ms"], first["actor"]) == (
+        "floor_requested", "r1", 1000, {"role": "participant", "label": "Alice <b>", "participant_id": 1})
+    assert first["details"]["person"]["name"] == "Alice <b>" and first["details"]["theme"] == "Priorities"
+    moved = next(e for e in entries if e["name"] == "floor_request_moved")
+    assert moved["details"] == {"from_position": 2, "to_position": 1, "reason": "host country"}
+    granted = next(e for e in entries if e["name"] == "floor_granted")
+    assert granted["intervention_id"] == "i1" and granted["details"]["policy"] == "alternate"
+    later = await floor_db.audit(db, 7, "morning", after=moved["id"])
+    assert later and all(e["id"] > moved["id"] for e in later)
+
+
+async def test_the_log_is_append_only(db):
+    _, events = busy_queue()
+    await floor_db.append(db, 7, "morning", events[:2], CHAIR)
+    for sql in ("UPDATE floor_events SET actor_label = 'someone else'", "DELETE FROM floor_events"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with db.write() as conn:
+                await conn.execute(sql)
+    assert len(await floor_db.load_events(db, 7, "morning")) == 2
+
