@@ -145,7 +145,7 @@ async def test_whole_lifecycle_over_sockets(room, server, http):
     await room.viewer_in.wait_for(about(qid, "on_screen"))
     await room.alice_in.wait_for(about(qid, "on_screen"))
     reply = await room.mod_do("question_hand_to_floor", id=qid, how="read_aloud", reader="Chair Markus")
-    assert "floor_ref" not in reply  # no floor queue plugged in
+    assert reply["floor_ref"] == "r1"  # the floor queue took the reading
     handed = await room.mod_in.wait_for(lambda n, d: about(qid)(n, d) and d["events"]
                                         and d["events"][0]["name"] == "question_handed_to_floor")
     assert handed["question"]["handoffs"][0]["reader"] == "Chair Markus"

@@ -17,6 +17,7 @@ from ..domain.meetings import Role, SessionLife
 from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .captions_socket import CaptionerMixin, LiveCaptionsMixin
+from .floor_socket import CaptionFloorMixin, LiveFloorMixin, ModerateFloorMixin
 from .keys import db_key, registry_key, settings_key, sio_key
 from .live import MeetingLive, now_ms
 from .questions_socket import LiveQuestionsMixin, ModerateQuestionsMixin
@@ -108,7 +109,7 @@ async def broadcast_session_state(app: web.Application, live: MeetingLive, life:
         await app[sio_key].emit("session_state", payload, room=rooms.meeting(live.id), namespace=ns)
 
 
-class LiveNamespace(LiveCaptionsMixin, LiveQuestionsMixin, BaseNamespace):
+class LiveNamespace(LiveCaptionsMixin, LiveQuestionsMixin, LiveFloorMixin, BaseNamespace):
     """Everyone: participants, anonymous caption viewers, the room screen. Records attendance."""
 
     async def joined(self, sid: str, conn: Conn, live: MeetingLive, data: dict[str, Any]) -> None:
@@ -121,7 +122,7 @@ class LiveNamespace(LiveCaptionsMixin, LiveQuestionsMixin, BaseNamespace):
         await super().joined(sid, conn, live, data)
 
 
-class ModerateNamespace(ModerateQuestionsMixin, BaseNamespace):
+class ModerateNamespace(ModerateQuestionsMixin, ModerateFloorMixin, BaseNamespace):
     """Moderators of a session: start and end it, and (through feature mixins) run questions and the floor."""
 
     required_role = Role.MODERATOR
@@ -157,7 +158,7 @@ async def change_session(app: web.Application, conn: Conn, action: str, session_
     return {"session": session_state(life, now)}
 
 
-class CaptionNamespace(CaptionerMixin, BaseNamespace):
+class CaptionNamespace(CaptionerMixin, CaptionFloorMixin, BaseNamespace):
     """Captioners of a session."""
 
     required_role = Role.CAPTIONER

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, captions, captions_bridge, captions_ingest, captions_view, questions, views
+from . import api, captions, captions_bridge, captions_ingest, captions_view, floor, questions, views
 
 
 def setup(app: web.Application, static_dir: Path) -> None:
@@ -32,4 +32,5 @@ def setup(app: web.Application, static_dir: Path) -> None:
     captions_bridge.setup(app)
     captions_view.setup(app)
     questions.setup(app)
+    floor.setup(app)
     r.add_static("/static/", static_dir, name="static", append_version=False)
