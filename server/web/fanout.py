@@ -172,8 +172,8 @@ class FastManager(_FastEmit, socketio.AsyncManager):
 class FastRedisManager(_FastEmit, socketio.AsyncRedisManager):
     """The Redis pub/sub manager (several processes) whose local delivery is task-free too."""
 
-    def __init__(self, url: str, outbox_limit: int = 256) -> None:
-        super().__init__(url, channel="floorcast")
+    def __init__(self, url: str, outbox_limit: int = 256, channel: str = "floorcast") -> None:
+        super().__init__(url, channel=channel)
         self._init_fast(outbox_limit)
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
@@ -193,5 +193,5 @@ class FastRedisManager(_FastEmit, socketio.AsyncRedisManager):
 def make_client_manager(settings: Settings) -> socketio.AsyncManager:
     """Redis fan-out when a Redis URL is set, otherwise in-process."""
     if settings.redis_url:
-        return FastRedisManager(settings.redis_url, settings.outbox_limit)
+        return FastRedisManager(settings.redis_url, settings.outbox_limit, settings.redis_channel)
     return FastManager(settings.outbox_limit)
