@@ -1,51 +1,186 @@
-"""Build the ``floorcast-transcript`` export dict of a session from storage (see ``transcripts.model``).
+"""Build the ``floorcast-transcript`` and ``floorcast-meeting`` export dicts from storage (``transcripts.model``).
 
-Downloads (TXT, WebVTT) render it with the ``transcripts`` library; the rapporteur pack can reuse it.
-Features that store nothing yet contribute empty lists.
+Everything a session recorded goes in: caption segments of every language (raw, or an edited version), the
+floor log and unserved requests, the questions, attendance and the presenters the rapporteur marked. The floor
+queue's records come from ``server.storage.floor.records(db, meeting_id, session_id)`` when that module exists
+(the shape of ``server.domain.floor_reports.records``); without it a session has no interventions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import re
+import sqlite3
+from typing import Any, Callable, Mapping
 
 from ..domain.meetings import Meeting, SessionLife
+from ..domain.questions import QuestionBoard
 from . import captions as captions_db
 from . import meetings as meetings_db
+from . import questions as questions_db
+from . import revisions
 from .db import Database
+
+#: Question statuses the export format knows; a question its author withdrew is left out of the record.
+_EXPORTED_STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
+_PERSON = ("participant_id", "name", "organisation", "country", "group", "mode")
+
+
+def record_id(value: Any) -> int | None:
+    """An export id (int) from a stored one: ``7`` and ``"i7"`` both give 7; anything else ``None``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    digits = re.sub(r"\D", "", str(value))
+    return int(digits) if digits and len(digits) < 16 else None
+
+
+async def floor_records(db: Database, meeting_id: int, session_id: str,
+                        labels: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The floor queue's ``interventions`` and ``unserved`` records, or empty lists without a floor store.
+
+    The queue is rebuilt from ``server.storage.floor.load_events`` with ``FloorQueue.replay`` (both imported
+    here, lazily, so the export works in a database or a build without the floor queue).
+    """
+    empty: dict[str, list[dict[str, Any]]] = {"interventions": [], "unserved": []}
+    try:
+        floor_db = importlib.import_module("server.storage.floor")
+        floor_domain = importlib.import_module("server.domain.floor")
+    except ModuleNotFoundError:
+        return empty
+    load: Callable[..., Any] | None = getattr(floor_db, "load_events", None)
+    if load is None:
+        return empty
+    try:
+        events = await load(db, meeting_id, session_id)
+    except sqlite3.OperationalError as exc:  # the floor's tables are not migrated in this database
+        if "no such table" in str(exc):
+            return empty
+        raise
+    if not events:
+        return empty
+    found = floor_domain.FloorQueue.replay(events, labels=dict(labels or {})).records()
+    return {"interventions": list(found.get("interventions", [])), "unserved": list(found.get("unserved", []))}
+
+
+def _intervention(i: Mapping[str, Any]) -> dict[str, Any] | None:
+    iid = record_id(i.get("id"))
+    if iid is None or i.get("start_ms") is None:
+        return None
+    return {"id": iid, **{k: i.get(k) for k in _PERSON}, "organisation": i.get("organisation") or "",
+            "country": i.get("country") or "", "kind": i.get("kind") or "normal",
+            "on_behalf_of": i.get("on_behalf_of"), "language": i.get("language"),
+            "requested_ms": i.get("requested_ms"), "called_ms": i.get("called_ms"), "start_ms": i["start_ms"],
+            "end_ms": i.get("end_ms"), "question_id": record_id(i.get("question_id")), "read_by": i.get("read_by")}
+
+
+def _unserved(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {**{k: r.get(k) for k in _PERSON}, "organisation": r.get("organisation") or "",
+            "country": r.get("country") or "", "kind": r.get("kind") or "normal",
+            "on_behalf_of": r.get("on_behalf_of"), "requested_ms": r["requested_ms"],
+            "withdrawn_ms": r.get("withdrawn_ms")}
+
+
+def _question(q: Mapping[str, Any], known: set[int]) -> dict[str, Any]:
+    a = q["author"]
+    linked = [record_id(i) for i in q.get("intervention_ids", [])]
+    return {"id": q["id"], "text": q["text"],
+            "author": {"participant_id": a.get("participant_id"), "name": a.get("name", ""),
+                       "organisation": a.get("organisation", ""), "country": a.get("country", ""),
+                       "group": a["group"], "mode": a.get("mode", "onsite")},
+            "show_name": bool(q["show_name"]), "theme": q.get("theme"), "language": q.get("language"),
+            "status": q["status"], "dismiss_reason": q.get("dismiss_reason"), "votes": q["votes"],
+            "submitted_ms": q["submitted_at"],
+            "history": [{"status": h["status"], "at_ms": h["at"],
+                         "by": (h.get("by") or {}).get("label") if isinstance(h.get("by"), dict) else h.get("by")}
+                        for h in q.get("history", []) if h.get("status") in _EXPORTED_STATUSES],
+            "intervention_id": next((i for i in linked if i in known), None)}
+
+
+async def questions(db: Database, meeting_id: int, meeting: Meeting, session_id: str,
+                    known_interventions: set[int]) -> list[dict[str, Any]]:
+    """The session's questions as export records, rebuilt from the stored board events."""
+    events = await questions_db.load_events(db, meeting_id, session_id)
+    board = QuestionBoard.replay(events, session_id=session_id, themes=meeting.session(session_id).themes)
+    return [_question(q, known_interventions) for q in board.records() if q["status"] in _EXPORTED_STATUSES]
+
+
+async def lines(db: Database, meeting_id: int, session_id: str,
+                version: int | None = None) -> tuple[dict[revisions.Key, revisions.Line], list[tuple[str, Any]], int]:
+    """Editable lines of a session at ``version`` (0: raw, ``None``: latest), the stored segments, and the
+    version number actually used."""
+    stored = await captions_db.all_segments(db, meeting_id, session_id)
+    raw = {(lang, s.seq): revisions.Line(lang, s.seq, s.text, s.speaker) for lang, s in stored}
+    if version == 0:
+        return raw, stored, 0
+    edits = await revisions.edits_upto(db, meeting_id, session_id, version)
+    return revisions.apply(raw, edits), stored, len(edits)
 
 
 async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: SessionLife,
-                         lang: str | None = None) -> dict[str, Any]:
-    """The export dict of one session (``lang``: only that caption language).
+                         lang: str | None = None, version: int | None = 0) -> dict[str, Any]:
+    """The export dict of one session (``lang``: only that caption language; ``version``: 0 raw, N, or
+    ``None`` for the latest edited version).
 
     A segment that starts a turn without a known speaker gets the captioners' ``>>`` mark back, so the
     transcript shows the speaker change; intervention ids are kept only for interventions in the export.
+    The dict carries ``transcript_version`` (unknown keys are ignored by the library).
     """
     session = life.session
-    interventions: list[dict[str, Any]] = []
+    floor = await floor_records(db, meeting_id, session.id, {g.slug: g.label for g in meeting.groups})
+    interventions = [x for x in (_intervention(i) for i in floor["interventions"]) if x is not None]
     known = {i["id"] for i in interventions}
+    edited, stored, used = await lines(db, meeting_id, session.id, version)
     segments = []
-    for seg_lang, seg in await captions_db.all_segments(db, meeting_id, session.id):
+    for seg_lang, seg in stored:
         if lang is not None and seg_lang != lang:
             continue
-        text = f">> {seg.text}" if seg.new_turn and not seg.speaker else seg.text
+        line = edited[(seg_lang, seg.seq)]
+        changed = (line.text, line.speaker) != (seg.text, seg.speaker)
+        text = f">> {line.text}" if seg.new_turn and not line.speaker and not line.text.startswith(">>") \
+            else line.text
+        iid = record_id(seg.intervention_id)
         segments.append({"seq": seg.seq, "lang": seg_lang, "text": text, "first_ms": seg.first_ms,
-                         "final_ms": max(seg.final_ms, seg.first_ms), "speaker": seg.speaker,
-                         "intervention_id": seg.intervention_id if seg.intervention_id in known else None,
-                         "captioner": seg.captioner.label, "revision": seg.revision})
+                         "final_ms": max(seg.final_ms, seg.first_ms), "speaker": line.speaker,
+                         "intervention_id": iid if iid in known else None,
+                         "captioner": seg.captioner.label, "revision": seg.revision + (1 if changed else 0)})
+    marked = await revisions.presenters(db, meeting_id, session.id)
     attendance = [{"participant_id": a["participant_id"], "name": a["name"], "organisation": a["organisation"],
                    "country": a["country"], "group": a["group"], "mode": a["mode"],
                    "hub_city": a["hub_city"] or None, "hub_country": a["hub_country"] or None,
                    "hub_headcount": a["hub_headcount"] if a["mode"] == "hub" else None, "listed": bool(a["listed"]),
-                   "presenter": False, "join_ms": a["join_ms"], "leave_ms": a["leave_ms"]}
+                   "presenter": a["participant_id"] in marked, "join_ms": a["join_ms"], "leave_ms": a["leave_ms"]}
                   for a in await meetings_db.attendance(db, meeting_id, session.id)]
     return {
-        "format": "floorcast-transcript", "version": 1,
-        "meeting": {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
-                    "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]},
+        "format": "floorcast-transcript", "version": 1, "transcript_version": used,
+        "meeting": meeting_block(meeting),
         "session": {"id": session.id, "title": session.title, "room": session.room,
                     "scheduled_start_ms": session.start_ms, "scheduled_end_ms": session.end_ms,
                     "started_ms": life.started_ms, "ended_ms": life.ended_ms, "themes": list(session.themes)},
-        "segments": segments, "interventions": interventions, "unserved_requests": [], "questions": [],
+        "segments": segments, "interventions": interventions,
+        "unserved_requests": [_unserved(r) for r in floor["unserved"] if r.get("requested_ms") is not None],
+        "questions": await questions(db, meeting_id, meeting, session.id, known),
         "attendance": attendance,
     }
+
+
+def meeting_block(meeting: Meeting) -> dict[str, Any]:
+    """The ``meeting`` block of an export."""
+    return {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
+            "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+
+
+async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives: Mapping[str, SessionLife],
+                         version: int | None = 0,
+                         progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """The ``floorcast-meeting`` dict: every agenda session in order (``progress(done, total, session_id)`` is
+    called before each session, for a progress bar)."""
+    sessions = []
+    for n, session in enumerate(meeting.sessions, start=1):
+        if progress is not None:
+            progress(n, len(meeting.sessions), session.id)
+        doc = await session_export(db, meeting_id, meeting, lives[session.id], version=version)
+        del doc["meeting"]
+        sessions.append(doc)
+    return {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting), "sessions": sessions}
