@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import api, captions, captions_bridge, captions_ingest, captions_view, floor, questions, views
+from . import (api, captions, captions_bridge, captions_ingest, captions_view, floor, questions, rapporteur,
+               rapporteur_api, views)
 
 
 def setup(app: web.Application, static_dir: Path) -> None:
@@ -24,7 +25,6 @@ def setup(app: web.Application, static_dir: Path) -> None:
     r.add_get("/m/{slug}/s/{sid}", views.participant_page, name="session")
     r.add_get("/m/{slug}/s/{sid}/moderate", views.moderator_page, name="moderate")
     r.add_get("/m/{slug}/s/{sid}/caption", views.captioner_page, name="caption")
-    r.add_get("/m/{slug}/s/{sid}/rapporteur", views.rapporteur_page, name="rapporteur")
     r.add_get("/m/{slug}/s/{sid}/screen", views.screen_page, name="screen")
     api.setup(app)
     captions.setup(app)
@@ -32,5 +32,7 @@ def setup(app: web.Application, static_dir: Path) -> None:
     captions_bridge.setup(app)
     captions_view.setup(app)
     questions.setup(app)
+    rapporteur.setup(app)
+    rapporteur_api.setup(app)
     floor.setup(app)
     r.add_static("/static/", static_dir, name="static", append_version=False)
