@@ -165,6 +165,10 @@ def public_view(live: MeetingLive, session_id: str, state: SessionFloor, now: in
         "warn_fraction": state.queue.warn_fraction, "warn_last_s": state.queue.warn_last_s,
         "current": None if view["current"] is None else strip(view["current"]),
         "queue": [strip(row) for row in view["queue"]],
+        # Who has spoken, so a participant can name the intervention a right of reply answers.
+        "spoken": [{"id": i.id, "name": i.person["name"], "organisation": i.person["organisation"],
+                    "group_label": labels.get(i.person["group"], i.person["group"]), "start_ms": i.start_ms,
+                    "end_ms": i.end_ms} for i in state.queue.interventions],
     }
 
 

@@ -162,10 +162,12 @@ class ModerateFloorMixin(_FloorBase):
 
     @ack
     async def on_floor_state(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
-        """The full state: list with reasons, speaker and timer, interventions so far, policies and groups."""
+        """The full state: list with reasons, speaker and timer, interventions so far, policies and groups;
+        ``countries`` ([code, name] pairs) for the form that adds someone from the room."""
         conn, live, session_id = await self._f_context(sid)
         state = await floor.session_floor(self.app, live, session_id)  # type: ignore[attr-defined]
-        return {"floor": floor.moderator_view(live, session_id, state, now_ms())}
+        return {"floor": floor.moderator_view(live, session_id, state, now_ms()),
+                "countries": sorted(floor.country_names().items(), key=lambda item: item[1])}
 
     @ack
     async def on_floor_add(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
