@@ -51,7 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
                                        "session as absolute URLs, to mail to the people who hold those roles.")
     links.add_argument("--meeting", metavar="SLUG", help="the meeting (default: every meeting)")
     links.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    export = sub.add_parser("export", parents=[common], help="write a meeting's or a session's transcripts, figures "
+                            "and summary draft", description="Export from the database: the rapporteur's pack (a zip "
+                            "of transcripts in every format, figures, annex and the summary draft), the JSON record, "
+                            "or one transcript format for one session. A whole meeting shows one progress line per "
+                            "session on standard error.")
+    export.add_argument("--meeting", metavar="SLUG", required=True, help="the meeting")
+    export.add_argument("--session", metavar="ID", help="one session (default: the whole meeting)")
+    export.add_argument("--format", default="pack", choices=EXPORT_FORMATS,
+                        help="pack (zip), json, or a transcript format for one session [pack]")
+    export.add_argument("-o", "--output", metavar="OUT", type=Path,
+                        help="output file (default: SLUG[-SESSION].EXT in the current directory; - for stdout)")
+    export.add_argument("--lang", help="caption language of a transcript format (default: the meeting's first)")
+    export.add_argument("--version", dest="transcript_version", default="latest", metavar="raw|latest|N",
+                        help="raw captions, the latest edited version, or version N of one session [latest]")
+    export.add_argument("--igo", choices=("persons", "organisations"),
+                        help="count intergovernmental organisations as persons or organisations [setting]")
+    export.add_argument("--on-behalf", choices=("speaker", "exclude"),
+                        help="whether statements on behalf of a group count for the speaker's country [setting]")
     return parser
+
+
+EXPORT_FORMATS = ("pack", "json", "txt", "vtt", "srt", "html", "docx")
 
 
 def _serve_flags(p: argparse.ArgumentParser) -> None:
@@ -138,6 +159,101 @@ async def cmd_links(settings: Settings, slug: str | None, as_json: bool) -> int:
     return 0
 
 
+class Progress:
+    """One line on standard error, rewritten per session when it is a terminal: ``[3/12] afternoon …``."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.width = 0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        bar = "#" * (20 * done // total) + "-" * (20 - 20 * done // total)
+        line = f"[{done}/{total}] {bar} {label} …"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def finish(self, message: str) -> None:
+        """End the progress line with a summary."""
+        self.stream.write(("\r" + message.ljust(self.width) if self.tty else message) + "\n")
+        self.stream.flush()
+
+
+async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Export a meeting or a session from the database."""
+    from transcripts import pack
+    from transcripts.formats import writer
+    from transcripts.model import MeetingRecord, Transcript
+    from transcripts.summary import CountingRules
+
+    from server.domain.errors import DomainError
+    from server.storage import meetings as meetings_db
+    from server.storage import revisions
+    from server.storage.transcripts import meeting_export, session_export
+
+    fmt = args.format
+    if fmt not in ("pack", "json") and not args.session:
+        print(f"error: --format {fmt} is one session's transcript: add --session ID", file=sys.stderr)
+        return 2
+    try:
+        version = revisions.parse_version(args.transcript_version)
+        rules = CountingRules(igo_as=args.igo or settings.count_igo_as,
+                              on_behalf=args.on_behalf or settings.count_on_behalf)
+    except (DomainError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    template = Path(settings.summary_template) if settings.summary_template else None
+    if template is not None and not template.is_file():
+        print(f"error: summary template {template} does not exist (FLOORCAST_SUMMARY_TEMPLATE)", file=sys.stderr)
+        return 1
+    db, _ = await _open(settings)
+    progress = Progress()
+    try:
+        meeting_id, meeting = await meetings_db.load_meeting(db, args.meeting)
+        lives = await meetings_db.load_session_lives(db, meeting_id, meeting)
+        if args.session:
+            meeting.session(args.session)
+            lang = args.lang or meeting.default_language
+            export = await session_export(db, meeting_id, meeting, lives[args.session],
+                                          lang if fmt not in ("pack", "json") else None, version)
+            record: Any = Transcript.from_dict(export)
+        else:
+            if version not in (0, None):
+                raise DomainError("a whole meeting exports raw or latest versions only", code="invalid_format")
+            export = await meeting_export(db, meeting_id, meeting, lives, version, progress)
+            record = MeetingRecord.from_dict(export)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    if fmt == "pack":
+        data: bytes = pack.build(record, rules=rules, template=template)
+    elif fmt == "json":
+        data = (json.dumps(export, ensure_ascii=False, indent=1) + "\n").encode()
+    else:
+        rendered = writer(fmt).render(record, lang=record.language(args.lang))
+        data = rendered if isinstance(rendered, bytes) else rendered.encode()
+    ext = {"pack": "zip"}.get(fmt, fmt)
+    out = args.output or Path(f"{args.meeting}{'-' + args.session if args.session else ''}.{ext}")
+    if str(out) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    sessions = 1 if args.session else len(meeting.sessions)
+    progress.finish(f"wrote {out} ({len(data):,} bytes, {sessions} session{'s' if sessions != 1 else ''})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = build_parser()
@@ -153,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_load(settings, args.file))
     if args.command == "links":
         return asyncio.run(cmd_links(settings, args.meeting, args.json))
+    if args.command == "export":
+        return asyncio.run(cmd_export(settings, args))
     return run_event_loop(serve(settings))
 
 
