@@ -85,7 +85,7 @@ async def text_page(request: web.Request) -> web.Response:
     rows, tail = await current_text(request.app, live, sid, lang, TEXT_LINES)
     state = session_state(live.life(sid), now_ms())
     return render(request, "captions_text.html", meeting=live.meeting, session=live.meeting.session(sid), lang=lang,
-                  segments=rows, tail=tail, state=state, refresh=TEXT_REFRESH)
+                  segments=rows, tail=tail, state=state, refresh=TEXT_REFRESH, paused="pause" in request.query)
 
 
 async def pull(request: web.Request) -> web.Response:

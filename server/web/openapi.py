@@ -69,6 +69,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     }
     paths.update(caption_paths())
     paths.update(question_paths())
+    paths.update(floor_paths())
     for action in ("start", "end"):
         paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
             f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
