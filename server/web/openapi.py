@@ -70,6 +70,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     paths.update(caption_paths())
     paths.update(question_paths())
     paths.update(floor_paths())
+    paths.update(rapporteur_paths())
     for action in ("start", "end"):
         paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
             f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
@@ -224,4 +225,55 @@ def floor_paths() -> dict[str, Any]:
             _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
         "/m/{slug}/s/{sid}/queue": {"get": _plain("The public list of speakers: speaker, timer and who is next",
                                                   [_SLUG, _SID], "text/html", (404,))},
+    }
+
+
+def rapporteur_paths() -> dict[str, Any]:
+    """Transcript downloads, packs, edited versions and search (rapporteur or admin token)."""
+    version = _query("version", "raw, latest or a version number", _STR)
+    rules = [_query("igo", "persons or organisations", {"type": "string", "enum": ["persons", "organisations"]}),
+             _query("on_behalf", "speaker or exclude", {"type": "string", "enum": ["speaker", "exclude"]})]
+    line = _obj(lang=_STR, seq=_INT, text=_STR, speaker=_NSTR)
+    fmt = {"name": "fmt", "in": "path", "required": True,
+           "schema": {"type": "string", "enum": ["txt", "vtt", "srt", "json", "html", "docx"]}}
+    base = "/api/meetings/{slug}/sessions/{sid}/transcript"
+    edit = {"allOf": [line, _obj(speaker=_NSTR)]}
+    return {
+        "/m/{slug}/s/{sid}/transcript.{fmt}": {"get": _plain(
+            "A session's transcript in one language, raw or edited (rapporteur, captioner or admin token)",
+            [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version], "text/plain", (400, 403, 404))},
+        "/m/{slug}/s/{sid}/pack.zip": {"get": _plain(
+            "The rapporteur's zip for a session: transcripts, figures, annex and summary draft",
+            [_SLUG, _SID, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+        "/m/{slug}/pack.zip": {"get": _plain(
+            "The rapporteur's zip for the whole meeting (meeting-wide rapporteur or admin token)",
+            [_SLUG, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+        base: {"get": _op(
+            "Every segment of a session at a version (default latest)",
+            [_SLUG, _SID, _TOKEN, version, _query("lang", "Only this language")],
+            _obj(session_id=_STR, version=_INT, latest=_INT, segments={"type": "array", "items": line}),
+            errors=(400, 403, 404))},
+        f"{base}/versions": {
+            "get": _op("Saved versions of the transcript", [_SLUG, _SID, _TOKEN],
+                       _obj(session_id=_STR, latest=_INT, versions={"type": "array", "items": _obj(
+                           version=_INT, author=_STR, role=_STR, note=_STR, created_ms=_INT, edits=_INT,
+                           languages={"type": "array", "items": _STR})}), errors=(403, 404)),
+            "post": _op("Save segment edits as the next version", [_SLUG, _SID, _TOKEN],
+                        _obj(ok=_BOOL, version=_INT, changed=_INT), errors=(400, 403, 404, 409),
+                        body=_obj(edits={"type": "array", "items": edit}, author=_STR, note=_STR, base=_INT),
+                        ok_status="201")},
+        f"{base}/diff": {"get": _op(
+            "Segments that differ between two versions, with word-level parts",
+            [_SLUG, _SID, _TOKEN, _query("from", "raw or a version number"), _query("to", "raw, latest or N")],
+            _obj(**{"from": _INT, "to": _INT, "changes": {"type": "array", "items": _obj(
+                lang=_STR, seq=_INT, before=_obj(text=_STR, speaker=_NSTR), after=_obj(text=_STR, speaker=_NSTR),
+                speaker_changed=_BOOL, parts={"type": "array", "items": _obj(op=_STR, text=_STR)})}}),
+            errors=(400, 403, 404))},
+        "/api/meetings/{slug}/search": {"get": _op(
+            "Full-text search (SQLite FTS5 syntax) over the meeting's transcripts, raw and edited",
+            [_SLUG, _TOKEN, _query("q", "Words, \"a phrase\", OR, NOT, prefix*", _STR)],
+            _obj(query=_STR, hits={"type": "array", "items": _obj(
+                session_id=_STR, session_title=_STR, lang=_STR, seq=_INT, version=_INT, text=_STR,
+                snippet={"type": "array", "items": _obj(text=_STR, hit=_BOOL)}, snippet_html=_STR, url=_STR)}),
+            errors=(400, 403, 404))},
     }
