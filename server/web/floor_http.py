@@ -73,7 +73,7 @@ async def queue_page(request: web.Request) -> web.Response:
     """The public list of speakers, for the room screen and everyone: speaker, timer and who is next."""
     from .views import _session_page
 
-    return await _session_page(request, "_floor_queue_page.html", None)
+    return await _session_page(request, "floor_queue.html", None)
 
 
 def setup(app: web.Application) -> None:

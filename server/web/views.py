@@ -165,13 +165,6 @@ async def captioner_page(request: web.Request) -> web.Response:
     return await _session_page(request, "caption.html", Role.CAPTIONER, base_url=base)
 
 
-async def rapporteur_page(request: web.Request) -> web.Response:
-    """Attendance so far and the downloads of a session."""
-    live = await _live(request)
-    rows = await meetings_db.attendance(request.app[db_key], live.id, request.match_info["sid"])
-    return await _session_page(request, "rapporteur.html", Role.RAPPORTEUR, attendance=rows)
-
-
 async def screen_page(request: web.Request) -> web.Response:
     """The room screen for the venue projector."""
     return await _session_page(request, "screen.html", None)
