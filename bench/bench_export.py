@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transcripts import MeetingRecord, Transcript, draft, pack  # noqa: E402
+from transcripts import MeetingRecord, draft, pack  # noqa: E402
 from transcripts.formats import WRITERS, writer  # noqa: E402
 
 WORDS = ("the internet governance forum enhanced cooperation multistakeholder public policy issues pertaining "

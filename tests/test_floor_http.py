@@ -12,7 +12,7 @@ from server.web.keys import registry_key
 
 from .conftest import DEMO, Running
 from .test_floor_socket import Floor
-from .test_questions import call, open_client, start
+from .test_questions import call, open_client
 
 BASE = f"/api/meetings/{DEMO}/sessions/morning/floor"
 

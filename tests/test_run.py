@@ -6,14 +6,12 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from server.loading import demo_meeting_text
 from server.settings import Settings

@@ -10,59 +10,16 @@
   F.KINDS = { normal: "", point_of_order: "Point of order", right_of_reply: "Right of reply",
               on_behalf: "On behalf of a group" };
 
-  /** Load a script of ours unless it is already there. */
-  function need(test, path) {
-    if (test()) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      const s = document.createElement("script");
-      s.src = "/static/" + path;
-      s.onload = resolve;
-      s.onerror = reject;
-      document.head.appendChild(s);
-    });
-  }
+  // Pages load the Socket.IO client and floorcast.js before these deferred panel scripts run.
+  F.ready = window.Floorcast.ready;
 
-  /** Run ``start`` once the document, the Socket.IO client and floorcast.js are ready. */
-  F.ready = function (start) {
-    function go() {
-      need(function () { return !!window.io; }, "vendor/socket.io.min.js")
-        .then(function () { return need(function () { return !!window.Floorcast; }, "floorcast.js"); })
-        .then(start);
-    }
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go); else go();
-  };
+  F.socket = window.Floorcast.shared;
 
-  /** The page's socket for a namespace: reuse the one another panel opened (one connection per page). */
-  F.socket = function (namespace, auth) {
-    const open = window.Floorcast.sockets && window.Floorcast.sockets[namespace];
-    return open || window.Floorcast.connect(namespace, auth);
-  };
-
-  /** Call ``refresh`` now if connected and after every reconnect (the socket is in its rooms by then). */
-  F.onConnect = function (socket, refresh) {
-    socket.on("connect", refresh);
-    if (socket.connected) refresh();
-  };
+  F.onConnect = window.Floorcast.onConnect;
 
   F.call = function (socket, event, payload) { return window.Floorcast.call(socket, event, payload); };
 
-  /** Build an element: ``props`` are properties (``text`` sets textContent), ``kids`` elements or strings. */
-  F.el = function (tag, props, kids) {
-    const node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      const v = props[k];
-      if (v === undefined || v === null || v === false) return;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else if (k.slice(0, 5) === "data-" || k.slice(0, 5) === "aria-" || k === "for" || k === "role") node.setAttribute(k, v);
-      else node[k] = v;
-    });
-    (kids || []).forEach(function (kid) {
-      if (kid === null || kid === undefined || kid === false) return;
-      node.appendChild(typeof kid === "string" ? document.createTextNode(kid) : kid);
-    });
-    return node;
-  };
+  F.el = window.Floorcast.el;
 
   /** "3:07" from milliseconds (never negative). */
   F.clock = function (ms) {

@@ -59,6 +59,42 @@
     return el ? JSON.parse(el.textContent) : {};
   };
 
+  /** The page's socket for a namespace: reuse the one another panel opened (one connection, one attendance record). */
+  Floorcast.shared = function (namespace, auth) {
+    const open = Floorcast.sockets && Floorcast.sockets[namespace];
+    return open || Floorcast.connect(namespace, auth);
+  };
+
+  /** Call ``refresh`` now if connected and after every reconnect (the socket is in its rooms by then). */
+  Floorcast.onConnect = function (socket, refresh) {
+    socket.on("connect", refresh);
+    if (socket.connected) refresh();
+  };
+
+  /** Run ``start`` once the document is parsed. */
+  Floorcast.ready = function (start) {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+  };
+
+  /** Build an element: ``props`` are properties (``text`` sets textContent), ``kids`` elements or strings.
+      User text only ever enters the page this way, as text. */
+  Floorcast.el = function (tag, props, kids) {
+    const node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) {
+      const v = props[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k === "class") node.className = v;
+      else if (k.slice(0, 5) === "data-" || k.slice(0, 5) === "aria-" || k === "for" || k === "role") node.setAttribute(k, v);
+      else node[k] = v;
+    });
+    (kids || []).forEach(function (kid) {
+      if (kid === null || kid === undefined || kid === false) return;
+      node.appendChild(typeof kid === "string" ? document.createTextNode(kid) : kid);
+    });
+    return node;
+  };
+
   window.Floorcast = Floorcast;
   document.addEventListener("DOMContentLoaded", function () { Floorcast.formatTimes(document); });
 })();

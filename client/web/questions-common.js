@@ -9,27 +9,8 @@
   Q.REASONS = { duplicate: "Duplicate", off_topic: "Off topic", already_answered: "Already answered",
                 inappropriate: "Inappropriate", out_of_time: "Out of time" };
 
-  /** Load a script of ours unless it is already there (the page may or may not include it). */
-  function need(test, path) {
-    if (test()) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      const s = document.createElement("script");
-      s.src = "/static/" + path;
-      s.onload = resolve;
-      s.onerror = reject;
-      document.head.appendChild(s);
-    });
-  }
-
-  /** Run ``start`` once the document, the Socket.IO client and floorcast.js are ready. */
-  Q.ready = function (start) {
-    function go() {
-      need(function () { return !!window.io; }, "vendor/socket.io.min.js")
-        .then(function () { return need(function () { return !!window.Floorcast; }, "floorcast.js"); })
-        .then(start);
-    }
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go); else go();
-  };
+  // Pages load the Socket.IO client and floorcast.js before these deferred panel scripts run.
+  Q.ready = window.Floorcast.ready;
 
   /** The panel's meeting, session and language, and the page's role token. */
   Q.context = function (panel) {
@@ -37,36 +18,11 @@
              token: new URLSearchParams(location.search).get("t") };
   };
 
-  /** The page's socket for a namespace if another panel opened one (one connection, one attendance record). */
-  Q.socket = function (namespace, auth) {
-    const F = window.Floorcast;
-    const open = F.sockets && F.sockets[namespace];
-    return open || F.connect(namespace, auth);
-  };
+  Q.socket = window.Floorcast.shared;
 
-  /** Ask for the list after every (re)connect; the socket is in its rooms by then. */
-  Q.onConnect = function (socket, refresh) {
-    socket.on("connect", refresh);
-    if (socket.connected) refresh();
-  };
+  Q.onConnect = window.Floorcast.onConnect;
 
-  /** Build an element: ``props`` are properties (``text`` sets textContent), ``kids`` elements or strings. */
-  Q.el = function (tag, props, kids) {
-    const node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      const v = props[k];
-      if (v === undefined || v === null || v === false) return;
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else if (k.slice(0, 5) === "data-" || k.slice(0, 5) === "aria-" || k === "for" || k === "role") node.setAttribute(k, v);
-      else node[k] = v;
-    });
-    (kids || []).forEach(function (kid) {
-      if (kid === null || kid === undefined || kid === false) return;
-      node.appendChild(typeof kid === "string" ? document.createTextNode(kid) : kid);
-    });
-    return node;
-  };
+  Q.el = window.Floorcast.el;
 
   /** How a question's author appears in public: name (organisation, country) or their stakeholder group. */
   Q.authorText = function (author) {

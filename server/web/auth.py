@@ -11,6 +11,7 @@ from ..domain.errors import DomainError
 from ..domain.meetings import Participant, Role
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
+from .keys import db_key, registry_key
 from .live import MeetingLive
 
 
@@ -93,3 +94,18 @@ def cookie_from_environ(environ: dict, slug: str) -> str | None:
     jar.load(raw)
     morsel = jar.get(cookie_name(slug))
     return morsel.value if morsel else None
+
+
+async def session_of(request: web.Request) -> tuple[MeetingLive, str]:
+    """The meeting and agenda session named in a ``/m/{slug}/s/{sid}`` or ``/api/…/sessions/{sid}`` URL."""
+    live = await request.app[registry_key].get(request.match_info["slug"])
+    sid = request.match_info["sid"]
+    live.meeting.session(sid)
+    return live, sid
+
+
+async def require_records(request: web.Request, live: MeetingLive, sid: str) -> None:
+    """Records of a session are for its rapporteurs and moderators: raise ``Forbidden`` for anyone else."""
+    access = await from_request(request, request.app[db_key], live)
+    if not (access.has(Role.RAPPORTEUR, sid) or access.has(Role.MODERATOR, sid)):
+        raise Forbidden()

@@ -33,19 +33,6 @@ TEXT_REFRESH = 5
 _PUBLIC_FEED = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 
 
-async def _session(request: web.Request) -> tuple[MeetingLive, str]:
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    sid = request.match_info["sid"]
-    live.meeting.session(sid)
-    return live, sid
-
-
-def _lang(live: MeetingLive, raw: str | None) -> str:
-    if not raw:
-        return live.meeting.default_language
-    if raw not in live.meeting.languages:
-        raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
-    return raw
 
 
 def _count(raw: str | None, default: int, low: int, high: int, field: str) -> int:
@@ -69,7 +56,7 @@ async def current_text(app: web.Application, live: MeetingLive, sid: str, lang: 
 
 async def overlay_page(request: web.Request) -> web.Response:
     """A transparent page with the last lines at the bottom, for an OBS browser source."""
-    live, sid = await _session(request)
+    live, sid = await auth.session_of(request)
     lang = request.query.get("lang") if request.query.get("lang") in live.meeting.languages else \
         live.meeting.default_language
     lines = _count(request.query.get("lines"), 2, 1, 10, "lines")
@@ -79,7 +66,7 @@ async def overlay_page(request: web.Request) -> web.Response:
 
 async def text_page(request: web.Request) -> web.Response:
     """Captions without JavaScript: the last lines in a page of a few KB that reloads itself."""
-    live, sid = await _session(request)
+    live, sid = await auth.session_of(request)
     lang = request.query.get("lang") if request.query.get("lang") in live.meeting.languages else \
         live.meeting.default_language
     rows, tail = await current_text(request.app, live, sid, lang, TEXT_LINES)
@@ -97,7 +84,7 @@ async def pull(request: web.Request) -> web.Response:
             raise InvalidInput("event must be MEETING:SESSION", field="event")
         live = await request.app[registry_key].get(slug)
         live.meeting.session(sid)
-        lang = _lang(live, request.query.get("language") or request.query.get("lang"))
+        lang = live.language(request.query.get("language") or request.query.get("lang"))
         last = _count(request.query.get("last"), 0, 0, 10 ** 12, "last")
         length = _count(request.query.get("length"), 0, 0, 10 ** 7, "length")
     except InvalidInput as exc:
@@ -111,8 +98,8 @@ async def pull(request: web.Request) -> web.Response:
 
 async def xml_feed(request: web.Request) -> web.Response:
     """The last lines (live tail included) as ``<caption><line1>…</line1>…</caption>`` for vMix or Tricaster."""
-    live, sid = await _session(request)
-    lang = _lang(live, request.query.get("lang"))
+    live, sid = await auth.session_of(request)
+    lang = live.language(request.query.get("lang"))
     count = _count(request.query.get("lines"), 2, 1, 10, "lines")
     rows, tail = await current_text(request.app, live, sid, lang, count)
     lines = [r["text"] for r in rows] + ([tail.strip()] if tail.strip() else [])
@@ -125,8 +112,8 @@ async def xml_feed(request: web.Request) -> web.Response:
 
 async def download(request: web.Request) -> web.Response:
     """The session's captions in one language as TXT or WebVTT, rendered by the transcripts library."""
-    live, sid = await _session(request)
-    lang = _lang(live, request.query.get("lang"))
+    live, sid = await auth.session_of(request)
+    lang = live.language(request.query.get("lang"))
     fmt = request.match_info["fmt"]
     export = await session_export(request.app[db_key], live.id, live.meeting, live.life(sid), lang)
     text = writer(fmt).render(Transcript.from_dict(export), lang=lang)
@@ -137,8 +124,8 @@ async def download(request: web.Request) -> web.Response:
 
 async def segments_json(request: web.Request) -> web.Response:
     """Final segments after ``after`` (default 0) in one language, with the live tail."""
-    live, sid = await _session(request)
-    lang = _lang(live, request.query.get("lang"))
+    live, sid = await auth.session_of(request)
+    lang = live.language(request.query.get("lang"))
     after = _count(request.query.get("after"), 0, 0, 10 ** 12, "after")
     limit = _count(request.query.get("limit"), 1000, 1, 5000, "limit")
     rows = await captions_db.segments_after(request.app[db_key], live.id, sid, lang, after, limit)
@@ -148,7 +135,7 @@ async def segments_json(request: web.Request) -> web.Response:
 
 async def issue_captioner_link(request: web.Request) -> web.StreamResponse:
     """Issue one more captioner link for a session (admin): a second captioner gets a feed of their own."""
-    live, sid = await _session(request)
+    live, sid = await auth.session_of(request)
     access = await auth.from_request(request, request.app[db_key], live)
     auth.require(access, Role.ADMIN)
     await meetings_db.issue_link(request.app[db_key], request.app[link_key_key], live.id, sid, Role.CAPTIONER, now_ms())

@@ -7,38 +7,25 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..domain.errors import InvalidInput
-from ..domain.meetings import Role
 from ..storage import floor as floor_db
 from . import auth, floor
-from .auth import Forbidden
-from .keys import db_key, registry_key
-from .live import MeetingLive, now_ms
+from .keys import db_key
+from .live import now_ms
 
 
-async def _context(request: web.Request) -> tuple[MeetingLive, str]:
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    sid = request.match_info["sid"]
-    live.meeting.session(sid)
-    return live, sid
-
-
-async def _require_records(request: web.Request, live: MeetingLive, sid: str) -> None:
-    access = await auth.from_request(request, request.app[db_key], live)
-    if not (access.has(Role.RAPPORTEUR, sid) or access.has(Role.MODERATOR, sid)):
-        raise Forbidden()
 
 
 async def state(request: web.Request) -> web.Response:
     """The public state: who has the floor, the timer, and the list in order (anyone)."""
-    live, sid = await _context(request)
+    live, sid = await auth.session_of(request)
     found = await floor.session_floor(request.app, live, sid)
     return web.json_response(floor.public_view(live, sid, found, now_ms()))
 
 
 async def stats(request: web.Request) -> web.Response:
     """Interventions, floor time and average wait, in total, by group and by mode, and requests never served."""
-    live, sid = await _context(request)
-    await _require_records(request, live, sid)
+    live, sid = await auth.session_of(request)
+    await auth.require_records(request, live, sid)
     found = await floor.session_floor(request.app, live, sid)
     now = now_ms()
     unserved = found.queue.records()["unserved"]
@@ -51,16 +38,16 @@ async def stats(request: web.Request) -> web.Response:
 
 async def records(request: web.Request) -> web.Response:
     """Every intervention (person as they were, times, kind, linked question) and every unserved request."""
-    live, sid = await _context(request)
-    await _require_records(request, live, sid)
+    live, sid = await auth.session_of(request)
+    await auth.require_records(request, live, sid)
     found = await floor.session_floor(request.app, live, sid)
     return web.json_response({"session_id": sid, **found.queue.records()})
 
 
 async def audit(request: web.Request) -> web.Response:
     """Every stored floor event of the session with who, what and when (moderator or rapporteur token)."""
-    live, sid = await _context(request)
-    await _require_records(request, live, sid)
+    live, sid = await auth.session_of(request)
+    await auth.require_records(request, live, sid)
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:

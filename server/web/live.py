@@ -7,6 +7,7 @@ import dataclasses
 import time
 from typing import Any
 
+from ..domain.errors import InvalidInput
 from ..domain.meetings import Meeting, SessionLife
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
@@ -33,6 +34,14 @@ class MeetingLive:
         """The life of one agenda session; raises ``NotFound``."""
         self.meeting.session(session_id)
         return self.lives[session_id]
+
+    def language(self, raw: str | None) -> str:
+        """A caption language of this meeting (its first when none is asked); raises ``InvalidInput``."""
+        if not raw:
+            return self.meeting.default_language
+        if raw not in self.meeting.languages:
+            raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
+        return raw
 
     def live_sessions(self, now: int) -> list[str]:
         """Ids of the sessions live at ``now``."""

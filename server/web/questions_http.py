@@ -14,13 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import InvalidInput
-from ..domain.meetings import Role
 from ..domain.question_models import PUBLIC_STATUSES, CSV_COLUMNS, public_view
 from ..storage import questions as questions_db
 from . import auth, questions
-from .auth import Forbidden
-from .keys import db_key, registry_key
-from .live import MeetingLive
+from .keys import db_key
 
 #: Columns the export adds to the board's own: when each state change last happened (UTC) and the full history.
 TIME_COLUMNS = ("submitted_utc", "published_utc", "on_screen_utc", "answered_utc", "dismissed_utc", "withdrawn_utc")
@@ -62,29 +59,18 @@ def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
     return [[safe_cell(cell) for cell in row] for row in rows]
 
 
-async def _context(request: web.Request) -> tuple[MeetingLive, str]:
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    sid = request.match_info["sid"]
-    live.meeting.session(sid)
-    return live, sid
-
-
-async def _require_records(request: web.Request, live: MeetingLive, sid: str) -> None:
-    access = await auth.from_request(request, request.app[db_key], live)
-    if not (access.has(Role.RAPPORTEUR, sid) or access.has(Role.MODERATOR, sid)):
-        raise Forbidden()
 
 
 async def counts(request: web.Request) -> web.Response:
     """Public transparency figures of a session's questions."""
-    live, sid = await _context(request)
+    live, sid = await auth.session_of(request)
     state = await questions.session_questions(request.app, live, sid)
     return web.json_response(questions.public_counts(state.board))
 
 
 async def public_list(request: web.Request) -> web.Response:
     """Published, on-screen and answered questions; ``sort=votes|newest``, ``theme=``."""
-    live, sid = await _context(request)
+    live, sid = await auth.session_of(request)
     state = await questions.session_questions(request.app, live, sid)
     sort = request.query.get("sort", "votes")
     theme = request.query.get("theme") or None
@@ -98,8 +84,8 @@ async def public_list(request: web.Request) -> web.Response:
 
 async def audit(request: web.Request) -> web.Response:
     """Every stored question event of the session with who, what and when (moderator or rapporteur token)."""
-    live, sid = await _context(request)
-    await _require_records(request, live, sid)
+    live, sid = await auth.session_of(request)
+    await auth.require_records(request, live, sid)
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:
@@ -110,8 +96,8 @@ async def audit(request: web.Request) -> web.Response:
 
 async def export(request: web.Request) -> web.StreamResponse:
     """Every question of the session as CSV or JSON, for rapporteurs (rapporteur or moderator token)."""
-    live, sid = await _context(request)
-    await _require_records(request, live, sid)
+    live, sid = await auth.session_of(request)
+    await auth.require_records(request, live, sid)
     state = await questions.session_questions(request.app, live, sid)
     records = state.board.records()
     name = f"{live.meeting.slug}-{sid}-questions.{request.match_info['fmt']}"

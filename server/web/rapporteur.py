@@ -90,13 +90,6 @@ async def export_of(request: web.Request, live: MeetingLive, sid: str, lang: str
     return await session_export(request.app[db_key], live.id, live.meeting, live.life(sid), lang, version)
 
 
-def _lang(live: MeetingLive, raw: str | None) -> str:
-    if not raw:
-        return live.meeting.default_language
-    if raw not in live.meeting.languages:
-        raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
-    return raw
-
 
 def _attachment(body: bytes, name: str, media_type: str) -> web.Response:
     return web.Response(body=body, content_type=media_type, charset=None if media_type.endswith("zip") or
@@ -109,7 +102,7 @@ async def transcript_download(request: web.Request) -> web.Response:
     """One session's transcript in one language and format, raw or edited."""
     live, sid, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
     fmt = request.match_info["fmt"]
-    lang = _lang(live, request.query.get("lang"))
+    lang = live.language(request.query.get("lang"))
     export = await export_of(request, live, sid, None if fmt == "json" and "lang" not in request.query else lang)
     transcript = Transcript.from_dict(export)
     data = writer(fmt).render(transcript, lang=lang)

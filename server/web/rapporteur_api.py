@@ -6,7 +6,6 @@ Captioners and rapporteurs (and admins) edit; every save is a new version and th
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from aiohttp import web
 

@@ -18,7 +18,7 @@ from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .captions_socket import CaptionerMixin, LiveCaptionsMixin
 from .floor_socket import CaptionFloorMixin, LiveFloorMixin, ModerateFloorMixin
-from .keys import db_key, registry_key, settings_key, sio_key
+from .keys import db_key, registry_key, sio_key
 from .live import MeetingLive, now_ms
 from .questions_socket import LiveQuestionsMixin, ModerateQuestionsMixin
 from .sockets import Conn, ack
