@@ -24,9 +24,11 @@ def test_frame_lengths_follow_rfc6455():
     assert large[:2] == b"\x81\x7f" and int.from_bytes(large[2:10], "big") == 80000
 
 
-async def test_single_process_uses_direct_writes_for_websocket_viewers(server, http, connect, inbox):
+@pytest.mark.parametrize("parallel_min", [512, 2], ids=["one thread", "two threads"])
+async def test_single_process_uses_direct_writes_for_websocket_viewers(server, http, connect, inbox, parallel_min):
     manager = server.app[sio_key].manager
     assert isinstance(manager, FastManager)
+    manager.parallel_min = parallel_min
     viewers = [await connect("/live", session="morning") for _ in range(3)]
     boxes = [Inbox(v, "/live", "session_state") for v in viewers]
     before = manager.direct_writes

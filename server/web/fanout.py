@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
+import os
 import logging
 import time
 from typing import Any
@@ -41,6 +43,8 @@ class _FastEmit:
 
     outbox_limit = 256
     outbox_bytes = 1024 * 1024
+    #: Rooms with fewer direct viewers than this are written from the event loop's thread alone.
+    parallel_min = 512
     server: Any
 
     def _init_fast(self, outbox_limit: int) -> None:
@@ -48,7 +52,27 @@ class _FastEmit:
         self.dropped_slow = 0
         self.direct_writes = 0
         self._transports: dict[str, Any] = {}
+        self._fds: dict[str, int] = {}
+        self._sender = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")
         self._closing: set[asyncio.Task[Any]] = set()
+
+    def _write_all(self, frame: bytes, transports: list[tuple[int, Any]]) -> None:
+        """Write ``frame`` to transports whose buffers are empty, using a second thread for large rooms.
+
+        The kernel's work for each ``write(2)`` (most of a broadcast's cost on loopback) runs without the GIL, so
+        two threads writing halves of the room overlap on two cores. The event loop is blocked until both halves
+        are done, as it is for any synchronous broadcast, so nothing else writes to these sockets meanwhile; what
+        a socket could not take at once is handed to its transport afterwards, which sends it in order.
+        """
+        if len(transports) < self.parallel_min:
+            leftovers = _write_part(frame, transports)
+        else:
+            half = len(transports) // 2
+            other = self._sender.submit(_write_part, frame, transports[:half])
+            leftovers = _write_part(frame, transports[half:])
+            leftovers += other.result()
+        for transport, offset in leftovers:
+            transport.write(frame[offset:])
 
     def _direct_transport(self, eio_sid: str, sock: Any) -> Any:
         """The TCP transport of a socket that connected over WebSocket and whose writer is idle, else None."""
@@ -60,6 +84,8 @@ class _FastEmit:
         transport = self._transports.get(eio_sid, _UNKNOWN)
         if transport is _UNKNOWN:
             transport = self._transports[eio_sid] = self._websocket_transport(eio_sid)
+            if transport is not None:
+                self._fds[eio_sid] = transport.get_extra_info("socket").fileno()
         if transport is None or transport.is_closing():
             return None
         return transport
@@ -79,6 +105,7 @@ class _FastEmit:
         eio_sid = self.eio_sid_from_sid(sid, namespace)  # type: ignore[attr-defined]
         if eio_sid is not None:
             self._transports.pop(eio_sid, None)
+            self._fds.pop(eio_sid, None)
         return super().basic_disconnect(sid, namespace, **kwargs)  # type: ignore[misc]
 
     def fast_emit_local(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> int:
@@ -99,6 +126,7 @@ class _FastEmit:
         queued = 0
         started = time.perf_counter()
         direct_before = self.direct_writes
+        direct: list[Any] = []
         for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
             if sid in skip:
                 continue
@@ -107,10 +135,14 @@ class _FastEmit:
                 continue
             transport = self._direct_transport(eio_sid, sock) if frame is not None else None
             if transport is not None:
-                if transport.get_write_buffer_size() > self.outbox_bytes:
+                backlog = transport.get_write_buffer_size()
+                if backlog > self.outbox_bytes:
                     self._drop(sock)
                     continue
-                transport.write(frame)
+                if backlog:  # bytes already wait in the transport: append behind them, in order
+                    transport.write(frame)
+                else:
+                    direct.append((self._fds[eio_sid], transport))
                 self.direct_writes += 1
             elif sock.queue.qsize() + len(packets) > self.outbox_limit:
                 self._drop(sock)
@@ -119,6 +151,8 @@ class _FastEmit:
                 for p in packets:
                     sock.queue.put_nowait(p)
             queued += 1
+        if direct:
+            self._write_all(frame, direct)  # type: ignore[arg-type]
         if queued >= 100 and log.isEnabledFor(logging.DEBUG):
             log.debug("broadcast", extra={"event": event, "recipients": queued, "direct": self.direct_writes - direct_before,
                                           "ms": round((time.perf_counter() - started) * 1000, 2)})
@@ -134,6 +168,22 @@ class _FastEmit:
         task = asyncio.ensure_future(sock.close(wait=False, abort=True))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+
+def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any, int]]:
+    """``write(2)`` the frame to each (socket fd, transport); returns (transport, bytes written) where it fell short."""
+    short = []
+    size = len(frame)
+    for fd, transport in targets:
+        try:
+            written = os.write(fd, frame)
+        except (BlockingIOError, InterruptedError):
+            written = 0
+        except OSError:
+            written = 0  # a broken connection: the transport's own write reports it and closes
+        if written < size:
+            short.append((transport, written))
+    return short
 
 
 def p_binary(packets: list[eio_packet.Packet]) -> bool:
