@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..domain.errors import InvalidInput
 from ..storage import floor as floor_db
 from . import auth, floor
-from .keys import db_key
+from .records import audit_response
 from .live import now_ms
 
 
@@ -46,14 +45,7 @@ async def records(request: web.Request) -> web.Response:
 
 async def audit(request: web.Request) -> web.Response:
     """Every stored floor event of the session with who, what and when (moderator or rapporteur token)."""
-    live, sid = await auth.session_of(request)
-    await auth.require_records(request, live, sid)
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        raise InvalidInput("after must be an integer", field="after") from None
-    entries = await floor_db.audit(request.app[db_key], live.id, sid, after=max(after, 0))
-    return web.json_response({"session_id": sid, "entries": entries})
+    return await audit_response(request, floor_db.audit)
 
 
 async def queue_page(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from ..domain.errors import InvalidInput
 from ..domain.question_models import PUBLIC_STATUSES, CSV_COLUMNS, public_view
 from ..storage import questions as questions_db
 from . import auth, questions
-from .keys import db_key
+from .records import audit_response
 
 #: Columns the export adds to the board's own: when each state change last happened (UTC) and the full history.
 TIME_COLUMNS = ("submitted_utc", "published_utc", "on_screen_utc", "answered_utc", "dismissed_utc", "withdrawn_utc")
@@ -84,14 +84,7 @@ async def public_list(request: web.Request) -> web.Response:
 
 async def audit(request: web.Request) -> web.Response:
     """Every stored question event of the session with who, what and when (moderator or rapporteur token)."""
-    live, sid = await auth.session_of(request)
-    await auth.require_records(request, live, sid)
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        raise InvalidInput("after must be an integer", field="after") from None
-    entries = await questions_db.audit(request.app[db_key], live.id, sid, after=max(after, 0))
-    return web.json_response({"session_id": sid, "entries": entries})
+    return await audit_response(request, questions_db.audit)
 
 
 async def export(request: web.Request) -> web.StreamResponse:
