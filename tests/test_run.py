@@ -107,7 +107,16 @@ async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Proc
             if line.startswith("Floorcast is serving "):
                 return line.split()[3].rstrip("/")
 
-    return proc, await asyncio.wait_for(listening(), timeout=30)
+    base = await asyncio.wait_for(listening(), timeout=30)
+    # Keep reading the log: a full pipe would stall the server mid-request.
+    proc.log_lines = []  # type: ignore[attr-defined]
+
+    async def drain() -> None:
+        while line := await proc.stderr.readline():
+            proc.log_lines.append(line.decode())  # type: ignore[attr-defined]
+
+    proc.drained = asyncio.create_task(drain())  # type: ignore[attr-defined]
+    return proc, base
 
 
 async def test_serve_demo_then_stop_on_sigterm(tmp_path):
@@ -122,7 +131,8 @@ async def test_serve_demo_then_stop_on_sigterm(tmp_path):
                 assert r.status == 403
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=20) == 0
-        logs = (await proc.stderr.read()).decode()
+        await asyncio.wait_for(proc.drained, timeout=WAIT)
+        logs = "".join(proc.log_lines)
         assert '"shutting down"' in logs
         assert "SecretTokenValue123" not in logs and "/admin?t=***" in logs
     finally:

@@ -85,13 +85,19 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     }
 
 
+#: An id or position that SQLite stores: a 64-bit integer, never negative.
+_AFTER = {"type": "integer", "minimum": 0, "maximum": 2 ** 63 - 1}
+
+
 def _query(name: str, description: str, schema: dict[str, Any] | None = None, required: bool = False) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "schema": schema or _STR, "description": description}
 
 
-def _plain(summary: str, params: list[dict[str, Any]], ok_type: str, errors: tuple[int, ...],
+def _plain(summary: str, params: list[dict[str, Any]], ok_type: str | tuple[str, ...], errors: tuple[int, ...],
            body: str | None = None) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": {"description": "Success", "content": {ok_type: {"schema": _STR}}}}
+    types = (ok_type,) if isinstance(ok_type, str) else ok_type
+    content = {t: {"schema": {"type": ["object", "array"]} if t == "application/json" else _STR} for t in types}
+    responses: dict[str, Any] = {"200": {"description": "Success", "content": content}}
     for status in errors:
         responses[str(status)] = {"description": "Refused"}
     op: dict[str, Any] = {"summary": summary, "parameters": params, "responses": responses}
@@ -135,7 +141,7 @@ def caption_paths() -> dict[str, Any]:
                                        [_SLUG, _SID, lang], "text/html", (404,))},
         f"{base}/overlay": {"get": _plain("Transparent caption overlay for OBS browser sources",
                                           [_SLUG, _SID, lang, _query("lines", "Number of lines", _INT)],
-                                          "text/html", (404,))},
+                                          "text/html", (400, 404))},
         "/api/meetings/{slug}/sessions/{sid}/captions": {"get": _op(
             "Final caption segments after a seq, and the live tail",
             [_SLUG, _SID, lang, _query("after", "Return segments after this seq", _INT),
@@ -169,12 +175,12 @@ def question_paths() -> dict[str, Any]:
             [_SLUG, _SID], counts, errors=(404,))},
         f"{base}/audit": {"get": _op(
             "Every question action with who, what and when (moderator or rapporteur token)",
-            [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _INT)],
+            [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _AFTER)],
             _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
         "/m/{slug}/s/{sid}/questions.{fmt}": {"get": _plain(
             "Every question with author, stakeholder group, country, mode, state-change times and votes, as a "
             "spreadsheet-safe CSV (UTF-8 with BOM) or JSON download (rapporteur or moderator token)",
-            [_SLUG, _SID, fmt, _TOKEN], "text/csv", (403, 404))},
+            [_SLUG, _SID, fmt, _TOKEN], ("text/csv", "application/json"), (403, 404))},
     }
 
 
@@ -221,7 +227,7 @@ def floor_paths() -> dict[str, Any]:
                  unserved={"type": "array", "items": record}))},
         f"{base}/audit": {"get": _op(
             "Every change to the list of speakers with who, what and when (moderator or rapporteur token)",
-            [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _INT)],
+            [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _AFTER)],
             _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
         "/m/{slug}/s/{sid}/queue": {"get": _plain("The public list of speakers: speaker, timer and who is next",
                                                   [_SLUG, _SID], "text/html", (404,))},
@@ -241,7 +247,9 @@ def rapporteur_paths() -> dict[str, Any]:
     return {
         "/m/{slug}/s/{sid}/transcript.{fmt}": {"get": _plain(
             "A session's transcript in one language, raw or edited (rapporteur, captioner or admin token)",
-            [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version], "text/plain", (400, 403, 404))},
+            [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version],
+            ("text/plain", "text/vtt", "application/x-subrip", "application/json", "text/html",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404))},
         "/m/{slug}/s/{sid}/pack.zip": {"get": _plain(
             "The rapporteur's zip for a session: transcripts, figures, annex and summary draft",
             [_SLUG, _SID, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},

@@ -21,5 +21,7 @@ async def audit_response(request: web.Request, load: AuditLoader) -> web.Respons
         after = int(request.query.get("after", "0"))
     except ValueError:
         raise InvalidInput("after must be an integer", field="after") from None
-    entries = await load(request.app[db_key], live.id, sid, after=max(after, 0))
+    if not 0 <= after < 2 ** 63:  # SQLite integers are 64-bit
+        raise InvalidInput("after must be between 0 and 2^63 - 1", field="after")
+    entries = await load(request.app[db_key], live.id, sid, after=after)
     return web.json_response({"session_id": sid, "entries": entries})
