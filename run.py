@@ -318,7 +318,6 @@ async def serve(settings: Settings) -> int:
     logging.getLogger("floorcast").info("shutting down")
     await runner.cleanup()
     return 0
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from typing import Any, Iterable
 from ..domain.caption_events import (
     CaptionerHandedOver,
     Captioner,
-    PartialUpdated,
     Segment,
     SegmentCorrected,
     SegmentFinalised,
@@ -204,7 +203,3 @@ async def captioner_link(db: Database, meeting_id: int, token_hash: str) -> Capt
                             " revoked_ms IS NULL", (meeting_id, token_hash))
     return None if row is None else CaptionerLink(row["id"], row["role"], row["session_id"])
 
-
-def is_partial(event: Event) -> bool:
-    """True for a tail update (stored as the tail, not as a row of its own)."""
-    return isinstance(event, PartialUpdated)

@@ -232,14 +232,6 @@ async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> P
     return None if row is None else _participant(row)
 
 
-async def participant_by_id(db: Database, meeting_id: int, participant_id: int) -> Participant:
-    """A participant of this meeting by id; raises ``NotFound``."""
-    row = await db.fetchone("SELECT * FROM participants WHERE meeting_id = ? AND id = ?", (meeting_id, participant_id))
-    if row is None:
-        raise NotFound("no such participant")
-    return _participant(row)
-
-
 async def list_participants(db: Database, meeting_id: int) -> list[Participant]:
     """Every registered participant of a meeting."""
     return [_participant(r) for r in await db.fetchall(

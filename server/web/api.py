@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import json
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +18,6 @@ from .live import MeetingLive, now_ms
 from .openapi import openapi_document
 from .realtime import change_session, session_state
 from .sockets import Conn
-from .views import COOKIE_MAX_AGE
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -79,13 +78,11 @@ async def register(request: web.Request) -> web.Response:
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     participant = registration(live.meeting, data, {c for c, _ in countries()})
-    cookie = secrets.token_urlsafe(32)
-    participant = await meetings_db.register_participant(request.app[db_key], live.id, participant, cookie, now_ms())
-    response = web.json_response({"ok": True, "participant": {**participant.snapshot(), "hub_city": participant.hub_city,
-                                  "hub_country": participant.hub_country, "hub_headcount": participant.hub_headcount,
-                                  "listed": participant.listed}}, status=201)
-    response.set_cookie(auth.cookie_name(live.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+    response = web.json_response(status=201)
+    participant = await auth.sign_up(request, live, participant, response)
+    response.text = json.dumps({"ok": True, "participant": {
+        **participant.snapshot(), "hub_city": participant.hub_city, "hub_country": participant.hub_country,
+        "hub_headcount": participant.hub_headcount, "listed": participant.listed}})
     return response
 
 

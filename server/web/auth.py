@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from http.cookies import SimpleCookie
 
 from aiohttp import web
@@ -11,8 +12,8 @@ from ..domain.errors import DomainError
 from ..domain.meetings import Participant, Role
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
-from .keys import db_key, registry_key
-from .live import MeetingLive
+from .keys import db_key, registry_key, settings_key
+from .live import MeetingLive, now_ms
 
 
 class Forbidden(DomainError):
@@ -45,6 +46,20 @@ class Access:
         if self.participant is not None:
             return f"participant:{self.participant.id}"
         return "anonymous"
+
+
+#: How long a participant's browser stays registered.
+COOKIE_MAX_AGE = 60 * 60 * 24 * 30
+
+
+async def sign_up(request: web.Request, live: MeetingLive, participant: Participant,
+                  response: web.StreamResponse) -> Participant:
+    """Store a checked registration and give ``response`` the participant's new session cookie."""
+    cookie = secrets.token_urlsafe(32)
+    stored = await meetings_db.register_participant(request.app[db_key], live.id, participant, cookie, now_ms())
+    response.set_cookie(cookie_name(live.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+    return stored
 
 
 def cookie_name(slug: str) -> str:

@@ -43,10 +43,6 @@ class MeetingLive:
             raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
         return raw
 
-    def live_sessions(self, now: int) -> list[str]:
-        """Ids of the sessions live at ``now``."""
-        return [sid for sid, life in self.lives.items() if life.is_live(now)]
-
 
 class Registry:
     """Loads each meeting's live state once and keeps it; reloads after the meeting file changes."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -17,7 +16,6 @@ from .live import MeetingLive, now_ms
 from .realtime import change_session, session_state
 from .sockets import Conn
 
-COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
@@ -72,11 +70,8 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return render(request, "join.html", status=400, meeting=live.meeting, token=form.get("t", ""), form=form,
                       error=exc, countries=_country_list(), current=None)
-    cookie = secrets.token_urlsafe(32)
-    participant = await meetings_db.register_participant(request.app[db_key], live.id, participant, cookie, now_ms())
     response = web.HTTPSeeOther(request.app.router["meeting"].url_for(slug=live.meeting.slug).with_query(welcome="1"))
-    response.set_cookie(auth.cookie_name(live.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+    await auth.sign_up(request, live, participant, response)
     raise response
 
 
