@@ -108,7 +108,7 @@ async def _open(settings: Settings) -> tuple[Any, bytes]:
 
 async def cmd_load(settings: Settings, path: Path) -> int:
     """Load a meeting file; print what happened or every problem."""
-    from server.domain.meeting_file import MeetingFileError
+    from server.domain.meetings.file import MeetingFileError
     from server.loading import load_meeting_file
     from server.web.live import now_ms
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .domain.meeting_file import parse_meeting
+from .domain.meetings.file import parse_meeting
 from .storage import meetings as meetings_db
 from .storage.db import Database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEMO
+from tests.conftest import DEMO
 
 pytestmark = pytest.mark.browser
 

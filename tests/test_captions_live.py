@@ -10,7 +10,7 @@ import socketio
 from server.storage import captions as captions_db
 from server.web.keys import db_key
 
-from .conftest import DEMO, WAIT, Inbox
+from tests.conftest import DEMO, WAIT, Inbox
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ async def test_idle_tail_is_finalised(server, captioner, connect, inbox):
 
 
 async def test_idle_flush_uses_the_floor_speaker(server, captioner, connect, inbox):
-    from server.domain.captions import SpeakerContext
+    from server.domain.captions.stream import SpeakerContext
 
     class Floor:
         def current_speaker_context(self):

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any, Iterable
 
-from ..domain.caption_events import (
+from ..domain.captions.events import (
     CaptionerHandedOver,
     Captioner,
     Segment,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..domain.events import Event
-from ..domain.floor_events import event_from_dict, event_to_dict
+from ..domain.floor.events import event_from_dict, event_to_dict
 from .db import Database
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from ..domain.question_events import BoardEvent, QuestionEvent, event_from_dict, event_to_dict
+from ..domain.questions.events import BoardEvent, QuestionEvent, event_from_dict, event_to_dict
 from .db import Database
 
 

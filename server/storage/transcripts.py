@@ -13,8 +13,8 @@ import re
 import sqlite3
 from typing import Any, Callable, Mapping
 
-from ..domain.meetings import Meeting, SessionLife
-from ..domain.questions import QuestionBoard
+from ..domain.meetings.models import Meeting, SessionLife
+from ..domain.questions.board import QuestionBoard
 from . import captions as captions_db
 from . import meetings as meetings_db
 from . import questions as questions_db
@@ -46,7 +46,7 @@ async def floor_records(db: Database, meeting_id: int, session_id: str,
     empty: dict[str, list[dict[str, Any]]] = {"interventions": [], "unserved": []}
     try:
         floor_db = importlib.import_module("server.storage.floor")
-        floor_domain = importlib.import_module("server.domain.floor")
+        floor_domain = importlib.import_module("server.domain.floor.queue")
     except ModuleNotFoundError:
         return empty
     load: Callable[..., Any] | None = getattr(floor_db, "load_events", None)

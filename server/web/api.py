@@ -7,9 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import __version__
+from server import __version__
 from ..domain.errors import InvalidInput
-from ..domain.meetings import Role, countries, registration
+from ..domain.meetings.models import Role, countries, registration
 from ..storage import meetings as meetings_db
 from . import auth
 from .keys import db_key, link_key_key, registry_key, settings_key

@@ -9,7 +9,7 @@ from http.cookies import SimpleCookie
 from aiohttp import web
 
 from ..domain.errors import DomainError
-from ..domain.meetings import Participant, Role
+from ..domain.meetings.models import Participant, Role
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
 from .keys import db_key, registry_key, settings_key

@@ -20,16 +20,16 @@ from typing import Any, AsyncIterator, Callable
 
 from aiohttp import web
 
-from ..domain.caption_events import (
+from ..domain.captions.events import (
     CaptionerHandedOver,
     Captioner,
     PartialUpdated,
     SegmentCorrected,
     SegmentFinalised,
 )
-from ..domain.captions import CaptionStream, SpeakerContext
+from ..domain.captions.stream import CaptionStream, SpeakerContext
 from ..domain.events import Event
-from ..domain.ingest import FeedSequence
+from ..domain.captions.ingest import FeedSequence
 from ..storage import captions as captions_db
 from .keys import db_key, settings_key, sio_key
 from .live import MeetingLive, now_ms

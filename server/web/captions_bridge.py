@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from ..domain.captions import CaptionStream, SpeakerContext
+from ..domain.captions.stream import CaptionStream, SpeakerContext
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.events import Event
-from ..domain.ingest import server_time
+from ..domain.captions.ingest import server_time
 from ..storage import captions as captions_db
 from .captions import captioner_for, hub
 from .captions_ingest import _feed_owner, caption_language

@@ -13,11 +13,11 @@ import logging
 
 from aiohttp import web
 
-from ..domain.captions import CaptionStream, SpeakerContext
+from ..domain.captions.stream import CaptionStream, SpeakerContext
 from ..domain.errors import DomainError, InvalidInput
 from ..domain.events import Event
-from ..domain.meetings import Role
-from ..domain.ingest import decode_body, parse_seq, parse_youtube, server_time, zoom_line
+from ..domain.meetings.models import Role
+from ..domain.captions.ingest import decode_body, parse_seq, parse_youtube, server_time, zoom_line
 from ..storage import captions as captions_db
 from ..storage.meetings import hash_secret
 from . import auth

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.caption_events import Captioner
-from ..domain.captions import CaptionStream, SpeakerContext
+from ..domain.captions.events import Captioner
+from ..domain.captions.stream import CaptionStream, SpeakerContext
 from ..domain.errors import InvalidInput, NotAllowed
 from ..domain.events import Event
 from ..storage import captions as captions_db

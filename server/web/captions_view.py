@@ -16,7 +16,7 @@ from transcripts.formats import writer
 from transcripts.model import Transcript
 
 from ..domain.errors import InvalidInput
-from ..domain.meetings import Role
+from ..domain.meetings.models import Role
 from ..storage import captions as captions_db
 from ..storage import meetings as meetings_db
 from ..storage.transcripts import session_export

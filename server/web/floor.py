@@ -21,14 +21,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ..domain.captions import SpeakerContext
+from ..domain.captions.stream import SpeakerContext
 from ..domain.errors import DomainError
 from ..domain.events import Event
-from ..domain.floor import FloorQueue
-from ..domain.floor_events import InterventionEnded, event_to_dict
-from ..domain.floor_policies import POLICIES
-from ..domain.meetings import Role, countries
-from ..domain.question_models import Actor
+from ..domain.floor.queue import FloorQueue
+from ..domain.floor.events import InterventionEnded, event_to_dict
+from ..domain.floor.policies import POLICIES
+from ..domain.meetings.models import Role, countries
+from ..domain.questions.models import Actor
 from ..storage import floor as floor_db
 from . import rooms
 from .keys import db_key, floor_handoff_key, sio_key

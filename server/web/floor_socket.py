@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.errors import InvalidInput, NotAllowed
-from ..domain.floor import FloorQueue
-from ..domain.meetings import Mode, Role
-from ..domain.question_models import Actor
+from ..domain.floor.queue import FloorQueue
+from ..domain.meetings.models import Mode, Role
+from ..domain.questions.models import Actor
 from ..storage import floor as floor_db
 from . import floor
 from .keys import db_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.meetings import Meeting, Role
+from ..domain.meetings.models import Meeting, Role
 from ..storage.meetings import Link
 
 _LABELS = {Role.ADMIN: "Admin", Role.PARTICIPANT: "Participant join link", Role.MODERATOR: "Moderator",

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from ..domain.errors import InvalidInput
-from ..domain.meetings import Meeting, SessionLife
+from ..domain.meetings.models import Meeting, SessionLife
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
 

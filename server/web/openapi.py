@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from server import __version__
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _TOKEN = {"name": "t", "in": "query", "required": False, "schema": {"type": "string"},

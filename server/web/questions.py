@@ -22,15 +22,15 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import InvalidInput
-from ..domain.question_events import BoardEvent, QuestionEvent, QuestionsMerged, event_to_dict
-from ..domain.question_models import (
+from ..domain.questions.events import BoardEvent, QuestionEvent, QuestionsMerged, event_to_dict
+from ..domain.questions.models import (
     PUBLIC_STATUSES,
     BoardSettings,
     Question,
     moderator_view,
     public_view,
 )
-from ..domain.questions import QuestionBoard
+from ..domain.questions.board import QuestionBoard
 from ..settings import Settings
 from ..storage import questions as questions_db
 from . import rooms

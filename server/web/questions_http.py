@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import InvalidInput
-from ..domain.question_models import PUBLIC_STATUSES, CSV_COLUMNS, public_view
+from ..domain.questions.models import PUBLIC_STATUSES, CSV_COLUMNS, public_view
 from ..storage import questions as questions_db
 from . import auth, questions
 from .records import audit_response
@@ -41,7 +41,7 @@ def safe_cell(value: str) -> str:
 
 def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
     """Header and one row per question: the board's columns, the state-change times, and the history."""
-    from ..domain.question_models import csv_row
+    from ..domain.questions.models import csv_row
 
     rows = [[*CSV_COLUMNS, *TIME_COLUMNS, "history"]]
     for record in records:

@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 from ..domain.errors import DomainError, InvalidInput, NotAllowed
-from ..domain.meetings import Role
-from ..domain.question_models import Actor, moderator_view
-from ..domain.questions import QuestionBoard
+from ..domain.meetings.models import Role
+from ..domain.questions.models import Actor, moderator_view
+from ..domain.questions.board import QuestionBoard
 from ..storage import questions as questions_db
 from . import questions
 from .keys import db_key, floor_handoff_key

@@ -21,7 +21,7 @@ from transcripts.model import MeetingRecord, Transcript
 from transcripts.summary import CountingRules, figures
 
 from ..domain.errors import DomainError, InvalidInput
-from ..domain.meetings import Role
+from ..domain.meetings.models import Role
 from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage import revisions

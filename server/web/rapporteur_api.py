@@ -10,7 +10,7 @@ import json
 from aiohttp import web
 
 from ..domain.errors import DomainError, InvalidInput
-from ..domain.meetings import Role
+from ..domain.meetings.models import Role
 from ..storage import revisions
 from ..storage.transcripts import lines
 from . import auth

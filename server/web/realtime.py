@@ -13,7 +13,7 @@ from aiohttp import web
 from socketio.exceptions import ConnectionRefusedError  # the builtin one reaches clients without its reason
 
 from ..domain.errors import DomainError
-from ..domain.meetings import Role, SessionLife
+from ..domain.meetings.models import Role, SessionLife
 from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .captions_socket import CaptionerMixin, LiveCaptionsMixin

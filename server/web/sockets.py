@@ -8,7 +8,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from ..domain.errors import DomainError, InvalidInput
-from ..domain.meetings import Participant, Role
+from ..domain.meetings.models import Participant, Role
 
 log = logging.getLogger(__name__)
 

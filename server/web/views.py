@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import DomainError
-from ..domain.meetings import Role, countries, registration
+from ..domain.meetings.models import Role, countries, registration
 from ..storage import meetings as meetings_db
 from . import auth
 from .keys import db_key, jinja_key, link_key_key, registry_key, settings_key

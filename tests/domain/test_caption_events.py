@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.domain.caption_events import (
+from server.domain.captions.events import (
     CaptionerHandedOver,
     Captioner,
     PartialUpdated,

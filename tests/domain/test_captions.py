@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.captions import (
+from server.domain.captions.stream import (
     CaptionerHandedOver,
     Captioner,
     CaptionStream,

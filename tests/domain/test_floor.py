@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from server.domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from server.domain.floor import FloorQueue
-from server.domain.floor_events import (
+from server.domain.floor.queue import FloorQueue
+from server.domain.floor.events import (
     FLOOR_EVENTS,
     FloorDeclined,
     FloorGranted,
@@ -19,8 +19,8 @@ from server.domain.floor_events import (
     event_from_dict,
     event_to_dict,
 )
-from server.domain.floor_models import Kind, QueueView, Request, Turn
-from server.domain.floor_policies import (
+from server.domain.floor.models import Kind, QueueView, Request, Turn
+from server.domain.floor.policies import (
     POLICIES,
     AlternateRoomRemote,
     FirstComeFirstServed,
@@ -28,7 +28,7 @@ from server.domain.floor_policies import (
     NotYetSpokenFirst,
     make_policy,
 )
-from server.domain.meetings import DEFAULT_GROUPS
+from server.domain.meetings.models import DEFAULT_GROUPS
 
 LABELS = dict(DEFAULT_GROUPS)
 T0 = 1_700_000_000_000  # a fixed "now"; tests add seconds to it

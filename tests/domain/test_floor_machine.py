@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from server.domain.errors import InvalidTransition, NotFound
-from server.domain.floor import FloorQueue
-from server.domain.floor_events import FloorDeclined, FloorGranted, FloorRequested, InterventionEnded, event_to_dict
-from server.domain.floor_models import Kind, QueueEntry, Status
-from server.domain.floor_policies import POLICIES
-from server.domain.meetings import DEFAULT_GROUPS
+from server.domain.floor.queue import FloorQueue
+from server.domain.floor.events import FloorDeclined, FloorGranted, FloorRequested, InterventionEnded, event_to_dict
+from server.domain.floor.models import Kind, QueueEntry, Status
+from server.domain.floor.policies import POLICIES
+from server.domain.meetings.models import DEFAULT_GROUPS
 
 LABELS = dict(DEFAULT_GROUPS)
 T0 = 1_700_000_000_000

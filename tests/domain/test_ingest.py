@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from server.domain.captions import Captioner, CaptionStream, SegmentFinalised
+from server.domain.captions.stream import Captioner, CaptionStream, SegmentFinalised
 from server.domain.errors import InvalidInput
-from server.domain.ingest import Cue, FeedSequence, decode_body, parse_seq, parse_youtube, server_time, zoom_line
+from server.domain.captions.ingest import Cue, FeedSequence, decode_body, parse_seq, parse_youtube, server_time, zoom_line
 
 NOW = 1_715_000_000_000
 CART = Captioner("feed-1", "CART 1")

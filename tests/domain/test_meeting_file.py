@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.meeting_file import MeetingFileError, parse_meeting
+from server.domain.meetings.file import MeetingFileError, parse_meeting
 from server.loading import demo_meeting_text
 
 MINIMAL = """\

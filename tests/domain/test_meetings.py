@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from server.domain.errors import InvalidInput, InvalidTransition, NotLive
-from server.domain.meeting_file import parse_meeting
-from server.domain.meetings import AgendaSession, Mode, Role, SessionLife, SessionState, registration
+from server.domain.meetings.file import parse_meeting
+from server.domain.meetings.models import AgendaSession, Mode, Role, SessionLife, SessionState, registration
 from server.loading import demo_meeting_text
 
 START, END = 1_000_000, 2_000_000

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from server.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RateLimited
-from server.domain.meetings import Mode, Participant, Role
-from server.domain.questions import (
+from server.domain.meetings.models import Mode, Participant, Role
+from server.domain.questions.board import (
     CSV_COLUMNS,
     Actor,
     BoardEvent,

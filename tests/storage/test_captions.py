@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.domain.caption_events import Captioner
-from server.domain.captions import CaptionStream
+from server.domain.captions.events import Captioner
+from server.domain.captions.stream import CaptionStream
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import captions as captions_db
 from server.storage.db import open_database

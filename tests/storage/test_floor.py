@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from server.domain.floor import FloorQueue
+from server.domain.floor.queue import FloorQueue
 from server.storage import floor as floor_db
 from server.storage.db import open_database
 

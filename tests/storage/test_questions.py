@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.meetings import Mode, Participant, Role
-from server.domain.questions import Actor, QuestionBoard
+from server.domain.meetings.models import Mode, Participant, Role
+from server.domain.questions.board import Actor, QuestionBoard
 from server.storage import questions as questions_db
 from server.storage.db import open_database
 

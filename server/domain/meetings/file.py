@@ -12,8 +12,8 @@ import tomllib
 import zoneinfo
 from typing import Any
 
-from .errors import InvalidInput
-from .meetings import DEFAULT_GROUPS, AgendaSession, Meeting, StakeholderGroup
+from ..errors import InvalidInput
+from .models import DEFAULT_GROUPS, AgendaSession, Meeting, StakeholderGroup
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InvalidInput
-from .events import Event
+from ..errors import InvalidInput
+from ..events import Event
 
 
 @dataclasses.dataclass(frozen=True)

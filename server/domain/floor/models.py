@@ -7,8 +7,8 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InvalidInput
-from .meetings import Mode
+from ..errors import InvalidInput
+from ..meetings.models import Mode
 
 
 class Kind(str, enum.Enum):

@@ -6,8 +6,8 @@ import dataclasses
 import enum
 from typing import Any
 
-from .errors import InvalidInput, InvalidTransition, NotLive
-from .events import Event
+from ..errors import InvalidInput, InvalidTransition, NotLive
+from ..events import Event
 
 #: The IGF's stakeholder groups, the default for a new meeting (slug, label).
 DEFAULT_GROUPS: tuple[tuple[str, str], ...] = (
@@ -91,7 +91,7 @@ class Meeting:
         for s in self.sessions:
             if s.id == session_id:
                 return s
-        from .errors import NotFound
+        from ..errors import NotFound
 
         raise NotFound(f"no session {session_id!r} in this meeting")
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import floor_reports
-from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from .events import Event
-from .floor_events import (
+from . import reports
+from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..events import Event
+from .events import (
     FloorDeclined,
     FloorGranted,
     FloorGroupBudgetSet,
@@ -38,9 +38,9 @@ from .floor_events import (
     FloorWithdrawn,
     InterventionEnded,
 )
-from .floor_models import GroupBudget, Kind, QueueEntry, Request, Status, Timer, clean_person
-from .floor_policies import make_policy
-from .floor_state import FloorState
+from .models import GroupBudget, Kind, QueueEntry, Request, Status, Timer, clean_person
+from .policies import make_policy
+from .state import FloorState
 
 _OPEN = (Status.QUEUED, Status.SPEAKING)
 
@@ -243,7 +243,7 @@ class FloorQueue(FloorState):
 
     def budgets(self, now: int) -> dict[str, GroupBudget]:
         """Floor time used per group that has a budget, counting the running intervention up to ``now``."""
-        used = floor_reports.floor_time_by_group(self.interventions, now)
+        used = reports.floor_time_by_group(self.interventions, now)
         return {
             g: GroupBudget(g, self.labels.get(g, g), s * 1000, used.get(g, 0)) for g, s in sorted(self._budgets.items())
         }
@@ -259,15 +259,15 @@ class FloorQueue(FloorState):
 
     def records(self) -> dict[str, list[dict[str, Any]]]:
         """Interventions and unserved requests as flat dicts, for storage and export."""
-        return floor_reports.records(self.requests, self.interventions)
+        return reports.records(self.requests, self.interventions)
 
     def stats(self, now: int) -> dict[str, Any]:
         """Interventions, floor time and average wait, in total, by group and by mode."""
-        return floor_reports.stats(self.interventions, self.labels, now)
+        return reports.stats(self.interventions, self.labels, now)
 
     def view(self, now: int) -> dict[str, Any]:
         """The JSON-ready live state for the moderator and participant screens."""
-        return floor_reports.view(self, now)
+        return reports.view(self, now)
 
     def _owned(self, request_id: str, by_participant: int | None) -> Request:
         """The request, checking that ``by_participant`` (when given) is the person who asked."""

@@ -7,9 +7,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InvalidInput, RateLimited
-from .meetings import Participant, Role
-from .question_events import InterventionId
+from ..errors import InvalidInput, RateLimited
+from ..meetings.models import Participant, Role
+from .events import InterventionId
 
 
 

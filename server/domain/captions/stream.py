@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .caption_events import (
+from .events import (
     CaptionerHandedOver,
     Captioner,
     PartialUpdated,
@@ -42,8 +42,8 @@ from .caption_events import (
     SegmentCorrected,
     SegmentFinalised,
 )
-from .errors import InvalidInput, NotFound
-from .events import Event
+from ..errors import InvalidInput, NotFound
+from ..events import Event
 
 __all__ = [
     "CaptionStream",

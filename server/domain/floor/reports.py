@@ -6,12 +6,12 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .floor_models import Intervention, Request, Status
-from .floor_policies import POLICIES
-from .meetings import Mode
+from .models import Intervention, Request, Status
+from .policies import POLICIES
+from ..meetings.models import Mode
 
-if TYPE_CHECKING:  # only for the annotation: floor.py imports this module
-    from .floor import FloorQueue
+if TYPE_CHECKING:  # only for the annotation: queue.py imports this module
+    from .queue import FloorQueue
 
 
 def floor_time_by_group(interventions: Iterable[Intervention], now: int) -> dict[str, int]:

@@ -11,8 +11,8 @@ import types
 from collections.abc import Mapping
 from typing import ClassVar
 
-from .errors import InvalidInput
-from .floor_models import QueueView, Request
+from ..errors import InvalidInput
+from .models import QueueView, Request
 
 
 class Policy:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
-from .errors import InvalidInput, NotFound
-from .events import Event
-from .floor_events import (
+from ..errors import InvalidInput, NotFound
+from ..events import Event
+from .events import (
     FloorDeclined,
     FloorGranted,
     FloorGroupBudgetSet,
@@ -25,8 +25,8 @@ from .floor_events import (
     InterventionEnded,
     event_from_dict,
 )
-from .floor_models import Intervention, Kind, QueueEntry, QueueView, Request, Status, Turn
-from .floor_policies import make_policy
+from .models import Intervention, Kind, QueueEntry, QueueView, Request, Status, Turn
+from .policies import make_policy
 
 
 class FloorState:

@@ -12,9 +12,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from .meetings import Participant
-from .question_events import (
+from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..meetings.models import Participant
+from .events import (
     EVENT_TYPES,
     BoardEvent,
     InterventionId,
@@ -37,7 +37,7 @@ from .question_events import (
     event_from_dict,
     event_to_dict,
 )
-from .question_models import (
+from .models import (
     CSV_COLUMNS,
     PUBLIC_STATUSES,
     VOTABLE_STATUSES,

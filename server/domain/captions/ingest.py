@@ -23,7 +23,7 @@ import datetime
 import re
 from typing import Literal, NamedTuple
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 
 SeqVerdict = Literal["apply", "duplicate", "gap"]
 

@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .errors import InvalidInput
-from .events import Event
+from ..errors import InvalidInput
+from ..events import Event
 
 InterventionId = int | str
 

@@ -12,8 +12,8 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import InvalidInput
-from .events import Event
+from ..errors import InvalidInput
+from ..events import Event
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Live captions: caption streams, their events, and what captioning tools post."""

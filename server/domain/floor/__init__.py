@@ -1,0 +1,1 @@
+"""The floor: the list of speakers, its events, ordering policies and reports."""

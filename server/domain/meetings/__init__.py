@@ -1,0 +1,1 @@
+"""Meetings: agenda, roles, participants, session life, and meeting files."""

@@ -1,0 +1,1 @@
+"""Moderated questions: the board, its events and views."""
