@@ -11,8 +11,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.conftest import DEMO, WAIT
-from tests.test_run import ROOT, start_server
+from .conftest import DEMO, WAIT
+from .test_run import ROOT, start_server
 
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 

@@ -12,7 +12,7 @@ import websockets
 
 from client.captioner import Bridge, Outbox
 
-from tests.conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT
 
 ROOT = Path(__file__).resolve().parents[1]
 

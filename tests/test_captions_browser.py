@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO
+from .conftest import DEMO
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import pytest
 from server.storage import captions as captions_db
 from server.web.keys import db_key
 
-from tests.conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}")
 ROOT = f"/m/{DEMO}/s/morning/ingest"

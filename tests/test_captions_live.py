@@ -10,7 +10,7 @@ import socketio
 from server.storage import captions as captions_db
 from server.web.keys import db_key
 
-from tests.conftest import DEMO, WAIT, Inbox
+from .conftest import DEMO, WAIT, Inbox
 
 
 @pytest.fixture

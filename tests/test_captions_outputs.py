@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO
+from .conftest import DEMO
 
 ROOT = Path(__file__).resolve().parents[1]
 S = f"/m/{DEMO}/s/morning"

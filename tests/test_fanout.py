@@ -13,7 +13,7 @@ from server.web.app import create_app
 from server.web.fanout import FastManager, FastRedisManager, ws_text_frame
 from server.web.keys import sio_key
 
-from tests.conftest import DEMO, WAIT, Inbox, Running
+from .conftest import DEMO, WAIT, Inbox, Running
 
 
 def test_frame_lengths_follow_rfc6455():

@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestServer
 from server.web.app import create_app
 from server.web.keys import registry_key
 
-from tests.conftest import DEMO, Running
-from tests.test_floor_socket import Floor
-from tests.test_questions import call, open_client
+from .conftest import DEMO, Running
+from .test_floor_socket import Floor
+from .test_questions import call, open_client
 
 BASE = f"/api/meetings/{DEMO}/sessions/morning/floor"
 

@@ -10,8 +10,8 @@ import pytest
 from server.storage import captions as captions_db
 from server.web.keys import db_key
 
-from tests.conftest import DEMO
-from tests.test_questions import ALICE, BOB, HUB, call, code, refusal, register, start
+from .conftest import DEMO
+from .test_questions import ALICE, BOB, HUB, call, code, refusal, register, start
 
 FLOOR_EVENTS = ("floor_changed", "floor_mine")
 GOV = {"name": "Amb. Zhang", "organisation": "Ministry of Industry", "country": "CN", "group": "government",

@@ -9,7 +9,7 @@ import pytest
 from server.storage import meetings as meetings_db
 from server.web.keys import db_key, link_key_key
 
-from tests.conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT
 
 REMOTE = {"name": "Marilia Maciel", "organisation": "FGV", "country": "BR", "group": "academic", "mode": "remote",
           "listed": True}

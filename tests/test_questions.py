@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from server.web.app import create_app
 from server.web.keys import floor_handoff_key
 
-from tests.conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "ZA", "group": "civil", "mode": "remote"}
 BOB = {"name": "Bob Onsite", "organisation": "ICANN", "country": "GB", "group": "technical", "mode": "onsite"}
@@ -284,7 +284,7 @@ async def test_restart_rebuilds_the_board_from_stored_events(settings, http):
     async def run(body: Any) -> Any:
         app = create_app(settings)
         async with TestServer(app, port=0) as srv:
-            from tests.conftest import Running
+            from .conftest import Running
 
             return await body(Running(srv, settings), app)
 
@@ -381,7 +381,7 @@ async def test_hand_off_calls_the_floor_hook(settings, http, inbox):
     app = create_app(settings)
     app[floor_handoff_key] = hook
     async with TestServer(app, port=0) as srv:
-        from tests.conftest import Running
+        from .conftest import Running
 
         running = Running(srv, settings)
         await start(running, http)

@@ -17,8 +17,8 @@ from typing import Any
 import docx
 import pytest
 
-from tests.conftest import DEMO, WAIT
-from tests.test_questions import call, register, start
+from .conftest import DEMO, WAIT
+from .test_questions import call, register, start
 
 ROOT = Path(__file__).resolve().parents[1]
 S = f"/m/{DEMO}/s/morning"

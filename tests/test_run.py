@@ -16,7 +16,7 @@ import aiohttp
 from server.loading import demo_meeting_text
 from server.settings import Settings
 
-from tests.conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO
-from tests.test_questions import start
+from ..conftest import DEMO
+from ..test_questions import start
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 5000

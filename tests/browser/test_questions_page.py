@@ -14,8 +14,8 @@ import pytest
 from server.storage import meetings as meetings_db
 from server.web.keys import db_key
 
-from tests.conftest import DEMO
-from tests.test_questions import start
+from ..conftest import DEMO
+from ..test_questions import start
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 5000

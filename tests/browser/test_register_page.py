@@ -7,7 +7,7 @@ import pytest
 from server.storage import meetings as meetings_db
 from server.web.keys import db_key
 
-from tests.conftest import DEMO
+from ..conftest import DEMO
 
 pytestmark = pytest.mark.browser
 

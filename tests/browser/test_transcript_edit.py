@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import DEMO
-from tests.test_rapporteur import Replay
+from ..conftest import DEMO
+from ..test_rapporteur import Replay
 
 WAIT_MS = 5000
 S = f"/m/{DEMO}/s/morning"
