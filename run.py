@@ -186,15 +186,14 @@ class Progress:
 
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export a meeting or a session from the database."""
-    from transcripts import pack
-    from transcripts.formats import writer
-    from transcripts.model import MeetingRecord, Transcript
-    from transcripts.summary import CountingRules
-
     from server.domain.errors import DomainError
     from server.storage import meetings as meetings_db
     from server.storage import revisions
     from server.storage.transcripts import meeting_export, session_export
+    from transcripts import pack
+    from transcripts.formats import writer
+    from transcripts.model import MeetingRecord, Transcript
+    from transcripts.summary import CountingRules
 
     fmt = args.format
     if fmt not in ("pack", "json") and not args.session:

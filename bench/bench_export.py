@@ -18,13 +18,14 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transcripts import MeetingRecord, draft, pack  # noqa: E402
-from transcripts.formats import WRITERS, writer  # noqa: E402
+from transcripts import MeetingRecord, draft, pack
+from transcripts.formats import WRITERS, writer
 
 WORDS = ("the internet governance forum enhanced cooperation multistakeholder public policy issues pertaining "
          "governments civil society private sector technical community capacity development access digital divide "

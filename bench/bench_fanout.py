@@ -247,10 +247,9 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
 
 
 async def _post(url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url) as r:
-            if r.status != 200:
-                raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
+    async with aiohttp.ClientSession() as http, http.post(url) as r:
+        if r.status != 200:
+            raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ import json
 import logging
 import sys
 from collections import deque
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import websockets
 
@@ -112,7 +112,7 @@ class Bridge:
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, websockets.WebSocketException) as exc:
                 log.warning("connection lost (%s); %d characters kept, retrying in %.1f s",
                             exc.__class__.__name__, self.outbox.buffered_chars, delay)
             finally:

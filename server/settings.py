@@ -68,7 +68,7 @@ class Settings:
         return rows
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``FLOORCAST_*`` variables, then explicit overrides (command-line flags)."""
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}

@@ -122,7 +122,7 @@ async def test_streamtext_backspace_across_posts_and_unicode(server, http, live,
     box = inbox(viewer, "/live", "caption_partial", "caption_segment")
     url = f"{ROOT}/streamtext?t={live}"
     assert (await post(http, server, url, "Señora Présidente — 発言 the floor is yoy"))[0] == 200
-    assert (await post(http, server, url, "\x08urs\r\n".encode()))[0] == 200  # deletes the "y" typed in the last post
+    assert (await post(http, server, url, b"\x08urs\r\n"))[0] == 200  # deletes the "y" typed in the last post
     assert (await post(http, server, url, "Thank you\x7f\x7f\x7fyou.\n"))[0] == 200
     assert [s["text"] for s in await segments(server)] == ["Señora Présidente — 発言 the floor is yours",
                                                            "Thank you."]

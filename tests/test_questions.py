@@ -76,7 +76,7 @@ def code(reply: dict[str, Any]) -> str:
 class Room:
     """A live session with a moderator, two registered participants and an anonymous viewer, each with an inbox."""
 
-    async def open(self, server: Any, http: Any, connect: Any, inbox: Any) -> "Room":
+    async def open(self, server: Any, http: Any, connect: Any, inbox: Any) -> Room:
         await start(server, http)
         self.mod = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))
         self.mod_in = inbox(self.mod, "/moderate", *MOD_EVENTS)

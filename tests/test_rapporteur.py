@@ -50,7 +50,7 @@ CAPTIONS = [">> CHAIR: Good morning and welcome to this session on enhanced coop
 class Replay:
     """The morning session replayed: who came, who spoke, which questions were asked and what became of them."""
 
-    async def run(self, server: Any, http: Any, connect: Any) -> "Replay":
+    async def run(self, server: Any, http: Any, connect: Any) -> Replay:
         await start(server, http)
         self.server, self.http = server, http
         self.clients: dict[str, Any] = {}

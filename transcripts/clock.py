@@ -26,7 +26,7 @@ def srt_timestamp(ms: int) -> str:
 
 def utc(ms: int) -> dt.datetime:
     """The aware UTC datetime of an export timestamp."""
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def local(ms: int, tz: ZoneInfo) -> dt.datetime:

@@ -46,7 +46,7 @@ class MeetingInfo:
     groups: tuple[Group, ...]
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "MeetingInfo":
+    def from_fields(cls, f: Fields) -> MeetingInfo:
         """Read and check the meeting block, including that the time zone exists."""
         tz = f.str("timezone", "UTC")
         try:
@@ -84,7 +84,7 @@ class SessionInfo:
     themes: tuple[str, ...]
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "SessionInfo":
+    def from_fields(cls, f: Fields) -> SessionInfo:
         """Read and check the session block."""
         sid = f.data.get("id")
         if isinstance(sid, int) and not isinstance(sid, bool):
@@ -116,7 +116,7 @@ class Segment:
     revision: int
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Segment":
+    def from_fields(cls, f: Fields) -> Segment:
         """Read and check one exported segment."""
         first, final = f.int("first_ms"), f.int("final_ms")
         if final < first:
@@ -139,7 +139,7 @@ class Transcript:
     attendance: tuple[Attendee, ...] = ()
 
     @classmethod
-    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> "Transcript":
+    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> Transcript:
         """Read a ``floorcast-transcript`` dict; raises ``TranscriptFormatError`` naming the bad field."""
         f = Fields(data, path)
         _check_header(f, SESSION_FORMAT)
@@ -236,7 +236,7 @@ class MeetingRecord:
     sessions: tuple[Transcript, ...]
 
     @classmethod
-    def from_dict(cls, data: Any) -> "MeetingRecord":
+    def from_dict(cls, data: Any) -> MeetingRecord:
         """Read a ``floorcast-meeting`` dict."""
         f = Fields(data, "")
         _check_header(f, MEETING_FORMAT)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .errors import TranscriptFormatError
 
@@ -57,11 +58,11 @@ class Fields:
             raise TranscriptFormatError(f"expected true or false, got {_kind(value)}", self._at(key))
         return value
 
-    def obj(self, key: str) -> "Fields":
+    def obj(self, key: str) -> Fields:
         """A nested object."""
         return Fields(self._get(key, _MISSING), self._at(key))
 
-    def objects(self, key: str, default: Any = _MISSING) -> Iterator["Fields"]:
+    def objects(self, key: str, default: Any = _MISSING) -> Iterator[Fields]:
         """Each object of a list field."""
         value = self._get(key, default)
         if not isinstance(value, list):

@@ -9,8 +9,9 @@ group of states counts for the speaker's country. The draft text built from thes
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .model import Attendee, Intervention, MeetingInfo, Transcript
 from .people import STATUSES

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..domain.captions.events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     Segment,
     SegmentCorrected,
     SegmentFinalised,

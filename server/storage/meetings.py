@@ -11,7 +11,16 @@ import secrets
 from typing import Any
 
 from ..domain.errors import NotFound
-from ..domain.meetings.models import AgendaSession, Meeting, Mode, Participant, Role, SessionLife, SessionState, StakeholderGroup
+from ..domain.meetings.models import (
+    AgendaSession,
+    Meeting,
+    Mode,
+    Participant,
+    Role,
+    SessionLife,
+    SessionState,
+    StakeholderGroup,
+)
 from .db import Database
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.

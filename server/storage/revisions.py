@@ -10,7 +10,8 @@ import dataclasses
 import difflib
 import json
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..domain.errors import InvalidInput, NotFound
 from .db import Database

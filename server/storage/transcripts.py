@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import re
 import sqlite3
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..domain.meetings.models import Meeting, SessionLife
 from ..domain.questions.board import QuestionBoard

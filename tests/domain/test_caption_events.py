@@ -7,8 +7,8 @@ import json
 import pytest
 
 from server.domain.captions.events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     PartialUpdated,
     SegmentCorrected,
     SegmentFinalised,

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.captions.stream import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     CaptionStream,
     PartialUpdated,
     Segment,

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from server.domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from server.domain.floor.queue import FloorQueue
 from server.domain.floor.events import (
     FLOOR_EVENTS,
     FloorDeclined,
@@ -28,6 +27,7 @@ from server.domain.floor.policies import (
     NotYetSpokenFirst,
     make_policy,
 )
+from server.domain.floor.queue import FloorQueue
 from server.domain.meetings.models import DEFAULT_GROUPS
 
 LABELS = dict(DEFAULT_GROUPS)

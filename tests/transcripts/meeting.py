@@ -26,7 +26,7 @@ MEETING = {"slug": "igf2012", "title": "Internet Governance Forum 2012", "venue"
            "timezone": "Asia/Baku", "groups": GROUPS}
 
 # Baku was UTC+4 in November 2012: 10:30 local is 06:30 UTC.
-T0 = int(dt.datetime(2012, 11, 5, 6, 30, tzinfo=dt.timezone.utc).timestamp() * 1000)
+T0 = int(dt.datetime(2012, 11, 5, 6, 30, tzinfo=dt.UTC).timestamp() * 1000)
 START = T0 + 2 * 60_000  # the chair opened the session two minutes late
 MIN = 60_000
 

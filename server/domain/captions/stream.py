@@ -34,16 +34,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ..errors import InvalidInput, NotFound
+from ..events import Event
 from .events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     PartialUpdated,
     Segment,
     SegmentCorrected,
     SegmentFinalised,
 )
-from ..errors import InvalidInput, NotFound
-from ..events import Event
 
 __all__ = [
     "CaptionStream",

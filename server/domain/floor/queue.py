@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import reports
 from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from ..events import Event
+from . import reports
 from .events import (
     FloorDeclined,
     FloorGranted,

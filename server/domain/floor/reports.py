@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..meetings.models import Mode
 from .models import Intervention, Request, Status
 from .policies import POLICIES
-from ..meetings.models import Mode
 
 if TYPE_CHECKING:  # only for the annotation: queue.py imports this module
     from .queue import FloorQueue

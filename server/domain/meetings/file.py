@@ -98,7 +98,7 @@ def parse_meeting(text: str) -> Meeting:
     title = text_field(raw, "", 0, "title")
     venue = text_field(raw, "", 0, "venue")
     tz_name = text_field(raw, "", 0, "timezone")
-    tz: dt.tzinfo = dt.timezone.utc
+    tz: dt.tzinfo = dt.UTC
     if tz_name:
         try:
             tz = zoneinfo.ZoneInfo(tz_name)
