@@ -190,14 +190,6 @@ async def pull_text(db: Database, meeting_id: int, session_id: str, lang: str, l
     return text[skip:], start + len(text)
 
 
-async def correction_log(db: Database, meeting_id: int, session_id: str) -> list[dict[str, Any]]:
-    """Every logged correction and handover of a session, oldest first."""
-    rows = await db.fetchall("SELECT lang, name, payload, at_ms FROM caption_events WHERE meeting_id = ? AND"
-                             " session_id = ? ORDER BY id", (meeting_id, session_id))
-    return [{"lang": r["lang"], "name": r["name"], "payload": json.loads(r["payload"]), "at_ms": r["at_ms"]}
-            for r in rows]
-
-
 async def captioner_link(db: Database, meeting_id: int, token_hash: str) -> CaptionerLink | None:
     """The active link whose token hashes to ``token_hash`` (its id names the captioner's feed)."""
     row = await db.fetchone("SELECT id, role, session_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND"

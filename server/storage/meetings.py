@@ -241,12 +241,6 @@ async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> P
     return None if row is None else _participant(row)
 
 
-async def list_participants(db: Database, meeting_id: int) -> list[Participant]:
-    """Every registered participant of a meeting."""
-    return [_participant(r) for r in await db.fetchall(
-        "SELECT * FROM participants WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
-
-
 async def record_join(db: Database, meeting_id: int, session_id: str, participant_id: int, now: int) -> int:
     """Open an attendance interval; returns its id."""
     async with db.write() as conn:

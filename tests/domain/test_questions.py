@@ -15,7 +15,6 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from server.domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RateLimited
 from server.domain.meetings.models import Mode, Participant, Role
 from server.domain.questions.board import (
-    CSV_COLUMNS,
     Actor,
     BoardEvent,
     BoardSettings,
@@ -674,20 +673,6 @@ def test_records_keep_author_votes_revisions_and_history() -> None:
     assert r["original_text"] == "Hub question" and len(r["revisions"]) == 2
     assert [h["status"] for h in r["history"]] == ["pending", "pending", "published"]
     json.dumps(records)  # export-ready
-
-
-def test_csv_rows_have_a_header_and_one_row_per_question() -> None:
-    board = make_board()
-    kept, dup = published(board, ALICE, "Kept"), published(board, BOB, "Dup")
-    board.merge(MOD, kept, dup, now=NOW)
-    rows = board.to_csv_rows()
-
-    assert rows[0] == list(CSV_COLUMNS)
-    assert len(rows) == 3 and all(isinstance(v, str) for row in rows for v in row)
-    first = dict(zip(rows[0], rows[1], strict=True))
-    second = dict(zip(rows[0], rows[2], strict=True))
-    assert (first["author_name"], first["co_authors"], first["status"]) == ("Alice Achieng", "Bob Braga", "published")
-    assert (second["dismiss_reason"], second["merged_into"]) == ("duplicate", str(kept))
 
 
 # -- events and replay --------------------------------------------------------------------------

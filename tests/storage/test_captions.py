@@ -30,7 +30,5 @@ async def test_save_restore_and_pull(tmp_path):
         assert await captions_db.pull_text(db, 1, "morning", "en", 0) == ("Hello world\n", 12)
         assert await captions_db.pull_text(db, 1, "morning", "en", 6) == ("world\n", 12)
         assert await captions_db.pull_text(db, 1, "morning", "en", 12) == ("", 12)
-        log = await captions_db.correction_log(db, 1, "morning")
-        assert log[0]["payload"]["previous_text"] == "Hello world"
     finally:
         await db.close()

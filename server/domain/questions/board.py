@@ -151,10 +151,6 @@ class QuestionBoard:
         """Every question as an export-ready dict, in submission order."""
         return [moderator_view(self.questions[i]) for i in sorted(self.questions)]
 
-    def to_csv_rows(self) -> list[list[str]]:
-        """A header row then one row per question, ready for ``csv.writer(...).writerows``."""
-        return [list(CSV_COLUMNS), *(csv_row(r) for r in self.records())]
-
     # -- participant actions --
 
     def submit(
