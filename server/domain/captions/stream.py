@@ -402,7 +402,7 @@ def _check_text(text: object) -> None:
 def _common_prefix(a: str, b: str) -> int:
     """Length of the common start of two strings."""
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # strings of different lengths
         if x != y:
             break
         n += 1

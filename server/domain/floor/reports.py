@@ -70,7 +70,9 @@ def view(queue: FloorQueue, now: int) -> dict[str, Any]:
         "policy": queue.policy,
         "policy_label": POLICIES[queue.policy].label,
         "time_limit_s": queue.time_limit_s,
-        "current": None if current is None else {**current.as_dict(), "timer": dataclasses.asdict(timer)},
+        "current": (
+            None if current is None or timer is None else {**current.as_dict(), "timer": dataclasses.asdict(timer)}
+        ),
         "queue": [
             {
                 "position": e.position,
