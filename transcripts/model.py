@@ -87,10 +87,8 @@ class SessionInfo:
     def from_fields(cls, f: Fields) -> SessionInfo:
         """Read and check the session block."""
         sid = f.data.get("id")
-        if isinstance(sid, int) and not isinstance(sid, bool):
-            sid = str(sid)  # numeric ids are common in exports; the library treats ids as text
-        else:
-            sid = f.str("id")
+        # Numeric ids are common in exports; the library treats ids as text.
+        sid = str(sid) if isinstance(sid, int) and not isinstance(sid, bool) else f.str("id")
         return cls(id=sid, title=f.str("title"), room=f.str("room", ""), scheduled_start_ms=f.int("scheduled_start_ms"),
                    scheduled_end_ms=f.int("scheduled_end_ms"), started_ms=f.int("started_ms", None),
                    ended_ms=f.int("ended_ms", None), themes=f.strings("themes", []))
