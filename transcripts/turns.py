@@ -96,7 +96,7 @@ def _is_label(name: str) -> bool:
 def build_turns(segments: list[Segment], interventions: Mapping[int, Intervention]) -> list[SpeakerTurn]:
     """Group segments (already in ``seq`` order) into speaker turns."""
     turns: list[SpeakerTurn] = []
-    key: object = None
+    key: tuple[object, ...] | None = None  # ("attributed", intervention id, name) or ("cart", turn count)
     for seg in segments:
         intervention = interventions.get(seg.intervention_id) if seg.intervention_id is not None else None
         attributed = intervention.name if intervention else seg.speaker
@@ -106,11 +106,11 @@ def build_turns(segments: list[Segment], interventions: Mapping[int, Interventio
         for i, (piece, start, end) in enumerate(_timed(seg, pieces)):
             if attributed and (i == 0 or not piece.new_turn):
                 # The floor log is more reliable than a typed label: a leading marker only restates it.
-                new_key: object = ("attributed", intervention.id if intervention else None, attributed)
+                new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
                 if new_key != key:
                     turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
                     key = new_key
-            elif piece.new_turn or key is None or key[0] != "cart":  # type: ignore[index]
+            elif piece.new_turn or key is None or key[0] != "cart":
                 turns.append(SpeakerTurn(len(turns), piece.name, None, []))
                 key = ("cart", len(turns))
             if piece.text:
