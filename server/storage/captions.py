@@ -20,7 +20,7 @@ from ..domain.captions.events import (
     SegmentFinalised,
 )
 from ..domain.events import Event
-from .db import Database
+from .db import Database, one
 
 _SEGMENT_COLUMNS = ("seq, text, first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn,"
                     " intervention_id, revision")
@@ -105,7 +105,8 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
             if isinstance(event, SegmentFinalised):
                 async with conn.execute(
                         "SELECT position + length(original_text) + 1 FROM caption_segments WHERE meeting_id = ? AND"
-                        " session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1", (meeting_id, session_id, lang)) as cur:
+                        " session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
+                        (meeting_id, session_id, lang)) as cur:
                     row = await cur.fetchone()
                 position = row[0] if row else 0
                 intervention = None if event.intervention_id is None else json.dumps(event.intervention_id)
@@ -122,7 +123,8 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
                     " lang = ? AND seq = ?", (event.text, event.revision, meeting_id, session_id, lang, event.seq))
             if isinstance(event, (SegmentCorrected, CaptionerHandedOver)):
                 await conn.execute(
-                    "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms) VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms)"
+                    " VALUES (?,?,?,?,?,?)",
                     (meeting_id, session_id, lang, event.name, json.dumps(event.payload()), now))
         # The tail as the stream has it now, so a restart resumes exactly here.
         await conn.execute(
@@ -180,9 +182,9 @@ async def pull_text(db: Database, meeting_id: int, session_id: str, lang: str, l
                              " session_id = ? AND lang = ? AND position + length(original_text) + 1 > ? ORDER BY seq",
                              (meeting_id, session_id, lang, max(last, 0)))
     if not rows:
-        end = await db.fetchone("SELECT COALESCE(MAX(position + length(original_text) + 1), 0) AS n FROM"
+        end = one(await db.fetchone("SELECT COALESCE(MAX(position + length(original_text) + 1), 0) AS n FROM"
                                 " caption_segments WHERE meeting_id = ? AND session_id = ? AND lang = ?",
-                                (meeting_id, session_id, lang))
+                                (meeting_id, session_id, lang)))
         return "", min(max(last, 0), end["n"])
     start = rows[0]["position"]
     text = "".join(r["original_text"] + "\n" for r in rows)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..domain.errors import InvalidInput, NotFound
-from .db import Database
+from .db import Database, one
 
 #: Longest segment text and speaker label the editor accepts.
 MAX_TEXT = 5000
@@ -111,7 +111,7 @@ async def save(db: Database, meeting_id: int, session_id: str, edits: list[dict[
     async with db.write() as conn:
         async with conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM transcript_versions WHERE meeting_id = ?"
                                 " AND session_id = ?", (meeting_id, session_id)) as cur:
-            number = (await cur.fetchone())[0]
+            number: int = one(await cur.fetchone())[0]
         await conn.execute("INSERT INTO transcript_versions (meeting_id, session_id, version, author, role, note,"
                            " created_ms, edits) VALUES (?,?,?,?,?,?,?,?)",
                            (meeting_id, session_id, number, author, role, note, now,
