@@ -50,7 +50,8 @@ async def test_zoom_post_retry_gap_and_seq_form(server, http, live):
     assert status == 200
     async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
         assert (await r.text()).strip() == "3"
-    assert [(s["seq"], s["text"]) for s in await segments(server)] == [(1, "Hello everyone"), (2, "We begin with the agenda")]
+    assert [(s["seq"], s["text"]) for s in await segments(server)] == [
+        (1, "Hello everyone"), (2, "We begin with the agenda")]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/octet-stream"},

@@ -114,7 +114,7 @@ async def test_resume_after_disconnect_gets_every_missed_caption_once(server, ca
     published = asyncio.create_task(_publish(captioner, 200))
     # Reconnect while the burst is still going: the replay and the live broadcast overlap.
     await asyncio.wait_for(_until_stored(server, 50), WAIT)
-    again, box2 = await open_viewer(server, clients, "caption_segment", "caption_backlog", last_seq=held)
+    _again, box2 = await open_viewer(server, clients, "caption_segment", "caption_backlog", last_seq=held)
     await asyncio.wait_for(published, 30)
     await box2.wait_for(lambda n, d: n == "caption_segment" and d["seq"] == 201, timeout=WAIT)
     # As the page does: live segments that overtake the backlog wait for it, then seqs already held are dropped.

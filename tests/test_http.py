@@ -175,7 +175,8 @@ async def test_attendance_is_recorded(server, http, connect, inbox):
     rapporteur = await server.token("rapporteur", "morning")
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/attendance?t={rapporteur}")) as r:
         rows = (await r.json())["attendance"]
-    assert [(a["name"], a["mode"], a["hub_headcount"], a["leave_ms"]) for a in rows] == [("Hub Nairobi", "hub", 23, None)]
+    assert [(a["name"], a["mode"], a["hub_headcount"], a["leave_ms"]) for a in rows] == [
+        ("Hub Nairobi", "hub", 23, None)]
     await client.disconnect()
     await box.wait_for(lambda n, d: d["change"] == "leave")  # announced after the leave is stored
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/attendance?t={rapporteur}")) as r:

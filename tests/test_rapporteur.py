@@ -206,7 +206,7 @@ async def test_webvtt_passes_the_w3c_parser_and_docx_opens(replay):
 
 
 async def test_html_transcript_has_no_script_from_user_text(replay):
-    status, body, headers = await replay.get(f"{S}/transcript.html")
+    status, body, _headers = await replay.get(f"{S}/transcript.html")
     page = body.decode()
     assert status == 200 and "<script" not in page.lower()
     assert "&lt;script&gt;alert(" in page and "&lt;b&gt;bold&lt;/b&gt;" in page

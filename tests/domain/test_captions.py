@@ -334,7 +334,7 @@ def test_non_text_is_refused_before_anything_changes() -> None:
     stream = CaptionStream("s1", "en")
     stream.append("kept", ALICE, NOW)
     with pytest.raises(InvalidInput):
-        stream.append(b"bytes", BOB, NOW)  # type: ignore[arg-type]
+        stream.append(b"bytes", BOB, NOW)  # type: ignore[arg-type]  # the wrong type is the point of the test
     assert (stream.tail, stream.last_captioner) == ("kept", ALICE)
 
 

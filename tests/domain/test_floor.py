@@ -623,7 +623,11 @@ def test_every_event_round_trips(queue: FloorQueue) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{"name": "floor_exploded", "at_ms": 1}, {"name": "floor_list_closed", "at_ms": 1, "x": 2}, {"name": "floor_list_closed"}],
+    [
+        {"name": "floor_exploded", "at_ms": 1},
+        {"name": "floor_list_closed", "at_ms": 1, "x": 2},
+        {"name": "floor_list_closed"},
+    ],
 )
 def test_bad_stored_events_are_refused(data: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):

@@ -23,7 +23,8 @@ async def test_save_restore_and_pull(tmp_path):
         await captions_db.save(db, 1, "morning", "en", events, tail=stream.tail, tail_first_ms=stream.tail_first_ms,
                                captioner=ANA, now=2000)
         stored = await captions_db.load_stream(db, 1, "morning", "en")
-        assert (stored.last_seq, stored.tail_text, stored.tail_first_ms, stored.last_captioner) == (1, "Second lin", 1000, ANA)
+        assert (stored.last_seq, stored.tail_text, stored.tail_first_ms, stored.last_captioner) == (
+            1, "Second lin", 1000, ANA)
         assert [(s.text, s.revision) for s in stored.segments] == [("Hello, world", 2)]
         assert await captions_db.feed_seq(db, 1, "morning", "1:zoom") == 4
         # Pull positions count the original text, so a correction does not move them.

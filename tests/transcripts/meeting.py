@@ -62,7 +62,7 @@ def person(pid: int) -> dict[str, Any]:
 
 def attendee(pid: int, join: int, leave: int | None = None) -> dict[str, Any]:
     """One attendance record."""
-    _n, _o, _c, _g, mode, listed, presenter = PEOPLE[pid]
+    _n, _o, _c, _g, _mode, listed, presenter = PEOPLE[pid]
     city, country, headcount = HUBS.get(pid, (None, None, None))
     return {**person(pid), "hub_city": city, "hub_country": country, "hub_headcount": headcount, "listed": listed,
             "presenter": presenter, "join_ms": join, "leave_ms": leave}
