@@ -66,6 +66,7 @@ def session_dict(rng: random.Random, day: int, room: int, slot: int, hours: floa
                    "country": f"C{pid % 120:03d}"[:2], "group": group, "mode": mode, "hub_city": "City",
                    "hub_country": "KE", "hub_headcount": 10 if mode == "hub" else None, "listed": True,
                    "presenter": pid % 50 == 0, "join_ms": start, "leave_ms": None} for pid, group, mode in people]
+    questions: list[dict[str, Any]]
     questions = [{"id": q, "text": "What about " + " ".join(rng.choice(WORDS) for _ in range(12)) + "?",
                   "author": {"participant_id": people[q][0], "name": f"Participant {people[q][0]}",
                              "organisation": "Org", "country": "KE", "group": people[q][1], "mode": "remote"},

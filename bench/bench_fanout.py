@@ -28,9 +28,12 @@ import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as MpEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG, SESSION = "ec-baku-2012", "morning"
@@ -126,7 +129,7 @@ async def _open_viewer(host: str, port: int, seen: dict[int, float]) -> asyncio.
     return transport
 
 
-def _worker(base: str, count: int, results: mp.Queue, go: mp.Event, done: mp.Event, ready_q: mp.Queue) -> None:
+def _worker(base: str, count: int, results: mp.Queue, go: MpEvent, done: MpEvent, ready_q: mp.Queue) -> None:
     _raise_fd_limit()
 
     async def main() -> None:
