@@ -110,7 +110,7 @@ async def cmd_load(settings: Settings, path: Path) -> int:
     """Load a meeting file; print what happened or every problem."""
     from server.domain.meetings.file import MeetingFileError
     from server.loading import load_meeting_file
-    from server.web.live import now_ms
+    from server.clock import now_ms
 
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
@@ -193,8 +193,8 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
     from server.domain.errors import DomainError
     from server.storage import meetings as meetings_db
-    from server.storage import revisions
-    from server.storage.transcripts import meeting_export, session_export
+    from server.domain import revisions
+    from server.exports import meeting_export, session_export
 
     fmt = args.format
     if fmt not in ("pack", "json") and not args.session:

@@ -13,11 +13,16 @@ from typing import Any
 
 from aiohttp import web
 
-from ..domain.errors import InvalidInput
-from ..domain.questions.models import PUBLIC_STATUSES, CSV_COLUMNS, public_view
-from ..storage import questions as questions_db
-from . import auth, questions
-from .records import audit_response
+from ...domain.errors import InvalidInput
+from ...domain.questions.models import CSV_COLUMNS, PUBLIC_STATUSES, csv_row, public_view
+from ...storage import questions as questions_db
+from .. import auth
+from ..records import audit_response
+from .service import questions_key
+from .views import public_counts
+
+routes = web.RouteTableDef()
+BASE = "/api/meetings/{slug}/sessions/{session_id}/questions"
 
 #: Columns the export adds to the board's own: when each state change last happened (UTC) and the full history.
 TIME_COLUMNS = ("submitted_utc", "published_utc", "on_screen_utc", "answered_utc", "dismissed_utc", "withdrawn_utc")
@@ -41,8 +46,6 @@ def safe_cell(value: str) -> str:
 
 def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
     """Header and one row per question: the board's columns, the state-change times, and the history."""
-    from ..domain.questions.models import csv_row
-
     rows = [[*CSV_COLUMNS, *TIME_COLUMNS, "history"]]
     for record in records:
         times = {c: "" for c in TIME_COLUMNS}
@@ -59,57 +62,51 @@ def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
     return [[safe_cell(cell) for cell in row] for row in rows]
 
 
-
-
+@routes.get(BASE + "/counts")
 async def counts(request: web.Request) -> web.Response:
     """Public transparency figures of a session's questions."""
-    live, sid = await auth.session_of(request)
-    state = await questions.session_questions(request.app, live, sid)
-    return web.json_response(questions.public_counts(state.board))
+    loaded, session_id = await auth.session_of(request)
+    state = await request.app[questions_key].session(loaded, session_id)
+    return web.json_response(public_counts(state.board))
 
 
+@routes.get(BASE)
 async def public_list(request: web.Request) -> web.Response:
     """Published, on-screen and answered questions; ``sort=votes|newest``, ``theme=``."""
-    live, sid = await auth.session_of(request)
-    state = await questions.session_questions(request.app, live, sid)
+    loaded, session_id = await auth.session_of(request)
+    state = await request.app[questions_key].session(loaded, session_id)
     sort = request.query.get("sort", "votes")
     theme = request.query.get("theme") or None
     if sort not in ("votes", "newest"):
         raise InvalidInput("sort must be votes or newest", field="sort")
     found = state.board.listing(None, False, sort=sort, theme=theme, statuses=PUBLIC_STATUSES)
-    labels = questions.group_labels(live)
-    return web.json_response({"session_id": sid, "seq": state.seq,
+    labels = loaded.group_labels()
+    return web.json_response({"session_id": session_id, "seq": state.seq,
                               "questions": [public_view(q, labels) for q in found]})
 
 
+@routes.get(BASE + "/audit")
 async def audit(request: web.Request) -> web.Response:
     """Every stored question event of the session with who, what and when (moderator or rapporteur token)."""
     return await audit_response(request, questions_db.audit)
 
 
+@routes.get("/m/{slug}/s/{session_id}/questions.{fmt:csv|json}")
 async def export(request: web.Request) -> web.StreamResponse:
     """Every question of the session as CSV or JSON, for rapporteurs (rapporteur or moderator token)."""
-    live, sid = await auth.session_of(request)
-    await auth.require_records(request, live, sid)
-    state = await questions.session_questions(request.app, live, sid)
+    loaded, session_id = await auth.session_of(request)
+    await auth.require_records(request, loaded, session_id)
+    state = await request.app[questions_key].session(loaded, session_id)
     records = state.board.records()
-    name = f"{live.meeting.slug}-{sid}-questions.{request.match_info['fmt']}"
+    name = f"{loaded.meeting.slug}-{session_id}-questions.{request.match_info['fmt']}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if request.match_info["fmt"] == "json":
-        body = {"meeting": live.meeting.slug, "session_id": sid, "session_title": live.meeting.session(sid).title,
-                "counts": questions.public_counts(state.board), "questions": records}
+        body = {"meeting": loaded.meeting.slug, "session_id": session_id,
+                "session_title": loaded.meeting.session(session_id).title,
+                "counts": public_counts(state.board), "questions": records}
         return web.json_response(body, headers=headers)
     out = io.StringIO()
     out.write("\ufeff")  # spreadsheets then read the file as UTF-8
     csv.writer(out, lineterminator="\r\n").writerows(export_rows(records))
     return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8", headers=headers)
 
-
-def setup(app: web.Application) -> None:
-    """Add the routes."""
-    r = app.router
-    base = "/api/meetings/{slug}/sessions/{sid}/questions"
-    r.add_get(base, public_list)
-    r.add_get(base + "/counts", counts)
-    r.add_get(base + "/audit", audit)
-    r.add_get("/m/{slug}/s/{sid}/questions.{fmt:csv|json}", export)

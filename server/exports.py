@@ -1,25 +1,26 @@
-"""Build the ``floorcast-transcript`` and ``floorcast-meeting`` export dicts from storage (``transcripts.model``).
+"""The export service: builds the ``floorcast-transcript`` and ``floorcast-meeting`` dicts that the ``transcripts``
+library reads (``transcripts.model``), from storage, replaying the floor and question logs through the core.
 
 Everything a session recorded goes in: caption segments of every language (raw, or an edited version), the
-floor log and unserved requests, the questions, attendance and the presenters the rapporteur marked. The floor
-queue's records come from ``server.storage.floor.records(db, meeting_id, session_id)`` when that module exists
-(the shape of ``server.domain.floor_reports.records``); without it a session has no interventions.
+floor log and unserved requests, the questions, attendance and the presenters the rapporteur marked.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-import sqlite3
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from ..domain.meetings.models import Meeting, SessionLife
-from ..domain.questions.board import QuestionBoard
-from . import captions as captions_db
-from . import meetings as meetings_db
-from . import questions as questions_db
-from . import revisions
-from .db import Database
+from .domain import revisions
+from .domain.floor.queue import FloorQueue
+from .domain.meetings.models import Meeting, SessionLife
+from .domain.questions.board import QuestionBoard
+from .storage import captions as captions_db
+from .storage import floor as floor_db
+from .storage import meetings as meetings_db
+from .storage import questions as questions_db
+from .storage import revisions as revisions_db
+from .storage.db import Database
 
 #: Question statuses the export format knows; a question its author withdrew is left out of the record.
 _EXPORTED_STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
@@ -38,29 +39,11 @@ def record_id(value: Any) -> int | None:
 
 async def floor_records(db: Database, meeting_id: int, session_id: str,
                         labels: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The floor queue's ``interventions`` and ``unserved`` records, or empty lists without a floor store.
-
-    The queue is rebuilt from ``server.storage.floor.load_events`` with ``FloorQueue.replay`` (both imported
-    here, lazily, so the export works in a database or a build without the floor queue).
-    """
-    empty: dict[str, list[dict[str, Any]]] = {"interventions": [], "unserved": []}
-    try:
-        floor_db = importlib.import_module("server.storage.floor")
-        floor_domain = importlib.import_module("server.domain.floor.queue")
-    except ModuleNotFoundError:
-        return empty
-    load: Callable[..., Any] | None = getattr(floor_db, "load_events", None)
-    if load is None:
-        return empty
-    try:
-        events = await load(db, meeting_id, session_id)
-    except sqlite3.OperationalError as exc:  # the floor's tables are not migrated in this database
-        if "no such table" in str(exc):
-            return empty
-        raise
+    """The floor queue's ``interventions`` and ``unserved`` records, rebuilt by replaying its stored events."""
+    events = await floor_db.load_events(db, meeting_id, session_id)
     if not events:
-        return empty
-    found = floor_domain.FloorQueue.replay(events, labels=dict(labels or {})).records()
+        return {"interventions": [], "unserved": []}
+    found = FloorQueue.replay(events, labels=dict(labels or {})).records()
     return {"interventions": list(found.get("interventions", [])), "unserved": list(found.get("unserved", []))}
 
 
@@ -114,7 +97,7 @@ async def lines(db: Database, meeting_id: int, session_id: str,
     raw = {(lang, s.seq): revisions.Line(lang, s.seq, s.text, s.speaker) for lang, s in stored}
     if version == 0:
         return raw, stored, 0
-    edits = await revisions.edits_upto(db, meeting_id, session_id, version)
+    edits = await revisions_db.edits_upto(db, meeting_id, session_id, version)
     return revisions.apply(raw, edits), stored, len(edits)
 
 
@@ -145,7 +128,7 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
                          "final_ms": max(seg.final_ms, seg.first_ms), "speaker": line.speaker,
                          "intervention_id": iid if iid in known else None,
                          "captioner": seg.captioner.label, "revision": seg.revision + (1 if changed else 0)})
-    marked = await revisions.presenters(db, meeting_id, session.id)
+    marked = await revisions_db.presenters(db, meeting_id, session.id)
     attendance = [{"participant_id": a["participant_id"], "name": a["name"], "organisation": a["organisation"],
                    "country": a["country"], "group": a["group"], "mode": a["mode"],
                    "hub_city": a["hub_city"] or None, "hub_country": a["hub_country"] or None,

@@ -1,4 +1,4 @@
-"""The captioner bridge's WebSocket: ``GET /m/{slug}/s/{sid}/ingest/ws?t=TOKEN`` (see ``client/captioner.py``).
+"""The captioner bridge's WebSocket: ``GET /m/{slug}/s/{session_id}/ingest/ws?t=TOKEN`` (see ``client/captioner.py``).
 
 JSON text frames. The server opens with ``{"type": "hello", "last_seq": N, "languages": [...]}``, N being the
 last sequence number this link's bridge feed had accepted (0 before any). The bridge sends
@@ -16,17 +16,19 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from ..domain.captions.stream import CaptionStream, SpeakerContext
-from ..domain.errors import DomainError, InvalidInput
-from ..domain.events import Event
-from ..domain.captions.ingest import server_time
-from ..storage import captions as captions_db
-from .captions import captioner_for, hub
-from .captions_ingest import _feed_owner, caption_language
-from .keys import db_key
-from .live import now_ms
+from ...clock import now_ms
+from ...domain.captions.ingest import server_time
+from ...domain.captions.stream import CaptionStream, SpeakerContext
+from ...domain.errors import DomainError, InvalidInput
+from ...domain.events import Event
+from ...storage import captions as captions_db
+from ..errors import text_refusal
+from ..keys import db_key
+from .hub import caption_hub_key, captioner_for
+from .ingest import caption_language, feed_owner
 
 log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
 MAX_TEXT = 64 * 1024
 
 
@@ -47,39 +49,36 @@ def _message(raw: str) -> tuple[int, str, str | None]:
     return seq, text, lang
 
 
+@routes.get("/m/{slug}/s/{session_id}/ingest/ws")
 async def bridge(request: web.Request) -> web.StreamResponse:
     """Accept a bridge connection and apply its messages in order, acknowledging each after it is stored."""
     try:
-        live, sid, link = await _feed_owner(request)
+        loaded, session_id, link = await feed_owner(request)
     except DomainError as exc:
-        return web.Response(status=exc.status, text=f"{exc.code}: {exc.message}\n")
+        return text_refusal(exc)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
     await ws.prepare(request)
     feed = f"{link.id}:bridge"
     captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
-    last = await captions_db.feed_seq(request.app[db_key], live.id, sid, feed)
-    await ws.send_json({"type": "hello", "last_seq": last or 0, "languages": list(live.meeting.languages),
+    last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
+    await ws.send_json({"type": "hello", "last_seq": last or 0, "languages": list(loaded.meeting.languages),
                         "server_time": server_time(now_ms())})
-    log.info("caption bridge connected", extra={"session": sid, "feed": feed})
+    log.info("caption bridge connected", extra={"session": session_id, "feed": feed})
     async for msg in ws:
         if msg.type != WSMsgType.TEXT:
             continue
         seq = None
         try:
             seq, text, raw_lang = _message(msg.data)
-            lang = caption_language(live, raw_lang)
+            lang = caption_language(loaded, raw_lang)
 
             def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
                 return stream.append(text, captioner, now, speaker_context=ctx)
 
-            outcome = await hub(request.app).change(live, sid, lang, operation, feed=feed, seq=seq)
+            outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq)
             await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
         except DomainError as exc:
             await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})
-    log.info("caption bridge disconnected", extra={"session": sid, "feed": feed})
+    log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})
     return ws
 
-
-def setup(app: web.Application) -> None:
-    """Add the bridge's WebSocket route."""
-    app.router.add_get("/m/{slug}/s/{sid}/ingest/ws", bridge)

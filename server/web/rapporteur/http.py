@@ -2,12 +2,13 @@
 
 Every route needs a rapporteur or admin link (a captioner link may also edit, see ``rapporteur_api``). The
 figures and the summary draft come from the ``transcripts`` library, rendered from the export dict that
-``storage.transcripts`` builds, so the page, the downloads and ``run.py export`` show the same numbers.
+``server.exports`` builds, so the page, the downloads and ``run.py export`` show the same numbers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,18 +21,21 @@ from transcripts.formats import WRITERS, writer
 from transcripts.model import MeetingRecord, Transcript
 from transcripts.summary import CountingRules, figures
 
-from ..domain.errors import DomainError, InvalidInput
-from ..domain.meetings.models import Role
-from ..settings import Settings
-from ..storage import meetings as meetings_db
-from ..storage import revisions
-from ..storage import search as search_db
-from ..storage.transcripts import lines, meeting_export, session_export
-from . import auth
-from .keys import db_key, registry_key, settings_key
-from .live import MeetingLive
-from .views import _session_page
+from ...domain import revisions
+from ...domain.errors import DomainError, InvalidInput
+from ...domain.meetings.models import Role
+from ...exports import lines, meeting_export, session_export
+from ...settings import Settings
+from ...storage import meetings as meetings_db
+from ...storage import revisions as revisions_db
+from ...storage import search as search_db
+from .. import auth
+from ..errors import Forbidden
+from ..keys import db_key, settings_key
+from ..pages import page_language, session_page
+from ..registry import LoadedMeeting
 
+routes = web.RouteTableDef()
 FORMATS = {name: (ext, binary) for name, _module, ext, binary in WRITERS}
 MEDIA_TYPES = {"txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip", "json": "application/json",
                "html": "text/html", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -41,7 +45,6 @@ class SummaryTemplateError(DomainError):
     """The configured summary template cannot be used."""
 
     code = "summary_template_error"
-    status = 500
 
 
 def counting_rules(settings: Settings, query: Mapping[str, str]) -> CountingRules:
@@ -73,22 +76,20 @@ def build_pack(record: Transcript | MeetingRecord, rules: CountingRules, templat
         raise SummaryTemplateError(f"the summary template does not render: {exc}") from None
 
 
-async def session_access(request: web.Request, *roles: Role) -> tuple[MeetingLive, str, auth.Access]:
+async def session_access(request: web.Request, *roles: Role) -> tuple[LoadedMeeting, str, auth.Access]:
     """The meeting, the session id and the caller, who must hold one of ``roles`` for the session."""
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    sid = request.match_info["sid"]
-    live.meeting.session(sid)
-    access = await auth.from_request(request, request.app[db_key], live)
-    if not any(access.has(role, sid) for role in roles or (Role.RAPPORTEUR,)):
-        raise auth.Forbidden()
-    return live, sid, access
+    loaded, session_id = await auth.session_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    if not any(access.has(role, session_id) for role in roles or (Role.RAPPORTEUR,)):
+        raise Forbidden()
+    return loaded, session_id, access
 
 
-async def export_of(request: web.Request, live: MeetingLive, sid: str, lang: str | None = None) -> dict[str, Any]:
+async def export_of(request: web.Request, loaded: LoadedMeeting, session_id: str, lang: str | None = None) -> dict[str, Any]:
     """The export dict of a session at ``?version=`` (raw, latest or N; default raw for downloads)."""
     version = revisions.parse_version(request.query.get("version", "raw"))
-    return await session_export(request.app[db_key], live.id, live.meeting, live.life(sid), lang, version)
-
+    return await session_export(request.app[db_key], loaded.id, loaded.meeting, loaded.life(session_id), lang,
+                                version)
 
 
 def _attachment(body: bytes, name: str, media_type: str) -> web.Response:
@@ -98,56 +99,59 @@ def _attachment(body: bytes, name: str, media_type: str) -> web.Response:
                                  "Cache-Control": "no-store"})
 
 
+@routes.get(f"/m/{{slug}}/s/{{session_id}}/transcript.{{fmt:{'|'.join(FORMATS)}}}", name="transcript")
 async def transcript_download(request: web.Request) -> web.Response:
     """One session's transcript in one language and format, raw or edited."""
-    live, sid, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
     fmt = request.match_info["fmt"]
-    lang = live.language(request.query.get("lang"))
-    export = await export_of(request, live, sid, None if fmt == "json" and "lang" not in request.query else lang)
+    lang = loaded.language(request.query.get("lang"))
+    export = await export_of(request, loaded, session_id, None if fmt == "json" and "lang" not in request.query else lang)
     transcript = Transcript.from_dict(export)
     data = writer(fmt).render(transcript, lang=lang)
     tag = "raw" if export["transcript_version"] == 0 else f"v{export['transcript_version']}"
-    name = f"{live.meeting.slug}-{sid}-{lang}-{tag}.{FORMATS[fmt][0]}"
+    name = f"{loaded.meeting.slug}-{session_id}-{lang}-{tag}.{FORMATS[fmt][0]}"
     if fmt == "html":
         # Shown in the browser so search hits can jump to #seg-N; the page holds no script at all.
         return web.Response(text=data, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
     return _attachment(data if isinstance(data, bytes) else data.encode(), name, MEDIA_TYPES[fmt])
 
 
+@routes.get("/m/{slug}/s/{session_id}/pack.zip", name="session_pack")
 async def session_pack(request: web.Request) -> web.Response:
     """The rapporteur's zip for one session: transcripts, figures, annex and the summary draft."""
-    live, sid, _ = await session_access(request, Role.RAPPORTEUR)
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
     settings = request.app[settings_key]
     rules, template = counting_rules(settings, request.query), summary_template(settings)
-    record = Transcript.from_dict(await export_of(request, live, sid))
+    record = Transcript.from_dict(await export_of(request, loaded, session_id))
     body = await asyncio.to_thread(build_pack, record, rules, template)
-    return _attachment(body, f"{live.meeting.slug}-{sid}-pack.zip", "application/zip")
+    return _attachment(body, f"{loaded.meeting.slug}-{session_id}-pack.zip", "application/zip")
 
 
+@routes.get("/m/{slug}/pack.zip", name="meeting_pack")
 async def meeting_pack(request: web.Request) -> web.Response:
     """The zip for the whole meeting (meeting-wide rapporteur or admin link)."""
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    access = await auth.from_request(request, request.app[db_key], live)
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
     if access.session_scope is not None or not access.has(Role.RAPPORTEUR):
-        raise auth.Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
+        raise Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
     settings = request.app[settings_key]
     rules, template = counting_rules(settings, request.query), summary_template(settings)
     version = revisions.parse_version(request.query.get("version", "raw"))
     if version not in (0, None):
         raise InvalidInput("a meeting pack is raw or latest: version numbers belong to one session", field="version")
-    export = await meeting_export(request.app[db_key], live.id, live.meeting, live.lives, version)
+    export = await meeting_export(request.app[db_key], loaded.id, loaded.meeting, loaded.lives, version)
     body = await asyncio.to_thread(build_pack, MeetingRecord.from_dict(export), rules, template)
-    return _attachment(body, f"{live.meeting.slug}-pack.zip", "application/zip")
+    return _attachment(body, f"{loaded.meeting.slug}-pack.zip", "application/zip")
 
 
+@routes.get("/m/{slug}/s/{session_id}/rapporteur", name="rapporteur")
 async def page(request: web.Request) -> web.Response:
     """Attendance, figures, summary preview, downloads, the transcript editor, versions and search."""
-    live, sid, access = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
+    loaded, session_id, access = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
     db, settings = request.app[db_key], request.app[settings_key]
-    lang = request.query.get("lang") if request.query.get("lang") in live.meeting.languages else \
-        live.meeting.default_language
+    lang = page_language(loaded, request.query.get("lang"))
     rules = counting_rules(settings, request.query)
-    export = await session_export(db, live.id, live.meeting, live.life(sid), None, None)
+    export = await session_export(db, loaded.id, loaded.meeting, loaded.life(session_id), None, None)
     transcript = Transcript.from_dict(export)
     figs = figures(transcript.meeting, [transcript], rules)
     try:
@@ -156,67 +160,63 @@ async def page(request: web.Request) -> web.Response:
         preview, preview_error = Markup(markdown.to_html(source)), None
     except (SummaryTemplateError, jinja2.TemplateError) as exc:
         preview, preview_error = Markup(""), str(exc)
-    current, _, latest = await lines(db, live.id, sid, None)
-    versions = await revisions.versions(db, live.id, sid)
+    current, _, latest = await lines(db, loaded.id, session_id, None)
+    versions = await revisions_db.versions(db, loaded.id, session_id)
     diff_to = request.query.get("diff")
-    diff = await diff_context(request, live, sid, latest - 1 if diff_to is None else None, diff_to) \
+    diff = await diff_context(request, loaded, session_id, latest - 1 if diff_to is None else None, diff_to) \
         if versions else None
     hits = None
     query = request.query.get("q", "").strip()
     search_error = None
     if query:
         try:
-            hits = await search_hits(request, live, access, query)
+            hits = await search_hits(request, loaded, access, query)
         except search_db.InvalidQuery as exc:
             search_error = exc.message
-    rows = await meetings_db.attendance(db, live.id, sid)
-    marked = await revisions.presenters(db, live.id, sid)
-    return await _session_page(
+    rows = await meetings_db.attendance(db, loaded.id, session_id)
+    marked = await revisions_db.presenters(db, loaded.id, session_id)
+    return await session_page(
         request, "rapporteur.html", None, attendance=rows, presenters=marked, figures=figs, preview=preview,
         preview_error=preview_error, rules=rules, edit_lang=lang, latest=latest, versions=versions, diff=diff,
         segments=[current[k] for k in sorted(current) if k[0] == lang], formats=list(FORMATS),
         query=query, hits=hits, search_error=search_error, meeting_wide=access.session_scope is None,
-        can_pack=access.has(Role.RAPPORTEUR, sid))
+        can_pack=access.has(Role.RAPPORTEUR, session_id))
 
 
-async def diff_context(request: web.Request, live: MeetingLive, sid: str, start: int | None,
+async def diff_context(request: web.Request, loaded: LoadedMeeting, session_id: str, start: int | None,
                        end: str | None) -> dict[str, Any]:
     """Changes between two versions (``from``/``to`` query values or the given ones) for ``_transcript_diff``."""
     db = request.app[db_key]
-    latest = await revisions.latest(db, live.id, sid)
+    latest = await revisions_db.latest(db, loaded.id, session_id)
     to = revisions.parse_version(end if end is not None else request.query.get("to"))
     to = latest if to is None else to
     frm = revisions.parse_version(request.query.get("from")) if start is None else max(start, 0)
     frm = max(to - 1, 0) if frm is None else frm
-    before, _, _ = await lines(db, live.id, sid, frm)
-    after, _, _ = await lines(db, live.id, sid, to)
+    before, _, _ = await lines(db, loaded.id, session_id, frm)
+    after, _, _ = await lines(db, loaded.id, session_id, to)
     return {"from": frm, "to": to, "changes": revisions.diff(before, after)}
 
 
-async def search_hits(request: web.Request, live: MeetingLive, access: auth.Access, query: str) -> list[dict]:
+def snippet_html(parts: list[dict[str, Any]]) -> str:
+    """Search snippet parts as HTML: every character of caption text escaped, matches in ``<mark>``."""
+    return "".join(f"<mark>{html.escape(p['text'])}</mark>" if p["hit"] else html.escape(p["text"]) for p in parts)
+
+
+async def search_hits(request: web.Request, loaded: LoadedMeeting, access: auth.Access, query: str) -> list[dict]:
     """Search hits with their session titles and links; a session-scoped link searches its own session only."""
-    found = await search_db.search(request.app[db_key], live.id, query)
+    found = await search_db.search(request.app[db_key], loaded.id, query)
     token = request.query.get("t", "")
     hits = []
     for h in found:
         if access.session_scope is not None and h["session_id"] != access.session_scope:
             continue
         try:
-            title = live.meeting.session(h["session_id"]).title
+            title = loaded.meeting.session(h["session_id"]).title
         except DomainError:
             title = h["session_id"]  # dropped from the agenda; its records stay searchable
         version = "raw" if h["version"] == 0 else str(h["version"])
-        url = request.app.router["transcript"].url_for(slug=live.meeting.slug, sid=h["session_id"], fmt="html")
+        url = request.app.router["transcript"].url_for(slug=loaded.meeting.slug, session_id=h["session_id"], fmt="html")
         url = url.with_query(lang=h["lang"], version=version, t=token).with_fragment(f"seg-{h['seq']}")
-        hits.append({**h, "session_title": title, "url": str(url)})
+        hits.append({**h, "snippet_html": snippet_html(h["snippet"]), "session_title": title, "url": str(url)})
     return hits
 
-
-def setup(app: web.Application) -> None:
-    """Add the rapporteur page, downloads and packs."""
-    r = app.router
-    fmts = "|".join(FORMATS)
-    r.add_get("/m/{slug}/s/{sid}/rapporteur", page, name="rapporteur")
-    r.add_get(f"/m/{{slug}}/s/{{sid}}/transcript.{{fmt:{fmts}}}", transcript_download, name="transcript")
-    r.add_get("/m/{slug}/s/{sid}/pack.zip", session_pack, name="session_pack")
-    r.add_get("/m/{slug}/pack.zip", meeting_pack, name="meeting_pack")

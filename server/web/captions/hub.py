@@ -16,24 +16,27 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from ..domain.captions.events import (
+from ...clock import now_ms
+from ...domain.captions.events import (
     CaptionerHandedOver,
     Captioner,
     PartialUpdated,
     SegmentCorrected,
     SegmentFinalised,
 )
-from ..domain.captions.stream import CaptionStream, SpeakerContext
-from ..domain.events import Event
-from ..domain.captions.ingest import FeedSequence
-from ..storage import captions as captions_db
-from .keys import db_key, settings_key, sio_key
-from .live import MeetingLive, now_ms
-from . import rooms
+from ...domain.captions.stream import CaptionStream, SpeakerContext
+from ...domain.events import Event
+from ...domain.captions.ingest import FeedSequence
+from ...storage import captions as captions_db
+from .. import rooms
+from ..keys import db_key, settings_key, sio_key
+from ..registry import LoadedMeeting
+from ..sockets import CAPTION, LIVE, MODERATE
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +46,18 @@ PARTIAL_MS = 50
 Operation = Callable[[CaptionStream, "SpeakerContext | None", int], list[Event]]
 
 
-def speaker_context_for(live: MeetingLive, session_id: str) -> SpeakerContext | None:
-    """Who has the floor in a session now, when the floor feature can tell (else None)."""
-    floor = live.features.get("floor", {}).get(session_id)
-    method = getattr(floor, "current_speaker_context", None)
-    if method is None:
-        return None
-    try:
-        return method()
-    except Exception:  # the floor must never stop captions
-        log.exception("speaker context failed", extra={"session": session_id})
-        return None
+class SpeakerSource(Protocol):
+    """Who holds the floor of a session now (the floor answers it): captions are attributed to them."""
+
+    def current_speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
+        """The speaker holding the floor, or ``None`` while it is free or not loaded."""
 
 
 @dataclasses.dataclass
-class _Loaded:
-    live: MeetingLive
+class _OpenStream:
+    """A caption stream this process holds, with its meeting and when text last came in."""
+
+    meeting: LoadedMeeting
     session_id: str
     lang: str
     stream: CaptionStream
@@ -79,9 +78,10 @@ class Outcome:
 class CaptionHub:
     """Loaded caption streams and feed sequences of this process, and their broadcasts."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, speakers: SpeakerSource) -> None:
         self.app = app
-        self._streams: dict[tuple[int, str, str], _Loaded] = {}
+        self.speakers = speakers
+        self._streams: dict[tuple[int, str, str], _OpenStream] = {}
         self._feeds: dict[tuple[int, str, str], FeedSequence] = {}
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
         self._pending: dict[tuple[int, str, str], dict[str, Any]] = {}
@@ -91,28 +91,28 @@ class CaptionHub:
         """The lock that orders every caption change of one session."""
         return self._locks.setdefault((meeting_id, session_id), asyncio.Lock())
 
-    async def stream(self, live: MeetingLive, session_id: str, lang: str) -> CaptionStream:
+    async def stream(self, loaded: LoadedMeeting, session_id: str, lang: str) -> CaptionStream:
         """The loaded stream, restored from storage on first use (call under the session's lock)."""
-        key = (live.id, session_id, lang)
-        loaded = self._streams.get(key)
-        if loaded is None:
-            stored = await captions_db.load_stream(self.app[db_key], live.id, session_id, lang)
+        key = (loaded.id, session_id, lang)
+        held = self._streams.get(key)
+        if held is None:
+            stored = await captions_db.load_stream(self.app[db_key], loaded.id, session_id, lang)
             now = now_ms()
             stream = CaptionStream.restore(session_id, lang, stored.last_seq, stored.tail_text,
                                            stored.tail_first_ms or now, stored.last_captioner,
                                            segments=stored.segments)
-            loaded = self._streams.setdefault(key, _Loaded(live, session_id, lang, stream, now))
-        return loaded.stream
+            held = self._streams.setdefault(key, _OpenStream(loaded, session_id, lang, stream, now))
+        return held.stream
 
-    async def feed(self, live: MeetingLive, session_id: str, feed: str) -> FeedSequence:
+    async def feed(self, loaded: LoadedMeeting, session_id: str, feed: str) -> FeedSequence:
         """The sequence of one captioner feed, read from storage on first use."""
-        key = (live.id, session_id, feed)
+        key = (loaded.id, session_id, feed)
         if key not in self._feeds:
-            last = await captions_db.feed_seq(self.app[db_key], live.id, session_id, feed)
+            last = await captions_db.feed_seq(self.app[db_key], loaded.id, session_id, feed)
             self._feeds.setdefault(key, FeedSequence(last))
         return self._feeds[key]
 
-    async def change(self, live: MeetingLive, session_id: str, lang: str, operation: Operation, *,
+    async def change(self, loaded: LoadedMeeting, session_id: str, lang: str, operation: Operation, *,
                      require_live: bool = True, feed: str | None = None, seq: int | None = None) -> Outcome:
         """Apply one caption change: check, apply, commit, then broadcast.
 
@@ -121,24 +121,24 @@ class CaptionHub:
         :param feed: the captioner feed posting (with its ``seq``): a repeated ``seq`` changes nothing.
         """
         now = now_ms()
-        async with self.lock(live.id, session_id):
+        async with self.lock(loaded.id, session_id):
             if require_live:
-                live.life(session_id).require_live(now)
+                loaded.life(session_id).require_live(now)
             sequence = verdict = None
             if feed is not None and seq is not None:
-                sequence = await self.feed(live, session_id, feed)
+                sequence = await self.feed(loaded, session_id, feed)
                 verdict = sequence.check(seq)
                 if verdict == "duplicate":
-                    stream = await self.stream(live, session_id, lang)
+                    stream = await self.stream(loaded, session_id, lang)
                     return Outcome(False, verdict, stream.tail, stream.last_seq)
                 if verdict == "gap":
-                    log.warning("caption feed gap", extra={"meeting": live.meeting.slug, "session": session_id,
+                    log.warning("caption feed gap", extra={"meeting": loaded.meeting.slug, "session": session_id,
                                                            "feed": feed, "last_seq": sequence.last_seq, "seq": seq})
-            stream = await self.stream(live, session_id, lang)
-            key = (live.id, session_id, lang)
-            events = operation(stream, speaker_context_for(live, session_id), now)
+            stream = await self.stream(loaded, session_id, lang)
+            key = (loaded.id, session_id, lang)
+            events = operation(stream, self._speaker(loaded.id, session_id), now)
             try:
-                await captions_db.save(self.app[db_key], live.id, session_id, lang, events, tail=stream.tail,
+                await captions_db.save(self.app[db_key], loaded.id, session_id, lang, events, tail=stream.tail,
                                        tail_first_ms=stream.tail_first_ms, captioner=stream.last_captioner, now=now,
                                        feed=captions_db.FeedPost(feed, seq) if sequence is not None else None)
             except BaseException:
@@ -149,32 +149,40 @@ class CaptionHub:
                 sequence.accept(seq)
             if events:
                 self._streams[key].last_input_ms = now
-            await self.publish(live, session_id, lang, events, stream.last_seq)
+            await self.publish(loaded, session_id, lang, events, stream.last_seq)
             return Outcome(True, verdict or "apply", stream.tail, stream.last_seq, tuple(events))
 
-    async def publish(self, live: MeetingLive, session_id: str, lang: str, events: list[Event], last_seq: int) -> None:
+    def _speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
+        """The floor's current speaker; a failure there is logged and never stops captions."""
+        try:
+            return self.speakers.current_speaker(meeting_id, session_id)
+        except Exception:
+            log.exception("speaker lookup failed", extra={"session": session_id})
+            return None
+
+    async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event], last_seq: int) -> None:
         """Broadcast committed events: one emit per room; partials wait for the merge loop."""
         sio = self.app[sio_key]
-        viewers = rooms.captions(live.id, session_id, lang)
-        captioners = rooms.session(live.id, session_id)
+        viewers = rooms.captions(loaded.id, session_id, lang)
+        captioners = rooms.session(loaded.id, session_id)
         for event in events:
             payload = event.payload()
             if isinstance(event, PartialUpdated):
-                self._pending[(live.id, session_id, lang)] = {**payload, "last_seq": last_seq}
+                self._pending[(loaded.id, session_id, lang)] = {**payload, "last_seq": last_seq}
                 self._wake.set()
             elif isinstance(event, (SegmentFinalised, SegmentCorrected)):
-                await sio.emit(event.name, payload, room=viewers, namespace="/live")
-                await sio.emit(event.name, payload, room=captioners, namespace="/caption")
+                await sio.emit(event.name, payload, room=viewers, namespace=LIVE)
+                await sio.emit(event.name, payload, room=captioners, namespace=CAPTION)
             elif isinstance(event, CaptionerHandedOver):
-                await sio.emit(event.name, payload, room=rooms.moderators(live.id, session_id), namespace="/moderate")
-                await sio.emit(event.name, payload, room=captioners, namespace="/caption")
+                await sio.emit(event.name, payload, room=rooms.moderators(loaded.id, session_id), namespace=MODERATE)
+                await sio.emit(event.name, payload, room=captioners, namespace=CAPTION)
 
     def partial(self, meeting_id: int, session_id: str, lang: str) -> dict[str, Any] | None:
         """The live tail of a loaded stream as a ``caption_partial`` payload (None when not loaded)."""
-        loaded = self._streams.get((meeting_id, session_id, lang))
-        if loaded is None:
+        held = self._streams.get((meeting_id, session_id, lang))
+        if held is None:
             return None
-        s = loaded.stream
+        s = held.stream
         captioner = s.last_captioner
         return {"session_id": session_id, "lang": lang, "text": s.tail, "last_seq": s.last_seq,
                 "captioner": None if captioner is None else {"id": captioner.id, "label": captioner.label},
@@ -186,7 +194,7 @@ class CaptionHub:
         sio = self.app[sio_key]
         for (meeting_id, session_id, lang), payload in pending.items():
             await sio.emit("caption_partial", payload, room=rooms.captions(meeting_id, session_id, lang),
-                           namespace="/live")
+                           namespace=LIVE)
 
     async def partial_loop(self) -> None:
         """Merge partials: wait for one, let more arrive for ``PARTIAL_MS``, send the latest of each stream."""
@@ -205,17 +213,17 @@ class CaptionHub:
         """Finalise every tail nobody typed into for ``caption_idle_flush_ms``; returns how many."""
         idle = self.app[settings_key].caption_idle_flush_ms
         flushed = 0
-        for loaded in list(self._streams.values()):
-            if not loaded.stream.tail.strip() or now - loaded.last_input_ms < idle:
+        for held in list(self._streams.values()):
+            if not held.stream.tail.strip() or now - held.last_input_ms < idle:
                 continue
-            live, sid, lang = loaded.live, loaded.session_id, loaded.lang
+            owner, session_id, lang = held.meeting, held.session_id, held.lang
 
             def finalise(stream: CaptionStream, ctx: SpeakerContext | None, at: int) -> list[Event]:
-                if not stream.tail.strip() or at - loaded.last_input_ms < idle:
+                if not stream.tail.strip() or at - held.last_input_ms < idle:  # noqa: B023 (called at once)
                     return []  # someone typed while we waited for the lock
                 return stream.flush(at, speaker_context=ctx)
 
-            outcome = await self.change(live, sid, lang, finalise, require_live=False)
+            outcome = await self.change(owner, session_id, lang, finalise, require_live=False)
             flushed += bool(outcome.events)
         return flushed
 
@@ -235,21 +243,11 @@ class CaptionHub:
 caption_hub_key: web.AppKey[CaptionHub] = web.AppKey("caption_hub", CaptionHub)
 
 
-def hub(app: web.Application) -> CaptionHub:
-    """The application's caption hub."""
-    return app[caption_hub_key]
-
-
 def captioner_for(link_id: int, session_scope: str | None, name: str | None = None) -> Captioner:
     """The captioner a link stands for: its id names the feed, the label is what moderators see."""
     base = f"{'Session' if session_scope else 'Meeting'} captioner #{link_id}"
     name = " ".join((name or "").split())[:60]
     return Captioner(f"link:{link_id}", f"{name} ({base})" if name else base)
-
-
-def setup(app: web.Application) -> None:
-    """Create the hub (``app.py`` runs :func:`captions_context` after the database context)."""
-    app[caption_hub_key] = CaptionHub(app)
 
 
 async def captions_context(app: web.Application) -> AsyncIterator[None]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ..clock import now_ms
+from ..storage import meetings as meetings_db
 from .keys import db_key, registry_key, sio_key
-from .live import now_ms
-from .realtime import broadcast_session_state
+from .sessions import broadcast_state
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
@@ -24,9 +25,7 @@ TICK_SECONDS = 1.0
 async def tick(app: web.Application, seen_versions: dict[str, int], seen_states: dict[tuple[str, str], str]) -> None:
     """One pass: refresh meetings whose file changed, announce automatic state changes."""
     registry = app[registry_key]
-    rows = await app[db_key].fetchall("SELECT slug, updated_ms FROM meetings")
-    for row in rows:
-        slug, version = row["slug"], row["updated_ms"]
+    for slug, version in (await meetings_db.meeting_versions(app[db_key])).items():
         previous = seen_versions.get(slug)
         seen_versions[slug] = version
         if previous is not None and previous != version:
@@ -34,16 +33,16 @@ async def tick(app: web.Application, seen_versions: dict[str, int], seen_states:
             log.info("meeting file reloaded", extra={"meeting": slug})
             await app[sio_key].emit("agenda_changed", {"meeting": slug}, namespace="/live")
     now = now_ms()
-    for live in registry.loaded():
-        for sid, life in live.lives.items():
+    for loaded in registry.loaded():
+        for session_id, life in loaded.lives.items():
             state = life.effective_state(now).value
-            key = (live.meeting.slug, sid)
+            key = (loaded.meeting.slug, session_id)
             if seen_states.get(key, state) != state:
-                await broadcast_session_state(app, live, life)
+                await broadcast_state(app, loaded, life)
             seen_states[key] = state
 
 
-async def clock_context(app: web.Application) -> AsyncIterator[None]:
+async def schedule_context(app: web.Application) -> AsyncIterator[None]:
     """Run :func:`tick` every second for the life of the app."""
 
     async def loop() -> None:
@@ -55,10 +54,10 @@ async def clock_context(app: web.Application) -> AsyncIterator[None]:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("clock tick failed")
+                log.exception("schedule tick failed")
             await asyncio.sleep(TICK_SECONDS)
 
-    task = asyncio.create_task(loop(), name="floorcast-clock")
+    task = asyncio.create_task(loop(), name="floorcast-schedule")
     yield
     task.cancel()
     try:
