@@ -34,7 +34,7 @@ from .questions.service import Questions, questions_key
 from .rapporteur import editor
 from .rapporteur import http as rapporteur_http
 from .registry import MeetingRegistry
-from .schedule import schedule_context
+from .sessions import schedule_context
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"

@@ -9,7 +9,7 @@ from aiohttp import web
 from ..domain.meetings.models import Role
 from . import auth
 from .keys import db_key, jinja_key
-from .sessions import states
+from .registry import LoadedMeeting
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
@@ -18,9 +18,9 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def page_language(loaded: Any, raw: str | None) -> str:
+def page_language(loaded: LoadedMeeting, raw: str | None) -> str:
     """The caption language a page shows: ``?lang=`` when the meeting has it, else the meeting's first."""
-    return raw if raw in loaded.meeting.languages else loaded.meeting.default_language
+    return raw if raw is not None and raw in loaded.meeting.languages else loaded.meeting.default_language
 
 
 async def session_page(request: web.Request, template: str, role: Role | None, **extra: Any) -> web.Response:
@@ -30,5 +30,5 @@ async def session_page(request: web.Request, template: str, role: Role | None, *
     if role is not None:
         auth.require(access, role, session_id)
     return render(request, template, meeting=loaded.meeting, session=loaded.meeting.session(session_id),
-                  state=states(loaded)[session_id], access=access, token=request.query.get("t", ""),
+                  state=loaded.states()[session_id], access=access, token=request.query.get("t", ""),
                   lang=page_language(loaded, request.query.get("lang")), **extra)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
+from ..clock import now_ms
 from ..domain.errors import InvalidInput
 from ..domain.meetings.models import Meeting, SessionLife
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
+
+
+def session_state(life: SessionLife, now: int) -> dict[str, Any]:
+    """The wire form of a session's state."""
+    return {"session_id": life.session.id, "state": life.effective_state(now).value,
+            "started_ms": life.started_ms, "ended_ms": life.ended_ms}
 
 
 @dataclasses.dataclass
@@ -34,6 +42,11 @@ class LoadedMeeting:
         if raw not in self.meeting.languages:
             raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
         return raw
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        """The wire state of every session, by session id."""
+        now = now_ms()
+        return {session_id: session_state(life, now) for session_id, life in self.lives.items()}
 
     def group_labels(self) -> dict[str, str]:
         """Stakeholder group slug to label."""

@@ -1,10 +1,17 @@
 """Session life in one place: start and end a session (from the moderator's socket, the admin page or the API),
-tell every page, and record who attends (a registered participant's ``/live`` connection to a session).
+tell every page, record who attends (a registered participant's ``/live`` connection to a session), and a
+once-a-second loop for scheduled starts and ends and for meeting files loaded by another process.
+
+``python run.py load`` writes to the database from its own process; the loop notices the new version and
+refreshes the running meeting without a restart. Sessions whose meeting file asks for an automatic start go
+live at their scheduled time, and every page hears of it at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -13,25 +20,13 @@ from ..clock import now_ms
 from ..domain.meetings.models import Role, SessionLife
 from ..storage import meetings as meetings_db
 from . import auth, rooms
-from .keys import db_key, sio_key
-from .registry import LoadedMeeting
+from .keys import db_key, registry_key, sio_key
+from .registry import LoadedMeeting, session_state
 from .sockets import LIVE, MODERATE, NAMESPACES, Commands, Context, Payload
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 commands = Commands()
-
-
-def session_state(life: SessionLife, now: int) -> dict[str, Any]:
-    """The wire form of a session's state."""
-    return {"session_id": life.session.id, "state": life.effective_state(now).value,
-            "started_ms": life.started_ms, "ended_ms": life.ended_ms}
-
-
-def states(loaded: LoadedMeeting) -> dict[str, dict[str, Any]]:
-    """The state of every session of a meeting, by session id."""
-    now = now_ms()
-    return {session_id: session_state(life, now) for session_id, life in loaded.lives.items()}
 
 
 async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
@@ -130,3 +125,50 @@ async def close_sockets(app: web.Application) -> None:
     for namespace in list(sio.manager.rooms):
         for sid, _ in list(sio.manager.get_participants(namespace, None)):
             await sio.disconnect(sid, namespace=namespace)
+
+
+TICK_SECONDS = 1.0
+
+
+async def tick(app: web.Application, seen_versions: dict[str, int], seen_states: dict[tuple[str, str], str]) -> None:
+    """One pass: refresh meetings whose file changed, announce automatic state changes."""
+    registry = app[registry_key]
+    for slug, version in (await meetings_db.meeting_versions(app[db_key])).items():
+        previous = seen_versions.get(slug)
+        seen_versions[slug] = version
+        if previous is not None and previous != version:
+            await registry.refresh(slug)
+            log.info("meeting file reloaded", extra={"meeting": slug})
+            await app[sio_key].emit("agenda_changed", {"meeting": slug}, namespace="/live")
+    now = now_ms()
+    for loaded in registry.loaded():
+        for session_id, life in loaded.lives.items():
+            state = life.effective_state(now).value
+            key = (loaded.meeting.slug, session_id)
+            if seen_states.get(key, state) != state:
+                await broadcast_state(app, loaded, life)
+            seen_states[key] = state
+
+
+async def schedule_context(app: web.Application) -> AsyncIterator[None]:
+    """Run :func:`tick` every second for the life of the app."""
+
+    async def loop() -> None:
+        versions: dict[str, int] = {}
+        states: dict[tuple[str, str], str] = {}
+        while True:
+            try:
+                await tick(app, versions, states)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("schedule tick failed")
+            await asyncio.sleep(TICK_SECONDS)
+
+    task = asyncio.create_task(loop(), name="floorcast-schedule")
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass

@@ -23,15 +23,15 @@ from aiohttp import web
 
 from ...clock import now_ms
 from ...domain.captions.events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     PartialUpdated,
     SegmentCorrected,
     SegmentFinalised,
 )
+from ...domain.captions.ingest import FeedSequence
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.events import Event
-from ...domain.captions.ingest import FeedSequence
 from ...storage import captions as captions_db
 from .. import rooms
 from ..keys import db_key, settings_key, sio_key
@@ -124,8 +124,9 @@ class CaptionHub:
         async with self.lock(loaded.id, session_id):
             if require_live:
                 loaded.life(session_id).require_live(now)
-            sequence = verdict = None
+            sequence = verdict = post = None
             if feed is not None and seq is not None:
+                post = captions_db.FeedPost(feed, seq)
                 sequence = await self.feed(loaded, session_id, feed)
                 verdict = sequence.check(seq)
                 if verdict == "duplicate":
@@ -140,13 +141,13 @@ class CaptionHub:
             try:
                 await captions_db.save(self.app[db_key], loaded.id, session_id, lang, events, tail=stream.tail,
                                        tail_first_ms=stream.tail_first_ms, captioner=stream.last_captioner, now=now,
-                                       feed=captions_db.FeedPost(feed, seq) if sequence is not None else None)
+                                       feed=post)
             except BaseException:
                 # Memory is ahead of storage now: forget it, the next change restores what was committed.
                 self._streams.pop(key, None)
                 raise
-            if sequence is not None and seq is not None:
-                sequence.accept(seq)
+            if sequence is not None and post is not None:
+                sequence.accept(post.seq)
             if events:
                 self._streams[key].last_input_ms = now
             await self.publish(loaded, session_id, lang, events, stream.last_seq)
@@ -160,7 +161,8 @@ class CaptionHub:
             log.exception("speaker lookup failed", extra={"session": session_id})
             return None
 
-    async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event], last_seq: int) -> None:
+    async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event],
+                      last_seq: int) -> None:
         """Broadcast committed events: one emit per room; partials wait for the merge loop."""
         sio = self.app[sio_key]
         viewers = rooms.captions(loaded.id, session_id, lang)

@@ -24,8 +24,7 @@ from .. import auth
 from ..keys import db_key, registry_key, settings_key
 from ..pages import page_language, render, session_page
 from ..payloads import query_int
-from ..registry import LoadedMeeting
-from ..sessions import session_state
+from ..registry import LoadedMeeting, session_state
 from .hub import caption_hub_key
 
 routes = web.RouteTableDef()

@@ -16,7 +16,6 @@ from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..openapi import openapi_document
 from ..registry import LoadedMeeting
-from ..sessions import states
 
 routes = web.RouteTableDef()
 
@@ -36,7 +35,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 def meeting_json(loaded: LoadedMeeting) -> dict[str, Any]:
     """A meeting with its agenda and each session's state."""
-    m, state = loaded.meeting, states(loaded)
+    m, state = loaded.meeting, loaded.states()
     return {
         "slug": m.slug, "title": m.title, "venue": m.venue, "timezone": m.timezone, "start_date": m.start_date,
         "end_date": m.end_date, "languages": list(m.languages), "description": m.description,

@@ -12,7 +12,6 @@ from .. import auth
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..pages import render, session_page
-from ..sessions import states
 
 routes = web.RouteTableDef()
 
@@ -28,7 +27,7 @@ async def meeting_home(request: web.Request) -> web.Response:
     """The agenda with each session's live status."""
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
-    return render(request, "meeting.html", meeting=loaded.meeting, states=states(loaded), access=access)
+    return render(request, "meeting.html", meeting=loaded.meeting, states=loaded.states(), access=access)
 
 
 @routes.get("/m/{slug}/join", name="join")
@@ -67,7 +66,7 @@ async def admin_page(request: web.Request) -> web.Response:
     auth.require(access, Role.ADMIN)
     links = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
     base = request.app[settings_key].public_base_url()
-    return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=states(loaded),
+    return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=loaded.states(),
                   links=link_rows(base, loaded.meeting, links), done=request.query.get("done"))
 
 

@@ -62,7 +62,7 @@ class SessionQuestions:
     seq: int
 
 
-def limits(settings: Settings) -> dict[str, int]:
+def limits(settings: Settings) -> dict[str, Any]:
     """The server's question limits as BoardSettings fields (``question_rate`` is ``COUNT/SECONDS``)."""
     try:
         count, seconds = (int(part) for part in settings.question_rate.split("/"))

@@ -37,10 +37,9 @@ def question_id(data: Payload, field: str = "id") -> int:
     return value
 
 
-def _intervention(data: Payload, *, required: bool) -> int | str | None:
+def _intervention(data: Payload) -> int | str:
+    """A floor intervention id (the floor's ``i7`` or a number)."""
     value = data.get("intervention_id")
-    if value is None and not required:
-        return None
     if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not value.strip()):
         raise InvalidInput("intervention_id must be an id", field="intervention_id")
     return value
@@ -180,7 +179,7 @@ async def question_unscreen(ctx: Context, data: Payload) -> dict[str, Any]:
 @commands.command("question_answer", MODERATE, role=Role.MODERATOR)
 async def question_answer(ctx: Context, data: Payload) -> dict[str, Any]:
     """Mark a question answered, optionally by a floor intervention: ``{id, intervention_id?}``."""
-    qid, link = question_id(data), _intervention(data, required=False)
+    qid, link = question_id(data), None if data.get("intervention_id") is None else _intervention(data)
     return await _do(ctx, lambda b, a, now: b.answer(a, qid, now=now, intervention_id=link))
 
 
@@ -194,7 +193,7 @@ async def question_reopen(ctx: Context, data: Payload) -> dict[str, Any]:
 @commands.command("question_link_intervention", MODERATE, role=Role.MODERATOR)
 async def question_link_intervention(ctx: Context, data: Payload) -> dict[str, Any]:
     """Record the floor intervention that took up a question: ``{id, intervention_id}``."""
-    qid, link = question_id(data), _intervention(data, required=True)
+    qid, link = question_id(data), _intervention(data)
     return await _do(ctx, lambda b, a, now: b.link_intervention(a, qid, link, now=now))
 
 

@@ -77,8 +77,8 @@ async def save_version(request: web.Request) -> web.Response:
     edits = revisions.clean_edits(body.get("edits"), current)
     if not edits:
         raise InvalidInput("nothing changed: every edit matches the current text", code="no_changes", field="edits")
-    number = await revisions_db.save(db, loaded.id, session_id, edits, author=" ".join(author.split()), role=access.label,
-                                  note=note.strip(), now=now_ms())
+    number = await revisions_db.save(db, loaded.id, session_id, edits, author=" ".join(author.split()),
+                                     role=access.label, note=note.strip(), now=now_ms())
     return web.json_response({"ok": True, "version": number, "changed": len(edits)}, status=201)
 
 

@@ -85,7 +85,8 @@ async def session_access(request: web.Request, *roles: Role) -> tuple[LoadedMeet
     return loaded, session_id, access
 
 
-async def export_of(request: web.Request, loaded: LoadedMeeting, session_id: str, lang: str | None = None) -> dict[str, Any]:
+async def export_of(request: web.Request, loaded: LoadedMeeting, session_id: str,
+                    lang: str | None = None) -> dict[str, Any]:
     """The export dict of a session at ``?version=`` (raw, latest or N; default raw for downloads)."""
     version = revisions.parse_version(request.query.get("version", "raw"))
     return await session_export(request.app[db_key], loaded.id, loaded.meeting, loaded.life(session_id), lang,
@@ -105,7 +106,8 @@ async def transcript_download(request: web.Request) -> web.Response:
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
     fmt = request.match_info["fmt"]
     lang = loaded.language(request.query.get("lang"))
-    export = await export_of(request, loaded, session_id, None if fmt == "json" and "lang" not in request.query else lang)
+    every_language = fmt == "json" and "lang" not in request.query
+    export = await export_of(request, loaded, session_id, None if every_language else lang)
     transcript = Transcript.from_dict(export)
     data = writer(fmt).render(transcript, lang=lang)
     tag = "raw" if export["transcript_version"] == 0 else f"v{export['transcript_version']}"
