@@ -89,7 +89,8 @@ async def from_request(request: web.Request, db: Database, loaded: LoadedMeeting
     if token is None and header.startswith("Bearer "):
         token = header[7:].strip()
     if token is None and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        token = (await request.post()).get("t")  # type: ignore[assignment]
+        field = (await request.post()).get("t")
+        token = field if isinstance(field, str) else None
     return await resolve(db, loaded, token, request.cookies.get(cookie_name(loaded.meeting.slug)))
 
 
