@@ -36,6 +36,15 @@ const LIVE_PANELS = [
   ["#life-form", "/moderate", mountModeratorSession],
 ];
 
+/** Run one panel's start: a broken panel must not take the others (or the connections) down. */
+function safely(start) {
+  try {
+    start();
+  } catch (err) {
+    console.error(err);
+  }
+}
+
 /** Start every live panel on the page with its namespace's one connection; then connect. */
 function startLivePanels() {
   const connections = new Connections(showSessionState);
@@ -46,7 +55,7 @@ function startLivePanels() {
       const namespace = entry[1] || root.dataset.namespace || "/live";
       // The namespace's payload comes from the page's own context (every panel of a page shares it).
       const socket = connections.get(namespace, namespaceAuth(namespace, context || root));
-      mount(root, socket, connections);
+      safely(function () { mount(root, socket, connections); });
     });
   });
   connections.connectAll();
@@ -55,12 +64,14 @@ function startLivePanels() {
 /** Start the plain HTTP forms on the page. */
 function startForms() {
   const hub = document.getElementById("hub-fields");
-  if (hub) mountJoinForm(hub);
-  document.querySelectorAll("button.copy").forEach(mountCopyButton);
+  if (hub) safely(function () { mountJoinForm(hub); });
+  document.querySelectorAll("button.copy").forEach(function (button) { safely(function () { mountCopyButton(button); }); });
   const edit = document.getElementById("edit-form");
-  if (edit && document.getElementById("editor") && document.querySelector(".session-head")) mountTranscriptEditor(edit);
+  if (edit && document.getElementById("editor") && document.querySelector(".session-head")) {
+    safely(function () { mountTranscriptEditor(edit); });
+  }
 }
 
-formatTimes(document);
+safely(function () { formatTimes(document); });
 startForms();
 startLivePanels();

@@ -91,7 +91,4 @@ export class SeqStore {
     for (const parked of Array.from(this.ahead.keys())) if (parked <= this.seq) this.ahead.delete(parked);
     return out;
   }
-
-  /** Ordered use: true while entries wait for a gap to be filled. */
-  hasGap() { return this.ahead.size > 0; }
 }

@@ -41,7 +41,7 @@ export function formatTimes(root) {
     const ms = Number(el.dataset.ms);
     if (!Number.isFinite(ms)) return;
     el.dateTime = new Date(ms).toISOString();
-    el.textContent = formatTime(ms, el.dataset.style || "datetime");
+    el.textContent = formatTime(ms, "datetime");
   });
 }
 
