@@ -154,3 +154,41 @@ async def test_times_are_in_the_meeting_time_zone_whatever_the_browser_zone(serv
     await listed.wait_for(timeout=WAIT_MS)
     assert (await listed.inner_text()).startswith(at.strftime("%H:%M") + " — ")
     await context.close()
+
+
+STORE_CHECKS = """async () => {
+  const { SeqStore } = await import("/static/seq-store.js");
+  const out = {};
+  // Keyed (floor, questions): an older push after a newer snapshot is dropped; the same seq is merged.
+  const q = new SeqStore({ merge: true });
+  q.reset([[1, { id: 1, status: "pending" }]], 4);
+  out.stale = q.put(1, { id: 1, status: "withdrawn" }, 3);
+  out.newer = q.put(1, { id: 1, status: "published" }, 6);
+  out.merged = q.put(1, { id: 1, mine: true }, 6) && q.get(1);
+  out.removed = q.remove(1, 7);
+  out.back = q.put(1, { id: 1, status: "published" }, 6);
+  q.reset([[1, { id: 1, status: "pending" }], [2, { id: 2 }]], 5);  // a snapshot older than the removal
+  out.afterReset = q.all().map(x => x.id);
+  // Ordered (captions): duplicates dropped, a gap noticed, parked entries released once it is filled.
+  const gaps = [];
+  const log = new SeqStore({ onGap: last => gaps.push(last) });
+  out.first = log.append(1, "a");
+  out.gap = log.append(3, "c");
+  out.duplicate = log.append(1, "a");
+  out.filled = log.append(2, "b");
+  out.gaps = gaps;
+  out.last = log.seq;
+  return out;
+}"""
+
+
+async def test_the_seq_store_drops_stale_updates_and_notices_gaps(server, browser):
+    page = await browser.new_page()
+    await page.goto(server.url(f"/m/{DEMO}"))
+    out = await page.evaluate(STORE_CHECKS)
+    assert out["stale"] is False and out["newer"] is True
+    assert out["merged"] == {"id": 1, "status": "published", "mine": True}
+    assert out["removed"] is True and out["back"] is False
+    assert out["afterReset"] == [2]
+    assert (out["first"], out["gap"], out["duplicate"], out["filled"]) == (["a"], [], [], ["b", "c"])
+    assert (out["gaps"], out["last"]) == ([1], 3)
