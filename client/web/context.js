@@ -38,7 +38,7 @@ export function namespaceAuth(namespace, el) {
   return auth;
 }
 
-/** The part of a URL path a page can link to with the same token: ``?t=...`` plus extra query parameters. */
+/** ``path`` with this page's role token (``?t=``) and extra query parameters, for links and fetches. */
 export function withToken(path, params) {
   const query = new URLSearchParams();
   const token = roleToken();
