@@ -36,7 +36,12 @@ export class Connections {
       });
       const socket = link.socket;
       socket.on("connect", function () { showStatus("Connected", "online"); });
-      socket.on("disconnect", function () { showStatus("Connection lost, reconnecting…", "offline"); });
+      socket.on("disconnect", function (reason) {
+        showStatus("Connection lost, reconnecting…", "offline");
+        // The server closes every connection when it shuts down or restarts; Socket.IO does not retry a close
+        // the server asked for, so ask again (Socket.IO's own back-off applies if the server is gone).
+        if (reason === "io server disconnect") socket.connect();
+      });
       socket.on("connect_error", function (err) {
         showStatus(err && err.message === "forbidden" ? "This link is not valid." : "Cannot reach the server, retrying…",
                    "offline");

@@ -5,12 +5,15 @@ times in the meeting's time zone whatever the zone of the reader's device."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from server.web.app import close_sockets
 
 from ..conftest import DEMO, WAIT
 from ..test_questions import start
@@ -24,15 +27,15 @@ S = f"/m/{DEMO}/s/morning"
 
 
 class Watched:
-    """A page with its console errors, uncaught exceptions and the Socket.IO namespace CONNECT packets it sent."""
+    """A page with its console errors, uncaught exceptions and the Socket.IO namespace CONNECT packets it sent
+    (with their ``auth`` payload) and had accepted."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
-        self.sent: list[str] = []          # namespaces asked for (one CONNECT packet each)
-        self.joined: set[str] = set()      # namespaces the server accepted
-        self._joined = asyncio.Event()
-        self.expect: set[str] = set()
+        self.sent: list[tuple[str, str]] = []   # (namespace, auth JSON) of every CONNECT packet sent
+        self.joined: list[str] = []             # namespaces the server accepted, once per acceptance
+        self._changed = asyncio.Condition()
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                 and not m.location.get("url", "").endswith("/favicon.ico") else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -40,26 +43,29 @@ class Watched:
 
     def _socket(self, ws: Any) -> None:
         ws.on("framesent", lambda payload: self._frame(payload, self.sent.append))
-        ws.on("framereceived", lambda payload: self._frame(payload, self._accepted))
+        ws.on("framereceived", lambda payload: self._frame(payload, lambda found: self.joined.append(found[0])))
 
-    @staticmethod
-    def _frame(payload: Any, record: Any) -> None:
-        match = re.match(r"40(/[a-z]+),", payload if isinstance(payload, str) else "")
+    def _frame(self, payload: Any, record: Any) -> None:
+        match = re.match(r"40(/[a-z]+),(.*)", payload if isinstance(payload, str) else "", re.S)
         if match:
-            record(match.group(1))
+            record((match.group(1), match.group(2)))
+            asyncio.get_running_loop().create_task(self._notify())
 
-    def _accepted(self, namespace: str) -> None:
-        self.joined.add(namespace)
-        if self.joined >= self.expect:
-            self._joined.set()
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def until(self, predicate: Any) -> None:
+        """Wait (bounded) until ``predicate()`` holds."""
+        async def _wait() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+        await asyncio.wait_for(_wait(), WAIT)
 
     async def open(self, url: str, namespaces: set[str]) -> None:
         """Load the page and wait (bounded) until the server accepted every expected namespace."""
-        self.expect = namespaces
-        if not namespaces:
-            self._joined.set()
         await self.page.goto(url)
-        await asyncio.wait_for(self._joined.wait(), WAIT)
+        await self.until(lambda: set(self.joined) >= namespaces)
 
 
 async def test_every_page_runs_one_bootstrap_module_without_globals(server, http, browser):
@@ -89,12 +95,33 @@ async def test_every_page_runs_one_bootstrap_module_without_globals(server, http
         leaked = await page.evaluate("names => names.filter(n => n in window)", OLD_GLOBALS)
         assert leaked == [], (name, leaked)
         # One connection per namespace: each panel of the page shares it (one attendance record on /live).
-        assert sorted(watched.sent) == sorted(namespaces), (name, watched.sent)
+        assert sorted(ns for ns, _ in watched.sent) == sorted(namespaces), (name, watched.sent)
         if namespaces and await page.locator(".connection").count():
             await page.locator(".connection[data-status=online]").wait_for(state="attached", timeout=WAIT_MS)
         assert watched.errors == [], (name, watched.errors)
         await page.close()
     await context.close()
+
+
+async def test_a_page_reconnects_when_the_server_closes_its_connection(server, http, browser):
+    """The server closes every connection when it shuts down; the page connects again, resuming its captions."""
+    await start(server, http)
+    ingest = server.url(f"{S}/ingest/streamtext?t={await server.token('captioner')}")
+    async with http.post(ingest, data="First line\n") as r:
+        assert r.status == 200
+    watched = Watched(await browser.new_page())
+    await watched.open(server.url(S), {"/live"})
+    page = watched.page
+    await page.locator(".caption-line", has_text="First line").wait_for(timeout=WAIT_MS)
+    await close_sockets(server.app)
+    await watched.until(lambda: watched.joined.count("/live") == 2)
+    assert [json.loads(auth).get("last_seq") for _, auth in watched.sent] == [None, 1]
+    await page.locator(".connection[data-status=online]").wait_for(state="attached", timeout=WAIT_MS)
+    async with http.post(ingest, data="Second line\n") as r:
+        assert r.status == 200
+    await page.locator(".caption-line", has_text="Second line").wait_for(timeout=WAIT_MS)
+    assert await page.locator(".caption-line").all_inner_texts() == ["First line", "Second line"]
+    assert watched.errors == []
 
 
 def baku(ms: int) -> datetime:
