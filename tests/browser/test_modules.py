@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.web.app import close_sockets
+from server.web.keys import sio_key
 
 from ..conftest import DEMO, WAIT
 from ..test_questions import start
@@ -113,7 +113,9 @@ async def test_a_page_reconnects_when_the_server_closes_its_connection(server, h
     await watched.open(server.url(S), {"/live"})
     page = watched.page
     await page.locator(".caption-line", has_text="First line").wait_for(timeout=WAIT_MS)
-    await close_sockets(server.app)
+    sio = server.app[sio_key]  # as the server does on shutdown: close every connection from its side
+    for sid, _ in list(sio.manager.get_participants("/live", None)):
+        await sio.disconnect(sid, namespace="/live")
     await watched.until(lambda: watched.joined.count("/live") == 2)
     assert [json.loads(auth).get("last_seq") for _, auth in watched.sent] == [None, 1]
     await page.locator(".connection[data-status=online]").wait_for(state="attached", timeout=WAIT_MS)
