@@ -18,8 +18,8 @@ import { formatTimes } from "./time.js";
 
 /**
  * Live panels: the selector of their root, the namespace they use (a view may name its own with
- * ``data-namespace``), and how to start them. Captions come first only so that their reconnection fields are
- * registered before anything connects; each panel gets its connection whatever the order.
+ * ``data-namespace``), and how to start them. The order does not matter: nothing connects until every panel
+ * has started, so each one's handlers (and the captions' reconnection fields) are in place first.
  */
 const LIVE_PANELS = [
   ["[data-captions]", "/live", function (root, socket, connections) {
