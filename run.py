@@ -110,9 +110,9 @@ async def _open(settings: Settings) -> tuple[Any, bytes]:
 
 async def cmd_load(settings: Settings, path: Path) -> int:
     """Load a meeting file; print what happened or every problem."""
+    from server.clock import now_ms
     from server.domain.meetings.file import MeetingFileError
     from server.loading import load_meeting_file
-    from server.web.live import now_ms
 
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
@@ -188,10 +188,10 @@ class Progress:
 
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export a meeting or a session from the database."""
+    from server.domain import revisions
     from server.domain.errors import DomainError
+    from server.exports import meeting_export, session_export
     from server.storage import meetings as meetings_db
-    from server.storage import revisions
-    from server.storage.transcripts import meeting_export, session_export
     from transcripts import pack
     from transcripts.formats import writer
     from transcripts.model import MeetingRecord, Transcript

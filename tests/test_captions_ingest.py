@@ -136,12 +136,13 @@ async def test_streamtext_backspace_across_posts_and_unicode(server, http, live,
 
 async def test_streamtext_tail_survives_restart_of_the_stream(server, http, live):
     """The live tail is stored with each post: a new hub (as after a restart) continues it."""
-    from server.web.captions import CaptionHub, caption_hub_key
+    from server.web.captions.hub import CaptionHub, caption_hub_key
+    from server.web.floor.service import floor_key
 
     url = f"{ROOT}/streamtext?t={live}"
     assert (await post(http, server, url, "Half a senten"))[0] == 200
     old = server.app[caption_hub_key]
-    server.app[caption_hub_key] = CaptionHub(server.app)  # forget everything held in memory
+    server.app[caption_hub_key] = CaptionHub(server.app, server.app[floor_key])  # forget everything held in memory
     assert (await post(http, server, url, "ce.\n"))[0] == 200
     assert [s["text"] for s in await segments(server)] == ["Half a sentence."]
     server.app[caption_hub_key] = old

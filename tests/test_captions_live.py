@@ -196,19 +196,19 @@ async def test_idle_flush_uses_the_floor_speaker(server, captioner, connect, inb
     from server.domain.captions.stream import SpeakerContext
 
     class Floor:
-        def current_speaker_context(self):
-            return SpeakerContext(7, "Ms. Anriette Esterhuysen")
+        def current_speaker(self, meeting_id, session_id):
+            return SpeakerContext(7, "Ms. Anriette Esterhuysen") if session_id == "morning" else None
 
-    from server.web.keys import registry_key
+    from server.web.captions.hub import caption_hub_key
 
-    meeting = await server.app[registry_key].get(DEMO)
-    meeting.features.setdefault("floor", {})["morning"] = Floor()
+    hub = server.app[caption_hub_key]
+    real, hub.speakers = hub.speakers, Floor()
     try:
         await say(captioner, "Thank you, Chair.\n")
         stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
         assert (stored[0]["speaker"], stored[0]["intervention_id"]) == ("Ms. Anriette Esterhuysen", 7)
     finally:
-        meeting.features["floor"].pop("morning")
+        hub.speakers = real
 
 
 async def test_language_switch_changes_room(server, captioner, connect, inbox):

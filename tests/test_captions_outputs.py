@@ -127,6 +127,6 @@ async def test_admin_issues_another_captioner_link(server, http):
 async def test_caption_paths_in_openapi(server, http):
     async with http.get(server.url("/api/openapi.json")) as r:
         paths = (await r.json())["paths"]
-    for path in ("/m/{slug}/s/{sid}/ingest/{kind}", "/captions", "/m/{slug}/s/{sid}/captions.vtt",
-                 "/api/meetings/{slug}/sessions/{sid}/captions"):
+    for path in ("/m/{slug}/s/{session_id}/ingest/{kind}", "/captions", "/m/{slug}/s/{session_id}/captions.vtt",
+                 "/api/meetings/{slug}/sessions/{session_id}/captions"):
         assert path in paths

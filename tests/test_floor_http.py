@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 
 from server.web.app import create_app
+from server.web.floor.service import floor_key
 from server.web.keys import registry_key
 
 from .conftest import DEMO, Running
@@ -102,7 +103,8 @@ async def test_restart_rebuilds_the_queue_from_stored_events(settings, http, inb
         status, view = await get(http, running, BASE)  # loads the queue from storage on first use
         assert status == 200
         live = await running.app[registry_key].get(DEMO)
-        return {"queue": live.features["floor"]["morning"].queue.snapshot(), "seq": view["seq"],
+        floor = await running.app[floor_key].session(live, "morning")
+        return {"queue": floor.queue.snapshot(), "seq": view["seq"],
                 "order": [row["id"] for row in view["queue"]], "policy": view["policy"], "open": view["open"]}
 
     clients: list[Any] = []
@@ -138,5 +140,5 @@ async def test_openapi_describes_the_floor_endpoints(server, http):
     status, doc = await get(http, server, "/api/openapi.json")
     assert status == 200
     for path in ("", "/stats", "/records", "/audit"):
-        assert "get" in doc["paths"]["/api/meetings/{slug}/sessions/{sid}/floor" + path], path
-    assert "/m/{slug}/s/{sid}/queue" in doc["paths"]
+        assert "get" in doc["paths"]["/api/meetings/{slug}/sessions/{session_id}/floor" + path], path
+    assert "/m/{slug}/s/{session_id}/queue" in doc["paths"]

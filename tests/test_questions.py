@@ -12,7 +12,7 @@ import socketio
 from aiohttp.test_utils import TestServer
 
 from server.web.app import create_app
-from server.web.keys import floor_handoff_key
+from server.web.questions.service import questions_key
 
 from .conftest import DEMO, WAIT
 
@@ -374,12 +374,13 @@ async def test_audit_log_is_append_only(room, server):
 async def test_hand_off_calls_the_floor_hook(settings, http, inbox):
     calls: list[tuple[Any, ...]] = []
 
-    async def hook(app, live, session_id, question, how, reader, actor):
-        calls.append((session_id, question["id"], how, reader, actor.label))
-        return "req-1"
+    class FloorStandIn:
+        async def take_question(self, loaded, session_id, question, how, reader, actor):
+            calls.append((session_id, question["id"], how, reader, actor.label))
+            return "req-1"
 
     app = create_app(settings)
-    app[floor_handoff_key] = hook
+    app[questions_key].floor = FloorStandIn()
     async with TestServer(app, port=0) as srv:
         from .conftest import Running
 
@@ -417,8 +418,8 @@ async def test_questions_list_needs_a_session(connect):
 async def test_openapi_describes_the_question_endpoints(room, server, http):
     async with http.get(server.url("/api/openapi.json")) as r:
         paths = (await r.json())["paths"]
-    base = "/api/meetings/{slug}/sessions/{sid}/questions"
-    assert {base, base + "/counts", base + "/audit", "/m/{slug}/s/{sid}/questions.{fmt}"} <= set(paths)
+    base = "/api/meetings/{slug}/sessions/{session_id}/questions"
+    assert {base, base + "/counts", base + "/audit", "/m/{slug}/s/{session_id}/questions.{fmt}"} <= set(paths)
     schema = paths[base + "/counts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     await room.ask("Counted?")
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/questions/counts")) as r:

@@ -1,4 +1,5 @@
-"""Refusals raised by the core. Each carries a stable ``code`` that transports map to a reply."""
+"""Refusals raised by the core. Each carries a stable ``code``; each transport maps it to its own reply (the web
+layer's mapper gives the HTTP status)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ class DomainError(Exception):
     """A refusal with a stable machine-readable code and a human message."""
 
     code: str = "domain_error"
-    status: int = 400
 
     def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message or self.__class__.__doc__ or self.code)
@@ -28,39 +28,33 @@ class InvalidInput(DomainError):
     """The request is malformed or a field is out of range."""
 
     code = "invalid_format"
-    status = 400
 
 
 class NotFound(DomainError):
     """No such object."""
 
     code = "not_found"
-    status = 404
 
 
 class NotAllowed(DomainError):
     """The caller's role does not allow this."""
 
     code = "not_allowed"
-    status = 403
 
 
 class InvalidTransition(DomainError):
     """The object is not in a state that allows this."""
 
     code = "invalid_transition"
-    status = 409
 
 
 class NotLive(DomainError):
     """The session is not live."""
 
     code = "session_not_live"
-    status = 400
 
 
 class RateLimited(DomainError):
     """Too many requests; try again shortly."""
 
     code = "rate_limited"
-    status = 429

@@ -106,6 +106,17 @@ async def list_meetings(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def meeting_versions(db: Database) -> dict[str, int]:
+    """Each meeting's slug with the time its file was last loaded (a new value means a new version)."""
+    rows = await db.fetchall("SELECT slug, updated_ms FROM meetings")
+    return {r["slug"]: r["updated_ms"] for r in rows}
+
+
+async def ping(db: Database) -> None:
+    """Raise unless the database answers a query."""
+    await db.fetchone("SELECT 1")
+
+
 async def load_session_lives(db: Database, meeting_id: int, meeting: Meeting) -> dict[str, SessionLife]:
     """The live/ended state of every agenda session."""
     rows = {r["id"]: r for r in await db.fetchall(

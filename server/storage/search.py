@@ -8,7 +8,6 @@ their version number.
 
 from __future__ import annotations
 
-import html
 import json
 import sqlite3
 from typing import Any
@@ -86,11 +85,6 @@ def snippet_parts(snippet: str) -> list[dict[str, Any]]:
     return parts
 
 
-def snippet_html(parts: list[dict[str, Any]]) -> str:
-    """Parts as HTML: every character of caption text escaped, matches in ``<mark>``."""
-    return "".join(f"<mark>{html.escape(p['text'])}</mark>" if p["hit"] else html.escape(p["text"]) for p in parts)
-
-
 async def search(db: Database, meeting_id: int, query: str, *, limit: int = 50) -> list[dict[str, Any]]:
     """The best matches for an FTS5 query in a meeting; raises ``InvalidQuery`` for a malformed query."""
     query = query.strip()
@@ -112,5 +106,5 @@ async def search(db: Database, meeting_id: int, query: str, *, limit: int = 50) 
     for r in rows:
         parts = snippet_parts(r["snip"])
         out.append({"session_id": r["session_id"], "lang": r["lang"], "seq": r["seq"], "version": r["version"],
-                    "text": r["text"], "snippet": parts, "snippet_html": snippet_html(parts)})
+                    "text": r["text"], "snippet": parts})
     return out

@@ -1,29 +1,48 @@
-"""The application factory: builds the web app, Socket.IO server, database and registry for one process."""
+"""The application factory: builds the web app, the Socket.IO server, the stores and the features, and wires
+the features to each other through their small interfaces."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import jinja2
 import socketio
 from aiohttp import web
 
+from ..clock import now_ms
 from ..loading import demo_meeting_text, load_meeting_text
 from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
-from . import middlewares, realtime, routes
-from .captions import captions_context
-from .clock import clock_context
+from . import errors, security, sessions, sockets
+from .captions import bridge, ingest, outputs
+from .captions import socket as captions_socket
+from .captions.hub import CaptionHub, caption_hub_key, captions_context
 from .fanout import make_client_manager
+from .floor import http as floor_http
+from .floor import socket as floor_socket
+from .floor.service import Floor, floor_key
 from .keys import db_key, jinja_key, link_key_key, registry_key, settings_key, sio_key
-from .live import Registry, now_ms
+from .meetings import api as meetings_api
+from .meetings import pages as meetings_pages
+from .questions import http as questions_http
+from .questions import socket as questions_socket
+from .questions.service import Questions, questions_key
+from .rapporteur import editor
+from .rapporteur import http as rapporteur_http
+from .registry import MeetingRegistry
+from .sessions import schedule_context
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
+
+ROUTES = (meetings_pages.routes, meetings_api.routes, sessions.routes, ingest.routes, bridge.routes, outputs.routes,
+          questions_http.routes, floor_http.routes, rapporteur_http.routes, editor.routes)
+#: Session life first: a participant's attendance is recorded before the captions backlog is sent.
+COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 
 
 def _jinja() -> jinja2.Environment:
@@ -40,7 +59,7 @@ def _jinja() -> jinja2.Environment:
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    app = web.Application(middlewares=[middlewares.errors, middlewares.security_headers], client_max_size=1024 ** 2)
+    app = web.Application(middlewares=[errors.errors, security.security_headers], client_max_size=1024 ** 2)
     app[settings_key] = settings
     app[jinja_key] = _jinja()
     sio = socketio.AsyncServer(
@@ -55,12 +74,19 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[sio_key] = sio
-    realtime.register(app, sio)
-    routes.setup(app, STATIC_DIR)
+    # The features, wired through their interfaces: captions ask the floor who speaks, questions hand over to
+    # the floor, and the floor tells the questions when an intervention that took one up has ended.
+    floor = app[floor_key] = Floor(app)
+    floor.questions = app[questions_key] = Questions(app, floor)
+    app[caption_hub_key] = CaptionHub(app, speakers=floor)
+    sockets.attach(app, sio, COMMANDS)
+    for table in ROUTES:
+        app.router.add_routes(table)
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
-    app.cleanup_ctx.append(clock_context)
-    app.on_shutdown.append(close_sockets)
+    app.cleanup_ctx.append(schedule_context)
+    app.on_shutdown.append(sessions.close_sockets)
     return app
 
 
@@ -70,7 +96,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     db = await open_database(settings.database)
     app[db_key] = db
     app[link_key_key] = load_or_create_key(settings.data_dir)
-    app[registry_key] = Registry(db)
+    app[registry_key] = MeetingRegistry(db)
     closed = await meetings_db.close_open_attendance(db, now_ms())
     if closed:
         log.info("closed attendance left open by the previous run", extra={"count": closed})
@@ -81,10 +107,3 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     await meetings_db.close_open_attendance(db, now_ms())
     await db.close()
 
-
-async def close_sockets(app: web.Application) -> None:
-    """Tell every connected client that the server is going away, so browsers reconnect elsewhere or later."""
-    sio = app[sio_key]
-    for namespace in list(sio.manager.rooms):
-        for sid, _ in list(sio.manager.get_participants(namespace, None)):
-            await sio.disconnect(sid, namespace=namespace)

@@ -8,19 +8,13 @@ from http.cookies import SimpleCookie
 
 from aiohttp import web
 
-from ..domain.errors import DomainError
+from ..clock import now_ms
 from ..domain.meetings.models import Participant, Role
 from ..storage import meetings as meetings_db
 from ..storage.db import Database
+from .errors import Forbidden
 from .keys import db_key, registry_key, settings_key
-from .live import MeetingLive, now_ms
-
-
-class Forbidden(DomainError):
-    """This link is not valid."""
-
-    code = "forbidden"
-    status = 403
+from .registry import LoadedMeeting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +46,12 @@ class Access:
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
 
-async def sign_up(request: web.Request, live: MeetingLive, participant: Participant,
+async def sign_up(request: web.Request, loaded: LoadedMeeting, participant: Participant,
                   response: web.StreamResponse) -> Participant:
     """Store a checked registration and give ``response`` the participant's new session cookie."""
     cookie = secrets.token_urlsafe(32)
-    stored = await meetings_db.register_participant(request.app[db_key], live.id, participant, cookie, now_ms())
-    response.set_cookie(cookie_name(live.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
+    stored = await meetings_db.register_participant(request.app[db_key], loaded.id, participant, cookie, now_ms())
+    response.set_cookie(cookie_name(loaded.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
                         samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
     return stored
 
@@ -67,18 +61,18 @@ def cookie_name(slug: str) -> str:
     return f"fc_p_{slug}"
 
 
-async def resolve(db: Database, live: MeetingLive, token: str | None, cookie: str | None) -> Access:
+async def resolve(db: Database, loaded: LoadedMeeting, token: str | None, cookie: str | None) -> Access:
     """Turn a token and a cookie into an Access; a wrong or revoked token raises ``Forbidden``."""
     role: Role | None = None
     scope: str | None = None
     if token:
-        found = await meetings_db.find_token(db, live.id, token)
+        found = await meetings_db.find_token(db, loaded.id, token)
         if found is None:
             raise Forbidden()
         role, scope = found
     participant = None
     if cookie:
-        participant = await meetings_db.participant_by_cookie(db, live.id, cookie)
+        participant = await meetings_db.participant_by_cookie(db, loaded.id, cookie)
     return Access(role, scope, participant)
 
 
@@ -88,15 +82,16 @@ def require(access: Access, role: Role, session_id: str | None = None) -> None:
         raise Forbidden()
 
 
-async def from_request(request: web.Request, db: Database, live: MeetingLive) -> Access:
+async def from_request(request: web.Request, db: Database, loaded: LoadedMeeting) -> Access:
     """The Access of an HTTP request: ``?t=`` token (or form field ``t``) and the meeting's cookie."""
     token = request.query.get("t")
     header = request.headers.get("Authorization", "")
     if token is None and header.startswith("Bearer "):
         token = header[7:].strip()
     if token is None and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
-        token = (await request.post()).get("t")  # type: ignore[assignment]
-    return await resolve(db, live, token, request.cookies.get(cookie_name(live.meeting.slug)))
+        field = (await request.post()).get("t")
+        token = field if isinstance(field, str) else None
+    return await resolve(db, loaded, token, request.cookies.get(cookie_name(loaded.meeting.slug)))
 
 
 def cookie_from_environ(environ: dict, slug: str) -> str | None:
@@ -111,16 +106,21 @@ def cookie_from_environ(environ: dict, slug: str) -> str | None:
     return morsel.value if morsel else None
 
 
-async def session_of(request: web.Request) -> tuple[MeetingLive, str]:
-    """The meeting and agenda session named in a ``/m/{slug}/s/{sid}`` or ``/api/…/sessions/{sid}`` URL."""
-    live = await request.app[registry_key].get(request.match_info["slug"])
-    sid = request.match_info["sid"]
-    live.meeting.session(sid)
-    return live, sid
+async def meeting_of(request: web.Request) -> LoadedMeeting:
+    """The meeting named in a ``/m/{slug}`` or ``/api/meetings/{slug}`` URL; raises ``NotFound``."""
+    return await request.app[registry_key].get(request.match_info["slug"])
 
 
-async def require_records(request: web.Request, live: MeetingLive, sid: str) -> None:
+async def session_of(request: web.Request) -> tuple[LoadedMeeting, str]:
+    """The meeting and agenda session named in a ``…/s/{session_id}`` or ``…/sessions/{session_id}`` URL."""
+    loaded = await meeting_of(request)
+    session_id = request.match_info["session_id"]
+    loaded.meeting.session(session_id)
+    return loaded, session_id
+
+
+async def require_records(request: web.Request, loaded: LoadedMeeting, session_id: str) -> None:
     """Records of a session are for its rapporteurs and moderators: raise ``Forbidden`` for anyone else."""
-    access = await from_request(request, request.app[db_key], live)
-    if not (access.has(Role.RAPPORTEUR, sid) or access.has(Role.MODERATOR, sid)):
+    access = await from_request(request, request.app[db_key], loaded)
+    if not (access.has(Role.RAPPORTEUR, session_id) or access.has(Role.MODERATOR, session_id)):
         raise Forbidden()

@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
-import os
 import logging
+import os
 import time
 from typing import Any
 

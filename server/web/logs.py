@@ -8,8 +8,8 @@ import re
 import time
 from typing import Any
 
-from aiohttp.abc import AbstractAccessLogger
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 #: Query parameters and path forms that carry capability tokens or cookies.
 _SECRET_QUERY = re.compile(r"([?&](?:t|token|key)=)[^&\s]*", re.IGNORECASE)

@@ -10,7 +10,7 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 _TOKEN = {"name": "t", "in": "query", "required": False, "schema": {"type": "string"},
           "description": "Capability token from a role link (or send it as `Authorization: Bearer`)."}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-_SID = {"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}
+_SID = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _op(summary: str, params: list[dict[str, Any]], ok: dict[str, Any], errors: tuple[int, ...] = (403, 404),
@@ -63,7 +63,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404), body=registration, ok_status="201")},
         "/api/meetings/{slug}/links": {"get": _op("Every active role link (admin token)", [_SLUG, _TOKEN],
                                                   _obj(links={"type": "array", "items": link}))},
-        "/api/meetings/{slug}/sessions/{sid}/attendance": {"get": _op(
+        "/api/meetings/{slug}/sessions/{session_id}/attendance": {"get": _op(
             "Attendance of a session (rapporteur token)", [_SLUG, _SID, _TOKEN],
             _obj(session_id=_STR, attendance={"type": "array", "items": attendance_row}))},
     }
@@ -72,7 +72,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     paths.update(floor_paths())
     paths.update(rapporteur_paths())
     for action in ("start", "end"):
-        paths[f"/api/meetings/{{slug}}/sessions/{{sid}}/{action}"] = {"post": _op(
+        paths[f"/api/meetings/{{slug}}/sessions/{{session_id}}/{action}"] = {"post": _op(
             f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
             _obj(ok=_BOOL, session=session_state), errors=(400, 403, 404, 409))}
     return {
@@ -116,7 +116,7 @@ def caption_paths() -> dict[str, Any]:
     segment = _obj(session_id=_STR, lang=_STR, seq=_INT, text=_STR, first_ms=_INT, final_ms=_INT, sender_ms=_NINT,
                    captioner=_obj(id=_STR, label=_STR), speaker=_NSTR, new_turn=_BOOL,
                    intervention_id={"type": ["string", "integer", "null"]}, revision=_INT)
-    base = "/m/{slug}/s/{sid}"
+    base = "/m/{slug}/s/{session_id}"
     return {
         f"{base}/ingest/{{kind}}": {"post": _plain(
             "Post captions from a captioning tool (captioner token); answers the server UTC time "
@@ -142,7 +142,7 @@ def caption_paths() -> dict[str, Any]:
         f"{base}/overlay": {"get": _plain("Transparent caption overlay for OBS browser sources",
                                           [_SLUG, _SID, lang, _query("lines", "Number of lines", _INT)],
                                           "text/html", (400, 404))},
-        "/api/meetings/{slug}/sessions/{sid}/captions": {"get": _op(
+        "/api/meetings/{slug}/sessions/{session_id}/captions": {"get": _op(
             "Final caption segments after a seq, and the live tail",
             [_SLUG, _SID, lang, _query("after", "Return segments after this seq", _INT),
              _query("limit", "Most segments (1-5000)", _INT)],
@@ -162,7 +162,7 @@ def question_paths() -> dict[str, Any]:
                   dismissed=_obj(**reasons))
     entry = _obj(id=_INT, name=_STR, question_id=_NINT, at_ms=_INT,
                  actor=_obj(role=_STR, label=_STR, participant_id=_NINT), details={"type": "object"})
-    base = "/api/meetings/{slug}/sessions/{sid}/questions"
+    base = "/api/meetings/{slug}/sessions/{session_id}/questions"
     fmt = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "json"]}}
     return {
         base: {"get": _op(
@@ -177,7 +177,7 @@ def question_paths() -> dict[str, Any]:
             "Every question action with who, what and when (moderator or rapporteur token)",
             [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _AFTER)],
             _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
-        "/m/{slug}/s/{sid}/questions.{fmt}": {"get": _plain(
+        "/m/{slug}/s/{session_id}/questions.{fmt}": {"get": _plain(
             "Every question with author, stakeholder group, country, mode, state-change times and votes, as a "
             "spreadsheet-safe CSV (UTF-8 with BOM) or JSON download (rapporteur or moderator token)",
             [_SLUG, _SID, fmt, _TOKEN], ("text/csv", "application/json"), (403, 404))},
@@ -213,7 +213,7 @@ def floor_paths() -> dict[str, Any]:
               "from the room), kind, times, linked question, moves and declines."}
     entry = _obj(id=_INT, name=_STR, request_id=_NSTR, intervention_id=_NSTR, at_ms=_INT,
                  actor=_obj(role=_STR, label=_STR, participant_id=_NINT), details={"type": "object"})
-    base = "/api/meetings/{slug}/sessions/{sid}/floor"
+    base = "/api/meetings/{slug}/sessions/{session_id}/floor"
     return {
         base: {"get": _op("Who has the floor, the speaking timer and the list of speakers in order (anyone)",
                           [_SLUG, _SID], state, errors=(404,))},
@@ -229,7 +229,7 @@ def floor_paths() -> dict[str, Any]:
             "Every change to the list of speakers with who, what and when (moderator or rapporteur token)",
             [_SLUG, _SID, _TOKEN, _query("after", "Only entries after this id", _AFTER)],
             _obj(session_id=_STR, entries={"type": "array", "items": entry}), errors=(400, 403, 404))},
-        "/m/{slug}/s/{sid}/queue": {"get": _plain("The public list of speakers: speaker, timer and who is next",
+        "/m/{slug}/s/{session_id}/queue": {"get": _plain("The public list of speakers: speaker, timer and who is next",
                                                   [_SLUG, _SID], "text/html", (404,))},
     }
 
@@ -242,15 +242,15 @@ def rapporteur_paths() -> dict[str, Any]:
     line = _obj(lang=_STR, seq=_INT, text=_STR, speaker=_NSTR)
     fmt = {"name": "fmt", "in": "path", "required": True,
            "schema": {"type": "string", "enum": ["txt", "vtt", "srt", "json", "html", "docx"]}}
-    base = "/api/meetings/{slug}/sessions/{sid}/transcript"
+    base = "/api/meetings/{slug}/sessions/{session_id}/transcript"
     edit = {"allOf": [line, _obj(speaker=_NSTR)]}
     return {
-        "/m/{slug}/s/{sid}/transcript.{fmt}": {"get": _plain(
+        "/m/{slug}/s/{session_id}/transcript.{fmt}": {"get": _plain(
             "A session's transcript in one language, raw or edited (rapporteur, captioner or admin token)",
             [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version],
             ("text/plain", "text/vtt", "application/x-subrip", "application/json", "text/html",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404))},
-        "/m/{slug}/s/{sid}/pack.zip": {"get": _plain(
+        "/m/{slug}/s/{session_id}/pack.zip": {"get": _plain(
             "The rapporteur's zip for a session: transcripts, figures, annex and summary draft",
             [_SLUG, _SID, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
         "/m/{slug}/pack.zip": {"get": _plain(

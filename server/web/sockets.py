@@ -1,21 +1,53 @@
-"""Socket.IO plumbing shared by every namespace: the ACK error mapper and connection context."""
+"""Socket.IO: one namespace per audience, and every handler registered by its wire name.
+
+``/live`` is everyone (participants, viewers, the room screen), ``/moderate`` the chair and ``/caption`` the
+captioners; the last two refuse a connection without the role's link. Each feature declares its handlers in a
+:class:`Commands` table::
+
+    commands = Commands()
+
+    @commands.command("floor_request", LIVE, registered=True)
+    async def floor_request(ctx: Context, data: Payload) -> Reply: ...
+
+and :func:`attach` wires every table once: it checks the caller (``role=``, ``registered=``), that the payload is
+an object, and maps refusals to ACKs (``errors.ack_error``); an unexpected exception is logged and answered
+``unknown_error``, and the socket stays open. An event registered on another namespace only is answered
+``not_allowed``, an unknown one ``unknown_event``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
-from ..domain.errors import DomainError, InvalidInput
+import socketio
+from aiohttp import web
+from socketio.exceptions import ConnectionRefusedError  # the builtin one reaches clients without its reason
+
+from ..clock import now_ms
+from ..domain.captions.events import Captioner
+from ..domain.errors import DomainError, InvalidInput, NotAllowed
 from ..domain.meetings.models import Participant, Role
+from . import auth, rooms
+from .errors import UNKNOWN, ack_error
+from .keys import db_key, registry_key
+from .registry import LoadedMeeting
 
 log = logging.getLogger(__name__)
+
+LIVE, MODERATE, CAPTION = "/live", "/moderate", "/caption"
+#: The role a connection needs on each namespace (None: anyone may connect).
+NAMESPACES: dict[str, Role | None] = {LIVE: None, MODERATE: Role.MODERATOR, CAPTION: Role.CAPTIONER}
+
+Payload = dict[str, Any]
+Reply = dict[str, Any] | None
 
 
 @dataclasses.dataclass
 class Conn:
-    """What the server remembers about one Socket.IO connection (kept in its session)."""
+    """What the server remembers about one Socket.IO connection (kept in its Socket.IO session)."""
 
     slug: str
     meeting_id: int
@@ -25,6 +57,8 @@ class Conn:
     participant: Participant | None
     lang: str | None = None
     attendance_id: int | None = None
+    #: The captioner a ``/caption`` connection writes as (from its link).
+    captioner: Captioner | None = None
 
     @property
     def label(self) -> str:
@@ -36,38 +70,213 @@ class Conn:
         return "anonymous"
 
 
-def ack(handler: Callable[..., Awaitable[dict[str, Any] | None]]) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Wrap an ``on_<event>`` handler: its result becomes ``{"ok": True, ...}``; refusals become error ACKs.
+@dataclasses.dataclass
+class Context:
+    """Everything a handler needs about the connection it answers."""
 
-    An unexpected exception is logged with its traceback and answered ``unknown_error``; the socket stays open.
-    """
+    app: web.Application
+    sio: socketio.AsyncServer
+    sid: str
+    namespace: str
+    conn: Conn
+    meeting: LoadedMeeting
 
-    @functools.wraps(handler)
-    async def wrapper(self: Any, sid: str, data: Any = None, *rest: Any) -> dict[str, Any]:
+    @property
+    def session_id(self) -> str:
+        """The agenda session the connection opened; refuses a connection made without one."""
+        if self.conn.session_id is None:
+            raise InvalidInput("connect with a session to use this", field="session")
+        return self.conn.session_id
+
+    @property
+    def participant(self) -> Participant:
+        """The registered participant behind the connection (checked by ``registered=True``)."""
+        assert self.conn.participant is not None
+        return self.conn.participant
+
+    def now(self) -> int:
+        """The server clock in UTC ms."""
+        return now_ms()
+
+    async def enter_room(self, room: str) -> None:
+        """Put this connection in a room of its namespace."""
+        await self.sio.enter_room(self.sid, room, namespace=self.namespace)
+
+    async def leave_room(self, room: str) -> None:
+        """Take this connection out of a room of its namespace."""
+        await self.sio.leave_room(self.sid, room, namespace=self.namespace)
+
+    async def emit(self, event: str, data: Any) -> None:
+        """Send an event to this connection only."""
+        await self.sio.emit(event, data, to=self.sid, namespace=self.namespace)
+
+
+Handler = Callable[[Context, Payload], Awaitable[Reply]]
+Hook = Callable[[Context, Payload], Awaitable[None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """One handler for one wire event on one namespace, with who may send it."""
+
+    event: str
+    namespace: str
+    handler: Handler
+    role: Role | None = None
+    registered: bool = False
+
+
+class Commands:
+    """A feature's table of Socket.IO handlers and connection hooks, attached by :func:`attach`."""
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.joins: list[tuple[str, Hook]] = []
+        self.leaves: list[tuple[str, Hook]] = []
+
+    def command(self, event: str, *namespaces: str, role: Role | None = None,
+                registered: bool = False) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for ``event`` on each namespace; ``role``/``registered`` say who may send it."""
+        def add(handler: Handler) -> Handler:
+            for ns in namespaces:
+                self.commands.append(Command(event, ns, handler, role, registered))
+            return handler
+        return add
+
+    def on_join(self, namespace: str) -> Callable[[Hook], Hook]:
+        """Run ``hook`` when a connection is accepted and in its rooms (receives the ``auth`` payload)."""
+        def add(hook: Hook) -> Hook:
+            self.joins.append((namespace, hook))
+            return hook
+        return add
+
+    def on_leave(self, namespace: str) -> Callable[[Hook], Hook]:
+        """Run ``hook`` when a connection goes away."""
+        def add(hook: Hook) -> Hook:
+            self.leaves.append((namespace, hook))
+            return hook
+        return add
+
+
+def _check(command: Command, conn: Conn) -> None:
+    if command.role is not None and (conn.role is None or not conn.role.can(command.role)):
+        raise NotAllowed(f"only a {command.role.value} may do this")
+    if command.registered and conn.participant is None:
+        raise NotAllowed("Register with the join link the organisers sent you to take part.", code="not_registered")
+
+
+class _Server:
+    """The connect, disconnect and event handlers of every namespace, built from the feature tables."""
+
+    def __init__(self, app: web.Application, sio: socketio.AsyncServer, tables: Iterable[Commands]) -> None:
+        self.app, self.sio = app, sio
+        tables = list(tables)
+        self.commands = {(c.namespace, c.event): c for t in tables for c in t.commands}
+        self.joins = [j for t in tables for j in t.joins]
+        self.leaves = [x for t in tables for x in t.leaves]
+        self.events = {event for _, event in self.commands}
+
+    async def context(self, sid: str, namespace: str) -> Context:
+        conn: Conn = (await self.sio.get_session(sid, namespace=namespace))["conn"]
+        loaded = await self.app[registry_key].get(conn.slug)
+        return Context(self.app, self.sio, sid, namespace, conn, loaded)
+
+    async def connect(self, namespace: str, sid: str, environ: dict[str, Any], data: Any) -> None:
+        """Check the meeting, session and token; join the rooms; refuse with a reason otherwise."""
+        data = data if isinstance(data, dict) else {}
+        slug, session_id, token = data.get("meeting"), data.get("session"), data.get("t")
+        if not isinstance(slug, str) or (session_id is not None and not isinstance(session_id, str)):
+            raise ConnectionRefusedError("invalid_format")
+        try:
+            loaded = await self.app[registry_key].get(slug)
+            if session_id is not None:
+                loaded.meeting.session(session_id)
+            access = await auth.resolve(self.app[db_key], loaded, token if isinstance(token, str) else None,
+                                        auth.cookie_from_environ(environ, slug))
+        except DomainError as exc:
+            raise ConnectionRefusedError(exc.code) from None
+        required = NAMESPACES[namespace]
+        if required is not None and not access.has(required, session_id):
+            raise ConnectionRefusedError("forbidden")
+        lang = data.get("lang") if isinstance(data.get("lang"), str) else None
+        conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang)
+        await self.sio.save_session(sid, {"conn": conn}, namespace=namespace)
+        ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
+        await ctx.enter_room(rooms.meeting(loaded.id))
+        if session_id is not None:
+            await ctx.enter_room(rooms.session(loaded.id, session_id))
+            if namespace == MODERATE:
+                await ctx.enter_room(rooms.moderators(loaded.id, session_id))
+        if conn.participant is not None:
+            await ctx.enter_room(rooms.participant(loaded.id, conn.participant.id))
+        for ns, hook in self.joins:
+            if ns == namespace:
+                await hook(ctx, data)
+
+    async def disconnect(self, namespace: str, sid: str) -> None:
+        """Run the leave hooks of a connection that was accepted."""
+        session = await self.sio.get_session(sid, namespace=namespace)
+        if not session or "conn" not in session:
+            return
+        ctx = await self.context(sid, namespace)
+        for ns, hook in self.leaves:
+            if ns == namespace:
+                await hook(ctx, {})
+
+    async def call(self, command: Command, sid: str, data: Any) -> dict[str, Any]:
+        """Run one command and turn its result or refusal into the ACK."""
         try:
             if data is not None and not isinstance(data, dict):
                 raise InvalidInput("the payload must be an object")
-            result = await handler(self, sid, data or {}, *rest)
+            ctx = await self.context(sid, command.namespace)
+            _check(command, ctx.conn)
+            result = await command.handler(ctx, data or {})
         except DomainError as exc:
-            return {"ok": False, "error": exc.as_dict()}
+            return ack_error(exc)
         except Exception:
-            log.exception("unhandled error in socket handler", extra={"handler": handler.__name__})
-            return {"ok": False, "error": {"code": "unknown_error", "message": "Something went wrong on the server."}}
-        out = {"ok": True}
-        if result:
-            out.update(result)
-        return out
+            log.exception("unhandled error in socket handler", extra={"event": command.event})
+            return {"ok": False, "error": dict(UNKNOWN)}
+        return {"ok": True, **(result or {})}
 
-    return wrapper
+    async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
+        """An event this namespace has no handler for."""
+        if event in self.events:
+            return ack_error(NotAllowed("this connection may not do this"))
+        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"))
 
 
-def text_field(data: dict[str, Any], name: str, max_len: int = 10_000, required: bool = True) -> str:
-    """A string field of a payload, checked."""
-    value = data.get(name, "")
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
-    if required and not value.strip():
-        raise InvalidInput(f"{name} is required", code=f"{name}_required", field=name)
-    if len(value) > max_len:
-        raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
-    return value
+def attach(app: web.Application, sio: socketio.AsyncServer, tables: Iterable[Commands]) -> None:
+    """Register every namespace and every command of ``tables`` on the Socket.IO server."""
+    server = _Server(app, sio, tables)
+    for namespace in NAMESPACES:
+        sio.on("connect", _bind(server.connect, namespace), namespace=namespace)
+        sio.on("disconnect", _bind_disconnect(server.disconnect, namespace), namespace=namespace)
+        sio.on("*", _bind_other(server.other, namespace), namespace=namespace)
+    for command in server.commands.values():
+        sio.on(command.event, _bind_call(server.call, command), namespace=command.namespace)
+
+
+# Small closures so that each registered handler has the signature python-socketio calls it with.
+
+def _bind(connect: Callable[..., Awaitable[None]], namespace: str) -> Callable[..., Awaitable[None]]:
+    async def on_connect(sid: str, environ: dict[str, Any], data: Any = None) -> None:
+        await connect(namespace, sid, environ, data)
+    return on_connect
+
+
+def _bind_disconnect(disconnect: Callable[..., Awaitable[None]], namespace: str) -> Callable[..., Awaitable[None]]:
+    async def on_disconnect(sid: str, reason: Any = None) -> None:
+        await disconnect(namespace, sid)
+    return on_disconnect
+
+
+def _bind_other(other: Callable[..., Awaitable[dict[str, Any]]], namespace: str) -> Callable[..., Awaitable[Any]]:
+    async def on_other(event: str, sid: str, data: Any = None, *rest: Any) -> dict[str, Any]:
+        return await other(namespace, event, sid, data)
+    return on_other
+
+
+def _bind_call(call: Callable[..., Awaitable[dict[str, Any]]], command: Command) -> Callable[..., Awaitable[Any]]:
+    async def on_event(sid: str, data: Any = None, *rest: Any) -> dict[str, Any]:
+        return await call(command, sid, data)
+    return on_event

@@ -12,8 +12,7 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidInput
-from ..events import Event
+from ..events import Codec, Event, encode
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,25 +154,14 @@ FLOOR_EVENTS: Mapping[str, type[Event]] = types.MappingProxyType(
 """Wire name → event class, for decoding stored events."""
 
 
-def event_to_dict(event: Event) -> dict[str, Any]:
-    """The event as a JSON-ready dict: ``{"name": ..., **payload}``."""
-    return {"name": event.name, **event.payload()}
+CODEC = Codec(FLOOR_EVENTS.values(), "floor")
+#: The floor's events as stored and sent (the shared encoder).
+event_to_dict = encode
 
 
 def event_from_dict(data: Mapping[str, Any]) -> Event:
     """Rebuild a floor event from :func:`event_to_dict` output; raises ``InvalidInput``."""
-    cls = FLOOR_EVENTS.get(str(data.get("name")))
-    if cls is None:
-        raise InvalidInput(f"unknown floor event {data.get('name')!r}", field="name")
-    fields = {f.name for f in dataclasses.fields(cls)}
-    body = {k: v for k, v in data.items() if k != "name"}
-    unknown = set(body) - fields
-    if unknown:
-        raise InvalidInput(f"unexpected fields for {cls.name}: {sorted(unknown)}", field="name")
-    try:
-        event = cls(**body)
-    except TypeError as exc:  # a required field is missing
-        raise InvalidInput(f"malformed {cls.name}: {exc}", field="name") from exc
+    event = CODEC.decode(data)
     if isinstance(event, FloorRequested):
         # JSON has no tuples or frozen dicts; copy so the stored dict cannot alias the event.
         event = dataclasses.replace(event, person=dict(event.person))

@@ -19,6 +19,7 @@ Policies see the session's interventions without points of order, which are proc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,7 +40,7 @@ from .events import (
     InterventionEnded,
 )
 from .models import GroupBudget, Kind, QueueEntry, Request, Status, Timer, clean_person
-from .policies import make_policy
+from .policies import POLICIES, make_policy
 from .state import FloorState
 
 _OPEN = (Status.QUEUED, Status.SPEAKING)
@@ -266,8 +267,35 @@ class FloorQueue(FloorState):
         return reports.stats(self.interventions, self.labels, now)
 
     def view(self, now: int) -> dict[str, Any]:
-        """The JSON-ready live state for the moderator and participant screens."""
-        return reports.view(self, now)
+        """The JSON-ready live state for the moderator and participant screens: list status, current speaker
+        with timer, displayed order."""
+        waits = self.expected_waits()
+        current = self.current
+        timer = self.timer(now)
+        return {
+            "open": not self.closed,
+            "policy": self.policy,
+            "policy_label": POLICIES[self.policy].label,
+            "time_limit_s": self.time_limit_s,
+            "current": (
+                None if current is None or timer is None
+                else {**current.as_dict(), "timer": dataclasses.asdict(timer)}
+            ),
+            "queue": [
+                {
+                    "position": e.position,
+                    "reason": e.reason,
+                    "tier": e.tier,
+                    "pinned": e.pinned,
+                    "expected_wait_ms": waits[e.request.id],
+                    **{k: v for k, v in e.request.as_dict().items() if k != "person"},
+                    **e.request.person,
+                }
+                for e in self.order()
+            ],
+            "budgets": [{**dataclasses.asdict(b), "remaining_ms": b.remaining_ms, "over": b.over}
+                        for b in self.budgets(now).values()],
+        }
 
     def _owned(self, request_id: str, by_participant: int | None) -> Request:
         """The request, checking that ``by_participant`` (when given) is the person who asked."""

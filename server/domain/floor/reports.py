@@ -1,17 +1,12 @@
-"""Read-only reports on a floor queue: export records, session statistics and the live view."""
+"""Read-only reports on a floor queue's history: export records, session statistics and floor time by group."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..meetings.models import Mode
 from .models import Intervention, Request, Status
-from .policies import POLICIES
-
-if TYPE_CHECKING:  # only for the annotation: queue.py imports this module
-    from .queue import FloorQueue
 
 
 def floor_time_by_group(interventions: Iterable[Intervention], now: int) -> dict[str, int]:
@@ -58,33 +53,3 @@ def stats(interventions: Iterable[Intervention], labels: Mapping[str, str], now:
         by_group[g] = {"label": labels.get(g, g), **summary}
     by_mode = {m.value: _summary([i for i in items if i.person["mode"] == m.value], now) for m in Mode}
     return {**_summary(items, now), "by_group": by_group, "by_mode": by_mode}
-
-
-def view(queue: FloorQueue, now: int) -> dict[str, Any]:
-    """The live state as JSON-ready data: list status, current speaker with timer, displayed order."""
-    waits = queue.expected_waits()
-    current = queue.current
-    timer = queue.timer(now)
-    return {
-        "open": not queue.closed,
-        "policy": queue.policy,
-        "policy_label": POLICIES[queue.policy].label,
-        "time_limit_s": queue.time_limit_s,
-        "current": (
-            None if current is None or timer is None else {**current.as_dict(), "timer": dataclasses.asdict(timer)}
-        ),
-        "queue": [
-            {
-                "position": e.position,
-                "reason": e.reason,
-                "tier": e.tier,
-                "pinned": e.pinned,
-                "expected_wait_ms": waits[e.request.id],
-                **{k: v for k, v in e.request.as_dict().items() if k != "person"},
-                **e.request.person,
-            }
-            for e in queue.order()
-        ],
-        "budgets": [{**dataclasses.asdict(b), "remaining_ms": b.remaining_ms, "over": b.over}
-                    for b in queue.budgets(now).values()],
-    }

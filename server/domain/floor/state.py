@@ -1,7 +1,7 @@
-"""State of the floor queue and how events change it; commands live in :mod:`.floor`.
+"""State of the floor queue and how events change it; commands are in :mod:`.queue`.
 
 ``apply`` is the only code that changes state, so replaying the audit log rebuilds the same queue.
-See :mod:`.floor` for how the displayed order is built from points of order, pins and the policy.
+See :mod:`.queue` for how the displayed order is built from points of order, pins and the policy.
 """
 
 from __future__ import annotations

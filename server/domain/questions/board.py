@@ -3,7 +3,7 @@
 The board is event-sourced. Every public method validates first, then builds the events that describe
 what happened and applies them through :meth:`QuestionBoard.apply`; :meth:`QuestionBoard.replay` runs the
 same ``apply`` over stored events, so a replayed board is identical to the live one by construction.
-Events live in :mod:`.question_events`, state and views in :mod:`.question_models`; both are re-exported here.
+Events are in :mod:`.events`, state and views in :mod:`.models`.
 """
 
 from __future__ import annotations

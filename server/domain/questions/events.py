@@ -10,8 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..errors import InvalidInput
-from ..events import Event
+from ..events import Codec, Event, encode
 
 InterventionId = int | str
 
@@ -166,19 +165,11 @@ EVENT_TYPES: tuple[type[BoardEvent], ...] = (
 )  # fmt: skip
 
 
-def event_to_dict(event: BoardEvent) -> dict[str, Any]:
-    """A plain JSON-ready dict with the wire ``name`` and every field."""
-    return {"name": event.name, **event.payload()}
+CODEC = Codec(EVENT_TYPES, "question")
+#: Question events as stored and sent (the shared encoder).
+event_to_dict = encode
 
 
 def event_from_dict(data: Mapping[str, Any]) -> BoardEvent:
-    """Rebuild an event from :func:`event_to_dict` output (e.g. read back from storage)."""
-    fields = dict(data)
-    name = fields.pop("name", None)
-    for cls in EVENT_TYPES:
-        if cls.name == name:
-            try:
-                return cls(**fields)
-            except TypeError as exc:
-                raise InvalidInput(f"malformed {name} event: {exc}") from exc
-    raise InvalidInput(f"unknown event {name!r}", field="name")
+    """Rebuild an event from :func:`event_to_dict` output (e.g. read back from storage); raises ``InvalidInput``."""
+    return CODEC.decode(data)

@@ -1,0 +1,177 @@
+/* The captioner page: the edit box sends what changed (new characters, backspaces, line breaks) over /caption,
+ * one message at a time; lines the server finalised leave the box. Finished lines can be corrected; captioner
+ * handovers are listed with their time in the meeting's zone. */
+import { call } from "./connection.js";
+import { onSessionState } from "./session.js";
+import { timeElement } from "./time.js";
+
+const RECENT = 30;
+
+/** Run the captioner page on its /caption connection. */
+export function mountCaptioner(root, socket) {
+  const box = root.querySelector("[data-caption-input]");
+  const status = root.querySelector("[data-caption-status]");
+  const errorEl = root.querySelector("[data-caption-error]");
+  const recent = root.querySelector("[data-recent]");
+  const handovers = root.querySelector("[data-handovers]");
+  const langSelect = root.querySelector("[data-captioner-lang]");
+  const notLive = root.querySelector("[data-not-live]");
+
+  let lang = root.dataset.lang;
+  let sent = "";          // the part of the box the server has (its live tail ends with it)
+  let busy = false;
+
+  function showError(reply) {
+    errorEl.textContent = reply && !reply.ok ? reply.error.message : "";
+  }
+
+  /** What to send so the server's tail matches the box: backspaces for removed characters, then new ones. */
+  function diff(before, after) {
+    let common = 0;
+    while (common < before.length && common < after.length && before[common] === after[common]) common++;
+    return "\b".repeat(before.length - common) + after.slice(common);
+  }
+
+  function pump() {
+    if (busy || !socket.connected) return;
+    const value = box.value;
+    const text = diff(sent, value);
+    if (!text) return;
+    busy = true;
+    call(socket, "caption_append", { lang: lang, text: text }).then(function (reply) {
+      busy = false;
+      showError(reply);
+      if (reply.ok) {
+        sent = value;
+        dropFinalised(reply.tail);
+        status.textContent = reply.finalised.length ? "Line " + reply.last_seq + " sent" : "";
+      }
+      pump();
+    });
+  }
+
+  /** The server finalised the start of what we sent: take it out of the box, keep what was typed since. */
+  function dropFinalised(tail) {
+    const cleaned = sent.replace(/\t/g, " ");
+    if (tail.length > cleaned.length || (tail && !cleaned.endsWith(tail)) || !box.value.startsWith(sent)) return;
+    const cut = sent.length - tail.length;
+    if (cut <= 0) return;
+    const start = box.selectionStart, end = box.selectionEnd;
+    box.value = box.value.slice(cut);
+    sent = sent.slice(cut);
+    box.setSelectionRange(Math.max(start - cut, 0), Math.max(end - cut, 0));
+  }
+
+  box.addEventListener("input", pump);
+  socket.on("connect", function () { pump(); loadRecent(); });
+
+  root.querySelector("[data-caption-flush]").addEventListener("click", function () {
+    call(socket, "caption_flush", { lang: lang }).then(function (reply) {
+      showError(reply);
+      if (reply.ok && box.value.startsWith(sent)) {
+        box.value = box.value.slice(sent.length);
+        sent = "";
+      }
+      box.focus();
+    });
+  });
+
+  langSelect.addEventListener("change", function () {
+    const previous = lang;
+    call(socket, "caption_flush", { lang: previous }).then(function () {
+      lang = langSelect.value;
+      box.value = "";
+      sent = "";
+      loadRecent();
+      box.focus();
+    });
+  });
+
+  // --- recent lines and corrections ---------------------------------------------------------------------
+  function lineItem(seg) {
+    const li = document.createElement("li");
+    li.dataset.seq = seg.seq;
+    render(li, seg);
+    return li;
+  }
+
+  function render(li, seg) {
+    li.textContent = "";
+    li.className = "recent-line" + (seg.revision > 1 ? " corrected" : "");
+    const num = document.createElement("span");
+    num.className = "seq";
+    num.textContent = "#" + seg.seq;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = (seg.new_turn ? (seg.speaker ? seg.speaker + ": " : "» ") : "") + seg.text;
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "secondary small";
+    edit.textContent = "Edit";
+    edit.setAttribute("aria-label", "Edit line " + seg.seq);
+    edit.addEventListener("click", function () { editLine(li, seg); });
+    li.append(num, " ", text, " ", edit);
+  }
+
+  function editLine(li, seg) {
+    li.textContent = "";
+    const form = document.createElement("form");
+    form.className = "correct-form";
+    const input = document.createElement("input");
+    input.value = seg.text;
+    input.setAttribute("aria-label", "Corrected text of line " + seg.seq);
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = "Save";
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", function () { render(li, seg); });
+    form.append(input, save, cancel);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      call(socket, "caption_correct", { lang: lang, seq: seg.seq, text: input.value }).then(function (reply) {
+        showError(reply);
+        if (reply.ok) {
+          seg = Object.assign({}, seg, { text: input.value.trim().replace(/\s+/g, " ") });
+          render(li, seg);
+        }
+      });
+    });
+    li.appendChild(form);
+    input.focus();
+  }
+
+  function addRecent(seg) {
+    if (seg.lang !== lang || recent.querySelector('[data-seq="' + seg.seq + '"]')) return;
+    recent.appendChild(lineItem(seg));
+    while (recent.children.length > RECENT) recent.firstElementChild.remove();
+  }
+
+  function loadRecent() {
+    call(socket, "caption_recent", { lang: lang, count: RECENT }).then(function (reply) {
+      if (!reply.ok) { showError(reply); return; }
+      recent.textContent = "";
+      reply.segments.forEach(addRecent);
+    });
+  }
+
+  socket.on("caption_segment", addRecent);
+  socket.on("caption_corrected", function (c) {
+    const li = recent.querySelector('[data-seq="' + c.seq + '"]');
+    if (li && c.lang === lang && !li.querySelector("form")) {
+      const text = li.querySelector(".text");
+      text.textContent = c.text;
+      li.classList.add("corrected");
+    }
+  });
+  socket.on("captioner_handed_over", function (h) {
+    const li = document.createElement("li");
+    li.append(timeElement(h.at_ms, "medium"), " " + h.from_captioner.label + " handed over to " + h.to_captioner.label + " (" + h.lang + ")");
+    handovers.prepend(li);
+  });
+  onSessionState(function (s) {
+    if (s.session_id === root.dataset.session && notLive) notLive.hidden = s.state === "live";
+  });
+}

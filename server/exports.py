@@ -1,0 +1,169 @@
+"""The export service: builds the ``floorcast-transcript`` and ``floorcast-meeting`` dicts that the ``transcripts``
+library reads (``transcripts.model``), from storage, replaying the floor and question logs through the core.
+
+Everything a session recorded goes in: caption segments of every language (raw, or an edited version), the
+floor log and unserved requests, the questions, attendance and the presenters the rapporteur marked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .domain import revisions
+from .domain.floor.queue import FloorQueue
+from .domain.meetings.models import Meeting, SessionLife
+from .domain.questions.board import QuestionBoard
+from .storage import captions as captions_db
+from .storage import floor as floor_db
+from .storage import meetings as meetings_db
+from .storage import questions as questions_db
+from .storage import revisions as revisions_db
+from .storage.db import Database
+
+#: Question statuses the export format knows; a question its author withdrew is left out of the record.
+_EXPORTED_STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
+_PERSON = ("participant_id", "name", "organisation", "country", "group", "mode")
+
+
+def record_id(value: Any) -> int | None:
+    """An export id (int) from a stored one: ``7`` and ``"i7"`` both give 7; anything else ``None``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    digits = re.sub(r"\D", "", str(value))
+    return int(digits) if digits and len(digits) < 16 else None
+
+
+async def floor_records(db: Database, meeting_id: int, session_id: str,
+                        labels: Mapping[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The floor queue's ``interventions`` and ``unserved`` records, rebuilt by replaying its stored events."""
+    events = await floor_db.load_events(db, meeting_id, session_id)
+    if not events:
+        return {"interventions": [], "unserved": []}
+    found = FloorQueue.replay(events, labels=dict(labels or {})).records()
+    return {"interventions": list(found.get("interventions", [])), "unserved": list(found.get("unserved", []))}
+
+
+def _intervention(i: Mapping[str, Any]) -> dict[str, Any] | None:
+    iid = record_id(i.get("id"))
+    if iid is None or i.get("start_ms") is None:
+        return None
+    return {"id": iid, **{k: i.get(k) for k in _PERSON}, "organisation": i.get("organisation") or "",
+            "country": i.get("country") or "", "kind": i.get("kind") or "normal",
+            "on_behalf_of": i.get("on_behalf_of"), "language": i.get("language"),
+            "requested_ms": i.get("requested_ms"), "called_ms": i.get("called_ms"), "start_ms": i["start_ms"],
+            "end_ms": i.get("end_ms"), "question_id": record_id(i.get("question_id")), "read_by": i.get("read_by")}
+
+
+def _unserved(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {**{k: r.get(k) for k in _PERSON}, "organisation": r.get("organisation") or "",
+            "country": r.get("country") or "", "kind": r.get("kind") or "normal",
+            "on_behalf_of": r.get("on_behalf_of"), "requested_ms": r["requested_ms"],
+            "withdrawn_ms": r.get("withdrawn_ms")}
+
+
+def _question(q: Mapping[str, Any], known: set[int]) -> dict[str, Any]:
+    a = q["author"]
+    linked = [record_id(i) for i in q.get("intervention_ids", [])]
+    return {"id": q["id"], "text": q["text"],
+            "author": {"participant_id": a.get("participant_id"), "name": a.get("name", ""),
+                       "organisation": a.get("organisation", ""), "country": a.get("country", ""),
+                       "group": a["group"], "mode": a.get("mode", "onsite")},
+            "show_name": bool(q["show_name"]), "theme": q.get("theme"), "language": q.get("language"),
+            "status": q["status"], "dismiss_reason": q.get("dismiss_reason"), "votes": q["votes"],
+            "submitted_ms": q["submitted_at"],
+            "history": [{"status": h["status"], "at_ms": h["at"],
+                         "by": (h.get("by") or {}).get("label") if isinstance(h.get("by"), dict) else h.get("by")}
+                        for h in q.get("history", []) if h.get("status") in _EXPORTED_STATUSES],
+            "intervention_id": next((i for i in linked if i in known), None)}
+
+
+async def questions(db: Database, meeting_id: int, meeting: Meeting, session_id: str,
+                    known_interventions: set[int]) -> list[dict[str, Any]]:
+    """The session's questions as export records, rebuilt from the stored board events."""
+    events = await questions_db.load_events(db, meeting_id, session_id)
+    board = QuestionBoard.replay(events, session_id=session_id, themes=meeting.session(session_id).themes)
+    return [_question(q, known_interventions) for q in board.records() if q["status"] in _EXPORTED_STATUSES]
+
+
+async def lines(db: Database, meeting_id: int, session_id: str,
+                version: int | None = None) -> tuple[dict[revisions.Key, revisions.Line], list[tuple[str, Any]], int]:
+    """Editable lines of a session at ``version`` (0: raw, ``None``: latest), the stored segments, and the
+    version number actually used."""
+    stored = await captions_db.all_segments(db, meeting_id, session_id)
+    raw = {(lang, s.seq): revisions.Line(lang, s.seq, s.text, s.speaker) for lang, s in stored}
+    if version == 0:
+        return raw, stored, 0
+    edits = await revisions_db.edits_upto(db, meeting_id, session_id, version)
+    return revisions.apply(raw, edits), stored, len(edits)
+
+
+async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: SessionLife,
+                         lang: str | None = None, version: int | None = 0) -> dict[str, Any]:
+    """The export dict of one session (``lang``: only that caption language; ``version``: 0 raw, N, or
+    ``None`` for the latest edited version).
+
+    A segment that starts a turn without a known speaker gets the captioners' ``>>`` mark back, so the
+    transcript shows the speaker change; intervention ids are kept only for interventions in the export.
+    The dict carries ``transcript_version`` (unknown keys are ignored by the library).
+    """
+    session = life.session
+    floor = await floor_records(db, meeting_id, session.id, {g.slug: g.label for g in meeting.groups})
+    interventions = [x for x in (_intervention(i) for i in floor["interventions"]) if x is not None]
+    known = {i["id"] for i in interventions}
+    edited, stored, used = await lines(db, meeting_id, session.id, version)
+    segments = []
+    for seg_lang, seg in stored:
+        if lang is not None and seg_lang != lang:
+            continue
+        line = edited[(seg_lang, seg.seq)]
+        changed = (line.text, line.speaker) != (seg.text, seg.speaker)
+        text = f">> {line.text}" if seg.new_turn and not line.speaker and not line.text.startswith(">>") \
+            else line.text
+        iid = record_id(seg.intervention_id)
+        segments.append({"seq": seg.seq, "lang": seg_lang, "text": text, "first_ms": seg.first_ms,
+                         "final_ms": max(seg.final_ms, seg.first_ms), "speaker": line.speaker,
+                         "intervention_id": iid if iid in known else None,
+                         "captioner": seg.captioner.label, "revision": seg.revision + (1 if changed else 0)})
+    marked = await revisions_db.presenters(db, meeting_id, session.id)
+    attendance = [{"participant_id": a["participant_id"], "name": a["name"], "organisation": a["organisation"],
+                   "country": a["country"], "group": a["group"], "mode": a["mode"],
+                   "hub_city": a["hub_city"] or None, "hub_country": a["hub_country"] or None,
+                   "hub_headcount": a["hub_headcount"] if a["mode"] == "hub" else None, "listed": bool(a["listed"]),
+                   "presenter": a["participant_id"] in marked, "join_ms": a["join_ms"], "leave_ms": a["leave_ms"]}
+                  for a in await meetings_db.attendance(db, meeting_id, session.id)]
+    return {
+        "format": "floorcast-transcript", "version": 1, "transcript_version": used,
+        "meeting": meeting_block(meeting),
+        "session": {"id": session.id, "title": session.title, "room": session.room,
+                    "scheduled_start_ms": session.start_ms, "scheduled_end_ms": session.end_ms,
+                    "started_ms": life.started_ms, "ended_ms": life.ended_ms, "themes": list(session.themes)},
+        "segments": segments, "interventions": interventions,
+        "unserved_requests": [_unserved(r) for r in floor["unserved"] if r.get("requested_ms") is not None],
+        "questions": await questions(db, meeting_id, meeting, session.id, known),
+        "attendance": attendance,
+    }
+
+
+def meeting_block(meeting: Meeting) -> dict[str, Any]:
+    """The ``meeting`` block of an export."""
+    return {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
+            "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+
+
+async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives: Mapping[str, SessionLife],
+                         version: int | None = 0,
+                         progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """The ``floorcast-meeting`` dict: every agenda session in order (``progress(done, total, session_id)`` is
+    called before each session, for a progress bar)."""
+    sessions = []
+    for n, session in enumerate(meeting.sessions, start=1):
+        if progress is not None:
+            progress(n, len(meeting.sessions), session.id)
+        doc = await session_export(db, meeting_id, meeting, lives[session.id], version=version)
+        del doc["meeting"]
+        sessions.append(doc)
+    return {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting), "sessions": sessions}

@@ -1,0 +1,84 @@
+"""The captioner bridge's WebSocket: ``GET /m/{slug}/s/{session_id}/ingest/ws?t=TOKEN`` (see ``client/captioner.py``).
+
+JSON text frames. The server opens with ``{"type": "hello", "last_seq": N, "languages": [...]}``, N being the
+last sequence number this link's bridge feed had accepted (0 before any). The bridge sends
+``{"type": "text", "seq": N, "text": "...", "lang": "en"}`` with realtime text as CAT software writes it
+(backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool}`` once it is
+committed (``applied`` is false for a repeated seq, which is not applied again), or
+``{"type": "error", "seq": N, "code": "...", "message": "..."}`` when refused (nothing of it was applied).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from ...clock import now_ms
+from ...domain.captions.ingest import server_time
+from ...domain.captions.stream import CaptionStream, SpeakerContext
+from ...domain.errors import DomainError, InvalidInput
+from ...domain.events import Event
+from ...storage import captions as captions_db
+from ..errors import text_refusal
+from ..keys import db_key
+from .hub import caption_hub_key, captioner_for
+from .ingest import caption_language, feed_owner
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+MAX_TEXT = 64 * 1024
+
+
+def _message(raw: str) -> tuple[int, str, str | None]:
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("each message must be a JSON object") from None
+    if not isinstance(data, dict) or data.get("type") != "text":
+        raise InvalidInput("expected {\"type\": \"text\", \"seq\", \"text\"}")
+    seq, text, lang = data.get("seq"), data.get("text"), data.get("lang")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise InvalidInput("seq must be a whole number", code="seq_required", field="seq")
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        raise InvalidInput("text must be a string of at most 64 KiB", field="text")
+    if lang is not None and not isinstance(lang, str):
+        raise InvalidInput("lang must be a language code", field="lang")
+    return seq, text, lang
+
+
+@routes.get("/m/{slug}/s/{session_id}/ingest/ws")
+async def bridge(request: web.Request) -> web.StreamResponse:
+    """Accept a bridge connection and apply its messages in order, acknowledging each after it is stored."""
+    try:
+        loaded, session_id, link = await feed_owner(request)
+    except DomainError as exc:
+        return text_refusal(exc)
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
+    await ws.prepare(request)
+    feed = f"{link.id}:bridge"
+    captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
+    last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
+    await ws.send_json({"type": "hello", "last_seq": last or 0, "languages": list(loaded.meeting.languages),
+                        "server_time": server_time(now_ms())})
+    log.info("caption bridge connected", extra={"session": session_id, "feed": feed})
+    async for msg in ws:
+        if msg.type != WSMsgType.TEXT:
+            continue
+        seq = None
+        try:
+            seq, text, raw_lang = _message(msg.data)
+            lang = caption_language(loaded, raw_lang)
+
+            def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
+                return stream.append(text, captioner, now, speaker_context=ctx)
+
+            outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq)
+            await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
+        except DomainError as exc:
+            await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})
+    log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})
+    return ws
+

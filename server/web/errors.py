@@ -1,0 +1,79 @@
+"""The one error mapper: a ``DomainError`` becomes an HTTP status with JSON, plain text or the error page, or a
+Socket.IO ACK ``{"ok": False, "error": {"code", "message"}}``. The core's errors carry a code, never a status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
+from .keys import jinja_key
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Statuses by error code, for codes whose class alone does not say it.
+_BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500}
+#: Statuses by error class (the first match in the class's MRO wins).
+_BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
+                                           InvalidTransition: 409, NotLive: 400, RateLimited: 429}
+UNKNOWN = {"code": "unknown_error", "message": "Something went wrong on the server."}
+
+
+class Forbidden(DomainError):
+    """This link is not valid."""
+
+    code = "forbidden"
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a refusal."""
+    if exc.code in _BY_CODE:
+        return _BY_CODE[exc.code]
+    for cls in type(exc).__mro__:
+        if cls in _BY_CLASS:
+            return _BY_CLASS[cls]
+    return 400
+
+
+def ack_error(exc: DomainError) -> dict[str, Any]:
+    """The Socket.IO ACK of a refusal."""
+    return {"ok": False, "error": exc.as_dict()}
+
+
+def text_refusal(exc: DomainError) -> web.Response:
+    """A refusal as plain text ``code: message`` (for captioning tools, which read bodies as text)."""
+    return web.Response(status=status_for(exc), text=f"{exc.code}: {exc.message}\n", content_type="text/plain",
+                        charset="utf-8")
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def error_response(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
+    """JSON for API clients, the error page for people."""
+    if _wants_json(request):
+        return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
+    html = request.app[jinja_key].get_template("error.html").render(status=status, code=code, message=message)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map ``DomainError`` and HTTP errors to a clear answer; log anything unexpected and answer 500."""
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return error_response(request, status_for(exc), exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.empty_body:
+            raise
+        return error_response(request, exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        return error_response(request, 500, UNKNOWN["code"], UNKNOWN["message"])

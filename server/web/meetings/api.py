@@ -1,0 +1,102 @@
+"""The meeting's JSON API under ``/api/`` (described by ``/api/openapi.json``), and ``/healthz``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from ... import __version__
+from ...domain.errors import InvalidInput
+from ...domain.meetings.models import Role, countries, registration
+from ...storage import meetings as meetings_db
+from .. import auth
+from ..keys import db_key, link_key_key, settings_key
+from ..links import link_rows
+from ..openapi import openapi_document
+from ..registry import LoadedMeeting
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness and readiness: the database answers."""
+    await meetings_db.ping(request.app[db_key])
+    return web.json_response({"ok": True, "version": __version__})
+
+
+@routes.get("/api/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3 description of this API."""
+    return web.json_response(openapi_document(request.app[settings_key].public_base_url()))
+
+
+def meeting_json(loaded: LoadedMeeting) -> dict[str, Any]:
+    """A meeting with its agenda and each session's state."""
+    m, state = loaded.meeting, loaded.states()
+    return {
+        "slug": m.slug, "title": m.title, "venue": m.venue, "timezone": m.timezone, "start_date": m.start_date,
+        "end_date": m.end_date, "languages": list(m.languages), "description": m.description,
+        "groups": [{"slug": g.slug, "label": g.label} for g in m.groups],
+        "sessions": [{"id": s.id, "title": s.title, "room": s.room, "start_ms": s.start_ms, "end_ms": s.end_ms,
+                      "themes": list(s.themes), "auto_start": s.auto_start, **state[s.id]} for s in m.sessions],
+    }
+
+
+@routes.get("/api/meetings")
+async def list_meetings(request: web.Request) -> web.Response:
+    """Every meeting."""
+    rows = await meetings_db.list_meetings(request.app[db_key])
+    return web.json_response({"meetings": [{k: r[k] for k in ("slug", "title", "venue", "start_date", "end_date")}
+                                           for r in rows]})
+
+
+@routes.get("/api/meetings/{slug}")
+async def get_meeting(request: web.Request) -> web.Response:
+    """One meeting and its agenda."""
+    return web.json_response(meeting_json(await auth.meeting_of(request)))
+
+
+@routes.post("/api/meetings/{slug}/participants")
+async def register(request: web.Request) -> web.Response:
+    """Register a participant with the join token; answers the participant and sets the session cookie."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.PARTICIPANT)
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InvalidInput("the body must be JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object")
+    participant = registration(loaded.meeting, data, {c for c, _ in countries()})
+    response = web.json_response(status=201)
+    participant = await auth.sign_up(request, loaded, participant, response)
+    response.text = json.dumps({"ok": True, "participant": {
+        **participant.snapshot(), "hub_city": participant.hub_city, "hub_country": participant.hub_country,
+        "hub_headcount": participant.hub_headcount, "listed": participant.listed}})
+    return response
+
+
+@routes.get("/api/meetings/{slug}/sessions/{session_id}/attendance")
+async def attendance(request: web.Request) -> web.Response:
+    """Attendance intervals of a session (rapporteur)."""
+    loaded, session_id = await auth.session_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.RAPPORTEUR, session_id)
+    rows = await meetings_db.attendance(request.app[db_key], loaded.id, session_id)
+    for row in rows:
+        row["listed"] = bool(row["listed"])
+    return web.json_response({"session_id": session_id, "attendance": rows})
+
+
+@routes.get("/api/meetings/{slug}/links")
+async def links(request: web.Request) -> web.Response:
+    """Every active link of the meeting as absolute URLs (admin)."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    found = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
+    return web.json_response({"links": link_rows(request.app[settings_key].public_base_url(), loaded.meeting, found)})

@@ -1,0 +1,133 @@
+"""The meeting's pages: every meeting, a meeting's agenda, the registration form and the admin page."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ...clock import now_ms
+from ...domain.errors import DomainError
+from ...domain.meetings.models import Role, countries, registration
+from ...storage import meetings as meetings_db
+from .. import auth
+from ..keys import db_key, link_key_key, settings_key
+from ..links import link_rows
+from ..pages import render, session_page
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/", name="index")
+async def index(request: web.Request) -> web.Response:
+    """Every meeting on this server."""
+    return render(request, "index.html", meetings=await meetings_db.list_meetings(request.app[db_key]))
+
+
+@routes.get("/m/{slug}", name="meeting")
+async def meeting_home(request: web.Request) -> web.Response:
+    """The agenda with each session's live status."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    return render(request, "meeting.html", meeting=loaded.meeting, states=loaded.states(), access=access)
+
+
+@routes.get("/m/{slug}/join", name="join")
+async def join_form(request: web.Request) -> web.Response:
+    """The registration form behind the participant join link."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.PARTICIPANT)
+    return render(request, "join.html", meeting=loaded.meeting, token=request.query["t"], form={}, error=None,
+                  countries=countries(), current=access.participant)
+
+
+@routes.post("/m/{slug}/join")
+async def join_submit(request: web.Request) -> web.StreamResponse:
+    """Register a participant, give them a session cookie, and send them to the meeting."""
+    loaded = await auth.meeting_of(request)
+    form = dict(await request.post())
+    access = await auth.resolve(request.app[db_key], loaded, str(form.get("t", "")), None)
+    auth.require(access, Role.PARTICIPANT)
+    try:
+        participant = registration(loaded.meeting, form, {code for code, _ in countries()})
+    except DomainError as exc:
+        return render(request, "join.html", status=400, meeting=loaded.meeting, token=form.get("t", ""), form=form,
+                      error=exc, countries=countries(), current=None)
+    url = request.app.router["meeting"].url_for(slug=loaded.meeting.slug).with_query(welcome="1")
+    response = web.HTTPSeeOther(url)
+    await auth.sign_up(request, loaded, participant, response)
+    raise response
+
+
+@routes.get("/m/{slug}/admin", name="admin")
+async def admin_page(request: web.Request) -> web.Response:
+    """Every link of the meeting, with revoke and rotate, and every session's Start/End."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    links = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
+    base = request.app[settings_key].public_base_url()
+    return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=loaded.states(),
+                  links=link_rows(base, loaded.meeting, links), done=request.query.get("done"))
+
+
+def _back_to_admin(request: web.Request, slug: str, token: str, done: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(request.app.router["admin"].url_for(slug=slug).with_query(t=token, done=done))
+
+
+@routes.post("/m/{slug}/admin/links/{link_id:\\d+}/{action:revoke|rotate}")
+async def admin_link_action(request: web.Request) -> web.StreamResponse:
+    """Revoke or rotate one link (admin only)."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    link_id, action = int(request.match_info["link_id"]), request.match_info["action"]
+    db, now = request.app[db_key], now_ms()
+    if action == "revoke":
+        await meetings_db.revoke_link(db, loaded.id, link_id, now)
+    else:
+        await meetings_db.rotate_link(db, request.app[link_key_key], loaded.id, link_id, now)
+    # After rotating the admin's own link the old token no longer works: go back to the meeting instead.
+    token = str((await request.post()).get("t", ""))
+    if await meetings_db.find_token(db, loaded.id, token) is None:
+        raise web.HTTPSeeOther(request.app.router["meeting"].url_for(slug=loaded.meeting.slug))
+    raise _back_to_admin(request, loaded.meeting.slug, token, action)
+
+
+@routes.post("/m/{slug}/admin/links/issue")
+async def admin_issue_links(request: web.Request) -> web.StreamResponse:
+    """Issue a link for every (scope, role) left without one, e.g. after a revoke."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    await meetings_db.ensure_links(request.app[db_key], request.app[link_key_key], loaded.id, loaded.meeting,
+                                   now_ms())
+    raise _back_to_admin(request, loaded.meeting.slug, str((await request.post()).get("t", "")), "issue")
+
+
+@routes.post("/m/{slug}/admin/sessions/{session_id}/captioner-links")
+async def issue_captioner_link(request: web.Request) -> web.StreamResponse:
+    """Issue one more captioner link for a session (admin): a second captioner gets a feed of their own."""
+    loaded, session_id = await auth.session_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    await meetings_db.issue_link(request.app[db_key], request.app[link_key_key], loaded.id, session_id,
+                                 Role.CAPTIONER, now_ms())
+    raise _back_to_admin(request, loaded.meeting.slug, str((await request.post()).get("t", "")), "captioner")
+
+
+@routes.get("/m/{slug}/s/{session_id}", name="session")
+async def participant_page(request: web.Request) -> web.Response:
+    """A session for a participant or a viewer: live captions and, once registered, questions and the floor."""
+    return await session_page(request, "session.html", None)
+
+
+@routes.get("/m/{slug}/s/{session_id}/moderate", name="moderate")
+async def moderator_page(request: web.Request) -> web.Response:
+    """The moderator's view of a session."""
+    return await session_page(request, "moderate.html", Role.MODERATOR)
+
+
+@routes.get("/m/{slug}/s/{session_id}/screen", name="screen")
+async def screen_page(request: web.Request) -> web.Response:
+    """The room screen for the venue projector."""
+    return await session_page(request, "screen.html", None)

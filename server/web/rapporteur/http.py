@@ -1,0 +1,224 @@
+"""The rapporteur's side: the rapporteur page, transcript downloads (raw or edited) and the packs.
+
+Every route needs a rapporteur or admin link (a captioner link may also edit, see ``rapporteur_api``). The
+figures and the summary draft come from the ``transcripts`` library, rendered from the export dict that
+``server.exports`` builds, so the page, the downloads and ``run.py export`` show the same numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from transcripts import draft, markdown, pack
+from transcripts.formats import WRITERS, writer
+from transcripts.model import MeetingRecord, Transcript
+from transcripts.summary import CountingRules, figures
+
+from ...domain import revisions
+from ...domain.errors import DomainError, InvalidInput
+from ...domain.meetings.models import Role
+from ...exports import lines, meeting_export, session_export
+from ...settings import Settings
+from ...storage import meetings as meetings_db
+from ...storage import revisions as revisions_db
+from ...storage import search as search_db
+from .. import auth
+from ..errors import Forbidden
+from ..keys import db_key, settings_key
+from ..pages import page_language, session_page
+from ..registry import LoadedMeeting
+
+routes = web.RouteTableDef()
+FORMATS = {name: (ext, binary) for name, _module, ext, binary in WRITERS}
+MEDIA_TYPES = {"txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip", "json": "application/json",
+               "html": "text/html", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+class SummaryTemplateError(DomainError):
+    """The configured summary template cannot be used."""
+
+    code = "summary_template_error"
+
+
+def counting_rules(settings: Settings, query: Mapping[str, str]) -> CountingRules:
+    """Counting rules from ``?igo=`` and ``?on_behalf=``, defaulting to the server's settings."""
+    igo = query.get("igo") or settings.count_igo_as
+    on_behalf = query.get("on_behalf") or settings.count_on_behalf
+    if igo not in ("persons", "organisations"):
+        raise InvalidInput("igo must be persons or organisations", field="igo")
+    if on_behalf not in ("speaker", "exclude"):
+        raise InvalidInput("on_behalf must be speaker or exclude", field="on_behalf")
+    return CountingRules(igo_as=igo, on_behalf=on_behalf)
+
+
+def summary_template(settings: Settings) -> Path | None:
+    """The configured summary template, or ``None`` for the bundled one; a missing file is an error."""
+    if not settings.summary_template:
+        return None
+    path = Path(settings.summary_template)
+    if not path.is_file():
+        raise SummaryTemplateError(f"the summary template {path} does not exist (setting summary_template)")
+    return path
+
+
+def build_pack(record: Transcript | MeetingRecord, rules: CountingRules, template: Path | None) -> bytes:
+    """The zip, or ``SummaryTemplateError`` for a template that does not render."""
+    try:
+        return pack.build(record, rules=rules, template=template)
+    except jinja2.TemplateError as exc:
+        raise SummaryTemplateError(f"the summary template does not render: {exc}") from None
+
+
+async def session_access(request: web.Request, *roles: Role) -> tuple[LoadedMeeting, str, auth.Access]:
+    """The meeting, the session id and the caller, who must hold one of ``roles`` for the session."""
+    loaded, session_id = await auth.session_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    if not any(access.has(role, session_id) for role in roles or (Role.RAPPORTEUR,)):
+        raise Forbidden()
+    return loaded, session_id, access
+
+
+async def export_of(request: web.Request, loaded: LoadedMeeting, session_id: str,
+                    lang: str | None = None) -> dict[str, Any]:
+    """The export dict of a session at ``?version=`` (raw, latest or N; default raw for downloads)."""
+    version = revisions.parse_version(request.query.get("version", "raw"))
+    return await session_export(request.app[db_key], loaded.id, loaded.meeting, loaded.life(session_id), lang,
+                                version)
+
+
+def _attachment(body: bytes, name: str, media_type: str) -> web.Response:
+    return web.Response(body=body, content_type=media_type, charset=None if media_type.endswith("zip") or
+                        "officedocument" in media_type else "utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                 "Cache-Control": "no-store"})
+
+
+@routes.get(f"/m/{{slug}}/s/{{session_id}}/transcript.{{fmt:{'|'.join(FORMATS)}}}", name="transcript")
+async def transcript_download(request: web.Request) -> web.Response:
+    """One session's transcript in one language and format, raw or edited."""
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
+    fmt = request.match_info["fmt"]
+    lang = loaded.language(request.query.get("lang"))
+    every_language = fmt == "json" and "lang" not in request.query
+    export = await export_of(request, loaded, session_id, None if every_language else lang)
+    transcript = Transcript.from_dict(export)
+    data = writer(fmt).render(transcript, lang=lang)
+    tag = "raw" if export["transcript_version"] == 0 else f"v{export['transcript_version']}"
+    name = f"{loaded.meeting.slug}-{session_id}-{lang}-{tag}.{FORMATS[fmt][0]}"
+    if fmt == "html":
+        # Shown in the browser so search hits can jump to #seg-N; the page holds no script at all.
+        return web.Response(text=data, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
+    return _attachment(data if isinstance(data, bytes) else data.encode(), name, MEDIA_TYPES[fmt])
+
+
+@routes.get("/m/{slug}/s/{session_id}/pack.zip", name="session_pack")
+async def session_pack(request: web.Request) -> web.Response:
+    """The rapporteur's zip for one session: transcripts, figures, annex and the summary draft."""
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
+    settings = request.app[settings_key]
+    rules, template = counting_rules(settings, request.query), summary_template(settings)
+    record = Transcript.from_dict(await export_of(request, loaded, session_id))
+    body = await asyncio.to_thread(build_pack, record, rules, template)
+    return _attachment(body, f"{loaded.meeting.slug}-{session_id}-pack.zip", "application/zip")
+
+
+@routes.get("/m/{slug}/pack.zip", name="meeting_pack")
+async def meeting_pack(request: web.Request) -> web.Response:
+    """The zip for the whole meeting (meeting-wide rapporteur or admin link)."""
+    loaded = await auth.meeting_of(request)
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    if access.session_scope is not None or not access.has(Role.RAPPORTEUR):
+        raise Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
+    settings = request.app[settings_key]
+    rules, template = counting_rules(settings, request.query), summary_template(settings)
+    version = revisions.parse_version(request.query.get("version", "raw"))
+    if version not in (0, None):
+        raise InvalidInput("a meeting pack is raw or latest: version numbers belong to one session", field="version")
+    export = await meeting_export(request.app[db_key], loaded.id, loaded.meeting, loaded.lives, version)
+    body = await asyncio.to_thread(build_pack, MeetingRecord.from_dict(export), rules, template)
+    return _attachment(body, f"{loaded.meeting.slug}-pack.zip", "application/zip")
+
+
+@routes.get("/m/{slug}/s/{session_id}/rapporteur", name="rapporteur")
+async def page(request: web.Request) -> web.Response:
+    """Attendance, figures, summary preview, downloads, the transcript editor, versions and search."""
+    loaded, session_id, access = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
+    db, settings = request.app[db_key], request.app[settings_key]
+    lang = page_language(loaded, request.query.get("lang"))
+    rules = counting_rules(settings, request.query)
+    export = await session_export(db, loaded.id, loaded.meeting, loaded.life(session_id), None, None)
+    transcript = Transcript.from_dict(export)
+    figs = figures(transcript.meeting, [transcript], rules)
+    try:
+        source = draft.Drafter(summary_template(settings), rules).markdown(transcript.meeting, [transcript])
+        # The Markdown renderer escapes every character of text; only its own tags are markup.
+        preview, preview_error = Markup(markdown.to_html(source)), None
+    except (SummaryTemplateError, jinja2.TemplateError) as exc:
+        preview, preview_error = Markup(""), str(exc)
+    current, _, latest = await lines(db, loaded.id, session_id, None)
+    versions = await revisions_db.versions(db, loaded.id, session_id)
+    diff_to = request.query.get("diff")
+    diff = await diff_context(request, loaded, session_id, latest - 1 if diff_to is None else None, diff_to) \
+        if versions else None
+    hits = None
+    query = request.query.get("q", "").strip()
+    search_error = None
+    if query:
+        try:
+            hits = await search_hits(request, loaded, access, query)
+        except search_db.InvalidQuery as exc:
+            search_error = exc.message
+    rows = await meetings_db.attendance(db, loaded.id, session_id)
+    marked = await revisions_db.presenters(db, loaded.id, session_id)
+    return await session_page(
+        request, "rapporteur.html", None, attendance=rows, presenters=marked, figures=figs, preview=preview,
+        preview_error=preview_error, rules=rules, edit_lang=lang, latest=latest, versions=versions, diff=diff,
+        segments=[current[k] for k in sorted(current) if k[0] == lang], formats=list(FORMATS),
+        query=query, hits=hits, search_error=search_error, meeting_wide=access.session_scope is None,
+        can_pack=access.has(Role.RAPPORTEUR, session_id))
+
+
+async def diff_context(request: web.Request, loaded: LoadedMeeting, session_id: str, start: int | None,
+                       end: str | None) -> dict[str, Any]:
+    """Changes between two versions (``from``/``to`` query values or the given ones) for ``_transcript_diff``."""
+    db = request.app[db_key]
+    latest = await revisions_db.latest(db, loaded.id, session_id)
+    to = revisions.parse_version(end if end is not None else request.query.get("to"))
+    to = latest if to is None else to
+    frm = revisions.parse_version(request.query.get("from")) if start is None else max(start, 0)
+    frm = max(to - 1, 0) if frm is None else frm
+    before, _, _ = await lines(db, loaded.id, session_id, frm)
+    after, _, _ = await lines(db, loaded.id, session_id, to)
+    return {"from": frm, "to": to, "changes": revisions.diff(before, after)}
+
+
+def snippet_html(parts: list[dict[str, Any]]) -> str:
+    """Search snippet parts as HTML: every character of caption text escaped, matches in ``<mark>``."""
+    return "".join(f"<mark>{html.escape(p['text'])}</mark>" if p["hit"] else html.escape(p["text"]) for p in parts)
+
+
+async def search_hits(request: web.Request, loaded: LoadedMeeting, access: auth.Access, query: str) -> list[dict]:
+    """Search hits with their session titles and links; a session-scoped link searches its own session only."""
+    found = await search_db.search(request.app[db_key], loaded.id, query)
+    token = request.query.get("t", "")
+    hits = []
+    for h in found:
+        if access.session_scope is not None and h["session_id"] != access.session_scope:
+            continue
+        try:
+            title = loaded.meeting.session(h["session_id"]).title
+        except DomainError:
+            title = h["session_id"]  # dropped from the agenda; its records stay searchable
+        version = "raw" if h["version"] == 0 else str(h["version"])
+        url = request.app.router["transcript"].url_for(slug=loaded.meeting.slug, session_id=h["session_id"], fmt="html")
+        url = url.with_query(lang=h["lang"], version=version, t=token).with_fragment(f"seg-{h['seq']}")
+        hits.append({**h, "snippet_html": snippet_html(h["snippet"]), "session_title": title, "url": str(url)})
+    return hits
+

@@ -1,0 +1,88 @@
+"""Each meeting's agenda and session lives, loaded from storage on first use and kept while serving."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+from ..clock import now_ms
+from ..domain.errors import InvalidInput
+from ..domain.meetings.models import Meeting, SessionLife
+from ..storage import meetings as meetings_db
+from ..storage.db import Database
+
+
+def session_state(life: SessionLife, now: int) -> dict[str, Any]:
+    """The wire form of a session's state."""
+    return {"session_id": life.session.id, "state": life.effective_state(now).value,
+            "started_ms": life.started_ms, "ended_ms": life.ended_ms}
+
+
+@dataclasses.dataclass
+class LoadedMeeting:
+    """One meeting as this process holds it: its agenda and the life (scheduled, live, ended) of each session."""
+
+    id: int
+    meeting: Meeting
+    lives: dict[str, SessionLife]
+    #: Serialises changes of one meeting (session life, questions, the floor) so that "mutate, persist, emit"
+    #: is never interleaved.
+    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+
+    def life(self, session_id: str) -> SessionLife:
+        """The life of one agenda session; raises ``NotFound``."""
+        self.meeting.session(session_id)
+        return self.lives[session_id]
+
+    def language(self, raw: str | None) -> str:
+        """A caption language of this meeting (its first when none is asked); raises ``InvalidInput``."""
+        if not raw:
+            return self.meeting.default_language
+        if raw not in self.meeting.languages:
+            raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
+        return raw
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        """The wire state of every session, by session id."""
+        now = now_ms()
+        return {session_id: session_state(life, now) for session_id, life in self.lives.items()}
+
+    def group_labels(self) -> dict[str, str]:
+        """Stakeholder group slug to label."""
+        return {g.slug: g.label for g in self.meeting.groups}
+
+
+class MeetingRegistry:
+    """Loads each meeting once and keeps it; re-reads its agenda after the meeting file changes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._meetings: dict[str, LoadedMeeting] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, slug: str) -> LoadedMeeting:
+        """The loaded meeting; raises ``NotFound``."""
+        found = self._meetings.get(slug)
+        if found is not None:
+            return found
+        async with self._lock:
+            found = self._meetings.get(slug)
+            if found is None:
+                meeting_id, meeting = await meetings_db.load_meeting(self.db, slug)
+                lives = await meetings_db.load_session_lives(self.db, meeting_id, meeting)
+                found = self._meetings[slug] = LoadedMeeting(meeting_id, meeting, lives)
+            return found
+
+    async def refresh(self, slug: str) -> None:
+        """Re-read a loaded meeting's agenda after its file was loaded again, keeping everything else."""
+        found = self._meetings.get(slug)
+        if found is None:
+            return
+        meeting_id, meeting = await meetings_db.load_meeting(self.db, slug)
+        found.lives = await meetings_db.load_session_lives(self.db, meeting_id, meeting)
+        found.meeting = meeting
+
+    def loaded(self) -> list[LoadedMeeting]:
+        """The meetings loaded so far."""
+        return list(self._meetings.values())
