@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import tomllib
 import uuid
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
 from engineio import packet as eio_packet
+from packaging.requirements import Requirement
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server.settings import Settings
@@ -72,6 +76,30 @@ def test_a_changed_internal_is_named_at_start_up(settings, monkeypatch):
     monkeypatch.delattr(AsyncPubSubManager, "_handle_emit")
     with pytest.raises(InternalsChanged, match=r"AsyncPubSubManager\._handle_emit"):
         create_app(settings)
+
+
+def test_installed_socketio_and_engineio_are_in_the_pinned_ranges():
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    pins = {r.name: r for r in map(Requirement, pyproject["project"]["dependencies"])}
+    for name in ("python-socketio", "python-engineio"):
+        spec = pins[name].specifier
+        assert any(s.operator == "<" for s in spec), f"{name} needs an upper bound: the fan-out uses its internals"
+        installed = importlib.metadata.version(name)
+        assert spec.contains(installed), f"{name} {installed} is outside {spec}: check server/web/engineio_adapter.py"
+
+
+async def test_polling_viewer_is_served_and_a_slow_one_dropped(server, http, connect):
+    manager = server.app[sio_key].manager
+    polling = await connect("/live", session="morning", transports=["polling"])  # served through its queue
+    box = Inbox(polling, "/live", "session_state")
+    token = await server.token("moderator", "morning")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={token}")) as r:
+        assert r.status == 200
+    await box.wait_for(lambda n, d: d["state"] == "live")
+    manager.outbox_limit = 2
+    for i in range(5):  # no await in between: the viewer cannot drain anything
+        manager.fast_emit_local("probe", {"i": i}, "/live", "meeting:1:morning")
+    assert manager.dropped_slow == 1
 
 
 @pytest.mark.redis
