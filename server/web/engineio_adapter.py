@@ -20,7 +20,8 @@ What it touches, and why:
   to look at before the first connection, so this one is not in ``check``: without it the fan-out logs a warning
   once and uses the queue (correct, slower), and the tests that expect direct writes fail.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
-  when its buffer is empty and the event loop is blocked in the broadcast (so nothing else writes).
+  when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
+  A TLS transport gets the frame through its own ``write``, which encrypts it.
 * ``AsyncPubSubManager._handle_emit(message)`` and the message's keys (socket.io): local delivery of an emit that
   came through Redis takes the fast path too.
 * ``AsyncServer.packet_class`` (socket.io): encode with the server's serializer, as the stock manager does.
@@ -111,7 +112,7 @@ class Link:
     def __init__(self, eio_sid: str, sock: Any, transport: Any, fd: int | None) -> None:
         self.eio_sid, self.sock, self.queue = eio_sid, sock, sock.queue
         self.transport = transport
-        #: The socket's descriptor when a raw write is allowed; None without a socket.
+        #: The socket's descriptor when a raw write is allowed (plain TCP); None over TLS or without a socket.
         self.fd = fd
         self.dropping = False
 
@@ -189,8 +190,9 @@ def _websocket_transport(environ: dict[str, Any] | None) -> Any:
 
 
 def _raw_fd(transport: Any) -> int | None:
-    """The descriptor a frame may be written to directly."""
-    if transport is None:
+    """The descriptor a frame may be written to directly: plain TCP only, never beneath TLS."""
+    if transport is None or transport.get_extra_info("sslcontext") is not None \
+            or transport.get_extra_info("ssl_object") is not None:
         return None
     sock = transport.get_extra_info("socket")
     fd = sock.fileno() if sock is not None else -1
@@ -198,7 +200,7 @@ def _raw_fd(transport: Any) -> int | None:
 
 
 class RawWriter:
-    """``write(2)`` one frame to many sockets, on two threads for large rooms."""
+    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms."""
 
     def __init__(self) -> None:
         self._other = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")

@@ -7,7 +7,8 @@ then, for each recipient:
 * a viewer connected over WebSocket whose Engine.IO writer is idle (nothing queued, waiting for the next packet)
   gets the same pre-built WebSocket frame without a task or a coroutine switch. Frames from server to client are
   unmasked, so one frame serves every viewer; an uncompressed frame is valid even where permessage-deflate was
-  negotiated (RSV1 clear). The frame is written with ``write(2)`` on the socket (two threads for large rooms).
+  negotiated (RSV1 clear). Over plain TCP the frame is written with ``write(2)`` on the socket (two threads for
+  large rooms); over TLS it goes through the transport's own ``write``, which encrypts it for that connection.
 * any other viewer (long-polling, or a writer still busy with earlier packets) gets the packet appended to its
   Engine.IO queue, which its own writer drains in order.
 
@@ -96,7 +97,8 @@ class _FastEmit:
                     self._drop(link)
                     continue
                 if backlog or link.fd is None:
-                    # Bytes already wait in the transport (append behind them, in order), or no socket to write.
+                    # Bytes already wait in the transport (append behind them, in order), or the connection has
+                    # TLS: its transport encrypts, a raw write would corrupt the record stream.
                     transport.write(frame)
                 else:
                     raw.append((link.fd, transport))
