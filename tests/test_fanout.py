@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
-from engineio import packet as eio_packet
 from packaging.requirements import Requirement
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
@@ -49,7 +48,7 @@ async def test_single_process_uses_direct_writes_for_websocket_viewers(server, h
     assert manager.raw_writes - raw_before >= 3  # plain TCP: written beside the transport
 
 
-async def test_a_queued_packet_is_never_overtaken(server, connect, inbox):
+async def test_a_queued_packet_is_never_overtaken(server, connect):
     manager = server.app[sio_key].manager
     viewer = await connect("/live", session="morning")
     box = Inbox(viewer, "/live", "probe")
@@ -58,8 +57,10 @@ async def test_a_queued_packet_is_never_overtaken(server, connect, inbox):
     await box.wait_for(lambda n, d: True)  # the connection is quiet: its writer waits for the next packet
     link = manager._engineio.link(sid, manager.eio_sid_from_sid(sid, "/live"), "/live")
     assert link.transport is not None and link.fd is not None and link.idle()
-    link.enqueue([eio_packet.Packet(eio_packet.NOOP)])  # something waits for the writer ...
-    assert not link.idle()  # ... so a broadcast now must queue behind it
+    link.enqueue(manager._engineio.packets("probe", [{"i": 2}], "/live"))  # waits for the writer's next turn ...
+    assert not link.idle()
+    manager.fast_emit_local("probe", {"i": 3}, "/live", sid)  # ... so this one must queue behind it
+    assert [d["i"] for d in await box.wait_count("probe", 3)] == [1, 2, 3]
 
 
 def test_the_library_internals_the_fan_out_uses_are_there(settings):
