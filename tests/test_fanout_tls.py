@@ -77,6 +77,7 @@ class TlsViewer(asyncio.Protocol):
         self.transport.write(header + mask + body)  # type: ignore[union-attr]
 
     def data_received(self, data: bytes) -> None:
+        """Split the decrypted stream into frames; refuse anything a server must not send."""
         self.buffer += data
         if not self.upgraded:
             end = self.buffer.find(b"\r\n\r\n")
@@ -107,6 +108,7 @@ class TlsViewer(asyncio.Protocol):
         self.buffer = buf[pos:]
 
     def frame(self, payload: str) -> None:
+        """Answer pings, join ``/live`` after the open packet, and keep every ``caption_segment``."""
         if payload == "2":
             self.send_text(b"3")  # answer the server's ping
         elif payload.startswith("0{"):

@@ -242,6 +242,7 @@ class PubSubEmitHook:
     """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``."""
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
+        """Deliver one emit locally (the library's hook, called for this process's emits and Redis's alike)."""
         callback = message.get("callback")
         if callback is not None and len(callback) == 3:  # an emit with an ACK: the library's own path
             return await super()._handle_emit(message)  # type: ignore[misc]
