@@ -37,7 +37,8 @@ import importlib.metadata
 import inspect
 import logging
 import os
-from typing import Any, Awaitable
+from collections.abc import Awaitable
+from typing import Any
 
 import engineio
 from engineio import packet as eio_packet
@@ -107,7 +108,7 @@ def _names(kind: type | tuple[type, ...]) -> str:
 class Link:
     """One Engine.IO connection as the fan-out sees it; ``transport`` only when it was opened as a WebSocket."""
 
-    __slots__ = ("eio_sid", "sock", "queue", "transport", "fd", "dropping")
+    __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
 
     def __init__(self, eio_sid: str, sock: Any, transport: Any, fd: int | None) -> None:
         self.eio_sid, self.sock, self.queue = eio_sid, sock, sock.queue

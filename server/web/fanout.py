@@ -113,7 +113,8 @@ class _FastEmit:
             self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)  # type: ignore[arg-type]
             self.raw_writes += len(raw)
         if queued >= 100 and log.isEnabledFor(logging.DEBUG):
-            log.debug("broadcast", extra={"event": event, "recipients": queued, "direct": self.direct_writes - direct_before,
+            log.debug("broadcast", extra={"event": event, "recipients": queued,
+                                          "direct": self.direct_writes - direct_before,
                                           "ms": round((time.perf_counter() - started) * 1000, 2)})
         return queued
 
@@ -154,7 +155,7 @@ class FastManager(_FastEmit, socketio.AsyncManager):
         super().__init__()
         self._init_fast(outbox_limit)
 
-    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):  # type: ignore[override]
+    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         """Broadcast without a task per recipient (callbacks take the ordinary path)."""
         if callback is not None:
             return await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
