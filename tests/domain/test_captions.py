@@ -399,7 +399,7 @@ def _visible(text: str) -> str:
     return "".join(text.split())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=4 * settings.default.max_examples, deadline=None)  # 400 by default
 @given(posts=_POSTS, limits=st.sampled_from([(120, 40), (12, 5), (6, 3)]))
 def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str], limits: tuple[int, int]) -> None:
     max_length, sentence_min = limits

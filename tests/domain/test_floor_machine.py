@@ -346,11 +346,12 @@ class FloorMachine(RuleBasedStateMachine):
 
 
 FloorMachine.TestCase.settings = settings(
-    max_examples=200,
+    # Twice the active profile's examples (200 by default, fewer under the mutation profile).
+    max_examples=2 * settings.default.max_examples,
     stateful_step_count=50,
     deadline=None,
     # Fixed examples on CI so a red build can be rerun; locally each run explores new ones.
-    derandomize=bool(os.environ.get("CI")),
+    derandomize=bool(os.environ.get("CI")) or settings.default.derandomize,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestFloorMachine = FloorMachine.TestCase
