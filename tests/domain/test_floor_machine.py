@@ -95,8 +95,11 @@ class FloorMachine(RuleBasedStateMachine):
         switching=st.booleans(),
         spoke=st.lists(st.sampled_from(sorted(PEOPLE)), max_size=4, unique=True),
         waiting=st.lists(st.sampled_from(sorted(PEOPLE)), max_size=6, unique=True),
+        call=st.booleans(),
     )
-    def start_under(self, data: st.DataObject, key: str, switching: bool, spoke: list[int], waiting: list[int]) -> None:
+    def start_under(
+        self, data: st.DataObject, key: str, switching: bool, spoke: list[int], waiting: list[int], call: bool
+    ) -> None:
         """The session opens under any policy, which some sessions keep throughout, with a few people
         who have spoken and a few waiting: who spoke last, which group and whose voice is new matter
         from the first call on (random steps alone seldom build such a queue)."""
@@ -110,6 +113,8 @@ class FloorMachine(RuleBasedStateMachine):
         # Those who spoke are quick to ask again: ahead of new voices, which is where policies differ.
         for pid in sorted(waiting, key=lambda pid: pid not in spoke):
             self._ask(pid, self.tick(data), "normal")
+        if call:
+            self.call_next(data)  # the chair opens the floor at once: the policy decides on that queue
 
     # -- participants ------------------------------------------------------------------------------
 
