@@ -42,6 +42,8 @@ def test_default_groups_are_the_igf_six():
     assert [g.label for g in m.groups] == ["Governments", "Intergovernmental organisations", "Private sector",
                                            "Civil society", "Technical community", "Academic community"]
     assert m.languages == ("en",) and m.sessions[0].auto_start is True
+    assert [g.slug for g in m.groups] == ["government", "igo", "private", "civil", "technical", "academic"]
+    assert m.description == "" and m.sessions[0].description == "" and m.sessions[0].themes == ()
 
 
 @pytest.mark.parametrize("edit, line, field, words", [
@@ -155,6 +157,13 @@ def edited(*edits: tuple[str, str]) -> str:
         ([('slug = "wsis-20"', 'slug = 20')], [(1, "slug", "must be text")]),
         ([('slug = "wsis-20"', 'slug = " "')], [(1, "slug", "is required")]),
         ([('title = "  WSIS+20 review  "', "")], [(0, "title", "is required")]),
+        ([('title = "  WSIS+20 review  "', "title = 1")], [(2, "title", "must be text")]),
+        ([('venue = "Palais des Nations"', "venue = []")], [(3, "venue", "must be text")]),
+        ([('timezone = "Europe/Zurich"', "timezone = 2")], [(4, "timezone", "must be text")]),
+        ([('slug = "gov"', "slug = 1")], [(11, "groups[1].slug", "must be text")]),
+        ([('id = "opening"', "id = 2")], [(19, "sessions[1].id", "must be text")]),
+        ([('description = " Open consultation "', 'sessions = "all"'), (FULL[FULL.index("[[sessions]]"):], "")],
+         [(8, "sessions", "the agenda needs at least one [[sessions]] table")]),
         ([('timezone = "Europe/Zurich"', 'timezone = "Mars/Olympus"')],
          [(4, "timezone", "unknown time zone 'Mars/Olympus' (use an IANA name such as 'Europe/Zurich')")]),
         ([("start_date = 2025-07-07", "start_date = 2025-07-07T10:00:00")],
@@ -214,3 +223,17 @@ def test_problems_read_as_where_field_and_message():
     assert str(FileProblem(0, "title", "is required")) == "file: title: is required"
     error = MeetingFileError([FileProblem(3, "slug", "x"), FileProblem(0, "title", "y")])
     assert str(error) == error.message == "line 3: slug: x; file: title: y"
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [('slug = "x"\ntitle = CSTD\n', 2), ('slug = "x"\ntitle = "unterminated', 0)],
+)
+def test_toml_errors_keep_the_parser_message(text, line):
+    import tomllib
+
+    with pytest.raises(tomllib.TOMLDecodeError) as parser:
+        tomllib.loads(text)
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(text)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [(line, "toml", str(parser.value))]

@@ -84,6 +84,8 @@ def test_text_is_trimmed_and_spaces_collapsed(meeting, field, value, kept):
         ({"hub": True, "hub_city": "c" * 121}, "hub_city_too_long", "hub_city",
          "hub_city is longer than 120 characters"),
         ({"hub": True, "hub_country": None}, "hub_country_required", "hub_country", "Please give your hub country."),
+        ({"hub": True, "hub_country": "KEN"}, "hub_country_too_long", "hub_country",
+         "hub_country is longer than 2 characters"),
         ({"hub": True, "hub_country": "FR"}, "invalid_country", "hub_country",
          "Choose the hub's country from the list."),
         ({"hub": True, "hub_headcount": None}, "invalid_headcount", "hub_headcount",
