@@ -399,7 +399,7 @@ def _visible(text: str) -> str:
     return "".join(text.split())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=4 * settings.default.max_examples, deadline=None)  # 400 by default
 @given(posts=_POSTS, limits=st.sampled_from([(120, 40), (12, 5), (6, 3)]))
 def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str], limits: tuple[int, int]) -> None:
     max_length, sentence_min = limits
@@ -433,3 +433,41 @@ def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str], limit
     assert _visible("".join(s.text for s in segments) + stepped.tail) == _visible(doc)
     # However the text was split into posts, the result is the same.
     assert (texts(chunked), chunked.tail) == (texts(stepped), stepped.tail)
+
+
+def test_restore_keeps_limits_captioner_and_a_cleaned_tail() -> None:
+    stream = CaptionStream.restore("s1", "en", 3, "  Hello\r\nwor\x08ld  ", NOW, ALICE, max_length=12, sentence_min=5)
+    assert (stream.max_length, stream.sentence_min, stream.last_captioner) == (12, 5, ALICE)
+    assert stream.tail == "Hello  world  "  # line breaks become spaces, stray backspaces go, only the front is trimmed
+    assert CaptionerHandedOver("s1", "en", ALICE, BOB, NOW) in stream.append("!", BOB, NOW)
+
+
+@pytest.mark.parametrize(
+    "call, wire",
+    [
+        (lambda: CaptionStream.restore("s1", "en", -1, "", NOW, None),
+         {"code": "invalid_format", "field": "last_seq", "message": "last_seq must not be negative"}),
+        (lambda: CaptionStream("s1", "en").segment(9),
+         {"code": "not_found", "field": "seq", "message": "no caption segment 9 in s1/en"}),
+        (lambda: CaptionStream("s1", "en").correct(True, "x", ALICE, NOW),
+         {"code": "invalid_format", "field": "seq", "message": "seq must be an integer"}),
+        (lambda: CaptionStream("s1", "en").correct("1", "x", ALICE, NOW),
+         {"code": "invalid_format", "field": "seq", "message": "seq must be an integer"}),
+    ],
+)  # fmt: skip
+def test_stream_refusals_on_the_wire(call, wire) -> None:
+    with pytest.raises((InvalidInput, NotFound)) as info:
+        call()
+    assert info.value.as_dict() == wire
+
+
+def test_a_correction_holds_at_most_four_lines() -> None:
+    stream = CaptionStream("s1", "en", max_length=12, sentence_min=5)
+    stream.append("Short line.\n", ALICE, NOW)
+    (seq,) = [s.seq for s in stream.segments()]
+    assert stream.correct(seq, "x" * 48, ALICE, NOW)[0].text == "x" * 48
+    with pytest.raises(InvalidInput) as info:
+        stream.correct(seq, "y" * 49, ALICE, NOW)
+    assert info.value.as_dict() == {"code": "invalid_format", "field": "text",
+                                    "message": "a corrected line holds at most 48 characters"}  # fmt: skip
+    assert stream.correct(seq, "two\r\nlines", ALICE, NOW)[0].text == "two lines"

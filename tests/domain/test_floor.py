@@ -653,3 +653,28 @@ def test_points_of_order_do_not_count_as_turns_for_the_policies(queue: FloorQueu
     queue.call_next(ms(5))  # the remote point of order does not make the room "due"
     assert queue.history()[-1].request_id == "r1"
     assert ids(queue) == ["r3", "r2"]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "floor_exploded", "at_ms": 1}, "unknown floor event 'floor_exploded'"),
+        ({"at_ms": 1}, "unknown floor event None"),
+        ({"name": "floor_list_closed", "at_ms": 1, "x": 2, "a": 3},
+         "unexpected fields for floor_list_closed: ['a', 'x']"),
+        ({"name": "floor_list_closed"}, "malformed floor_list_closed: "),
+    ],
+)  # fmt: skip
+def test_bad_stored_events_name_the_problem(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        event_from_dict(data)
+    assert (info.value.code, info.value.field) == ("invalid_format", "name")
+    assert info.value.message.startswith(message) and (message.endswith(": ") or info.value.message == message)
+
+
+def test_a_rebuilt_request_does_not_share_the_stored_person(queue: FloorQueue) -> None:
+    (event,) = queue.request(person(1), ms(1))
+    stored = json.loads(json.dumps(event_to_dict(event)))
+    rebuilt = event_from_dict(stored)
+    stored["person"]["name"] = "Someone else"
+    assert rebuilt == event and rebuilt.person["name"] == event.person["name"]

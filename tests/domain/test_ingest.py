@@ -214,3 +214,76 @@ def test_decode_body(raw: bytes, text: str) -> None:
 )
 def test_server_time(now: int, text: str) -> None:
     assert server_time(now) == text
+
+
+# -- refusals, boundaries and exact values ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, wire",
+    [
+        (lambda: parse_seq("-1"), {"code": "seq_required", "field": "seq",
+                                   "message": "a non-negative integer seq parameter is required"}),
+        (lambda: FeedSequence().check(-1), {"code": "seq_required", "field": "seq",
+                                            "message": "seq must be a non-negative integer"}),
+        (lambda: FeedSequence().check(True), {"code": "seq_required", "field": "seq",
+                                              "message": "seq must be a non-negative integer"}),
+        (lambda: FeedSequence().check("3"), {"code": "seq_required", "field": "seq",
+                                             "message": "seq must be a non-negative integer"}),
+        (lambda: FeedSequence(4).accept(4), {"code": "seq_duplicate", "field": "seq",
+                                             "message": "seq 4 was already accepted"}),
+        (lambda: parse_youtube("hello\n"), {"code": "invalid_format", "field": "body",
+                                            "message": "line 1: expected a timestamp line before caption text"}),
+        (lambda: parse_youtube("\n2024-05-06T07:08:09.123 region that makes a long line\nhi\n2024-05-06T7:08\n"),
+         {"code": "invalid_format", "field": "body", "message": "line 4: malformed timestamp '2024-05-06T7:08'"}),
+        (lambda: parse_youtube("2024-02-30T07:08:09.123 and a region long enough to be cut\nhi\n"),
+         {"code": "invalid_format", "field": "body",
+          "message": "line 1: impossible date or time '2024-02-30T07:08:09.123 and a region lon'"}),
+    ],
+)  # fmt: skip
+def test_refusals_on_the_wire(call, wire):
+    with pytest.raises(InvalidInput) as info:
+        call()
+    assert info.value.as_dict() == wire
+
+
+@pytest.mark.parametrize(
+    "last, seq, verdict",
+    [
+        (None, 7, "apply"), (5, 6, "apply"), (5, 8, "gap"), (5, 5, "duplicate"), (5, 2, "duplicate"),
+        # Back at 0 or 1 after more than RESTART_AFTER posts: the tool restarted.
+        (11, 1, "duplicate"), (12, 1, "gap"), (10, 0, "duplicate"), (11, 0, "gap"), (40, 2, "duplicate"),
+    ],
+)  # fmt: skip
+def test_sequence_verdicts(last, seq, verdict):
+    feed = FeedSequence(last)
+    assert feed.last_seq == last and feed.check(seq) == verdict
+
+
+@pytest.mark.parametrize(
+    "stamp, ms",
+    [
+        ("2024-05-06T07:08:09", "2024-05-06T07:08:09.000"),
+        ("2024-05-06T07:08:09.5", "2024-05-06T07:08:09.500"),
+        ("2024-05-06T07:08:09.05", "2024-05-06T07:08:09.050"),
+        ("2024-05-06T07:08:09.123456Z", "2024-05-06T07:08:09.123"),
+        ("2024-05-06T07:08:09.999 Geneva", "2024-05-06T07:08:09.999"),
+    ],
+)
+def test_timestamps_to_the_millisecond(stamp, ms):
+    (cue,) = parse_youtube(f"{stamp}\nhello\n")
+    assert cue == Cue(_ms(ms), "hello") and type(cue.sender_ms) is int
+
+
+def test_text_lines_after_one_timestamp_join_and_keep_inner_spaces():
+    body = "2024-05-06T07:08:09.100   \n  first line  \nsecond<br>third\n\n2024-05-06T07:08:10.000\n"
+    assert parse_youtube(body) == [Cue(_ms("2024-05-06T07:08:09.100"), "  first line\nsecond\nthird")]
+
+
+@pytest.mark.parametrize(
+    "body, line",
+    [("Thank you, Chair.\r\n", "Thank you, Chair."), ("TAX\n", "TAX"), ("ends with spaces  \n", "ends with spaces  "),
+     ("\t\n", None), ("", None)],
+)  # fmt: skip
+def test_zoom_line_drops_only_the_line_ending(body, line):
+    assert zoom_line(body) == line

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.domain.meetings.file import MeetingFileError, parse_meeting
+from server.domain.meetings.file import FileProblem, MeetingFileError, parse_meeting
+from server.domain.meetings.models import AgendaSession, Meeting, StakeholderGroup
 from server.loading import demo_meeting_text
 
 MINIMAL = """\
@@ -41,6 +42,8 @@ def test_default_groups_are_the_igf_six():
     assert [g.label for g in m.groups] == ["Governments", "Intergovernmental organisations", "Private sector",
                                            "Civil society", "Technical community", "Academic community"]
     assert m.languages == ("en",) and m.sessions[0].auto_start is True
+    assert [g.slug for g in m.groups] == ["government", "igo", "private", "civil", "technical", "academic"]
+    assert m.description == "" and m.sessions[0].description == "" and m.sessions[0].themes == ()
 
 
 @pytest.mark.parametrize("edit, line, field, words", [
@@ -81,3 +84,159 @@ def test_duplicate_session_ids_and_groups():
     fields = {p.field: p for p in info.value.problems}
     assert "used twice" in fields["sessions[2].id"].message and fields["sessions[2].id"].line == 16
     assert "used twice" in fields["groups[2].slug"].message
+
+
+FULL = """\
+slug = "wsis-20"
+title = "  WSIS+20 review  "
+venue = "Palais des Nations"
+timezone = "Europe/Zurich"
+start_date = 2025-07-07
+end_date = 2025-07-08
+languages = ["en", "fr", "zh-Hans"]
+description = " Open consultation "
+
+[[groups]]
+slug = "gov"
+label = " Governments "
+
+[[groups]]
+slug = "cs"
+label = "Civil society"
+
+[[sessions]]
+id = "opening"
+title = "Opening"
+room = "Room XX"
+start = 2025-07-07T10:00:00
+end = 2025-07-07T11:30:00
+themes = [" Access ", "Rights"]
+description = " Welcome "
+
+[[sessions]]
+id = "remote-1"
+title = "Remote hub round"
+room = "Online"
+start = 2025-07-08T09:00:00Z
+end = 2025-07-08T12:00:00+02:00
+auto_start = true
+"""
+
+
+def test_a_full_file_is_read_field_by_field():
+    m = parse_meeting(FULL)
+    assert m == Meeting(
+        slug="wsis-20", title="WSIS+20 review", venue="Palais des Nations", timezone="Europe/Zurich",
+        start_date="2025-07-07", end_date="2025-07-08",
+        groups=(StakeholderGroup("gov", "Governments"), StakeholderGroup("cs", "Civil society")),
+        languages=("en", "fr", "zh-Hans"),
+        sessions=(
+            # Local times are in the meeting's zone: 10:00 in Geneva in July (UTC+2) is 08:00 UTC;
+            # times with an offset keep it: 09:00Z, and 12:00+02:00 is 10:00 UTC.
+            AgendaSession("opening", "Opening", "Room XX", 1751875200000, 1751880600000, ("Access", "Rights"),
+                          False, "Welcome"),
+            AgendaSession("remote-1", "Remote hub round", "Online", 1751965200000, 1751968800000, (), True, ""),
+        ),
+        description="Open consultation",
+    )  # fmt: skip
+
+
+def edited(*edits: tuple[str, str]) -> str:
+    text = FULL
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+@pytest.mark.parametrize(
+    "edits, problems",
+    [
+        ([('slug = "wsis-20"', 'slug = "-wsis"')], [(1, "slug", "use lowercase letters, digits and '-' (at most 63)")]),
+        ([('slug = "wsis-20"', f'slug = "{"w" * 64}"')],
+         [(1, "slug", "use lowercase letters, digits and '-' (at most 63)")]),
+        ([('slug = "wsis-20"', 'slug = 20')], [(1, "slug", "must be text")]),
+        ([('slug = "wsis-20"', 'slug = " "')], [(1, "slug", "is required")]),
+        ([('title = "  WSIS+20 review  "', "")], [(0, "title", "is required")]),
+        ([('title = "  WSIS+20 review  "', "title = 1")], [(2, "title", "must be text")]),
+        ([('venue = "Palais des Nations"', "venue = []")], [(3, "venue", "must be text")]),
+        ([('timezone = "Europe/Zurich"', "timezone = 2")], [(4, "timezone", "must be text")]),
+        ([('slug = "gov"', "slug = 1")], [(11, "groups[1].slug", "must be text")]),
+        ([('id = "opening"', "id = 2")], [(19, "sessions[1].id", "must be text")]),
+        ([('description = " Open consultation "', 'sessions = "all"'), (FULL[FULL.index("[[sessions]]"):], "")],
+         [(8, "sessions", "the agenda needs at least one [[sessions]] table")]),
+        ([('timezone = "Europe/Zurich"', 'timezone = "Mars/Olympus"')],
+         [(4, "timezone", "unknown time zone 'Mars/Olympus' (use an IANA name such as 'Europe/Zurich')")]),
+        ([("start_date = 2025-07-07", "start_date = 2025-07-07T10:00:00")],
+         [(5, "start_date", "must be a date such as 2012-11-05")]),
+        ([("end_date = 2025-07-08", "end_date = 2025-07-06")], [(6, "end_date", "is before start_date")]),
+        ([("end_date = 2025-07-08", "")], [(0, "end_date", "must be a date such as 2012-11-05")]),
+        ([('languages = ["en", "fr", "zh-Hans"]', "languages = []")],
+         [(7, "languages", 'must be a non-empty list of language codes such as ["en", "fr"]')]),
+        ([('languages = ["en", "fr", "zh-Hans"]', 'languages = ["en", "French"]')],
+         [(7, "languages", 'must be a non-empty list of language codes such as ["en", "fr"]')]),
+        ([('languages = ["en", "fr", "zh-Hans"]', 'languages = "en"')],
+         [(7, "languages", 'must be a non-empty list of language codes such as ["en", "fr"]')]),
+        ([('languages = ["en", "fr", "zh-Hans"]', 'languages = ["en", "fr", "en"]')],
+         [(7, "languages", "lists a language twice")]),
+        ([('slug = "gov"', 'slug = "Gov"')], [(11, "groups[1].slug", "use lowercase letters, digits and '-'")]),
+        ([('slug = "cs"', 'slug = "gov"')], [(15, "groups[2].slug", "'gov' is used twice")]),
+        ([('label = "Civil society"', "")], [(14, "groups[2].label", "is required")]),
+        ([('id = "opening"', 'id = "Opening"')], [(19, "sessions[1].id", "use lowercase letters, digits and '-'")]),
+        ([('id = "remote-1"', 'id = "opening"')], [(28, "sessions[2].id", "'opening' is used twice")]),
+        ([('title = "Opening"', "title = 1")], [(20, "sessions[1].title", "must be text")]),
+        ([("start = 2025-07-07T10:00:00", 'start = "10:00"')],
+         [(22, "sessions[1].start", "must be a date and time such as 2012-11-05T10:30:00")]),
+        ([("start = 2025-07-07T10:00:00", "start = 2025-07-07T11:30:00")],
+         [(23, "sessions[1].end", "must be after start")]),
+        ([('themes = [" Access ", "Rights"]', 'themes = ["Access", " "]')],
+         [(24, "sessions[1].themes", "must be a list of theme names")]),
+        ([('themes = [" Access ", "Rights"]', 'themes = "Access"')],
+         [(24, "sessions[1].themes", "must be a list of theme names")]),
+        ([("auto_start = true", "auto_start = 1")], [(33, "sessions[2].auto_start", "must be true or false")]),
+        ([("auto_start = true", "auto_start = true\nchair = 'X'")],
+         [(34, "sessions[2].chair", "is not a session field")]),
+        ([('description = " Open consultation "', 'description = ""\nhost = "UN"\nchair = "X"')],
+         [(10, "chair", "is not a meeting-file field"), (9, "host", "is not a meeting-file field")]),
+        ([('description = " Open consultation "', "groups = []"),
+          (FULL[FULL.index("[[groups]]"):FULL.index("[[sessions]]")], "")],
+         [(8, "groups", "must be one or more [[groups]] tables")]),
+    ],
+)  # fmt: skip
+def test_each_problem_has_its_line_field_and_message(edits, problems):
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(edited(*edits))
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == problems
+    assert info.value.code == "invalid_meeting_file" and info.value.field is None
+    assert info.value.message == "; ".join(
+        f"{'file' if line == 0 else f'line {line}'}: {field}: {message}" for line, field, message in problems
+    )
+
+
+def test_a_file_without_sessions_is_refused():
+    text = edited()[: edited().index("[[sessions]]")]
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(text)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [
+        (0, "sessions", "the agenda needs at least one [[sessions]] table")]
+
+
+def test_problems_read_as_where_field_and_message():
+    assert str(FileProblem(3, "slug", "is required")) == "line 3: slug: is required"
+    assert str(FileProblem(0, "title", "is required")) == "file: title: is required"
+    error = MeetingFileError([FileProblem(3, "slug", "x"), FileProblem(0, "title", "y")])
+    assert str(error) == error.message == "line 3: slug: x; file: title: y"
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [('slug = "x"\ntitle = CSTD\n', 2), ('slug = "x"\ntitle = "unterminated', 0)],
+)
+def test_toml_errors_keep_the_parser_message(text, line):
+    import tomllib
+
+    with pytest.raises(tomllib.TOMLDecodeError) as parser:
+        tomllib.loads(text)
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(text)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [(line, "toml", str(parser.value))]

@@ -6,7 +6,16 @@ import pytest
 
 from server.domain.errors import InvalidInput, InvalidTransition, NotLive
 from server.domain.meetings.file import parse_meeting
-from server.domain.meetings.models import AgendaSession, Mode, Role, SessionLife, SessionState, registration
+from server.domain.meetings.models import (
+    AgendaSession,
+    Mode,
+    Role,
+    SessionEnded,
+    SessionLife,
+    SessionStarted,
+    SessionState,
+    registration,
+)
 from server.loading import demo_meeting_text
 
 START, END = 1_000_000, 2_000_000
@@ -57,3 +66,55 @@ def test_registration_normalises_and_checks():
         registration(meeting, {"name": "X", "country": "CH", "group": "technical", "mode": "hub",
                                "hub_city": "Geneva", "hub_country": "CH", "hub_headcount": "many"}, {"CH"})
     assert info.value.code == "invalid_headcount" and info.value.field == "hub_headcount"
+
+
+def test_session_events_name_the_session_and_the_time():
+    s = life()
+    assert s.start(500) == SessionStarted("s", 500)
+    assert s.end(700) == SessionEnded("s", 700)
+
+
+def test_a_scheduled_session_can_be_started_by_hand_inside_its_slot():
+    s = life(auto=True)
+    assert s.is_live(START + 1)
+    assert s.start(START + 1) == SessionStarted("s", START + 1)
+    assert s.state is SessionState.LIVE and s.started_ms == START + 1
+
+
+def test_ending_a_scheduled_session_records_its_scheduled_start():
+    s = life(auto=True)
+    assert s.end(START + 10) == SessionEnded("s", START + 10)
+    assert (s.started_ms, s.ended_ms) == (START, START + 10)
+
+
+@pytest.mark.parametrize(
+    "auto, now, action, error, message",
+    [
+        (False, START, "require_live", NotLive, "session 's' is not live"),
+        (True, START - 1, "require_live", NotLive, "session 's' is not live"),
+        (True, END, "require_live", NotLive, "session 's' is not live"),
+        (False, START, "end", InvalidTransition, "the session is not live"),
+        (True, END, "end", InvalidTransition, "the session is not live"),
+    ],
+)
+def test_refusals_outside_a_live_session(auto, now, action, error, message):
+    with pytest.raises(error) as info:
+        getattr(life(auto=auto), action)(now)
+    assert info.value.message == message
+
+
+def test_a_live_session_cannot_start_again():
+    s = life(auto=True)
+    s.start(START + 1)
+    with pytest.raises(InvalidTransition) as info:
+        s.start(START + 2)
+    assert info.value.message == "the session is already live"
+    s.require_live(START + 2)  # and it is live: no refusal
+
+
+def test_meeting_group_finds_the_group_by_slug():
+    meeting = parse_meeting(demo_meeting_text())
+    assert [meeting.group(g.slug) for g in meeting.groups] == list(meeting.groups)
+    with pytest.raises(InvalidInput) as info:
+        meeting.group("press")
+    assert (info.value.field, info.value.message) == ("group", "unknown stakeholder group 'press'")

@@ -880,4 +880,4 @@ class BoardMachine(RuleBasedStateMachine):
 
 
 TestBoardMachine = BoardMachine.TestCase
-TestBoardMachine.settings = hypothesis_settings(max_examples=100, stateful_step_count=40, deadline=None)
+TestBoardMachine.settings = hypothesis_settings(stateful_step_count=40, deadline=None)  # examples: the active profile's

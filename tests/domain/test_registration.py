@@ -1,0 +1,109 @@
+"""The registration form's rules, field by field: what is kept, how it is normalised, and each refusal
+with the code, field and message the join form shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.domain.errors import InvalidInput
+from server.domain.meetings.file import parse_meeting
+from server.domain.meetings.models import Mode, Participant, registration
+from server.loading import demo_meeting_text
+
+COUNTRIES = {"CH", "KE", "BR"}
+FORM: dict[str, Any] = {"name": "Ana Souza", "organisation": "NIC.br", "country": "BR", "group": "technical",
+                        "mode": "remote"}  # fmt: skip
+HUB: dict[str, Any] = {**FORM, "mode": "hub", "hub_city": "Nairobi", "hub_country": "ke", "hub_headcount": " 25 "}
+
+
+@pytest.fixture(scope="module")
+def meeting():
+    return parse_meeting(demo_meeting_text())
+
+
+def register(meeting, **changes: Any) -> Participant:
+    base = HUB if changes.pop("hub", False) else FORM
+    data = {k: v for k, v in {**base, **changes}.items() if v is not None}
+    return registration(meeting, data, COUNTRIES)
+
+
+def test_a_remote_participant_is_kept_as_given(meeting):
+    assert register(meeting) == Participant(0, "Ana Souza", "NIC.br", "BR", "technical", Mode.REMOTE, "", "", 0, False)
+
+
+def test_a_hub_keeps_its_city_country_and_headcount(meeting):
+    p = register(meeting, hub=True, organisation=None, country="ch ")
+    assert p == Participant(0, "Ana Souza", "", "CH", "technical", Mode.HUB, "Nairobi", "KE", 25, False)
+
+
+def test_hub_fields_are_ignored_for_other_modes(meeting):
+    p = register(meeting, hub=True, mode="onsite")
+    assert (p.mode, p.hub_city, p.hub_country, p.hub_headcount) == (Mode.ONSITE, "", "", 0)
+
+
+@pytest.mark.parametrize(
+    "value, listed",
+    [(True, True), ("1", True), ("on", True), ("true", True), ("yes", True),
+     (None, False), (False, False), ("", False), ("0", False), ("off", False), ("no", False)],
+)  # fmt: skip
+def test_listed_only_when_ticked(meeting, value, listed):
+    assert register(meeting, listed=value).listed is listed
+
+
+@pytest.mark.parametrize(
+    "field, value, kept",
+    [("name", "  Ana \t\n Souza ", "Ana Souza"), ("organisation", " NIC   .br ", "NIC .br"),
+     ("name", "x" * 120, "x" * 120), ("organisation", "o" * 200, "o" * 200), ("country", "Ch", "CH")],
+)  # fmt: skip
+def test_text_is_trimmed_and_spaces_collapsed(meeting, field, value, kept):
+    assert getattr(register(meeting, **{field: value}), field) == kept
+
+
+@pytest.mark.parametrize(
+    "changes, code, field, message",
+    [
+        ({"name": None}, "name_required", "name", "Please give your name."),
+        ({"name": " \t "}, "name_required", "name", "Please give your name."),
+        ({"name": 7}, "invalid_format", "name", "name must be text"),
+        ({"name": "x" * 121}, "name_too_long", "name", "name is longer than 120 characters"),
+        ({"organisation": "o" * 201}, "organisation_too_long", "organisation",
+         "organisation is longer than 200 characters"),
+        ({"organisation": ["ISOC"]}, "invalid_format", "organisation", "organisation must be text"),
+        ({"country": None}, "country_required", "country", "Please give your country."),
+        ({"country": "CHE"}, "country_too_long", "country", "country is longer than 2 characters"),
+        ({"country": "FR"}, "invalid_country", "country", "Choose a country from the list (ISO 3166 code)."),
+        ({"group": None}, "group_required", "group", "Please give your group."),
+        ({"group": "g" * 41}, "group_too_long", "group", "group is longer than 40 characters"),
+        ({"group": "press"}, "invalid_format", "group", "unknown stakeholder group 'press'"),
+        ({"mode": None}, "mode_required", "mode", "Please give your mode."),
+        ({"mode": "online"}, "invalid_mode", "mode", "Mode must be onsite, remote or hub."),
+        ({"mode": "m" * 11}, "mode_too_long", "mode", "mode is longer than 10 characters"),
+        ({"hub": True, "hub_city": None}, "hub_city_required", "hub_city", "Please give your hub city."),
+        ({"hub": True, "hub_city": "c" * 121}, "hub_city_too_long", "hub_city",
+         "hub_city is longer than 120 characters"),
+        ({"hub": True, "hub_country": None}, "hub_country_required", "hub_country", "Please give your hub country."),
+        ({"hub": True, "hub_country": "KEN"}, "hub_country_too_long", "hub_country",
+         "hub_country is longer than 2 characters"),
+        ({"hub": True, "hub_country": "FR"}, "invalid_country", "hub_country",
+         "Choose the hub's country from the list."),
+        ({"hub": True, "hub_headcount": None}, "invalid_headcount", "hub_headcount",
+         "Give the number of people at the hub."),
+        ({"hub": True, "hub_headcount": "2.5"}, "invalid_headcount", "hub_headcount",
+         "Give the number of people at the hub."),
+        ({"hub": True, "hub_headcount": "0"}, "invalid_headcount", "hub_headcount",
+         "The hub headcount must be between 1 and 100000."),
+        ({"hub": True, "hub_headcount": 100_001}, "invalid_headcount", "hub_headcount",
+         "The hub headcount must be between 1 and 100000."),
+    ],
+)
+def test_refusals_name_the_field(meeting, changes, code, field, message):
+    with pytest.raises(InvalidInput) as info:
+        register(meeting, **changes)
+    assert (info.value.code, info.value.field, info.value.message) == (code, field, message)
+
+
+@pytest.mark.parametrize("headcount", [1, "1", 100_000, " 100000 "])
+def test_hub_headcount_bounds_are_inclusive(meeting, headcount):
+    assert register(meeting, hub=True, hub_headcount=headcount).hub_headcount == int(str(headcount))
