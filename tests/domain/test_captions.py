@@ -437,3 +437,25 @@ def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str]) -> No
     assert _visible("".join(s.text for s in segments) + stepped.tail) == _visible(doc)
     # However the text was split into posts, the result is the same.
     assert (texts(chunked), chunked.tail) == (texts(stepped), stepped.tail)
+
+
+def test_a_new_speaker_on_the_floor_starts_a_turn() -> None:
+    stream = CaptionStream("s1", "en")
+    ana, raul = SpeakerContext("iv-1", "Ana"), SpeakerContext("iv-2", "Raúl")
+    stream.append("Good morning.\nWe start.\n", ALICE, NOW, speaker_context=ana)
+    stream.append("Thank you.\n", ALICE, NOW, speaker_context=raul)
+    stream.append("Unattributed.\n", ALICE, NOW, speaker_context=None)
+    stream.append("Back to Ana.\n", ALICE, NOW, speaker_context=SpeakerContext("iv-3", "Ana"))
+    assert [(s.speaker, s.new_turn) for s in stream.segments()] == [
+        ("Ana", True), ("Ana", False), ("Raúl", True), (None, False), ("Ana", True)]
+
+
+def test_window_new_part_drops_only_what_was_sent_before() -> None:
+    from server.domain.captions.stream import window_new_part
+
+    assert window_new_part("Window one.\nWindow two.", ["Window one."], "") == "Window two."
+    assert window_new_part("Window one.\nWindow two.", [], "Window one.") == "\nWindow two."
+    # The longest run wins: a re-sent line followed by its genuine repeat keeps the repeat.
+    assert window_new_part("A\nThank you.\nThank you.\n", ["A", "Thank you."], "") == "Thank you.\n"
+    assert window_new_part("Something new\n", ["A"], "Some") == "thing new\n"
+    assert window_new_part("Other\n", ["A"], "Some") == "Other\n"
