@@ -100,8 +100,9 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
         for event in events:
             if isinstance(event, SegmentFinalised):
                 async with conn.execute(
-                        "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE meeting_id = ? AND"
-                        " session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1", (meeting_id, session_id, lang)) as cur:
+                        "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE"
+                        " meeting_id = ? AND session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
+                        (meeting_id, session_id, lang)) as cur:
                     row = await cur.fetchone()
                 position = row[0] if row else 0
                 intervention = None if event.intervention_id is None else json.dumps(event.intervention_id)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from ..clock import now_ms
-from ..domain.meetings.models import Role, SessionLife
+from ..domain.meetings.models import Role, SessionLife, SessionState
 from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .keys import db_key, registry_key, sio_key
@@ -165,6 +165,8 @@ async def tick(app: web.Application, seen_versions: dict[str, int], seen_states:
             state = life.effective_state(now).value
             key = (loaded.meeting.slug, session_id)
             if seen_states.get(key, state) != state:
+                if state == SessionState.ENDED.value:  # a scheduled end: the last words first, as for a manual one
+                    await app[tail_flusher_key].flush_session(loaded, session_id)
                 await broadcast_state(app, loaded, life)
             seen_states[key] = state
 

@@ -1,10 +1,10 @@
 """The caption hub: every caption change goes check → apply → commit → acknowledge → broadcast.
 
 One :class:`CaptionHub` per application keeps the loaded :class:`CaptionStream` of each session and language
-(restored from storage on first use, every writer's tail included) and the sequence of each captioner feed. Changes to one session's captions
-run under that session's lock, so a post is applied, stored and broadcast before the next one starts; a post
-whose storage fails is dropped from memory too (the stream is restored from storage on next use), so it is
-never half-applied.
+(restored from storage on first use, every writer's tail included) and the sequence of each captioner feed.
+Changes to one session's captions run under that session's lock, so a post is applied, stored and broadcast
+before the next one starts; a post whose storage fails is dropped from memory too (the stream is restored from
+storage on next use), so it is never half-applied.
 
 Broadcasts go once to a room: final segments at once, the live tail (``caption_partial``) merged over
 ``PARTIAL_MS`` so only the latest partial per stream is sent. Two background loops run in :func:`captions_context`:

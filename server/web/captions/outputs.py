@@ -107,7 +107,8 @@ async def xml_feed(request: web.Request) -> web.Response:
     lang = loaded.language(request.query.get("lang"))
     count = query_int(request.query.get("lines"), "lines", default=2, low=1, high=10)
     rows, tail = await current_text(request.app, loaded, session_id, lang, count)
-    lines = [turn_lead(r["speaker"], r["new_turn"]) + r["text"] for r in rows] + ([tail.strip()] if tail.strip() else [])
+    lines = [turn_lead(r["speaker"], r["new_turn"]) + r["text"] for r in rows]
+    lines += [tail.strip()] if tail.strip() else []
     lines = lines[-count:]
     lines += [""] * (count - len(lines))
     body = "".join(f"<line{i}>{escape(text)}</line{i}>" for i, text in enumerate(lines, start=1))
