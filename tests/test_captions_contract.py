@@ -14,6 +14,9 @@ import re
 import pytest
 import websockets
 
+from server.web.captions.hub import CaptionHub, caption_hub_key
+from server.web.floor.service import floor_key
+
 from .conftest import DEMO, WAIT
 
 S = f"/m/{DEMO}/s/morning"
@@ -267,3 +270,25 @@ async def test_wrong_method_is_405_with_allow_in_plain_text(server, http, live, 
 async def test_405_elsewhere_carries_allow(server, http):
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/start")) as r:
         assert r.status == 405 and "POST" in r.headers["Allow"]
+
+
+# -- after a restart -----------------------------------------------------------------------------------------------------
+
+
+async def test_live_lines_and_counters_of_every_feed_survive_a_restart(server, http, live, viewers):
+    meeting_token = await server.token("captioner")
+    await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Half of the first")
+    await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=fr", "La moitié")
+    await post(http, server, f"{ROOT}/zoom?t={meeting_token}&seq=1", "Another captioner's half")
+    old = server.app[caption_hub_key]
+    server.app[caption_hub_key] = CaptionHub(server.app, server.app[floor_key])  # forget everything held in memory
+    try:
+        await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Half of the first")  # a retry: not applied
+        await post(http, server, f"{ROOT}/zoom?t={live}&seq=2", " line.\n")
+        await post(http, server, f"{ROOT}/zoom?t={meeting_token}&seq=2", " is here.\n")
+        await post(http, server, f"{ROOT}/zoom?t={live}&seq=2&lang=fr", " du texte.\n")
+        assert [s["text"] for s in await read_back(server, http, viewers)] == [
+            "Half of the first line.", "Another captioner's half is here."]
+        assert [s["text"] for s in await read_back(server, http, viewers, "fr")] == ["La moitié du texte."]
+    finally:
+        server.app[caption_hub_key] = old
