@@ -19,7 +19,7 @@ from server.settings import Settings
 
 def _settings_epilog() -> str:
     lines = ["settings (flag or environment variable, default):"]
-    for name, env, default, help_text in Settings.describe():
+    for _name, env, default, help_text in Settings.describe():
         lines.append(f"  {env:<34} {help_text} [default: {default}]")
     return "\n".join(lines)
 
@@ -79,8 +79,10 @@ EXPORT_FORMATS = ("pack", "json", "txt", "vtt", "srt", "html", "docx")
 def _serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=argparse.SUPPRESS, help="address to listen on [127.0.0.1]")
     p.add_argument("--port", type=int, default=argparse.SUPPRESS, help="TCP port [8080]")
-    p.add_argument("--redis-url", default=argparse.SUPPRESS, help="Redis URL for Socket.IO fan-out across processes [none]")
-    p.add_argument("--no-demo", action="store_true", default=argparse.SUPPRESS, help="do not load the demo meeting at start")
+    p.add_argument("--redis-url", default=argparse.SUPPRESS,
+                   help="Redis URL for Socket.IO fan-out across processes [none]")
+    p.add_argument("--no-demo", action="store_true", default=argparse.SUPPRESS,
+                   help="do not load the demo meeting at start")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -108,9 +110,9 @@ async def _open(settings: Settings) -> tuple[Any, bytes]:
 
 async def cmd_load(settings: Settings, path: Path) -> int:
     """Load a meeting file; print what happened or every problem."""
+    from server.clock import now_ms
     from server.domain.meetings.file import MeetingFileError
     from server.loading import load_meeting_file
-    from server.clock import now_ms
 
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
@@ -138,7 +140,7 @@ async def cmd_links(settings: Settings, slug: str | None, as_json: bool) -> int:
     db, key = await _open(settings)
     try:
         slugs = [slug] if slug else [m["slug"] for m in await meetings_db.list_meetings(db)]
-        out = []
+        out: list[dict[str, Any]] = []
         for s in slugs:
             meeting_id, meeting = await meetings_db.load_meeting(db, s)
             rows = link_rows(settings.public_base_url(), meeting, await meetings_db.active_links(db, key, meeting_id))
@@ -186,15 +188,14 @@ class Progress:
 
 async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export a meeting or a session from the database."""
+    from server.domain import revisions
+    from server.domain.errors import DomainError
+    from server.exports import meeting_export, session_export
+    from server.storage import meetings as meetings_db
     from transcripts import pack
     from transcripts.formats import writer
     from transcripts.model import MeetingRecord, Transcript
     from transcripts.summary import CountingRules
-
-    from server.domain.errors import DomainError
-    from server.storage import meetings as meetings_db
-    from server.domain import revisions
-    from server.exports import meeting_export, session_export
 
     fmt = args.format
     if fmt not in ("pack", "json") and not args.session:
@@ -301,7 +302,7 @@ async def serve(settings: Settings) -> int:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    settings.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # the real one for port 0
+    settings.port = runner.addresses[0][1]  # the real one for port 0 (the only site's first socket)
     logging.getLogger("floorcast").info("listening", extra={"url": settings.public_base_url()})
     print(f"Floorcast is serving {settings.public_base_url()}/  (data in {settings.data_dir}; role links: "
           f"python run.py --data {settings.data_dir} links)", file=sys.stderr, flush=True)

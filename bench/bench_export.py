@@ -18,13 +18,14 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transcripts import MeetingRecord, draft, pack  # noqa: E402
-from transcripts.formats import WRITERS, writer  # noqa: E402
+from transcripts import MeetingRecord, draft, pack
+from transcripts.formats import WRITERS, writer
 
 WORDS = ("the internet governance forum enhanced cooperation multistakeholder public policy issues pertaining "
          "governments civil society private sector technical community capacity development access digital divide "
@@ -65,6 +66,7 @@ def session_dict(rng: random.Random, day: int, room: int, slot: int, hours: floa
                    "country": f"C{pid % 120:03d}"[:2], "group": group, "mode": mode, "hub_city": "City",
                    "hub_country": "KE", "hub_headcount": 10 if mode == "hub" else None, "listed": True,
                    "presenter": pid % 50 == 0, "join_ms": start, "leave_ms": None} for pid, group, mode in people]
+    questions: list[dict[str, Any]]
     questions = [{"id": q, "text": "What about " + " ".join(rng.choice(WORDS) for _ in range(12)) + "?",
                   "author": {"participant_id": people[q][0], "name": f"Participant {people[q][0]}",
                              "organisation": "Org", "country": "KE", "group": people[q][1], "mode": "remote"},

@@ -28,15 +28,19 @@ import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import IO, TYPE_CHECKING, cast
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as MpEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG, SESSION = "ec-baku-2012", "morning"
 
 
 def _raise_fd_limit() -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
@@ -54,14 +58,15 @@ class _Viewer(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = cast(asyncio.Transport, transport)  # a TCP connection's transport is a stream
 
     def send_text(self, text: bytes) -> None:
         mask = os.urandom(4)
         n = len(text)
         header = bytes((0x81, 0x80 | n)) if n < 126 else bytes((0x81, 0x80 | 126)) + n.to_bytes(2, "big")
         body = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
-        self.transport.write(header + mask + body)  # type: ignore[union-attr]
+        assert self.transport is not None  # sent only once connected
+        self.transport.write(header + mask + body)
 
     def data_received(self, data: bytes) -> None:
         now = time.time()
@@ -124,7 +129,7 @@ async def _open_viewer(host: str, port: int, seen: dict[int, float]) -> asyncio.
     return transport
 
 
-def _worker(base: str, count: int, results: mp.Queue, go: mp.Event, done: mp.Event, ready_q: mp.Queue) -> None:
+def _worker(base: str, count: int, results: mp.Queue, go: MpEvent, done: MpEvent, ready_q: mp.Queue) -> None:
     _raise_fd_limit()
 
     async def main() -> None:
@@ -152,29 +157,34 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _start_server(data: Path) -> tuple[subprocess.Popen[str], str]:
+Broadcasts = list[tuple[int, int, float]]  # recipients, direct sends, ms per caption broadcast
+
+
+def _start_server(data: Path) -> tuple[subprocess.Popen[str], str, Broadcasts]:
     proc = subprocess.Popen([sys.executable, "run.py", "--data", str(data), "--port", "0", "--log-level", "DEBUG"],
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             preexec_fn=_raise_fd_limit)
+    stderr = proc.stderr
+    assert stderr is not None  # a pipe was asked for
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        line = proc.stderr.readline()
+        line = stderr.readline()
         if line.startswith("Floorcast is serving "):
             # Keep draining the server's log (a full pipe would stall it) and keep its broadcast timings.
-            proc.broadcasts = []  # type: ignore[attr-defined]
-            threading.Thread(target=_drain, args=(proc,), daemon=True).start()
-            return proc, line.split()[3].rstrip("/")
+            broadcasts: Broadcasts = []
+            threading.Thread(target=_drain, args=(stderr, broadcasts), daemon=True).start()
+            return proc, line.split()[3].rstrip("/"), broadcasts
         if not line and proc.poll() is not None:
             break
     proc.kill()
     raise RuntimeError("the server did not start")
 
 
-def _drain(proc: subprocess.Popen[str]) -> None:
-    for line in proc.stderr:
+def _drain(stderr: IO[str], broadcasts: Broadcasts) -> None:
+    for line in stderr:
         if '"msg": "broadcast"' in line and '"caption_segment"' in line:
             record = json.loads(line)
-            proc.broadcasts.append((record["recipients"], record["direct"], record["ms"]))  # type: ignore[attr-defined]
+            broadcasts.append((record["recipients"], record["direct"], record["ms"]))
 
 
 def _tokens(data: Path) -> dict[tuple[str, str | None], str]:
@@ -199,10 +209,11 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
     """One measurement with ``viewers`` connections; returns the figures."""
     with TemporaryDirectory() as tmp:
         data = Path(tmp)
-        server, base = _start_server(data)
+        server, base, server_broadcasts = _start_server(data)
         try:
             tokens = _tokens(data)
-            asyncio.run(_post(f"{base}/api/meetings/{SLUG}/sessions/{SESSION}/start?t={tokens[('moderator', SESSION)]}"))
+            moderator = tokens[("moderator", SESSION)]
+            asyncio.run(_post(f"{base}/api/meetings/{SLUG}/sessions/{SESSION}/start?t={moderator}"))
             rss_idle = _rss_kib(server.pid)
             results: mp.Queue = mp.Queue()
             ready_q: mp.Queue = mp.Queue()
@@ -229,7 +240,7 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
                 per_viewer += pv
             for p in procs:
                 p.join(timeout=30)
-            broadcasts = list(server.broadcasts)  # type: ignore[attr-defined]
+            broadcasts = list(server_broadcasts)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -247,10 +258,9 @@ def run_one(viewers: int, captions: int, rate: float, workers: int) -> dict[str,
 
 
 async def _post(url: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url) as r:
-            if r.status != 200:
-                raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
+    async with aiohttp.ClientSession() as http, http.post(url) as r:
+        if r.status != 200:
+            raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
 
 
 def main() -> None:
@@ -263,12 +273,14 @@ def main() -> None:
     args = parser.parse_args()
     _raise_fd_limit()
     print(f"{'viewers':>8} {'conn':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'deliv/s':>9} {'lost':>6}"
-          f" {'RSS idle':>9} {'RSS conn':>9} {'RSS peak':>9} {'connect s':>10} {'emit p50':>9} {'emit max':>9} {'direct':>7}")
+          f" {'RSS idle':>9} {'RSS conn':>9} {'RSS peak':>9} {'connect s':>10} {'emit p50':>9} {'emit max':>9}"
+          f" {'direct':>7}")
     for n in args.viewers:
         r = run_one(n, args.captions, args.rate, args.workers)
         print(f"{r['viewers']:>8} {r['connected']:>6} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['max_ms']:>8.1f}"
-              f" {r['deliveries_per_s']:>9.0f} {r['lost']:>6} {r['rss_idle_mib']:>8.0f}M {r['rss_connected_mib']:>8.0f}M"
-              f" {r['rss_peak_mib']:>8.0f}M {r['connect_s']:>10.1f} {r['emit_ms_p50']:>7.1f}ms {r['emit_ms_max']:>7.1f}ms"
+              f" {r['deliveries_per_s']:>9.0f} {r['lost']:>6} {r['rss_idle_mib']:>8.0f}M"
+              f" {r['rss_connected_mib']:>8.0f}M {r['rss_peak_mib']:>8.0f}M {r['connect_s']:>10.1f}"
+              f" {r['emit_ms_p50']:>7.1f}ms {r['emit_ms_max']:>7.1f}ms"
               f" {r['direct_share']:>6.0%}", flush=True)
 
 

@@ -26,9 +26,8 @@ import logging
 import random
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import AsyncIterator
 from urllib.parse import quote
 
 import websockets
@@ -137,7 +136,7 @@ class Bridge:
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, websockets.WebSocketException) as exc:
                 log.warning("connection lost (%s); %d characters kept, retrying",
                             exc.__class__.__name__, self.outbox.buffered_chars)
             finally:

@@ -23,7 +23,8 @@ class Settings:
     data_dir: Path = _field(Path("data"), "Directory holding the SQLite database (WAL mode).", "FLOORCAST_DATA")
     host: str = _field("127.0.0.1", "Address to listen on.", "FLOORCAST_HOST")
     port: int = _field(8080, "TCP port to listen on.", "FLOORCAST_PORT")
-    base_url: str = _field("", "Public base URL used in printed links (default: http://HOST:PORT).", "FLOORCAST_BASE_URL")
+    base_url: str = _field("", "Public base URL used in printed links (default: http://HOST:PORT).",
+                           "FLOORCAST_BASE_URL")
     redis_url: str = _field("", "Redis URL for Socket.IO fan-out across several processes (empty: single process).",
                             "FLOORCAST_REDIS_URL")
     redis_channel: str = _field("floorcast", "Redis pub/sub channel shared by the processes of one deployment.",
@@ -31,21 +32,26 @@ class Settings:
     log_level: str = _field("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.", "FLOORCAST_LOG_LEVEL")
     log_json: bool = _field(True, "Write logs as one JSON object per line (false: plain text).", "FLOORCAST_LOG_JSON")
     demo: bool = _field(True, "Load the demo meeting at start when the database holds no meeting.", "FLOORCAST_DEMO")
-    caption_backlog: int = _field(50, "Finalised caption segments a late joiner receives first.", "FLOORCAST_CAPTION_BACKLOG")
+    caption_backlog: int = _field(50, "Finalised caption segments a late joiner receives first.",
+                                  "FLOORCAST_CAPTION_BACKLOG")
     caption_idle_flush_ms: int = _field(2000, "Finalise a caption tail after this many ms without new text.",
                                         "FLOORCAST_CAPTION_IDLE_FLUSH_MS")
     outbox_limit: int = _field(256, "Packets queued for one viewer before it is dropped as too slow (it then resumes).",
                                "FLOORCAST_OUTBOX_LIMIT")
-    cookie_secure: bool = _field(False, "Mark session cookies Secure (set when served over HTTPS).", "FLOORCAST_COOKIE_SECURE")
-    question_max_length: int = _field(500, "Maximum length of a question, in characters.", "FLOORCAST_QUESTION_MAX_LENGTH")
-    question_rate: str = _field("3/60", "Questions one participant may submit: COUNT/SECONDS.", "FLOORCAST_QUESTION_RATE")
+    cookie_secure: bool = _field(False, "Mark session cookies Secure (set when served over HTTPS).",
+                                 "FLOORCAST_COOKIE_SECURE")
+    question_max_length: int = _field(500, "Maximum length of a question, in characters.",
+                                      "FLOORCAST_QUESTION_MAX_LENGTH")
+    question_rate: str = _field("3/60", "Questions one participant may submit: COUNT/SECONDS.",
+                                "FLOORCAST_QUESTION_RATE")
     summary_template: str = _field("", "Jinja2 Markdown file replacing the bundled chair's summary draft in rapporteur "
                                    "packs (empty: the bundled template).", "FLOORCAST_SUMMARY_TEMPLATE")
     count_igo_as: str = _field("persons", "Default counting of intergovernmental organisations in figures: persons "
                                "or organisations.", "FLOORCAST_COUNT_IGO_AS")
     count_on_behalf: str = _field("speaker", "Default counting of statements on behalf of a group of states: speaker "
                                   "(counts for the speaker's country) or exclude.", "FLOORCAST_COUNT_ON_BEHALF")
-    shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.", "FLOORCAST_SHUTDOWN_TIMEOUT")
+    shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
+                                     "FLOORCAST_SHUTDOWN_TIMEOUT")
 
     @property
     def database(self) -> Path:
@@ -68,7 +74,7 @@ class Settings:
         return rows
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``FLOORCAST_*`` variables, then explicit overrides (command-line flags)."""
         environ = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}

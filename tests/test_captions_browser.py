@@ -74,7 +74,8 @@ async def test_typed_captions_reach_participant_and_screen(server, http, browser
         # Only finished lines are announced: the live region holds final lines, not the tail.
         live_region = participant.locator("[aria-live]").filter(has=participant.locator(".caption-line"))
         assert await live_region.count() == 1
-        assert "We now turn" not in (await participant.locator("[aria-live] .caption-line").all_text_contents() or [""])[-1]
+        lines = await participant.locator("[aria-live] .caption-line").all_text_contents()
+        assert "We now turn" not in (lines or [""])[-1]
         # Reader settings are remembered.
         await participant.select_option("[data-pref=theme]", "yellow")
         await participant.select_option("[data-pref=size]", "l")

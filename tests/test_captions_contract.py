@@ -8,6 +8,7 @@ StreamText-style pull feed and a Socket.IO viewer: the same text, the same lines
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 
@@ -60,7 +61,7 @@ async def read_back(server, http, viewers, lang="en"):
     seen = await viewers[lang].wait_count("caption_segment", len(rows)) if rows else []
     texts = [s["text"] for s in rows]
     assert [s["seq"] for s in rows] == list(range(1, len(rows) + 1))
-    assert pull_lines == [lead + text for lead, text in zip(leads, texts)]
+    assert pull_lines == [lead + text for lead, text in zip(leads, texts, strict=True)]
     assert [d["text"] for d in sorted(seen, key=lambda d: d["seq"])] == texts
     async with http.get(server.url(f"{S}/captions.txt?lang={lang}")) as r:
         transcript = await r.text()
@@ -69,7 +70,7 @@ async def read_back(server, http, viewers, lang="en"):
     return rows
 
 
-# -- 1. a second language with its own counter ---------------------------------------------------------------
+# -- 1. a second language with its own counter -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["zoom", "streamtext"])
@@ -85,7 +86,7 @@ async def test_each_language_counts_its_own_seq(server, http, live, viewers, kin
             assert (await r.text()).strip() == last
 
 
-# -- 2. every ingest URL continues the captioner's line -----------------------------------------------------------
+# -- 2. every ingest URL continues the captioner's line ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["zoom", "streamtext"])
@@ -108,7 +109,7 @@ async def test_youtube_cues_continue_and_br_is_a_two_line_cue(server, http, live
         ("GOOD MORNING. WE ARE STARTING NOW.", 1352097060123), ("NEXT LINE CONTINUES", 1352097062000)]
 
 
-# -- 3. tools that re-send their window ---------------------------------------------------------------------------
+# -- 3. tools that re-send their window --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["zoom", "streamtext"])
@@ -142,7 +143,7 @@ async def test_window_mode_on_the_bridge_and_the_captioner_page(server, http, li
         "Line A.", "Line B.", "Line C.", "Page one.", "Page two."]
 
 
-# -- 4. two captioners at once --------------------------------------------------------------------------------------
+# -- 4. two captioners at once -----------------------------------------------------------------------------------------
 
 
 async def test_two_captioners_writing_at_once_keep_their_lines(server, http, live, viewers):
@@ -171,10 +172,10 @@ async def test_two_captioners_writing_at_once_keep_their_lines(server, http, liv
     assert len(rows) == 24
     assert [s["text"] for s in rows if s["text"].startswith("Alpha")] == first
     assert [s["text"] for s in rows if s["text"].startswith("Beta")] == second
-    assert all(s["final_ms"] <= t["final_ms"] for s, t in zip(rows, rows[1:]))  # ordered by finalisation
+    assert all(s["final_ms"] <= t["final_ms"] for s, t in itertools.pairwise(rows))  # ordered by finalisation
 
 
-# -- 5. the stored line is the captioner's ---------------------------------------------------------------------------
+# -- 5. the stored line is the captioner's -----------------------------------------------------------------------------
 
 
 async def test_a_long_line_with_sentences_is_one_segment(server, http, live, viewers):
@@ -214,7 +215,7 @@ async def test_ending_the_session_finalises_every_live_line_first(server, http, 
     assert order.index("session_state") > max(i for i, n in enumerate(order) if n == "caption_segment")
 
 
-# -- 7. speakers in live views -------------------------------------------------------------------------------------------
+# -- 7. speakers in live views -----------------------------------------------------------------------------------------
 
 
 async def test_a_new_turn_shows_its_speaker_everywhere(server, http, live, viewers, connect, inbox):
@@ -238,7 +239,7 @@ async def test_a_new_turn_shows_its_speaker_everywhere(server, http, live, viewe
             "<line3>ANRIETTE ESTERHUYSEN: Thank you, Chair.</line3>") in xml
 
 
-# -- 8. feeds as the tools they imitate ---------------------------------------------------------------------------------
+# -- 8. feeds as the tools they imitate --------------------------------------------------------------------------------
 
 
 async def test_pull_feed_answers_like_streamtext(server, http, live, viewers):
@@ -272,7 +273,7 @@ async def test_405_elsewhere_carries_allow(server, http):
         assert r.status == 405 and "POST" in r.headers["Allow"]
 
 
-# -- after a restart -----------------------------------------------------------------------------------------------------
+# -- after a restart ---------------------------------------------------------------------------------------------------
 
 
 async def test_live_lines_and_counters_of_every_feed_survive_a_restart(server, http, live, viewers):

@@ -50,7 +50,8 @@ async def test_zoom_post_retry_gap_and_seq_form(server, http, live):
     assert status == 200
     async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
         assert (await r.text()).strip() == "3"
-    assert [(s["seq"], s["text"]) for s in await segments(server)] == [(1, "Hello everyone"), (2, "We begin with the agenda")]
+    assert [(s["seq"], s["text"]) for s in await segments(server)] == [
+        (1, "Hello everyone"), (2, "We begin with the agenda")]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/octet-stream"},
@@ -123,7 +124,7 @@ async def test_streamtext_backspace_across_posts_and_unicode(server, http, live,
     box = inbox(viewer, "/live", "caption_partial", "caption_segment")
     url = f"{ROOT}/streamtext?t={live}"
     assert (await post(http, server, url, "Señora Présidente — 発言 the floor is yoy"))[0] == 200
-    assert (await post(http, server, url, "\x08urs\r\n".encode()))[0] == 200  # deletes the "y" typed in the last post
+    assert (await post(http, server, url, b"\x08urs\r\n"))[0] == 200  # deletes the "y" typed in the last post
     assert (await post(http, server, url, "Thank you\x7f\x7f\x7fyou.\n"))[0] == 200
     assert [s["text"] for s in await segments(server)] == ["Señora Présidente — 発言 the floor is yours",
                                                            "Thank you."]

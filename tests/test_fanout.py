@@ -83,7 +83,7 @@ async def test_redis_fans_out_to_viewers_of_another_process(settings, http):
             await box.wait_for(lambda n, d: n == "session_state" and d["state"] == "live")
             captioner = await a.token("captioner", "morning")
             async with http.post(a.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
-                                 data="Heard on the other node.".encode()) as r:
+                                 data=b"Heard on the other node.") as r:
                 assert r.status == 200
             segment = await box.wait_for(lambda n, d: n == "caption_segment")
             assert segment["text"] == "Heard on the other node." and segment["seq"] == 1

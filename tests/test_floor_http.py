@@ -3,6 +3,7 @@ restart that rebuilds every queue identically from the stored events."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -50,7 +51,8 @@ async def test_stats_and_records_for_rapporteurs(server, http, connect, inbox):
     assert {m: stats["by_mode"][m]["interventions"] for m in ("onsite", "remote", "hub")} == {
         "onsite": 1, "remote": 1, "hub": 1}
     assert stats["by_group"]["civil"]["interventions"] == 2 and stats["by_group"]["civil"]["label"] == "Civil society"
-    assert stats["by_group"]["technical"]["interventions"] == 1 and stats["by_group"]["government"]["interventions"] == 0
+    assert stats["by_group"]["technical"]["interventions"] == 1
+    assert stats["by_group"]["government"]["interventions"] == 0
     assert stats["floor_ms"] >= 0 and stats["average_wait_ms"] >= 0
 
     status, records = await get(http, server, f"{BASE}/records?t={await server.token('moderator', 'morning')}")
@@ -59,7 +61,7 @@ async def test_stats_and_records_for_rapporteurs(server, http, connect, inbox):
     assert [(i["id"], i["name"], i["mode"], i["kind"]) for i in spoken] == [
         ("i1", "Alice Remote", "remote", "normal"), ("i2", "Bob Onsite", "onsite", "normal"),
         ("i3", "Hub Nairobi", "hub", "normal")]
-    for earlier, later in zip(spoken, spoken[1:]):
+    for earlier, later in itertools.pairwise(spoken):
         assert earlier["end_ms"] == later["start_ms"]  # calling the next ends the running one, at the same moment
     assert all(i["end_ms"] is not None and i["start_ms"] >= i["requested_ms"] for i in spoken)
     assert spoken[0]["limit_s"] is None and spoken[1]["limit_s"] == 60  # the limit applies from the next call
@@ -92,7 +94,7 @@ async def test_public_state_and_queue_page(server, http, connect, inbox):
     async with http.get(server.url(f"/m/{DEMO}/s/morning/queue")) as r:
         html = await r.text()
     assert r.status == 200 and 'data-floor="view"' in html and "List of speakers" in html
-    status, body = await get(http, server, f"/api/meetings/{DEMO}/sessions/nowhere/floor")
+    status, _body = await get(http, server, f"/api/meetings/{DEMO}/sessions/nowhere/floor")
     assert status == 404
 
 

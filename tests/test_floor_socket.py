@@ -21,7 +21,7 @@ GOV = {"name": "Amb. Zhang", "organisation": "Ministry of Industry", "country": 
 class Floor:
     """A live session: the chair, Alice (remote), Bob (onsite), a hub and an anonymous viewer, with inboxes."""
 
-    async def open(self, server: Any, http: Any, connect: Any, inbox: Any, *, live: bool = True) -> "Floor":
+    async def open(self, server: Any, http: Any, connect: Any, inbox: Any, *, live: bool = True) -> Floor:
         if live:
             await start(server, http)
         self.mod = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))

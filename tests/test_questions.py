@@ -27,10 +27,10 @@ MOD_EVENTS = ("question_changed", "questions_counts", "question_settings")
 async def register(server: Any, body: dict[str, Any]) -> dict[str, str]:
     """Register a participant through the API; returns the cookies to connect with."""
     token = await server.token("participant")
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
-        async with http.post(server.url(f"/api/meetings/{DEMO}/participants?t={token}"), json=body) as r:
-            assert r.status == 201, await r.text()
-            return {f"fc_p_{DEMO}": r.cookies[f"fc_p_{DEMO}"].value}
+    async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http,
+                http.post(server.url(f"/api/meetings/{DEMO}/participants?t={token}"), json=body) as r):
+        assert r.status == 201, await r.text()
+        return {f"fc_p_{DEMO}": r.cookies[f"fc_p_{DEMO}"].value}
 
 
 async def start(server: Any, http: aiohttp.ClientSession, sid: str = "morning") -> None:
@@ -76,7 +76,7 @@ def code(reply: dict[str, Any]) -> str:
 class Room:
     """A live session with a moderator, two registered participants and an anonymous viewer, each with an inbox."""
 
-    async def open(self, server: Any, http: Any, connect: Any, inbox: Any) -> "Room":
+    async def open(self, server: Any, http: Any, connect: Any, inbox: Any) -> Room:
         await start(server, http)
         self.mod = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))
         self.mod_in = inbox(self.mod, "/moderate", *MOD_EVENTS)

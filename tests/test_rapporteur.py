@@ -50,7 +50,7 @@ CAPTIONS = [">> CHAIR: Good morning and welcome to this session on enhanced coop
 class Replay:
     """The morning session replayed: who came, who spoke, which questions were asked and what became of them."""
 
-    async def run(self, server: Any, http: Any, connect: Any) -> "Replay":
+    async def run(self, server: Any, http: Any, connect: Any) -> Replay:
         await start(server, http)
         self.server, self.http = server, http
         self.clients: dict[str, Any] = {}
@@ -206,7 +206,7 @@ async def test_webvtt_passes_the_w3c_parser_and_docx_opens(replay):
 
 
 async def test_html_transcript_has_no_script_from_user_text(replay):
-    status, body, headers = await replay.get(f"{S}/transcript.html")
+    status, body, _headers = await replay.get(f"{S}/transcript.html")
     page = body.decode()
     assert status == 200 and "<script" not in page.lower()
     assert "&lt;script&gt;alert(" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
@@ -269,7 +269,8 @@ async def test_search_finds_a_phrase_and_links_to_its_segment(replay, server, ht
     assert "<script>" not in hit["snippet_html"] and "&lt;script&gt;<mark>alert</mark>" in hit["snippet_html"]
     # New captions and edits are indexed on the next search, incrementally.
     token = await server.token("captioner", "morning")
-    async with http.post(server.url(f"{S}/ingest/zoom?t={token}&seq=5&lang=en-US"), data=b"Multistakeholder hubs\n") as r:
+    url = server.url(f"{S}/ingest/zoom?t={token}&seq=5&lang=en-US")
+    async with http.post(url, data=b"Multistakeholder hubs\n") as r:
         assert r.status == 200
     edit = {"edits": [{"lang": "en", "seq": 1, "text": "Good morning, welcome to the Baku dialogue"}]}
     async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/transcript/versions"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -31,7 +32,7 @@ def test_help_explains_every_command_and_setting():
                          timeout=30).stdout
     for command in ("serve", "load", "links"):
         assert command in out
-    for name, env, default, help_text in Settings.describe():
+    for _name, env, _default, help_text in Settings.describe():
         assert env in out and help_text in out
     for command in ("load", "links", "serve"):
         sub = subprocess.run([sys.executable, "run.py", command, "--help"], cwd=ROOT, capture_output=True, text=True,
@@ -93,15 +94,26 @@ async def test_load_while_serving_refreshes_the_running_meeting(server, http, co
         assert (await r.json())["sessions"][2]["title"] == "Next steps and closing"
 
 
-async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Process, str]:
-    """Start ``python run.py`` on an ephemeral port; returns the process and its base URL (read from its log)."""
+@dataclasses.dataclass
+class ServerLog:
+    """What a started server writes to standard error, read until it exits: a full pipe would stall it."""
+
+    lines: list[str]
+    drained: asyncio.Task[None]
+
+
+async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Process, str, ServerLog]:
+    """Start ``python run.py`` on an ephemeral port; returns the process, its base URL (read from its log) and
+    the rest of its log."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "run.py", "--data", str(data), "--port", "0", *extra, cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    stderr = proc.stderr
+    assert stderr is not None  # a pipe was asked for
 
     async def listening() -> str:
         while True:
-            line = (await proc.stderr.readline()).decode()
+            line = (await stderr.readline()).decode()
             if not line:
                 raise AssertionError("the server exited before listening")
             if line.startswith("Floorcast is serving "):
@@ -109,18 +121,17 @@ async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Proc
 
     base = await asyncio.wait_for(listening(), timeout=30)
     # Keep reading the log: a full pipe would stall the server mid-request.
-    proc.log_lines = []  # type: ignore[attr-defined]
+    lines: list[str] = []
 
     async def drain() -> None:
-        while line := await proc.stderr.readline():
-            proc.log_lines.append(line.decode())  # type: ignore[attr-defined]
+        while line := await stderr.readline():
+            lines.append(line.decode())
 
-    proc.drained = asyncio.create_task(drain())  # type: ignore[attr-defined]
-    return proc, base
+    return proc, base, ServerLog(lines, asyncio.create_task(drain()))
 
 
 async def test_serve_demo_then_stop_on_sigterm(tmp_path):
-    proc, base = await start_server(tmp_path / "d")
+    proc, base, log = await start_server(tmp_path / "d")
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
             async with http.get(f"{base}/healthz") as r:
@@ -131,8 +142,8 @@ async def test_serve_demo_then_stop_on_sigterm(tmp_path):
                 assert r.status == 403
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), timeout=20) == 0
-        await asyncio.wait_for(proc.drained, timeout=WAIT)
-        logs = "".join(proc.log_lines)
+        await asyncio.wait_for(log.drained, timeout=WAIT)
+        logs = "".join(log.lines)
         assert '"shutting down"' in logs
         assert "SecretTokenValue123" not in logs and "/admin?t=***" in logs
     finally:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Sequence
 
 import jinja2
 
@@ -95,16 +95,18 @@ def convert(args: argparse.Namespace) -> str | bytes:
     if args.to in SUMMARIES:
         meeting, sessions = (record.meeting, list(record.sessions)) if isinstance(record, MeetingRecord) \
             else (record.meeting, [record])
-        render = {"summary-md": draft.render_markdown, "summary-html": draft.render_html,
-                  "summary-docx": draft.render_docx}[args.to]
-        return render(meeting, sessions, rules, template)
+        renderers: dict[str, Callable[..., str | bytes]] = {
+            "summary-md": draft.render_markdown, "summary-html": draft.render_html, "summary-docx": draft.render_docx,
+        }
+        return renderers[args.to](meeting, sessions, rules, template)
     if isinstance(record, MeetingRecord):
         ids = ", ".join(t.session.id for t in record.sessions) or "none"
         raise CliError(f"{args.input} holds a whole meeting: choose a session with --session (sessions: {ids})")
     options = {"lang": record.language(args.lang), "clock": args.clock}
     if args.stamps is not None:
         options["stamps"] = args.stamps
-    return writer(args.to).render(record, **options)
+    render: Callable[..., str | bytes] = writer(args.to).render
+    return render(record, **options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"transcripts: error: {exc}", file=sys.stderr)
         return 1
     except jinja2.TemplateError as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        lineno = getattr(exc, "lineno", None)
+        where = f" (line {lineno})" if lineno else ""
         print(f"transcripts: error: summary template: {exc}{where}", file=sys.stderr)
         return 1
     data = result.encode("utf-8") if isinstance(result, str) else result

@@ -26,7 +26,7 @@ def srt_timestamp(ms: int) -> str:
 
 def utc(ms: int) -> dt.datetime:
     """The aware UTC datetime of an export timestamp."""
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def local(ms: int, tz: ZoneInfo) -> dt.datetime:
@@ -41,7 +41,7 @@ def long_date(day: dt.date) -> str:
 
 def minutes(ms: int | float) -> str:
     """A duration for people: ``1 h 05 min``, ``4 min 20 s`` or ``35 s``."""
-    seconds = int(round(max(ms, 0) / 1000))
+    seconds = round(max(ms, 0) / 1000)
     if seconds >= 3600:
         return f"{seconds // 3600} h {seconds // 60 % 60:02d} min"
     if seconds >= 60:

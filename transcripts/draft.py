@@ -8,8 +8,9 @@ never become markup in any of the three outputs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment

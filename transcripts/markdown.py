@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 SPECIAL = "\\`*_[]<>#|&!"
 _HEADING = re.compile(r"^(#{1,4})\s+(.*?)\s*#*\s*$")
@@ -36,14 +37,14 @@ def blocks(source: str) -> Iterator[Block]:
     while i < len(lines):
         line = lines[i].strip()
         kind = _block_kind(line)
-        if kind != "p" or not line:
-            if paragraph:
-                yield "p", " ".join(paragraph)
-                paragraph = []
+        if (kind != "p" or not line) and paragraph:
+            yield "p", " ".join(paragraph)
+            paragraph = []
         if not line:
             i += 1
         elif kind == "h":
             match = _HEADING.match(line)
+            assert match is not None  # _block_kind said "h"
             yield f"h{len(match.group(1))}", match.group(2)
             i += 1
         elif kind in ("ul", "ol"):
@@ -153,9 +154,9 @@ def to_docx(source: str, document: Any) -> None:
             width = max(len(r) for r in value)
             table = document.add_table(rows=len(value), cols=width)
             table.style = "Table Grid"
-            for r, (row, cells) in enumerate(zip(value, table.rows)):
+            for r, (row, cells) in enumerate(zip(value, table.rows, strict=True)):
                 # table.cell(r, c) walks the whole table each time; one row's cells at a time stays linear.
-                for cell, target in zip(row, cells.cells):
+                for cell, target in zip(row, cells.cells, strict=False):  # short rows leave cells empty
                     fill(target.paragraphs[0], f"**{cell}**" if r == 0 else cell)
         else:
             fill(document.add_paragraph(), value)

@@ -46,7 +46,7 @@ class MeetingInfo:
     groups: tuple[Group, ...]
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "MeetingInfo":
+    def from_fields(cls, f: Fields) -> MeetingInfo:
         """Read and check the meeting block, including that the time zone exists."""
         tz = f.str("timezone", "UTC")
         try:
@@ -84,13 +84,11 @@ class SessionInfo:
     themes: tuple[str, ...]
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "SessionInfo":
+    def from_fields(cls, f: Fields) -> SessionInfo:
         """Read and check the session block."""
         sid = f.data.get("id")
-        if isinstance(sid, int) and not isinstance(sid, bool):
-            sid = str(sid)  # numeric ids are common in exports; the library treats ids as text
-        else:
-            sid = f.str("id")
+        # Numeric ids are common in exports; the library treats ids as text.
+        sid = str(sid) if isinstance(sid, int) and not isinstance(sid, bool) else f.str("id")
         return cls(id=sid, title=f.str("title"), room=f.str("room", ""), scheduled_start_ms=f.int("scheduled_start_ms"),
                    scheduled_end_ms=f.int("scheduled_end_ms"), started_ms=f.int("started_ms", None),
                    ended_ms=f.int("ended_ms", None), themes=f.strings("themes", []))
@@ -116,7 +114,7 @@ class Segment:
     revision: int
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Segment":
+    def from_fields(cls, f: Fields) -> Segment:
         """Read and check one exported segment."""
         first, final = f.int("first_ms"), f.int("final_ms")
         if final < first:
@@ -139,7 +137,7 @@ class Transcript:
     attendance: tuple[Attendee, ...] = ()
 
     @classmethod
-    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> "Transcript":
+    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> Transcript:
         """Read a ``floorcast-transcript`` dict; raises ``TranscriptFormatError`` naming the bad field."""
         f = Fields(data, path)
         _check_header(f, SESSION_FORMAT)
@@ -236,7 +234,7 @@ class MeetingRecord:
     sessions: tuple[Transcript, ...]
 
     @classmethod
-    def from_dict(cls, data: Any) -> "MeetingRecord":
+    def from_dict(cls, data: Any) -> MeetingRecord:
         """Read a ``floorcast-meeting`` dict."""
         f = Fields(data, "")
         _check_header(f, MEETING_FORMAT)

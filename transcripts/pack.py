@@ -7,8 +7,8 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from . import draft, tables
 from .formats import WRITERS, html, writer

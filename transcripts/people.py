@@ -33,7 +33,7 @@ class Intervention:
     read_by: str | None
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Intervention":
+    def from_fields(cls, f: Fields) -> Intervention:
         """Read and check one exported intervention."""
         start = f.int("start_ms")
         end = f.int("end_ms", None)
@@ -63,7 +63,7 @@ class UnservedRequest:
     withdrawn_ms: int | None
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "UnservedRequest":
+    def from_fields(cls, f: Fields) -> UnservedRequest:
         """Read and check one exported unserved request."""
         return cls(participant_id=f.int("participant_id", None), name=f.str("name"),
                    organisation=f.str("organisation", ""), group=f.str("group"), country=f.str("country", ""),
@@ -84,7 +84,7 @@ class Author:
     mode: str
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Author":
+    def from_fields(cls, f: Fields) -> Author:
         """Read and check a question's author."""
         return cls(participant_id=f.int("participant_id", None), name=f.str("name", ""),
                    organisation=f.str("organisation", ""), country=f.str("country", ""), group=f.str("group", ""),
@@ -100,7 +100,7 @@ class StatusChange:
     by: str | None
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "StatusChange":
+    def from_fields(cls, f: Fields) -> StatusChange:
         """Read one history entry."""
         return cls(status=f.str("status", choices=STATUSES), at_ms=f.int("at_ms"), by=f.str("by", None))
 
@@ -123,7 +123,7 @@ class Question:
     intervention_id: int | None
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Question":
+    def from_fields(cls, f: Fields) -> Question:
         """Read and check one exported question."""
         return cls(id=f.int("id"), text=f.str("text"), author=Author.from_fields(f.obj("author")),
                    show_name=f.bool("show_name", False), theme=f.str("theme", None), language=f.str("language", None),
@@ -158,7 +158,7 @@ class Attendee:
     leave_ms: int | None
 
     @classmethod
-    def from_fields(cls, f: Fields) -> "Attendee":
+    def from_fields(cls, f: Fields) -> Attendee:
         """Read and check one exported attendance record."""
         return cls(participant_id=f.int("participant_id"), name=f.str("name"), organisation=f.str("organisation", ""),
                    country=f.str("country", ""), group=f.str("group"), mode=f.str("mode", choices=MODES),

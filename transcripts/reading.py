@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import builtins
+from collections.abc import Iterator
+from typing import Any
 
 from .errors import TranscriptFormatError
 
@@ -10,7 +12,10 @@ _MISSING: Any = object()
 
 
 class Fields:
-    """One JSON object being read; every accessor checks the type and reports ``path.key`` on failure."""
+    """One JSON object being read; every accessor checks the type and reports ``path.key`` on failure.
+
+    The accessors are named after the types they read, so annotations below ``str()`` say ``builtins.str``.
+    """
 
     def __init__(self, data: Any, path: str) -> None:
         if not isinstance(data, dict):
@@ -39,7 +44,9 @@ class Fields:
             raise TranscriptFormatError(f"{value!r} is not one of {', '.join(choices)}", self._at(key))
         return value
 
-    def int(self, key: str, default: Any = _MISSING, *, nullable: bool = False, minimum: int | None = None) -> Any:
+    def int(
+        self, key: builtins.str, default: Any = _MISSING, *, nullable: bool = False, minimum: int | None = None
+    ) -> Any:
         """An integer field (booleans are refused even though Python treats them as integers)."""
         value = self._get(key, default)
         if value is None and (nullable or default is None):
@@ -50,18 +57,18 @@ class Fields:
             raise TranscriptFormatError(f"must be at least {minimum}, got {value}", self._at(key))
         return value
 
-    def bool(self, key: str, default: Any = _MISSING) -> bool:
+    def bool(self, key: builtins.str, default: Any = _MISSING) -> bool:
         """A boolean field."""
         value = self._get(key, default)
         if not isinstance(value, bool):
             raise TranscriptFormatError(f"expected true or false, got {_kind(value)}", self._at(key))
         return value
 
-    def obj(self, key: str) -> "Fields":
+    def obj(self, key: builtins.str) -> Fields:
         """A nested object."""
         return Fields(self._get(key, _MISSING), self._at(key))
 
-    def objects(self, key: str, default: Any = _MISSING) -> Iterator["Fields"]:
+    def objects(self, key: builtins.str, default: Any = _MISSING) -> Iterator[Fields]:
         """Each object of a list field."""
         value = self._get(key, default)
         if not isinstance(value, list):
@@ -69,14 +76,14 @@ class Fields:
         for i, item in enumerate(value):
             yield Fields(item, f"{self._at(key)}[{i}]")
 
-    def strings(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+    def strings(self, key: builtins.str, default: Any = _MISSING) -> tuple[builtins.str, ...]:
         """A list of strings."""
         value = self._get(key, default)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise TranscriptFormatError("expected a list of strings", self._at(key))
         return tuple(value)
 
-    def fail(self, message: str, key: str = "") -> TranscriptFormatError:
+    def fail(self, message: builtins.str, key: builtins.str = "") -> TranscriptFormatError:
         """An error about this object (or one of its fields) for the caller to raise."""
         return TranscriptFormatError(message, self._at(key) if key else self.path)
 

@@ -9,8 +9,9 @@ group of states counts for the speaker's country. The draft text built from thes
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from .model import Attendee, Intervention, MeetingInfo, Transcript
 from .people import STATUSES
@@ -106,9 +107,11 @@ def annex(meeting: MeetingInfo, records: Sequence[Attendee]) -> list[dict[str, s
              "group_label": meeting.group_label(a.group), "mode": a.mode} for a in rows]
 
 
-def presenters(meeting: MeetingInfo, records: Sequence[Attendee], spoken: Sequence[Intervention]) -> list[dict]:
+def presenters(
+    meeting: MeetingInfo, records: Sequence[Attendee], spoken: Sequence[Intervention]
+) -> list[dict[str, Any]]:
     """Presenters in the order they first took the floor (those who never spoke last, by arrival)."""
-    first_spoke = {}
+    first_spoke: dict[int, int] = {}
     for i in sorted(spoken, key=lambda i: i.start_ms):
         if i.participant_id is not None:
             first_spoke.setdefault(i.participant_id, i.start_ms)
@@ -219,7 +222,9 @@ def unserved(meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> dict[st
             "by_side": by_side}
 
 
-def figures(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None) -> dict:
+def figures(
+    meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None
+) -> dict[str, Any]:
     """Every figure for one session (one transcript) or a meeting (all of them), as a JSON-ready dict."""
     rules = rules or CountingRules()
     records = [a for t in transcripts for a in t.attendance]

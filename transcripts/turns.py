@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .model import Segment
@@ -29,7 +30,7 @@ _PARENS = re.compile(r"\([^()]*\)")
 class TurnPart:
     """The part of one segment spoken within one turn, with its share of the segment's time span."""
 
-    segment: "Segment"
+    segment: Segment
     text: str
     start_ms: int
     end_ms: int
@@ -42,7 +43,7 @@ class SpeakerTurn:
 
     index: int
     speaker: str | None
-    intervention: "Intervention | None"
+    intervention: Intervention | None
     parts: list[TurnPart]
 
     @property
@@ -92,10 +93,10 @@ def _is_label(name: str) -> bool:
     return any(c.isalpha() for c in bare) and bare == bare.upper()
 
 
-def build_turns(segments: list["Segment"], interventions: Mapping[int, "Intervention"]) -> list[SpeakerTurn]:
+def build_turns(segments: list[Segment], interventions: Mapping[int, Intervention]) -> list[SpeakerTurn]:
     """Group segments (already in ``seq`` order) into speaker turns."""
     turns: list[SpeakerTurn] = []
-    key: object = None
+    key: tuple[object, ...] | None = None  # ("attributed", intervention id, name) or ("cart", turn count)
     for seg in segments:
         intervention = interventions.get(seg.intervention_id) if seg.intervention_id is not None else None
         attributed = intervention.name if intervention else seg.speaker
@@ -105,11 +106,11 @@ def build_turns(segments: list["Segment"], interventions: Mapping[int, "Interven
         for i, (piece, start, end) in enumerate(_timed(seg, pieces)):
             if attributed and (i == 0 or not piece.new_turn):
                 # The floor log is more reliable than a typed label: a leading marker only restates it.
-                new_key: object = ("attributed", intervention.id if intervention else None, attributed)
+                new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
                 if new_key != key:
                     turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
                     key = new_key
-            elif piece.new_turn or key is None or key[0] != "cart":  # type: ignore[index]
+            elif piece.new_turn or key is None or key[0] != "cart":
                 turns.append(SpeakerTurn(len(turns), piece.name, None, []))
                 key = ("cart", len(turns))
             if piece.text:
@@ -128,7 +129,7 @@ def _renumber(turns: list[SpeakerTurn]) -> Iterator[SpeakerTurn]:
             yield turn
 
 
-def _timed(seg: "Segment", pieces: list[_Piece]) -> Iterator[tuple[_Piece, int, int]]:
+def _timed(seg: Segment, pieces: list[_Piece]) -> Iterator[tuple[_Piece, int, int]]:
     """Each piece with the slice of the segment's time span proportional to its length."""
     total = sum(len(p.text) for p in pieces) or 1
     span = seg.final_ms - seg.first_ms

@@ -1,14 +1,19 @@
 /* Live captions for viewers: the session page (scrollback), the room screen and the OBS overlay (last N lines).
- * Segments carry a gap-free seq: duplicates are dropped, a gap is filled with captions_since, and a reconnect
- * sends the last seq held so the server replays exactly what was missed. Caption text is only ever set with
- * textContent. */
-(function () {
-  "use strict";
-  const panel = document.querySelector("[data-captions]");
-  if (!panel) return;
+ * Segments carry a gap-free seq, kept in order by a SeqStore: duplicates are dropped, a gap is filled with
+ * captions_since, and a reconnect sends the last seq held (``resumeAuth``) so the server replays exactly what was
+ * missed. Reader preferences live in localStorage. Caption text is only ever set with textContent. */
+import { call } from "./connection.js";
+import { SeqStore } from "./seq-store.js";
+import { onSessionState } from "./session.js";
 
-  const PREFS_KEY = "floorcast.captions";
-  const MAX_SCROLLBACK = 3000;
+const PREFS_KEY = "floorcast.captions";
+const MAX_SCROLLBACK = 3000;
+
+/**
+ * Run a captions panel on the page's /live connection. Returns ``resumeAuth``: the fields the connection must
+ * send at every (re)connection (language and last seq held).
+ */
+export function mountCaptions(panel, socket) {
   const view = panel.querySelector("[data-captions-view]");
   const list = panel.querySelector("[data-caption-lines]");
   const tailEl = panel.querySelector("[data-caption-tail]");
@@ -20,14 +25,14 @@
 
   const state = {
     lang: panel.dataset.lang,
-    last: 0,            // every seq up to here is shown
     synced: false,      // the backlog for this connection arrived
     early: [],          // live segments received before the backlog
-    ahead: new Map(),   // segments after a gap, waiting for the missing ones
     nodes: new Map(),   // seq -> <li>
     filling: false,
     stick: true,
   };
+  // Every seq up to ``log.seq`` is shown; segments after a gap wait in the store while the gap is fetched.
+  const log = new SeqStore({ onGap: function () { fillGap(); } });
 
   // --- reader preferences, remembered in localStorage ---------------------------------------------------
   function loadPrefs() {
@@ -106,7 +111,6 @@
     fill(li, seg);
     list.appendChild(li);
     state.nodes.set(seg.seq, li);
-    state.last = seg.seq;
     if (empty) empty.hidden = true;
   }
   function setTail(text) {
@@ -115,23 +119,13 @@
     if (text && empty) empty.hidden = true;
   }
 
-  /** Add a final segment in seq order: drop what we hold, park what comes after a gap and fetch the gap. */
+  /** Add a final segment in seq order: duplicates are dropped, what comes after a gap waits for the gap. */
   function add(seg) {
     if (seg.lang !== state.lang) return;
-    if (seg.seq <= state.last) return;                       // a duplicate (backlog and broadcast overlap)
-    if (seg.seq > state.last + 1) {                           // a gap: keep it and ask for the missing ones
-      state.ahead.set(seg.seq, seg);
-      fillGap();
-      return;
-    }
-    show(seg);
-    while (state.ahead.has(state.last + 1)) {
-      const next = state.ahead.get(state.last + 1);
-      state.ahead.delete(next.seq);
-      show(next);
-    }
-    for (const seq of Array.from(state.ahead.keys())) if (seq <= state.last) state.ahead.delete(seq);
-    if (state.tailSeq !== undefined && state.tailSeq < state.last) setTail("");
+    const ready = log.append(seg.seq, seg);
+    if (!ready.length) return;
+    ready.forEach(show);
+    if (state.tailSeq !== undefined && state.tailSeq < log.seq) setTail("");
     trim();
     followText();
   }
@@ -139,7 +133,7 @@
   function fillGap() {
     if (state.filling || !socket.connected) return;
     state.filling = true;
-    Floorcast.call(socket, "captions_since", { lang: state.lang, after_seq: state.last }).then(function (reply) {
+    call(socket, "captions_since", { lang: state.lang, after_seq: log.seq }).then(function (reply) {
       state.filling = false;
       if (!reply.ok || reply.lang !== state.lang) return;
       reply.segments.forEach(add);
@@ -154,7 +148,7 @@
     const early = state.early;
     state.early = [];
     early.forEach(add);
-    if (data.partial && data.partial.last_seq >= state.last) {
+    if (data.partial && data.partial.last_seq >= log.seq) {
       state.tailSeq = data.partial.last_seq;
       setTail(data.partial.text);
     }
@@ -165,8 +159,7 @@
 
   function reset(lang) {
     state.lang = lang;
-    state.last = 0;
-    state.ahead.clear();
+    log.clear();
     state.nodes.clear();
     state.early = [];
     list.textContent = "";
@@ -175,11 +168,6 @@
   }
 
   // --- the connection -----------------------------------------------------------------------------------------
-  const socket = Floorcast.connect("/live", function (cb) {
-    // Called at every (re)connection: the server replays what came after the last seq held.
-    cb({ meeting: panel.dataset.meeting, session: panel.dataset.session, lang: state.lang,
-         last_seq: state.last > 0 ? state.last : null });
-  });
   // Not on "connect": the client delivers events that arrived with the connection (the backlog) before it.
   socket.on("disconnect", function () { state.synced = false; });
   socket.on("caption_backlog", applyBacklog);
@@ -188,7 +176,7 @@
     add(seg);
   });
   socket.on("caption_partial", function (p) {
-    if (p.lang !== state.lang || p.last_seq < state.last) return;   // older than the lines already shown
+    if (p.lang !== state.lang || p.last_seq < log.seq) return;   // older than the lines already shown
     state.tailSeq = p.last_seq;
     setTail(p.text);
     trim();
@@ -203,11 +191,11 @@
                  speaker: speaker && speaker.textContent !== "»" ? speaker.textContent.replace(/:$/, "") : null });
     }
   });
-  document.addEventListener("floorcast:session-state", function (e) {
-    if (e.detail.session_id !== panel.dataset.session) return;
-    if (ended) ended.hidden = e.detail.state !== "ended";
+  onSessionState(function (s) {
+    if (s.session_id !== panel.dataset.session) return;
+    if (ended) ended.hidden = s.state !== "ended";
     if (empty && !list.children.length) {
-      empty.textContent = e.detail.state === "live" ? "Waiting for the captioner…" : "Captions appear here when the session is live.";
+      empty.textContent = s.state === "live" ? "Waiting for the captioner…" : "Captions appear here when the session is live.";
     }
   });
 
@@ -218,7 +206,7 @@
       const lang = langSelect.value;
       reset(lang);
       state.synced = false;
-      Floorcast.call(socket, "captions_subscribe", { lang: lang, last_seq: null }).then(function (reply) {
+      call(socket, "captions_subscribe", { lang: lang, last_seq: null }).then(function (reply) {
         if (reply.ok) applyBacklog(reply);
       });
       const url = new URL(window.location.href);
@@ -233,5 +221,8 @@
     });
   }
 
-  window.FloorcastCaptions = { state: state, socket: socket };
-})();
+  // Called at every (re)connection: the server replays what came after the last seq held.
+  return function resumeAuth() {
+    return { lang: state.lang, last_seq: log.seq > 0 ? log.seq : null };
+  };
+}

@@ -1,246 +1,241 @@
-/* The chair's panel: call next (and see why), call anyone, move with a reason, add a hand raised in the room from
-   the keyboard, decline, end, close and reopen, policy, time limit, group budgets, interventions and audit log. */
-(function () {
-  "use strict";
-  const F = window.FloorcastFloor;
+/* The chair's floor panel: call next (and see why), call anyone, move with a reason, add a hand raised in the room
+   from the keyboard, decline, end, close and reopen, policy, time limit, group budgets, interventions and the
+   audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
+import { call, onConnect } from "./connection.js";
+import { byId as $, el, say, sentence, typing } from "./dom.js";
+import { MODES, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { SeqStore } from "./seq-store.js";
+import { clock, formatTime } from "./time.js";
 
-  const ACTIONS = { floor_requested: "asked for the floor", floor_withdrawn: "withdrawn", floor_granted: "given the floor",
-    floor_declined: "declined for now", intervention_ended: "intervention ended", floor_request_moved: "moved",
-    floor_list_closed: "list closed", floor_list_reopened: "list reopened", floor_policy_changed: "order changed",
-    floor_time_limit_set: "speaking time set", floor_group_budget_set: "group budget set" };
+const ACTIONS = { floor_requested: "asked for the floor", floor_withdrawn: "withdrawn", floor_granted: "given the floor",
+  floor_declined: "declined for now", intervention_ended: "intervention ended", floor_request_moved: "moved",
+  floor_list_closed: "list closed", floor_list_reopened: "list reopened", floor_policy_changed: "order changed",
+  floor_time_limit_set: "speaking time set", floor_group_budget_set: "group budget set" };
 
-  F.ready(function () {
-    const panel = document.querySelector('[data-floor="moderator"]');
-    if (!panel) return;
-    const token = new URLSearchParams(location.search).get("t");
-    const socket = F.socket("/moderate", { meeting: panel.dataset.meeting, session: panel.dataset.session,
-                                           lang: panel.dataset.lang, t: token });
-    const $ = function (id) { return document.getElementById(id); };
-    const latest = new F.Latest();
-    const timer = new F.Timer(panel.querySelector("[data-floor-timer]"));
-    const status = $("flm-status");
-    let countriesLoaded = false;
+/** Run the chair's panel (``[data-floor="moderator"]``) on the page's /moderate connection. */
+export function mountFloorModerator(panel, socket) {
+  const store = new SeqStore();  // "floor": the session's floor state
+  const timer = new Timer(panel.querySelector("[data-floor-timer]"));
+  const status = $("flm-status");
+  let countriesLoaded = false;
 
-    function act(event, payload, done) {
-      return F.call(socket, event, payload || {}).then(function (r) {
-        if (!r.ok) F.say(status, F.sentence(r.error.message), "error");
-        else if (done) F.say(status, done);
-        return r;
-      });
-    }
+  function act(event, payload, done) {
+    return call(socket, event, payload || {}).then(function (r) {
+      if (!r.ok) say(status, sentence(r.error.message), "error");
+      else if (done) say(status, done);
+      return r;
+    });
+  }
 
-    function button(text, kind, label, onClick) {
-      const b = F.el("button", { type: "button", class: "small " + (kind || ""), text: text, "aria-label": label });
-      b.addEventListener("click", onClick);
-      return b;
-    }
+  function button(text, kind, label, onClick) {
+    const b = el("button", { type: "button", class: "small " + (kind || ""), text: text, "aria-label": label });
+    b.addEventListener("click", onClick);
+    return b;
+  }
 
-    function rowControls(row, count) {
-      const short = row.name;
-      const box = F.el("div", { class: "fl-row-side" });
-      box.appendChild(F.el("p", { class: "fl-reason", text: row.reason }));
-      const buttons = F.el("div", { class: "q-buttons" });
-      buttons.appendChild(button("Give the floor", "", "Give the floor to " + short, function () {
-        act("floor_call", { request_id: row.id }, short + " has the floor.");
+  function rowControls(row, count) {
+    const short = row.name;
+    const box = el("div", { class: "fl-row-side" });
+    box.appendChild(el("p", { class: "fl-reason", text: row.reason }));
+    const buttons = el("div", { class: "q-buttons" });
+    buttons.appendChild(button("Give the floor", "", "Give the floor to " + short, function () {
+      act("floor_call", { request_id: row.id }, short + " has the floor.");
+    }));
+    if (row.tier === "end") {
+      buttons.appendChild(button("Place next", "secondary", "Place the right of reply of " + short + " next", function () {
+        act("floor_move", { request_id: row.id, position: 1, reason: "right of reply placed next by the chair" });
       }));
-      if (row.tier === "end") {
-        buttons.appendChild(button("Place next", "secondary", "Place the right of reply of " + short + " next", function () {
-          act("floor_move", { request_id: row.id, position: 1, reason: "right of reply placed next by the chair" });
-        }));
-      }
-      if (row.tier !== "point_of_order") {
-        if (row.position > 1) buttons.appendChild(button("↑", "secondary", "Move " + short + " up", function () {
-          act("floor_move", { request_id: row.id, position: row.position - 1 });
-        }));
-        if (row.position < count) buttons.appendChild(button("↓", "secondary", "Move " + short + " down", function () {
-          act("floor_move", { request_id: row.id, position: row.position + 1 });
-        }));
-      }
-      buttons.appendChild(button("Remove", "danger", "Remove " + short + " from the list", function () {
-        act("floor_withdraw", { request_id: row.id }, short + " was taken off the list.");
+    }
+    if (row.tier !== "point_of_order") {
+      if (row.position > 1) buttons.appendChild(button("↑", "secondary", "Move " + short + " up", function () {
+        act("floor_move", { request_id: row.id, position: row.position - 1 });
       }));
-      box.appendChild(buttons);
-      if (row.tier !== "point_of_order") {
-        const pos = F.el("input", { type: "number", min: 1, max: count, value: row.position, id: "flm-pos-" + row.id });
-        const why = F.el("input", { type: "text", maxLength: 300, id: "flm-why-" + row.id, placeholder: "optional" });
-        const form = F.el("form", { class: "fl-move" }, [
-          F.el("label", { for: "flm-pos-" + row.id, text: "Position" }), pos,
-          F.el("label", { for: "flm-why-" + row.id, text: "Reason" }), why,
-          F.el("button", { type: "submit", class: "small secondary", text: "Move" })]);
-        form.addEventListener("submit", function (e) {
-          e.preventDefault();
-          act("floor_move", { request_id: row.id, position: Number(pos.value), reason: why.value },
-              short + " moved to position " + pos.value + ".");
-        });
-        box.appendChild(F.el("details", { class: "fl-move-box" }, [F.el("summary", { text: "Move to…" }), form]));
-      }
-      return box;
+      if (row.position < count) buttons.appendChild(button("↓", "secondary", "Move " + short + " down", function () {
+        act("floor_move", { request_id: row.id, position: row.position + 1 });
+      }));
     }
-
-    function renderSpoken(floor) {
-      const body = $("flm-spoken");
-      body.replaceChildren();
-      floor.interventions.forEach(function (i) {
-        const end = i.end_ms === null ? "speaking" : F.clock(i.end_ms - i.start_ms);
-        body.appendChild(F.el("tr", {}, [
-          F.el("td", { text: i.id }),
-          F.el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "") }),
-          F.el("td", { text: i.group_label }), F.el("td", { text: F.MODES[i.mode] || i.mode }),
-          F.el("td", { text: F.time(i.called_ms) }), F.el("td", { text: end }),
-          F.el("td", { text: F.clock(i.called_ms - i.requested_ms) })]));
-      });
-      $("flm-spoken-count").textContent = String(floor.interventions.length);
-      const reply = $("flm-reply"), keep = reply.value;
-      reply.replaceChildren();
-      floor.interventions.slice().reverse().forEach(function (i) {
-        reply.appendChild(F.el("option", { value: i.id, text: i.id + ": " + i.name }));
-      });
-      if (keep) reply.value = keep;
-    }
-
-    function renderSettings(floor) {
-      const policy = $("flm-policy");
-      if (!policy.options.length) {
-        floor.policies.forEach(function (p) { policy.appendChild(F.el("option", { value: p.key, text: p.label })); });
-      }
-      if (document.activeElement !== policy) policy.value = floor.policy;
-      const limit = $("flm-limit");
-      if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
-      $("flm-open-close").textContent = floor.open ? "Close the list" : "Reopen the list";
-      panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
-      panel.querySelector("[data-floor-closed]").hidden = floor.open;
-      const budgets = $("flm-budgets");
-      budgets.replaceChildren();
-      floor.budgets.forEach(function (b) {
-        const used = Math.min(100, 100 * b.used_ms / b.budget_ms);
-        const bar = F.el("span", { class: "fl-bar" }), track = F.el("span", { class: "fl-track" }, [bar]);
-        bar.style.width = used + "%";  // through the CSSOM: the CSP forbids style attributes
-        budgets.appendChild(F.el("li", { class: "fl-budget" + (b.over ? " fl-over" : "") }, [
-          F.el("span", { class: "fl-budget-name", text: b.label }),
-          track,
-          F.el("span", { class: "fl-budget-left", text: (b.over ? "over by " + F.clock(b.used_ms - b.budget_ms)
-            : F.clock(b.remaining_ms) + " left") + " of " + F.clock(b.budget_ms) })]));
-      });
-    }
-
-    function render() {
-      const floor = latest.floor;
-      F.renderCard(panel.querySelector("[data-floor-card]"), floor.current);
-      timer.sync(floor);
-      const count = floor.queue.length;
-      F.renderQueue($("flm-queue"), floor.queue, 0, function (row) { return rowControls(row, count); });
-      $("flm-empty").hidden = count > 0;
-      $("flm-count").textContent = String(count);
-      $("flm-end").hidden = !floor.current;
-      $("flm-decline").hidden = !floor.current;
-      $("flm-next").disabled = count === 0;
-      const next = floor.queue[0];
-      $("flm-next").textContent = next ? "Call next: " + (next.read_by || next.name) : "Call next";
-      $("flm-next-why").textContent = next ? "Next because: " + next.reason + "." : "";
-      renderSettings(floor);
-      renderSpoken(floor);
-    }
-
-    function refresh() {
-      F.call(socket, "floor_state", {}).then(function (r) {
-        if (!r.ok) return F.say(status, F.sentence(r.error.message), "error");
-        if (!countriesLoaded) {
-          const select = $("flm-country");
-          r.countries.forEach(function (c) { select.appendChild(F.el("option", { value: c[0], text: c[1] })); });
-          countriesLoaded = true;
-        }
-        if (latest.take(r.floor)) render();
-      });
-    }
-
-    socket.on("floor_changed", function (m) {
-      if (m.session_id === panel.dataset.session && latest.take(m.floor)) render();
-    });
-    F.onConnect(socket, refresh);
-
-    $("flm-next").addEventListener("click", function () {
-      act("floor_call_next", {}).then(function (r) {
-        if (r.ok && latest.floor) F.say(status, "Floor given (" + r.intervention_id + ").");
-      });
-    });
-    $("flm-end").addEventListener("click", function () { act("floor_end", {}, "Intervention ended."); });
-    $("flm-decline").addEventListener("click", function () {
-      const cur = latest.floor && latest.floor.current;
-      if (cur) act("floor_decline", { request_id: cur.request_id }, cur.name + " declined for now.");
-    });
-    $("flm-policy").addEventListener("change", function () {
-      act("floor_policy", { policy: $("flm-policy").value }, "Order of speakers changed.");
-    });
-    $("flm-limit").addEventListener("change", function () {
-      const minutes = Number($("flm-limit").value);
-      act("floor_time_limit", { seconds: minutes > 0 ? Math.round(minutes * 60) : null },
-          minutes > 0 ? "Speaking time: " + F.clock(minutes * 60000) + " from the next speaker." : "No speaking time limit.");
-    });
-    $("flm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
-    $("flm-open-close").addEventListener("click", function () {
-      const open = latest.floor ? latest.floor.open : true;
-      act(open ? "floor_close" : "floor_reopen", {}, open ? "The list of speakers is closed." : "The list is open again.");
-    });
-
-    const kind = $("flm-kind");
-    kind.addEventListener("change", function () {
-      $("flm-reply-field").hidden = $("flm-placement-field").hidden = kind.value !== "right_of_reply";
-      $("flm-behalf-field").hidden = kind.value !== "on_behalf";
-    });
-    $("flm-add").addEventListener("submit", function (e) {
-      e.preventDefault();
-      const name = $("flm-name").value.trim();
-      if (!name) { $("flm-name").focus(); return F.say(status, "Type the name of the person first.", "error"); }
-      const payload = { name: name, organisation: $("flm-org").value, group: $("flm-group").value,
-                        country: $("flm-country").value, mode: $("flm-mode").value, kind: kind.value };
-      if (kind.value === "right_of_reply") { payload.reply_to = $("flm-reply").value; payload.placement = $("flm-placement").value; }
-      if (kind.value === "on_behalf") payload.on_behalf_of = $("flm-behalf").value;
-      act("floor_add", payload).then(function (r) {
-        if (!r.ok) return;
-        F.say(status, name + " added to the list.");
-        // Group, place and kind stay as they were: the next hand is often from the same part of the room.
-        $("flm-name").value = "";
-        $("flm-org").value = "";
-        $("flm-country").value = "";
-        $("flm-name").focus();
-      });
-    });
-    document.addEventListener("keydown", function (e) {
-      const t = e.target;
-      const typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
-      if (e.key === "+" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+    buttons.appendChild(button("Remove", "danger", "Remove " + short + " from the list", function () {
+      act("floor_withdraw", { request_id: row.id }, short + " was taken off the list.");
+    }));
+    box.appendChild(buttons);
+    if (row.tier !== "point_of_order") {
+      const pos = el("input", { type: "number", min: 1, max: count, value: row.position, id: "flm-pos-" + row.id });
+      const why = el("input", { type: "text", maxLength: 300, id: "flm-why-" + row.id, placeholder: "optional" });
+      const form = el("form", { class: "fl-move" }, [
+        el("label", { for: "flm-pos-" + row.id, text: "Position" }), pos,
+        el("label", { for: "flm-why-" + row.id, text: "Reason" }), why,
+        el("button", { type: "submit", class: "small secondary", text: "Move" })]);
+      form.addEventListener("submit", function (e) {
         e.preventDefault();
-        $("flm-name").focus();
+        act("floor_move", { request_id: row.id, position: Number(pos.value), reason: why.value },
+            short + " moved to position " + pos.value + ".");
+      });
+      box.appendChild(el("details", { class: "fl-move-box" }, [el("summary", { text: "Move to…" }), form]));
+    }
+    return box;
+  }
+
+  function renderSpoken(floor) {
+    const body = $("flm-spoken");
+    body.replaceChildren();
+    floor.interventions.forEach(function (i) {
+      const end = i.end_ms === null ? "speaking" : clock(i.end_ms - i.start_ms);
+      body.appendChild(el("tr", {}, [
+        el("td", { text: i.id }),
+        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "") }),
+        el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
+        el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
+        el("td", { text: clock(i.called_ms - i.requested_ms) })]));
+    });
+    $("flm-spoken-count").textContent = String(floor.interventions.length);
+    const reply = $("flm-reply"), keep = reply.value;
+    reply.replaceChildren();
+    floor.interventions.slice().reverse().forEach(function (i) {
+      reply.appendChild(el("option", { value: i.id, text: i.id + ": " + i.name }));
+    });
+    if (keep) reply.value = keep;
+  }
+
+  function renderSettings(floor) {
+    const policy = $("flm-policy");
+    if (!policy.options.length) {
+      floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: p.label })); });
+    }
+    if (document.activeElement !== policy) policy.value = floor.policy;
+    const limit = $("flm-limit");
+    if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
+    $("flm-open-close").textContent = floor.open ? "Close the list" : "Reopen the list";
+    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    panel.querySelector("[data-floor-closed]").hidden = floor.open;
+    const budgets = $("flm-budgets");
+    budgets.replaceChildren();
+    floor.budgets.forEach(function (b) {
+      const used = Math.min(100, 100 * b.used_ms / b.budget_ms);
+      const bar = el("span", { class: "fl-bar" }), track = el("span", { class: "fl-track" }, [bar]);
+      bar.style.width = used + "%";  // through the CSSOM: the CSP forbids style attributes
+      budgets.appendChild(el("li", { class: "fl-budget" + (b.over ? " fl-over" : "") }, [
+        el("span", { class: "fl-budget-name", text: b.label }),
+        track,
+        el("span", { class: "fl-budget-left", text: (b.over ? "over by " + clock(b.used_ms - b.budget_ms)
+          : clock(b.remaining_ms) + " left") + " of " + clock(b.budget_ms) })]));
+    });
+  }
+
+  function render() {
+    const floor = store.get("floor");
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    timer.sync(floor);
+    const count = floor.queue.length;
+    renderQueue($("flm-queue"), floor.queue, 0, function (row) { return rowControls(row, count); });
+    $("flm-empty").hidden = count > 0;
+    $("flm-count").textContent = String(count);
+    $("flm-end").hidden = !floor.current;
+    $("flm-decline").hidden = !floor.current;
+    $("flm-next").disabled = count === 0;
+    const next = floor.queue[0];
+    $("flm-next").textContent = next ? "Call next: " + (next.read_by || next.name) : "Call next";
+    $("flm-next-why").textContent = next ? "Next because: " + next.reason + "." : "";
+    renderSettings(floor);
+    renderSpoken(floor);
+  }
+
+  function refresh() {
+    call(socket, "floor_state", {}).then(function (r) {
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      if (!countriesLoaded) {
+        const select = $("flm-country");
+        r.countries.forEach(function (c) { select.appendChild(el("option", { value: c[0], text: c[1] })); });
+        countriesLoaded = true;
       }
+      if (store.put("floor", r.floor, r.floor.seq)) render();
     });
+  }
 
-    $("flm-budget").addEventListener("submit", function (e) {
+  socket.on("floor_changed", function (m) {
+    if (m.session_id === panel.dataset.session && store.put("floor", m.floor, m.floor.seq)) render();
+  });
+  onConnect(socket, refresh);
+
+  $("flm-next").addEventListener("click", function () {
+    act("floor_call_next", {}).then(function (r) {
+      if (r.ok && store.get("floor")) say(status, "Floor given (" + r.intervention_id + ").");
+    });
+  });
+  $("flm-end").addEventListener("click", function () { act("floor_end", {}, "Intervention ended."); });
+  $("flm-decline").addEventListener("click", function () {
+    const cur = store.get("floor") && store.get("floor").current;
+    if (cur) act("floor_decline", { request_id: cur.request_id }, cur.name + " declined for now.");
+  });
+  $("flm-policy").addEventListener("change", function () {
+    act("floor_policy", { policy: $("flm-policy").value }, "Order of speakers changed.");
+  });
+  $("flm-limit").addEventListener("change", function () {
+    const minutes = Number($("flm-limit").value);
+    act("floor_time_limit", { seconds: minutes > 0 ? Math.round(minutes * 60) : null },
+        minutes > 0 ? "Speaking time: " + clock(minutes * 60000) + " from the next speaker." : "No speaking time limit.");
+  });
+  $("flm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
+  $("flm-open-close").addEventListener("click", function () {
+    const open = store.get("floor") ? store.get("floor").open : true;
+    act(open ? "floor_close" : "floor_reopen", {}, open ? "The list of speakers is closed." : "The list is open again.");
+  });
+
+  const kind = $("flm-kind");
+  kind.addEventListener("change", function () {
+    $("flm-reply-field").hidden = $("flm-placement-field").hidden = kind.value !== "right_of_reply";
+    $("flm-behalf-field").hidden = kind.value !== "on_behalf";
+  });
+  $("flm-add").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const name = $("flm-name").value.trim();
+    if (!name) { $("flm-name").focus(); return say(status, "Type the name of the person first.", "error"); }
+    const payload = { name: name, organisation: $("flm-org").value, group: $("flm-group").value,
+                      country: $("flm-country").value, mode: $("flm-mode").value, kind: kind.value };
+    if (kind.value === "right_of_reply") { payload.reply_to = $("flm-reply").value; payload.placement = $("flm-placement").value; }
+    if (kind.value === "on_behalf") payload.on_behalf_of = $("flm-behalf").value;
+    act("floor_add", payload).then(function (r) {
+      if (!r.ok) return;
+      say(status, name + " added to the list.");
+      // Group, place and kind stay as they were: the next hand is often from the same part of the room.
+      $("flm-name").value = "";
+      $("flm-org").value = "";
+      $("flm-country").value = "";
+      $("flm-name").focus();
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "+" && !typing(e.target) && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
-      const minutes = Number($("flm-budget-min").value);
-      act("floor_group_budget", { group: $("flm-budget-group").value, seconds: minutes > 0 ? Math.round(minutes * 60) : null },
-          "Budget set.");
-    });
+      $("flm-name").focus();
+    }
+  });
 
-    $("flm-audit-load").addEventListener("click", function () {
-      act("floor_audit", {}).then(function (r) {
-        if (!r.ok) return;
-        const body = $("flm-audit-rows");
-        body.replaceChildren();
-        r.entries.forEach(function (e) {
-          const d = e.details, bits = [];
-          if (d.person) bits.push(d.person.name + " (" + d.person.group + ", " + d.person.mode + ")");
-          if (d.kind && d.kind !== "normal") bits.push(d.kind.replace(/_/g, " "));
-          if (d.reason) bits.push(d.reason);
-          if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
-          if (d.policy) bits.push(d.policy);
-          if (d.seconds !== undefined) bits.push(d.seconds === null ? "none" : d.seconds + " s");
-          if (d.question_id) bits.push("question " + d.question_id);
-          body.appendChild(F.el("tr", {}, [F.el("td", { text: F.time(e.at_ms) }), F.el("td", { text: e.actor.label }),
-            F.el("td", { text: ACTIONS[e.name] || e.name }),
-            F.el("td", { text: [e.request_id, e.intervention_id].filter(Boolean).join(" / ") }),
-            F.el("td", { text: bits.join(" · ") })]));
-        });
+  $("flm-budget").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const minutes = Number($("flm-budget-min").value);
+    act("floor_group_budget", { group: $("flm-budget-group").value, seconds: minutes > 0 ? Math.round(minutes * 60) : null },
+        "Budget set.");
+  });
+
+  $("flm-audit-load").addEventListener("click", function () {
+    act("floor_audit", {}).then(function (r) {
+      if (!r.ok) return;
+      const body = $("flm-audit-rows");
+      body.replaceChildren();
+      r.entries.forEach(function (e) {
+        const d = e.details, bits = [];
+        if (d.person) bits.push(d.person.name + " (" + d.person.group + ", " + d.person.mode + ")");
+        if (d.kind && d.kind !== "normal") bits.push(d.kind.replace(/_/g, " "));
+        if (d.reason) bits.push(d.reason);
+        if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
+        if (d.policy) bits.push(d.policy);
+        if (d.seconds !== undefined) bits.push(d.seconds === null ? "none" : d.seconds + " s");
+        if (d.question_id) bits.push("question " + d.question_id);
+        body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),
+          el("td", { text: ACTIONS[e.name] || e.name }),
+          el("td", { text: [e.request_id, e.intervention_id].filter(Boolean).join(" / ") }),
+          el("td", { text: bits.join(" · ") })]));
       });
     });
   });
-})();
+}

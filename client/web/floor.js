@@ -1,124 +1,119 @@
-/* Participant panel: ask for the floor, see one's place and expected wait live, withdraw, or decline "for now". */
-(function () {
-  "use strict";
-  const F = window.FloorcastFloor;
+/* The participant's floor panel: ask for the floor, see one's place and expected wait live, withdraw, or decline
+   "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
+import { call, onConnect } from "./connection.js";
+import { byId as $, el, say, sentence } from "./dom.js";
+import { renderCard, renderQueue, Timer } from "./floor-view.js";
+import { SeqStore } from "./seq-store.js";
+import { waitText } from "./time.js";
 
-  F.ready(function () {
-    const panel = document.querySelector('[data-floor="participant"]');
-    if (!panel) return;
-    const socket = F.socket("/live", { meeting: panel.dataset.meeting, session: panel.dataset.session,
-                                       lang: panel.dataset.lang });
-    const $ = function (id) { return document.getElementById(id); };
-    const latest = new F.Latest();
-    const timer = new F.Timer(panel.querySelector("[data-floor-timer]"));
-    let mine = [];
-    let mineSeq = -1;
-    const form = $("fl-form"), status = $("fl-status"), kind = $("fl-kind");
+/** Run the participant panel (``[data-floor="participant"]``) on the page's /live connection. */
+export function mountFloor(panel, socket) {
+  const store = new SeqStore();  // "floor": the public state; "mine": ids of this participant's requests
+  const timer = new Timer(panel.querySelector("[data-floor-timer]"));
+  const mine = function () { return store.get("mine") || []; };
+  const form = $("fl-form"), status = $("fl-status"), kind = $("fl-kind");
 
-    function myRequest(floor) {
-      if (floor.current && mine.indexOf(floor.current.request_id) >= 0) return { speaking: true, row: floor.current };
-      const row = floor.queue.find(function (r) { return mine.indexOf(r.id) >= 0; });
-      return row ? { speaking: false, row: row } : null;
-    }
+  function myRequest(floor) {
+    if (floor.current && mine().indexOf(floor.current.request_id) >= 0) return { speaking: true, row: floor.current };
+    const row = floor.queue.find(function (r) { return mine().indexOf(r.id) >= 0; });
+    return row ? { speaking: false, row: row } : null;
+  }
 
-    function renderMine(floor) {
-      if (!form) return;
-      const found = myRequest(floor);
-      $("fl-mine").hidden = !found;
-      form.hidden = !!found;
-      $("fl-decline").hidden = !(found && found.speaking);
-      $("fl-withdraw").hidden = !(found && !found.speaking);
-      panel.dataset.mine = found ? (found.speaking ? "speaking" : "waiting") : "none";
-      if (!found) return;
-      if (found.speaking) {
-        $("fl-mine-text").textContent = "You have the floor.";
-        $("fl-mine-wait").textContent = "Not ready? Decline for now and keep your place once.";
-        return;
-      }
-      const row = found.row;
-      $("fl-mine-text").textContent = row.position === 1 ? "You are next." : "You are number " + row.position + " in the list.";
-      const why = row.reason ? " (" + row.reason + ")" : "";
-      $("fl-mine-wait").textContent = (row.expected_wait_ms === null ? "Expected wait not known yet" :
-        "Expected wait: " + F.wait(row.expected_wait_ms)) + why + ".";
-    }
-
-    function renderReplies(floor) {
-      const select = $("fl-reply");
-      if (!select) return;
-      const keep = select.value;
-      select.replaceChildren();
-      floor.spoken.slice().reverse().forEach(function (i) {
-        select.appendChild(F.el("option", { value: i.id, text: i.name + (i.group_label ? " (" + i.group_label + ")" : "") }));
-      });
-      if (keep) select.value = keep;
-      const none = floor.spoken.length === 0;
-      kind.querySelector('option[value="right_of_reply"]').disabled = none;
-    }
-
-    function render() {
-      const floor = latest.floor;
-      F.renderCard(panel.querySelector("[data-floor-card]"), floor.current);
-      timer.sync(floor);
-      F.renderQueue($("fl-queue"), floor.queue, 5, function (row) {
-        return mine.indexOf(row.id) >= 0 ? F.el("span", { class: "fl-you", text: "You" }) : null;
-      });
-      $("fl-empty").hidden = floor.queue.length > 0;
-      panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
-      panel.querySelector("[data-floor-closed]").hidden = floor.open;
-      renderMine(floor);
-      renderReplies(floor);
-    }
-
-    function refresh() {
-      F.call(socket, "floor_state", {}).then(function (r) {
-        if (!r.ok) return F.say(status, r.error.message, "error");
-        if (r.floor.seq >= mineSeq) { mine = r.mine; mineSeq = r.floor.seq; }
-        latest.take(r.floor);
-        render();
-      });
-    }
-
-    socket.on("floor_changed", function (m) {
-      if (m.session_id === panel.dataset.session && latest.take(m.floor)) render();
-    });
-    socket.on("floor_mine", function (m) {
-      if (m.session_id !== panel.dataset.session || m.seq < mineSeq) return;
-      mine = m.requests;
-      mineSeq = m.seq;
-      if (latest.floor) render();
-    });
-    F.onConnect(socket, refresh);
-
+  function renderMine(floor) {
     if (!form) return;
-    kind.addEventListener("change", function () {
-      $("fl-behalf-field").hidden = kind.value !== "on_behalf";
-      $("fl-reply-field").hidden = kind.value !== "right_of_reply";
-    });
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      const payload = { kind: kind.value, language: $("fl-language").value };
-      if ($("fl-theme") && $("fl-theme").value) payload.theme = $("fl-theme").value;
-      if (kind.value === "on_behalf") payload.on_behalf_of = $("fl-behalf").value;
-      if (kind.value === "right_of_reply") payload.reply_to = $("fl-reply").value;
-      $("fl-ask").disabled = true;
-      F.call(socket, "floor_request", payload).then(function (r) {
-        $("fl-ask").disabled = false;
-        if (!r.ok) return F.say(status, F.sentence(r.error.message), "error");
-        if (mine.indexOf(r.request_id) < 0) mine = mine.concat([r.request_id]);
-        F.say(status, "You are on the list of speakers.");
-        if (latest.floor) render();
-      });
-    });
-    function act(event, done) {
-      const found = latest.floor && myRequest(latest.floor);
-      if (!found) return;
-      F.call(socket, event, { request_id: found.row.request_id || found.row.id }).then(function (r) {
-        F.say(status, r.ok ? done : F.sentence(r.error.message), r.ok ? "ok" : "error");
-      });
+    const found = myRequest(floor);
+    $("fl-mine").hidden = !found;
+    form.hidden = !!found;
+    $("fl-decline").hidden = !(found && found.speaking);
+    $("fl-withdraw").hidden = !(found && !found.speaking);
+    panel.dataset.mine = found ? (found.speaking ? "speaking" : "waiting") : "none";
+    if (!found) return;
+    if (found.speaking) {
+      $("fl-mine-text").textContent = "You have the floor.";
+      $("fl-mine-wait").textContent = "Not ready? Decline for now and keep your place once.";
+      return;
     }
-    $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", "Your request was withdrawn."); });
-    $("fl-decline").addEventListener("click", function () {
-      act("floor_decline", "You declined for now; you keep your place in the list once.");
+    const row = found.row;
+    $("fl-mine-text").textContent = row.position === 1 ? "You are next." : "You are number " + row.position + " in the list.";
+    const why = row.reason ? " (" + row.reason + ")" : "";
+    $("fl-mine-wait").textContent = (row.expected_wait_ms === null ? "Expected wait not known yet" :
+      "Expected wait: " + waitText(row.expected_wait_ms)) + why + ".";
+  }
+
+  function renderReplies(floor) {
+    const select = $("fl-reply");
+    if (!select) return;
+    const keep = select.value;
+    select.replaceChildren();
+    floor.spoken.slice().reverse().forEach(function (i) {
+      select.appendChild(el("option", { value: i.id, text: i.name + (i.group_label ? " (" + i.group_label + ")" : "") }));
+    });
+    if (keep) select.value = keep;
+    const none = floor.spoken.length === 0;
+    kind.querySelector('option[value="right_of_reply"]').disabled = none;
+  }
+
+  function render() {
+    const floor = store.get("floor");
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    timer.sync(floor);
+    renderQueue($("fl-queue"), floor.queue, 5, function (row) {
+      return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: "You" }) : null;
+    });
+    $("fl-empty").hidden = floor.queue.length > 0;
+    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    panel.querySelector("[data-floor-closed]").hidden = floor.open;
+    renderMine(floor);
+    renderReplies(floor);
+  }
+
+  function refresh() {
+    call(socket, "floor_state", {}).then(function (r) {
+      if (!r.ok) return say(status, r.error.message, "error");
+      store.put("mine", r.mine, r.floor.seq);
+      store.put("floor", r.floor, r.floor.seq);
+      render();
+    });
+  }
+
+  socket.on("floor_changed", function (m) {
+    if (m.session_id === panel.dataset.session && store.put("floor", m.floor, m.floor.seq)) render();
+  });
+  socket.on("floor_mine", function (m) {
+    if (m.session_id !== panel.dataset.session || !store.put("mine", m.requests, m.seq)) return;
+    if (store.get("floor")) render();
+  });
+  onConnect(socket, refresh);
+
+  if (!form) return;
+  kind.addEventListener("change", function () {
+    $("fl-behalf-field").hidden = kind.value !== "on_behalf";
+    $("fl-reply-field").hidden = kind.value !== "right_of_reply";
+  });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    const payload = { kind: kind.value, language: $("fl-language").value };
+    if ($("fl-theme") && $("fl-theme").value) payload.theme = $("fl-theme").value;
+    if (kind.value === "on_behalf") payload.on_behalf_of = $("fl-behalf").value;
+    if (kind.value === "right_of_reply") payload.reply_to = $("fl-reply").value;
+    $("fl-ask").disabled = true;
+    call(socket, "floor_request", payload).then(function (r) {
+      $("fl-ask").disabled = false;
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
+      say(status, "You are on the list of speakers.");
+      if (store.get("floor")) render();
     });
   });
-})();
+  function act(event, done) {
+    const found = store.get("floor") && myRequest(store.get("floor"));
+    if (!found) return;
+    call(socket, event, { request_id: found.row.request_id || found.row.id }).then(function (r) {
+      say(status, r.ok ? done : sentence(r.error.message), r.ok ? "ok" : "error");
+    });
+  }
+  $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", "Your request was withdrawn."); });
+  $("fl-decline").addEventListener("click", function () {
+    act("floor_decline", "You declined for now; you keep your place in the list once.");
+  });
+}

@@ -1,254 +1,250 @@
-/* Moderator panel: new questions arrive live; publish, edit, merge, dismiss, screen, answer, reopen, hand to the
-   floor; session options; the audit log. */
-(function () {
-  "use strict";
-  const Q = window.FloorcastQuestions;
+/* The moderator's questions panel: new questions arrive live; publish, edit, merge, dismiss, screen, answer,
+   reopen, hand to the floor; session options; the audit log. Runs on the page's /moderate connection; the
+   questions are kept newest by seq. */
+import { call as callOn, onConnect } from "./connection.js";
+import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
+import { countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
+import { formatTime } from "./time.js";
 
-  Q.ready(function () {
-    const panel = document.querySelector('[data-questions="moderator"]');
-    if (!panel) return;
-    const ctx = Q.context(panel);
-    const socket = Q.socket("/moderate", { meeting: ctx.meeting, session: ctx.session, t: ctx.token });
-    const store = new Q.Store();
-    const open = new Set();  // questions whose "More actions" panel is open, kept across re-renders
-    let settings = {};
-    const $ = function (id) { return document.getElementById(id); };
-    const status = $("qm-status");
+/** Run the moderator panel (``[data-questions="moderator"]``) on the page's /moderate connection. */
+export function mountQuestionsModerator(panel, socket) {
+  const store = questionStore(socket, render);
+  const open = new Set();  // questions whose "More actions" panel is open, kept across re-renders
+  let settings = {};
+  const status = $("qm-status");
 
-    function call(event, payload) { return window.Floorcast.call(socket, event, payload); }
+  function call(event, payload) { return callOn(socket, event, payload); }
 
-    function act(event, payload, done) {
-      return call(event, payload).then(function (r) {
-        Q.say(status, r.ok ? (done || "Done.") : Q.sentence(r.error.message), r.ok ? "ok" : "error");
-        return r;
+  function act(event, payload, done) {
+    return call(event, payload).then(function (r) {
+      say(status, r.ok ? (done || "Done.") : sentence(r.error.message), r.ok ? "ok" : "error");
+      return r;
+    });
+  }
+
+  function refresh() {
+    call("questions_list", {}).then(function (r) {
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      store.reset(r.questions, r.seq);
+      showSettings(r.settings);
+      showCounts(r.counts);
+      render();
+    });
+  }
+
+  function showCounts(c) { panel.querySelector("[data-q-counts]").textContent = countsText(c); }
+
+  function showSettings(s) {
+    settings = s;
+    $("qm-auto").checked = !!s.auto_publish;
+    const closes = s.closes_at;
+    $("qm-closing").textContent = closes === null || closes === undefined ? "Open to new questions."
+      : closes <= Date.now() ? "Closed to new questions since " + formatTime(closes, "short") + "."
+      : "New questions close at " + formatTime(closes, "short") + ".";
+  }
+
+  function button(label, cls, onClick, aria) {
+    const b = el("button", { type: "button", class: cls || "", text: label, "aria-label": aria || null });
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      Promise.resolve(onClick()).then(function () { b.disabled = false; });
+    });
+    return b;
+  }
+
+  function authorLine(q) {
+    const a = q.author;
+    const bits = [a.name, a.organisation, a.country, groupLabel(a.group), a.mode];
+    return bits.filter(Boolean).join(" · ") + (q.show_name ? "" : " · name hidden from the public");
+  }
+
+  function groupLabel(slug) {
+    const labels = JSON.parse(panel.dataset.groups || "{}");
+    return labels[slug] || slug;
+  }
+
+  function field(id, label, input) {
+    input.id = id;
+    return el("div", { class: "q-field" }, [el("label", { for: id, text: label }), input]);
+  }
+
+  function moreActions(q) {
+    const kids = [];
+    const short = "question " + q.id;
+    if (q.status !== "withdrawn") {
+      const area = el("textarea", { rows: 3, value: q.text });
+      kids.push(el("div", { class: "q-action" }, [field("qm-edit-" + q.id, "Edit the text (the original is kept)", area),
+        button("Save text", "secondary", function () {
+          return act("question_edit", { id: q.id, text: area.value }, "Question " + q.id + " edited.");
+        }, "Save the text of " + short)]));
+    }
+    if (q.status === "pending" || q.status === "published") {
+      const others = store.all().filter(function (o) {
+        return o.id !== q.id && ["pending", "published", "on_screen", "answered"].indexOf(o.status) >= 0;
       });
-    }
-
-    function refresh() {
-      call("questions_list", {}).then(function (r) {
-        if (!r.ok) return Q.say(status, Q.sentence(r.error.message), "error");
-        store.reset(r.questions, r.seq);
-        showSettings(r.settings);
-        showCounts(r.counts);
-        render();
-      });
-    }
-
-    function showCounts(c) { panel.querySelector("[data-q-counts]").textContent = Q.countsText(c); }
-
-    function showSettings(s) {
-      settings = s;
-      $("qm-auto").checked = !!s.auto_publish;
-      const closes = s.closes_at;
-      $("qm-closing").textContent = closes === null || closes === undefined ? "Open to new questions."
-        : closes <= Date.now() ? "Closed to new questions since " + Q.time(closes) + "."
-        : "New questions close at " + Q.time(closes) + ".";
-    }
-
-    function button(label, cls, onClick, aria) {
-      const b = Q.el("button", { type: "button", class: cls || "", text: label, "aria-label": aria || null });
-      b.addEventListener("click", function () {
-        b.disabled = true;
-        Promise.resolve(onClick()).then(function () { b.disabled = false; });
-      });
-      return b;
-    }
-
-    function authorLine(q) {
-      const a = q.author;
-      const bits = [a.name, a.organisation, a.country, groupLabel(a.group), a.mode];
-      return bits.filter(Boolean).join(" · ") + (q.show_name ? "" : " · name hidden from the public");
-    }
-
-    function groupLabel(slug) {
-      const labels = JSON.parse(panel.dataset.groups || "{}");
-      return labels[slug] || slug;
-    }
-
-    function field(id, label, input) {
-      input.id = id;
-      return Q.el("div", { class: "q-field" }, [Q.el("label", { for: id, text: label }), input]);
-    }
-
-    function moreActions(q) {
-      const kids = [];
-      const short = "question " + q.id;
-      if (q.status !== "withdrawn") {
-        const area = Q.el("textarea", { rows: 3, value: q.text });
-        kids.push(Q.el("div", { class: "q-action" }, [field("qm-edit-" + q.id, "Edit the text (the original is kept)", area),
-          button("Save text", "secondary", function () {
-            return act("question_edit", { id: q.id, text: area.value }, "Question " + q.id + " edited.");
-          }, "Save the text of " + short)]));
-      }
-      if (q.status === "pending" || q.status === "published") {
-        const others = store.all().filter(function (o) {
-          return o.id !== q.id && ["pending", "published", "on_screen", "answered"].indexOf(o.status) >= 0;
-        });
-        if (others.length) {
-          const pick = Q.el("select", {}, others.map(function (o) {
-            return Q.el("option", { value: String(o.id), text: o.id + ": " + o.text.slice(0, 70) });
-          }));
-          kids.push(Q.el("div", { class: "q-action" }, [field("qm-merge-" + q.id, "Duplicate of", pick),
-            button("Merge into it", "secondary", function () {
-              return act("question_merge", { id: Number(pick.value), merged_id: q.id },
-                         "Question " + q.id + " merged into question " + pick.value + ".");
-            }, "Merge " + short + " into the chosen question")]));
-        }
-      }
-      if (["pending", "published", "on_screen"].indexOf(q.status) >= 0) {
-        const reason = Q.el("select", {}, Object.keys(Q.REASONS).map(function (k) {
-          return Q.el("option", { value: k, text: Q.REASONS[k] });
+      if (others.length) {
+        const pick = el("select", {}, others.map(function (o) {
+          return el("option", { value: String(o.id), text: o.id + ": " + o.text.slice(0, 70) });
         }));
-        const note = Q.el("input", { type: "text", maxLength: 500 });
-        kids.push(Q.el("div", { class: "q-action" }, [field("qm-reason-" + q.id, "Reason", reason),
-          field("qm-note-" + q.id, "Note to the author (optional)", note),
-          button("Dismiss", "danger", function () {
-            return act("question_dismiss", { id: q.id, reason: reason.value, note: note.value },
-                       "Question " + q.id + " dismissed.");
-          }, "Dismiss " + short)]));
+        kids.push(el("div", { class: "q-action" }, [field("qm-merge-" + q.id, "Duplicate of", pick),
+          button("Merge into it", "secondary", function () {
+            return act("question_merge", { id: Number(pick.value), merged_id: q.id },
+                       "Question " + q.id + " merged into question " + pick.value + ".");
+          }, "Merge " + short + " into the chosen question")]));
       }
-      if (q.status === "published" || q.status === "on_screen") {
-        const reader = Q.el("input", { type: "text", value: "Moderator", maxLength: 120 });
-        kids.push(Q.el("div", { class: "q-action" }, [
-          button("Author will speak", "secondary", function () {
-            return act("question_hand_to_floor", { id: q.id, how: "author_speaks" },
-                       "Question " + q.id + " handed to the floor: its author will speak.");
-          }, "Hand " + short + " to the floor: the author will speak"),
-          field("qm-reader-" + q.id, "Read aloud by", reader),
-          button("Read aloud", "secondary", function () {
-            return act("question_hand_to_floor", { id: q.id, how: "read_aloud", reader: reader.value },
-                       "Question " + q.id + " handed to the floor: read aloud.");
-          }, "Hand " + short + " to the floor: read aloud")]));
-      }
-      const details = Q.el("details", { class: "q-more", open: open.has(q.id) },
-        [Q.el("summary", { text: "More actions", "aria-label": "More actions for " + short })].concat(kids));
-      details.addEventListener("toggle", function () { if (details.open) open.add(q.id); else open.delete(q.id); });
-      return kids.length ? details : null;
     }
+    if (["pending", "published", "on_screen"].indexOf(q.status) >= 0) {
+      const reason = el("select", {}, Object.keys(REASONS).map(function (k) {
+        return el("option", { value: k, text: REASONS[k] });
+      }));
+      const note = el("input", { type: "text", maxLength: 500 });
+      kids.push(el("div", { class: "q-action" }, [field("qm-reason-" + q.id, "Reason", reason),
+        field("qm-note-" + q.id, "Note to the author (optional)", note),
+        button("Dismiss", "danger", function () {
+          return act("question_dismiss", { id: q.id, reason: reason.value, note: note.value },
+                     "Question " + q.id + " dismissed.");
+        }, "Dismiss " + short)]));
+    }
+    if (q.status === "published" || q.status === "on_screen") {
+      const reader = el("input", { type: "text", value: "Moderator", maxLength: 120 });
+      kids.push(el("div", { class: "q-action" }, [
+        button("Author will speak", "secondary", function () {
+          return act("question_hand_to_floor", { id: q.id, how: "author_speaks" },
+                     "Question " + q.id + " handed to the floor: its author will speak.");
+        }, "Hand " + short + " to the floor: the author will speak"),
+        field("qm-reader-" + q.id, "Read aloud by", reader),
+        button("Read aloud", "secondary", function () {
+          return act("question_hand_to_floor", { id: q.id, how: "read_aloud", reader: reader.value },
+                     "Question " + q.id + " handed to the floor: read aloud.");
+        }, "Hand " + short + " to the floor: read aloud")]));
+    }
+    const details = el("details", { class: "q-more", open: open.has(q.id) },
+      [el("summary", { text: "More actions", "aria-label": "More actions for " + short })].concat(kids));
+    details.addEventListener("toggle", function () { if (details.open) open.add(q.id); else open.delete(q.id); });
+    return kids.length ? details : null;
+  }
 
-    function mainButtons(q) {
-      const short = "question " + q.id;
-      const b = [];
-      if (q.status === "pending") {
-        b.push(button("Publish", "", function () {
-          return act("question_publish", { id: q.id }, "Question " + q.id + " published.");
-        }, "Publish " + short));
-      }
-      if (q.status === "published") {
-        b.push(button("Put on screen", "", function () {
-          return act("question_screen", { id: q.id }, "Question " + q.id + " is on the room screen.");
-        }, "Put " + short + " on the room screen"));
-      }
-      if (q.status === "on_screen") {
-        b.push(button("Take off screen", "secondary", function () {
-          return act("question_unscreen", { id: q.id }, "Question " + q.id + " taken off the screen.");
-        }, "Take " + short + " off the room screen"));
-      }
-      if (q.status === "published" || q.status === "on_screen") {
-        b.push(button("Mark answered", "secondary", function () {
-          return act("question_answer", { id: q.id }, "Question " + q.id + " answered.");
-        }, "Mark " + short + " answered"));
-      }
-      if ((q.status === "answered" || q.status === "dismissed") && q.merged_into === null) {
-        b.push(button("Reopen", "secondary", function () {
-          return act("question_reopen", { id: q.id }, "Question " + q.id + " reopened.");
-        }, "Reopen " + short));
-      }
-      return b;
+  function mainButtons(q) {
+    const short = "question " + q.id;
+    const b = [];
+    if (q.status === "pending") {
+      b.push(button("Publish", "", function () {
+        return act("question_publish", { id: q.id }, "Question " + q.id + " published.");
+      }, "Publish " + short));
     }
+    if (q.status === "published") {
+      b.push(button("Put on screen", "", function () {
+        return act("question_screen", { id: q.id }, "Question " + q.id + " is on the room screen.");
+      }, "Put " + short + " on the room screen"));
+    }
+    if (q.status === "on_screen") {
+      b.push(button("Take off screen", "secondary", function () {
+        return act("question_unscreen", { id: q.id }, "Question " + q.id + " taken off the screen.");
+      }, "Take " + short + " off the room screen"));
+    }
+    if (q.status === "published" || q.status === "on_screen") {
+      b.push(button("Mark answered", "secondary", function () {
+        return act("question_answer", { id: q.id }, "Question " + q.id + " answered.");
+      }, "Mark " + short + " answered"));
+    }
+    if ((q.status === "answered" || q.status === "dismissed") && q.merged_into === null) {
+      b.push(button("Reopen", "secondary", function () {
+        return act("question_reopen", { id: q.id }, "Question " + q.id + " reopened.");
+      }, "Reopen " + short));
+    }
+    return b;
+  }
 
-    function item(q) {
-      const tags = [Q.el("span", { class: "q-state q-state-" + q.status, text: Q.STATUS[q.status] || q.status }),
-        Q.el("span", { class: "q-tag", text: "#" + q.id })];
-      if (q.theme) tags.push(Q.el("span", { class: "q-tag", text: q.theme }));
-      tags.push(Q.el("span", { class: "q-tag", text: q.language }));
-      if (q.revisions.length > 1) tags.push(Q.el("span", { class: "q-tag", text: "edited" }));
-      if (q.handoffs.length) {
-        const h = q.handoffs[q.handoffs.length - 1];
-        tags.push(Q.el("span", { class: "q-tag", text: h.how === "read_aloud" ? "read aloud by " + h.reader : "author to speak" }));
-      }
-      const body = [Q.el("div", { class: "q-line" }, tags), Q.el("p", { class: "q-text", text: q.text }),
-        Q.el("p", { class: "q-meta", text: authorLine(q) })];
-      if (q.co_authors.length) {
-        body.push(Q.el("p", { class: "q-meta", text: "Also asked by " + q.co_authors.map(function (c) {
-          return c.author.name; }).join(", ") }));
-      }
-      if (q.revisions.length > 1) body.push(Q.el("p", { class: "q-meta", text: "Originally: " + q.original_text }));
-      if (q.status === "dismissed") {
-        body.push(Q.el("p", { class: "q-reason", text: (q.merged_into ? "Merged into question " + q.merged_into
-          : "Dismissed: " + (Q.REASONS[q.dismiss_reason] || q.dismiss_reason)) + (q.dismiss_note ? " · " + q.dismiss_note : "") }));
-      }
-      body.push(Q.el("div", { class: "q-buttons" }, mainButtons(q)));
-      body.push(moreActions(q));
-      return Q.el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
-        Q.el("div", { class: "q-side" }, [Q.el("span", { class: "q-votes", text: "▲ " + q.votes,
-                                                          "aria-label": q.votes + " votes" })]),
-        Q.el("div", { class: "q-body" }, body)]);
+  function item(q) {
+    const tags = [el("span", { class: "q-state q-state-" + q.status, text: STATUS[q.status] || q.status }),
+      el("span", { class: "q-tag", text: "#" + q.id })];
+    if (q.theme) tags.push(el("span", { class: "q-tag", text: q.theme }));
+    tags.push(el("span", { class: "q-tag", text: q.language }));
+    if (q.revisions.length > 1) tags.push(el("span", { class: "q-tag", text: "edited" }));
+    if (q.handoffs.length) {
+      const h = q.handoffs[q.handoffs.length - 1];
+      tags.push(el("span", { class: "q-tag", text: h.how === "read_aloud" ? "read aloud by " + h.reader : "author to speak" }));
     }
+    const body = [el("div", { class: "q-line" }, tags), el("p", { class: "q-text", text: q.text }),
+      el("p", { class: "q-meta", text: authorLine(q) })];
+    if (q.co_authors.length) {
+      body.push(el("p", { class: "q-meta", text: "Also asked by " + q.co_authors.map(function (c) {
+        return c.author.name; }).join(", ") }));
+    }
+    if (q.revisions.length > 1) body.push(el("p", { class: "q-meta", text: "Originally: " + q.original_text }));
+    if (q.status === "dismissed") {
+      body.push(el("p", { class: "q-reason", text: (q.merged_into ? "Merged into question " + q.merged_into
+        : "Dismissed: " + (REASONS[q.dismiss_reason] || q.dismiss_reason)) + (q.dismiss_note ? " · " + q.dismiss_note : "") }));
+    }
+    body.push(el("div", { class: "q-buttons" }, mainButtons(q)));
+    body.push(moreActions(q));
+    return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
+      el("div", { class: "q-side" }, [el("span", { class: "q-votes", text: "▲ " + q.votes,
+                                                        "aria-label": q.votes + " votes" })]),
+      el("div", { class: "q-body" }, body)]);
+  }
 
-    function render() {
-      const all = store.all();
-      const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".q-item");
-      const focusKey = focused ? [focused.dataset.id, document.activeElement.getAttribute("aria-label") || document.activeElement.id] : null;
-      const byVotes = function (a, b) { return b.votes - a.votes || a.id - b.id; };
-      const groups = {
-        pending: all.filter(function (q) { return q.status === "pending"; }).sort(function (a, b) { return a.id - b.id; }),
-        public: all.filter(function (q) { return q.status === "published" || q.status === "on_screen"; }).sort(function (a, b) {
-          return (b.status === "on_screen") - (a.status === "on_screen") || byVotes(a, b); }),
-        done: all.filter(function (q) { return ["answered", "dismissed", "withdrawn"].indexOf(q.status) >= 0; })
-          .sort(function (a, b) { return b.id - a.id; }),
-      };
-      Object.keys(groups).forEach(function (k) {
-        const list = $("qm-" + k);
-        list.replaceChildren.apply(list, groups[k].map(item));
-        panel.querySelector('[data-q-count="' + k + '"]').textContent = String(groups[k].length);
-      });
-      if (focusKey) {  // keep keyboard focus on the same control after a live update
-        const li = panel.querySelector('.q-item[data-id="' + focusKey[0] + '"]');
-        const again = li && Array.from(li.querySelectorAll("button, select, input, textarea, summary")).find(function (n) {
-          return (n.getAttribute("aria-label") || n.id) === focusKey[1]; });
-        if (again) again.focus();
-      }
-    }
-
-    function setSettings(changes, done) {
-      return act("question_settings", changes, done).then(function (r) { if (r.ok) showSettings(r.settings); });
-    }
-    $("qm-auto").addEventListener("change", function () {
-      setSettings({ auto_publish: $("qm-auto").checked }, $("qm-auto").checked
-        ? "New questions are published without moderation." : "New questions wait for moderation.");
+  function render() {
+    const all = store.all();
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest(".q-item");
+    const focusKey = focused ? [focused.dataset.id, document.activeElement.getAttribute("aria-label") || document.activeElement.id] : null;
+    const byVotes = function (a, b) { return b.votes - a.votes || a.id - b.id; };
+    const groups = {
+      pending: all.filter(function (q) { return q.status === "pending"; }).sort(function (a, b) { return a.id - b.id; }),
+      public: all.filter(function (q) { return q.status === "published" || q.status === "on_screen"; }).sort(function (a, b) {
+        return (b.status === "on_screen") - (a.status === "on_screen") || byVotes(a, b); }),
+      done: all.filter(function (q) { return ["answered", "dismissed", "withdrawn"].indexOf(q.status) >= 0; })
+        .sort(function (a, b) { return b.id - a.id; }),
+    };
+    Object.keys(groups).forEach(function (k) {
+      const list = $("qm-" + k);
+      replaceRows(list, groups[k].map(item));
+      panel.querySelector('[data-q-count="' + k + '"]').textContent = String(groups[k].length);
     });
-    $("qm-close-in").addEventListener("click", function () {
-      const minutes = Math.max(0, Number($("qm-minutes").value) || 0);
-      setSettings({ closes_at: Date.now() + minutes * 60000 }, "Closing time set.");
-    });
-    $("qm-close-now").addEventListener("click", function () { setSettings({ closes_at: Date.now() }, "Questions closed."); });
-    $("qm-open").addEventListener("click", function () { setSettings({ closes_at: null }, "Questions are open."); });
-    $("qm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
-
-    $("qm-audit-load").addEventListener("click", loadAudit);
-    $("qm-audit").addEventListener("toggle", function () { if ($("qm-audit").open) loadAudit(); });
-    function loadAudit() {
-      call("questions_audit", {}).then(function (r) {
-        if (!r.ok) return Q.say(status, Q.sentence(r.error.message), "error");
-        const rows = r.entries.slice().reverse().map(function (e) {
-          const d = e.details, bits = [];
-          ["text", "reason", "note", "how", "reader", "to", "merged_id", "intervention_id"].forEach(function (k) {
-            if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(k.replace("_", " ") + ": " + d[k]);
-          });
-          if (d.settings) bits.push("auto-publish " + (d.settings.auto_publish ? "on" : "off") +
-            (d.settings.closes_at ? ", closes " + Q.time(d.settings.closes_at) : ""));
-          return Q.el("tr", {}, [Q.el("td", { text: Q.time(e.at_ms) }), Q.el("td", { text: e.actor.label }),
-            Q.el("td", { text: e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
-            Q.el("td", { text: e.question_id === null ? "" : String(e.question_id) }), Q.el("td", { text: bits.join(" · ") })]);
-        });
-        $("qm-audit-rows").replaceChildren.apply($("qm-audit-rows"), rows);
-      });
+    if (focusKey) {  // keep keyboard focus on the same control after a live update
+      const li = panel.querySelector('.q-item[data-id="' + focusKey[0] + '"]');
+      const again = li && Array.from(li.querySelectorAll("button, select, input, textarea, summary")).find(function (n) {
+        return (n.getAttribute("aria-label") || n.id) === focusKey[1]; });
+      if (again) again.focus();
     }
+  }
 
-    socket.on("question_changed", function (m) { if (store.put(m.question, m.seq)) render(); });
-    socket.on("questions_counts", function (c) { if (c.session_id === ctx.session) showCounts(c); });
-    socket.on("question_settings", function (m) { showSettings(m.settings); });
-    Q.onConnect(socket, refresh);
+  function setSettings(changes, done) {
+    return act("question_settings", changes, done).then(function (r) { if (r.ok) showSettings(r.settings); });
+  }
+  $("qm-auto").addEventListener("change", function () {
+    setSettings({ auto_publish: $("qm-auto").checked }, $("qm-auto").checked
+      ? "New questions are published without moderation." : "New questions wait for moderation.");
   });
-})();
+  $("qm-close-in").addEventListener("click", function () {
+    const minutes = Math.max(0, Number($("qm-minutes").value) || 0);
+    setSettings({ closes_at: Date.now() + minutes * 60000 }, "Closing time set.");
+  });
+  $("qm-close-now").addEventListener("click", function () { setSettings({ closes_at: Date.now() }, "Questions closed."); });
+  $("qm-open").addEventListener("click", function () { setSettings({ closes_at: null }, "Questions are open."); });
+  $("qm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
+
+  $("qm-audit-load").addEventListener("click", loadAudit);
+  $("qm-audit").addEventListener("toggle", function () { if ($("qm-audit").open) loadAudit(); });
+  function loadAudit() {
+    call("questions_audit", {}).then(function (r) {
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      const rows = r.entries.slice().reverse().map(function (e) {
+        const d = e.details, bits = [];
+        ["text", "reason", "note", "how", "reader", "to", "merged_id", "intervention_id"].forEach(function (k) {
+          if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(k.replace("_", " ") + ": " + d[k]);
+        });
+        if (d.settings) bits.push("auto-publish " + (d.settings.auto_publish ? "on" : "off") +
+          (d.settings.closes_at ? ", closes " + formatTime(d.settings.closes_at, "short") : ""));
+        return el("tr", {}, [el("td", { text: formatTime(e.at_ms, "short") }), el("td", { text: e.actor.label }),
+          el("td", { text: e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
+          el("td", { text: e.question_id === null ? "" : String(e.question_id) }), el("td", { text: bits.join(" · ") })]);
+      });
+      replaceRows($("qm-audit-rows"), rows);
+    });
+  }
+
+  socket.on("questions_counts", function (c) { if (c.session_id === panel.dataset.session) showCounts(c); });
+  socket.on("question_settings", function (m) { showSettings(m.settings); });
+  onConnect(socket, refresh);
+}

@@ -1,191 +1,186 @@
-/* Participant panel: ask, edit and withdraw while pending, vote, sort and filter; status changes arrive live. */
-(function () {
-  "use strict";
-  const Q = window.FloorcastQuestions;
+/* The participant's questions panel: ask, edit and withdraw while pending, vote, sort and filter; status changes
+   arrive live on the page's /live connection and are kept newest by seq. */
+import { call as callOn, onConnect } from "./connection.js";
+import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
+import { authorText, countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
 
-  Q.ready(function () {
-    const panel = document.querySelector('[data-questions="participant"]');
-    if (!panel) return;
-    const ctx = Q.context(panel);
-    const socket = Q.socket("/live", { meeting: ctx.meeting, session: ctx.session, lang: ctx.lang });
-    const store = new Q.Store();
-    const voted = new Set();
-    let maxLength = 500;
-    let editing = null;
-    const $ = function (id) { return document.getElementById(id); };
-    const form = $("q-form"), text = $("q-text"), status = $("q-status");
+/** Run the participant panel (``[data-questions="participant"]``) on the page's /live connection. */
+export function mountQuestions(panel, socket) {
+  const session = panel.dataset.session;
+  const store = questionStore(socket, render);
+  const voted = new Set();
+  let maxLength = 500;
+  let editing = null;
+  const form = $("q-form"), text = $("q-text"), status = $("q-status");
 
-    function call(event, payload) { return window.Floorcast.call(socket, event, payload); }
+  function call(event, payload) { return callOn(socket, event, payload); }
 
-    function refresh() {
-      call("questions_list", {}).then(function (r) {
-        if (!r.ok) return Q.say(status, r.error.message, "error");
-        maxLength = r.max_length;
-        voted.clear();
-        r.voted.forEach(function (id) { voted.add(id); });
-        store.reset(r.questions, r.seq);
-        showCounts(r.counts);
-        render();
-        showLength();
-      });
-    }
-
-    function showCounts(c) { panel.querySelector("[data-q-counts]").textContent = Q.countsText(c); }
-
-    function showLength() {
-      if (!text) return;
-      const n = text.value.trim().length;
-      $("q-length").textContent = n + " of " + maxLength + " characters";
-      $("q-length").dataset.over = n > maxLength ? "true" : "false";
-    }
-
-    function statusBadge(q) {
-      return Q.el("span", { class: "q-state q-state-" + q.status, text: Q.STATUS[q.status] || q.status });
-    }
-
-    function meta(q) {
-      const bits = [Q.authorText(q.author)];
-      (q.also_asked_by || []).forEach(function (a) { bits.push("also asked by " + Q.authorText(a)); });
-      if (q.theme) bits.push(q.theme);
-      if (q.edited) bits.push("edited by the moderators or author");
-      return Q.el("p", { class: "q-meta", text: bits.filter(Boolean).join(" · ") });
-    }
-
-    function voteButton(q) {
-      if (!form || (q.status !== "published" && q.status !== "on_screen")) {
-        return Q.el("span", { class: "q-votes", text: q.votes + (q.votes === 1 ? " vote" : " votes") });
-      }
-      const mine = voted.has(q.id);
-      const button = Q.el("button", { type: "button", class: "q-vote" + (mine ? " secondary" : ""),
-        "aria-pressed": mine ? "true" : "false",
-        "aria-label": (mine ? "Take back your vote for: " : "Vote for: ") + q.text.slice(0, 80) },
-        [Q.el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
-      button.addEventListener("click", function () {
-        button.disabled = true;
-        call(mine ? "question_unvote" : "question_vote", { id: q.id }).then(function (r) {
-          button.disabled = false;
-          if (!r.ok) return Q.say(status, r.error.message, "error");
-          if (mine) voted.delete(q.id); else voted.add(q.id);
-          render();
-        });
-      });
-      return button;
-    }
-
-    function publicItem(q) {
-      return Q.el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
-        Q.el("div", { class: "q-side" }, [voteButton(q)]),
-        Q.el("div", { class: "q-body" }, [
-          Q.el("p", { class: "q-text", text: q.text }), meta(q),
-          q.status !== "published" ? statusBadge(q) : null,
-          q.mine ? Q.el("span", { class: "q-tag", text: "Your question" }) : null,
-        ]),
-      ]);
-    }
-
-    function editForm(q) {
-      const area = Q.el("textarea", { id: "q-edit-" + q.id, rows: 3, value: q.text });
-      const save = Q.el("button", { type: "submit", text: "Save" });
-      const cancel = Q.el("button", { type: "button", class: "secondary", text: "Cancel" });
-      const f = Q.el("form", { class: "stack q-edit" }, [
-        Q.el("label", { for: "q-edit-" + q.id, text: "Edit your question" }), area,
-        Q.el("div", { class: "q-buttons" }, [save, cancel])]);
-      f.addEventListener("submit", function (e) {
-        e.preventDefault();
-        call("question_edit", { id: q.id, text: area.value }).then(function (r) {
-          if (!r.ok) return Q.say(status, r.error.message, "error");
-          editing = null;
-          Q.say(status, "Your question was changed.");
-          render();
-        });
-      });
-      cancel.addEventListener("click", function () { editing = null; render(); });
-      setTimeout(function () { area.focus(); }, 0);
-      return f;
-    }
-
-    function mineItem(q) {
-      const kids = [Q.el("div", { class: "q-line" }, [statusBadge(q),
-        q.show_name ? null : Q.el("span", { class: "q-tag", text: "Name hidden from the public" })])];
-      if (editing === q.id) kids.push(editForm(q));
-      else kids.push(Q.el("p", { class: "q-text", text: q.text }));
-      if (q.status === "dismissed") {
-        const why = q.merged_into ? "Merged with a similar question (" + q.merged_into + ")."
-          : "Not published: " + (Q.REASONS[q.dismiss_reason] || q.dismiss_reason) + ".";
-        kids.push(Q.el("p", { class: "q-reason", text: why + (q.dismiss_note ? " " + q.dismiss_note : "") }));
-      }
-      if (q.handed_to_floor === "author_speaks" && (q.status === "published" || q.status === "on_screen")) {
-        kids.push(Q.el("p", { class: "notice", text: "The moderator will give you the floor to ask it yourself." }));
-      } else if (q.handed_to_floor === "read_aloud" && q.status !== "answered") {
-        kids.push(Q.el("p", { class: "notice", text: "Your question is being read aloud." }));
-      }
-      if (q.status === "pending" && !q.co_author && editing !== q.id) {
-        const edit = Q.el("button", { type: "button", class: "secondary", text: "Edit",
-                                      "aria-label": "Edit question " + q.id });
-        const withdraw = Q.el("button", { type: "button", class: "danger", text: "Withdraw",
-                                          "aria-label": "Withdraw question " + q.id });
-        edit.addEventListener("click", function () { editing = q.id; render(); });
-        withdraw.addEventListener("click", function () {
-          call("question_withdraw", { id: q.id }).then(function (r) {
-            Q.say(status, r.ok ? "Your question was withdrawn." : r.error.message, r.ok ? "ok" : "error");
-          });
-        });
-        kids.push(Q.el("div", { class: "q-buttons" }, [edit, withdraw]));
-      }
-      return Q.el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [Q.el("div", { class: "q-body" }, kids)]);
-    }
-
-    function render() {
-      const all = store.all().filter(function (q) { return q.session_id === ctx.session; });
-      const sort = $("q-sort").value, theme = $("q-filter").value;
-      const visible = all.filter(function (q) {
-        return ["published", "on_screen", "answered"].indexOf(q.status) >= 0 && (!theme || q.theme === theme);
-      }).sort(function (a, b) {
-        return sort === "newest" ? b.submitted_at - a.submitted_at || b.id - a.id
-          : b.votes - a.votes || a.submitted_at - b.submitted_at || a.id - b.id;
-      });
-      $("q-public").replaceChildren.apply($("q-public"), visible.map(publicItem));
-      $("q-public-empty").hidden = visible.length > 0;
-      if ($("q-mine")) {
-        const mine = all.filter(function (q) { return q.mine; }).sort(function (a, b) { return b.id - a.id; });
-        $("q-mine").replaceChildren.apply($("q-mine"), mine.map(mineItem));
-        $("q-mine-empty").hidden = mine.length > 0;
-      }
-    }
-
-    if (form) {
-      text.addEventListener("input", showLength);
-      form.addEventListener("submit", function (e) {
-        e.preventDefault();
-        const send = $("q-send");
-        send.disabled = true;
-        call("question_submit", { text: text.value, theme: $("q-theme").value || null,
-                                  language: $("q-language").value, show_name: $("q-show-name").checked })
-          .then(function (r) {
-            send.disabled = false;
-            if (!r.ok) {
-              text.setAttribute("aria-invalid", r.error.field === "text" ? "true" : "false");
-              return Q.say(status, Q.sentence(r.error.message), "error");
-            }
-            text.value = "";
-            text.removeAttribute("aria-invalid");
-            showLength();
-            Q.say(status, r.events.indexOf("question_published") >= 0 ? "Your question is published."
-              : "Thank you. A moderator will review your question.");
-          });
-      });
-    }
-    $("q-sort").addEventListener("change", render);
-    $("q-filter").addEventListener("change", render);
-
-    socket.on("question_changed", function (m) { if (store.put(m.question, m.seq)) render(); });
-    socket.on("question_removed", function (m) { if (store.remove(m.id, m.seq)) render(); });
-    socket.on("question_my_vote", function (m) {
-      if (m.session_id !== ctx.session) return;
-      if (m.voted) voted.add(m.id); else voted.delete(m.id);
+  function refresh() {
+    call("questions_list", {}).then(function (r) {
+      if (!r.ok) return say(status, r.error.message, "error");
+      maxLength = r.max_length;
+      voted.clear();
+      r.voted.forEach(function (id) { voted.add(id); });
+      store.reset(r.questions, r.seq);
+      showCounts(r.counts);
       render();
+      showLength();
     });
-    socket.on("questions_counts", function (c) { if (c.session_id === ctx.session) showCounts(c); });
-    Q.onConnect(socket, refresh);
+  }
+
+  function showCounts(c) { panel.querySelector("[data-q-counts]").textContent = countsText(c); }
+
+  function showLength() {
+    if (!text) return;
+    const n = text.value.trim().length;
+    $("q-length").textContent = n + " of " + maxLength + " characters";
+    $("q-length").dataset.over = n > maxLength ? "true" : "false";
+  }
+
+  function statusBadge(q) {
+    return el("span", { class: "q-state q-state-" + q.status, text: STATUS[q.status] || q.status });
+  }
+
+  function meta(q) {
+    const bits = [authorText(q.author)];
+    (q.also_asked_by || []).forEach(function (a) { bits.push("also asked by " + authorText(a)); });
+    if (q.theme) bits.push(q.theme);
+    if (q.edited) bits.push("edited by the moderators or author");
+    return el("p", { class: "q-meta", text: bits.filter(Boolean).join(" · ") });
+  }
+
+  function voteButton(q) {
+    if (!form || (q.status !== "published" && q.status !== "on_screen")) {
+      return el("span", { class: "q-votes", text: q.votes + (q.votes === 1 ? " vote" : " votes") });
+    }
+    const mine = voted.has(q.id);
+    const button = el("button", { type: "button", class: "q-vote" + (mine ? " secondary" : ""),
+      "aria-pressed": mine ? "true" : "false",
+      "aria-label": (mine ? "Take back your vote for: " : "Vote for: ") + q.text.slice(0, 80) },
+      [el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      call(mine ? "question_unvote" : "question_vote", { id: q.id }).then(function (r) {
+        button.disabled = false;
+        if (!r.ok) return say(status, r.error.message, "error");
+        if (mine) voted.delete(q.id); else voted.add(q.id);
+        render();
+      });
+    });
+    return button;
+  }
+
+  function publicItem(q) {
+    return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
+      el("div", { class: "q-side" }, [voteButton(q)]),
+      el("div", { class: "q-body" }, [
+        el("p", { class: "q-text", text: q.text }), meta(q),
+        q.status !== "published" ? statusBadge(q) : null,
+        q.mine ? el("span", { class: "q-tag", text: "Your question" }) : null,
+      ]),
+    ]);
+  }
+
+  function editForm(q) {
+    const area = el("textarea", { id: "q-edit-" + q.id, rows: 3, value: q.text });
+    const save = el("button", { type: "submit", text: "Save" });
+    const cancel = el("button", { type: "button", class: "secondary", text: "Cancel" });
+    const f = el("form", { class: "stack q-edit" }, [
+      el("label", { for: "q-edit-" + q.id, text: "Edit your question" }), area,
+      el("div", { class: "q-buttons" }, [save, cancel])]);
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      call("question_edit", { id: q.id, text: area.value }).then(function (r) {
+        if (!r.ok) return say(status, r.error.message, "error");
+        editing = null;
+        say(status, "Your question was changed.");
+        render();
+      });
+    });
+    cancel.addEventListener("click", function () { editing = null; render(); });
+    setTimeout(function () { area.focus(); }, 0);
+    return f;
+  }
+
+  function mineItem(q) {
+    const kids = [el("div", { class: "q-line" }, [statusBadge(q),
+      q.show_name ? null : el("span", { class: "q-tag", text: "Name hidden from the public" })])];
+    if (editing === q.id) kids.push(editForm(q));
+    else kids.push(el("p", { class: "q-text", text: q.text }));
+    if (q.status === "dismissed") {
+      const why = q.merged_into ? "Merged with a similar question (" + q.merged_into + ")."
+        : "Not published: " + (REASONS[q.dismiss_reason] || q.dismiss_reason) + ".";
+      kids.push(el("p", { class: "q-reason", text: why + (q.dismiss_note ? " " + q.dismiss_note : "") }));
+    }
+    if (q.handed_to_floor === "author_speaks" && (q.status === "published" || q.status === "on_screen")) {
+      kids.push(el("p", { class: "notice", text: "The moderator will give you the floor to ask it yourself." }));
+    } else if (q.handed_to_floor === "read_aloud" && q.status !== "answered") {
+      kids.push(el("p", { class: "notice", text: "Your question is being read aloud." }));
+    }
+    if (q.status === "pending" && !q.co_author && editing !== q.id) {
+      const edit = el("button", { type: "button", class: "secondary", text: "Edit",
+                                    "aria-label": "Edit question " + q.id });
+      const withdraw = el("button", { type: "button", class: "danger", text: "Withdraw",
+                                        "aria-label": "Withdraw question " + q.id });
+      edit.addEventListener("click", function () { editing = q.id; render(); });
+      withdraw.addEventListener("click", function () {
+        call("question_withdraw", { id: q.id }).then(function (r) {
+          say(status, r.ok ? "Your question was withdrawn." : r.error.message, r.ok ? "ok" : "error");
+        });
+      });
+      kids.push(el("div", { class: "q-buttons" }, [edit, withdraw]));
+    }
+    return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [el("div", { class: "q-body" }, kids)]);
+  }
+
+  function render() {
+    const all = store.all().filter(function (q) { return q.session_id === session; });
+    const sort = $("q-sort").value, theme = $("q-filter").value;
+    const visible = all.filter(function (q) {
+      return ["published", "on_screen", "answered"].indexOf(q.status) >= 0 && (!theme || q.theme === theme);
+    }).sort(function (a, b) {
+      return sort === "newest" ? b.submitted_at - a.submitted_at || b.id - a.id
+        : b.votes - a.votes || a.submitted_at - b.submitted_at || a.id - b.id;
+    });
+    replaceRows($("q-public"), visible.map(publicItem));
+    $("q-public-empty").hidden = visible.length > 0;
+    if ($("q-mine")) {
+      const mine = all.filter(function (q) { return q.mine; }).sort(function (a, b) { return b.id - a.id; });
+      replaceRows($("q-mine"), mine.map(mineItem));
+      $("q-mine-empty").hidden = mine.length > 0;
+    }
+  }
+
+  if (form) {
+    text.addEventListener("input", showLength);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      const send = $("q-send");
+      send.disabled = true;
+      call("question_submit", { text: text.value, theme: $("q-theme").value || null,
+                                language: $("q-language").value, show_name: $("q-show-name").checked })
+        .then(function (r) {
+          send.disabled = false;
+          if (!r.ok) {
+            text.setAttribute("aria-invalid", r.error.field === "text" ? "true" : "false");
+            return say(status, sentence(r.error.message), "error");
+          }
+          text.value = "";
+          text.removeAttribute("aria-invalid");
+          showLength();
+          say(status, r.events.indexOf("question_published") >= 0 ? "Your question is published."
+            : "Thank you. A moderator will review your question.");
+        });
+    });
+  }
+  $("q-sort").addEventListener("change", render);
+  $("q-filter").addEventListener("change", render);
+
+  socket.on("question_my_vote", function (m) {
+    if (m.session_id !== session) return;
+    if (m.voted) voted.add(m.id); else voted.delete(m.id);
+    render();
   });
-})();
+  socket.on("questions_counts", function (c) { if (c.session_id === session) showCounts(c); });
+  onConnect(socket, refresh);
+}

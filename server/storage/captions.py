@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..domain.captions.events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     Segment,
     SegmentCorrected,
     SegmentFinalised,
 )
 from ..domain.captions.stream import TailState, turn_lead
 from ..domain.events import Event
-from .db import Database
+from .db import Database, one
 
 _SEGMENT_COLUMNS = ("seq, text, first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn,"
                     " intervention_id, revision, writer")
@@ -120,7 +121,8 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
                     " lang = ? AND seq = ?", (event.text, event.revision, meeting_id, session_id, lang, event.seq))
             if isinstance(event, (SegmentCorrected, CaptionerHandedOver)):
                 await conn.execute(
-                    "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms) VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms)"
+                    " VALUES (?,?,?,?,?,?)",
                     (meeting_id, session_id, lang, event.name, json.dumps(event.payload()), now))
         # Every writer's tail as the stream has it now, so a restart resumes exactly here.
         await conn.executemany(
@@ -180,22 +182,14 @@ async def pull_text(db: Database, meeting_id: int, session_id: str, lang: str, l
         " AND lang = ? AND position + length(lead) + length(original_text) + 1 > ? ORDER BY seq",
         (meeting_id, session_id, lang, last))
     if not rows:
-        end = await db.fetchone("SELECT COALESCE(MAX(position + length(lead) + length(original_text) + 1), 0) AS n FROM"
-                                " caption_segments WHERE meeting_id = ? AND session_id = ? AND lang = ?",
-                                (meeting_id, session_id, lang))
+        end = one(await db.fetchone(
+            "SELECT COALESCE(MAX(position + length(lead) + length(original_text) + 1), 0) AS n FROM caption_segments"
+            " WHERE meeting_id = ? AND session_id = ? AND lang = ?", (meeting_id, session_id, lang)))
         return "", end["n"] if last < 0 else min(last, end["n"])
     start = rows[0]["position"]
     text = "".join(r["line"] + "\n" for r in rows)
     skip = max(last, 0) - start
     return text[skip:], start + len(text)
-
-
-async def correction_log(db: Database, meeting_id: int, session_id: str) -> list[dict[str, Any]]:
-    """Every logged correction and handover of a session, oldest first."""
-    rows = await db.fetchall("SELECT lang, name, payload, at_ms FROM caption_events WHERE meeting_id = ? AND"
-                             " session_id = ? ORDER BY id", (meeting_id, session_id))
-    return [{"lang": r["lang"], "name": r["name"], "payload": json.loads(r["payload"]), "at_ms": r["at_ms"]}
-            for r in rows]
 
 
 async def captioner_link(db: Database, meeting_id: int, token_hash: str) -> CaptionerLink | None:

@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 import aiosqlite
 
@@ -56,6 +57,19 @@ class Database:
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
         await self.conn.close()
+
+
+def inserted_id(cursor: aiosqlite.Cursor) -> int:
+    """The rowid of the row an ``INSERT`` just added (the driver types it as optional)."""
+    rowid = cursor.lastrowid
+    assert rowid is not None, "the statement inserted no row"
+    return rowid
+
+
+def one(row: aiosqlite.Row | None) -> aiosqlite.Row:
+    """The row of a query that always returns one: an aggregate, or a row written in the same transaction."""
+    assert row is not None, "the query returned no row"
+    return row
 
 
 def _migrations() -> list[tuple[int, str, str]]:

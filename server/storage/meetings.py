@@ -11,8 +11,17 @@ import secrets
 from typing import Any
 
 from ..domain.errors import NotFound
-from ..domain.meetings.models import AgendaSession, Meeting, Mode, Participant, Role, SessionLife, SessionState, StakeholderGroup
-from .db import Database
+from ..domain.meetings.models import (
+    AgendaSession,
+    Meeting,
+    Mode,
+    Participant,
+    Role,
+    SessionLife,
+    SessionState,
+    StakeholderGroup,
+)
+from .db import Database, inserted_id
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.
 MEETING_ROLES = (Role.ADMIN, Role.PARTICIPANT, Role.MODERATOR, Role.CAPTIONER, Role.RAPPORTEUR)
@@ -45,7 +54,7 @@ async def save_meeting(db: Database, meeting: Meeting, now: int) -> tuple[int, b
                 "INSERT INTO meetings (title, venue, timezone, start_date, end_date, languages, groups_json,"
                 " description, source_hash, slug, created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*values, meeting.slug, now, now))
-            meeting_id = cur.lastrowid
+            meeting_id = inserted_id(cur)
         else:
             meeting_id = row["id"]
             await conn.execute(
@@ -92,7 +101,8 @@ async def load_meeting(db: Database, slug: str) -> tuple[int, Meeting]:
 
 async def list_meetings(db: Database) -> list[dict[str, Any]]:
     """Every meeting: id, slug, title, venue, dates."""
-    rows = await db.fetchall("SELECT id, slug, title, venue, start_date, end_date FROM meetings ORDER BY start_date, slug")
+    rows = await db.fetchall("SELECT id, slug, title, venue, start_date, end_date FROM meetings"
+                             " ORDER BY start_date, slug")
     return [dict(r) for r in rows]
 
 
@@ -233,7 +243,7 @@ async def register_participant(db: Database, meeting_id: int, p: Participant, co
             " hub_country, hub_headcount, listed, cookie_hash, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (meeting_id, p.name, p.organisation, p.country, p.group, p.mode.value, p.hub_city, p.hub_country,
              p.hub_headcount, int(p.listed), hash_secret(cookie), now))
-    return dataclasses.replace(p, id=cur.lastrowid)
+    return dataclasses.replace(p, id=inserted_id(cur))
 
 
 async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> Participant | None:
@@ -243,19 +253,13 @@ async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> P
     return None if row is None else _participant(row)
 
 
-async def list_participants(db: Database, meeting_id: int) -> list[Participant]:
-    """Every registered participant of a meeting."""
-    return [_participant(r) for r in await db.fetchall(
-        "SELECT * FROM participants WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
-
-
 async def record_join(db: Database, meeting_id: int, session_id: str, participant_id: int, now: int) -> int:
     """Open an attendance interval; returns its id."""
     async with db.write() as conn:
         cur = await conn.execute(
             "INSERT INTO attendance (participant_id, meeting_id, session_id, join_ms) VALUES (?,?,?,?)",
             (participant_id, meeting_id, session_id, now))
-    return cur.lastrowid
+    return inserted_id(cur)
 
 
 async def record_leave(db: Database, attendance_id: int, now: int) -> None:

@@ -8,7 +8,8 @@ A board is never stored as a snapshot. :func:`append` writes the events one acti
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..domain.questions.events import BoardEvent, QuestionEvent, event_from_dict, event_to_dict
 from .db import Database

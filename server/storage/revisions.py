@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..domain.errors import NotFound
-from .db import Database
+from .db import Database, one
 
 
 async def save(db: Database, meeting_id: int, session_id: str, edits: list[dict[str, Any]], *, author: str,
@@ -20,7 +20,7 @@ async def save(db: Database, meeting_id: int, session_id: str, edits: list[dict[
     async with db.write() as conn:
         async with conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM transcript_versions WHERE meeting_id = ?"
                                 " AND session_id = ?", (meeting_id, session_id)) as cur:
-            number = (await cur.fetchone())[0]
+            number: int = one(await cur.fetchone())[0]
         await conn.execute("INSERT INTO transcript_versions (meeting_id, session_id, version, author, role, note,"
                            " created_ms, edits) VALUES (?,?,?,?,?,?,?,?)",
                            (meeting_id, session_id, number, author, role, note, now,

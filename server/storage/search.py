@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 
 from ..domain.errors import InvalidInput
-from .db import Database
+from .db import Database, one
 
 #: Markers FTS5 puts around matched words in snippets; control characters never typed in captions.
 OPEN, CLOSE = "\x02", "\x03"
@@ -33,7 +33,7 @@ async def refresh(db: Database, meeting_id: int) -> int:
         await conn.execute("INSERT OR IGNORE INTO transcript_search_state (meeting_id) VALUES (?)", (meeting_id,))
         async with conn.execute("SELECT segment_rowid, event_id, version_id FROM transcript_search_state"
                                 " WHERE meeting_id = ?", (meeting_id,)) as cur:
-            seg_mark, event_mark, version_mark = await cur.fetchone()
+            seg_mark, event_mark, version_mark = one(await cur.fetchone())
         # Corrections first: a row corrected and new since the last search is indexed once, below.
         async with conn.execute("SELECT id, session_id, lang, payload FROM caption_events WHERE meeting_id = ? AND"
                                 " id > ? AND name = 'caption_corrected' ORDER BY id", (meeting_id, event_mark)) as cur:

@@ -42,7 +42,8 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "INFO", as_json: bool = True) -> None:
     """Send the root logger to stderr in JSON (or plain text)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler.setFormatter(JsonFormatter() if as_json else plain)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -42,7 +42,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                    description=_STR, languages={"type": "array", "items": _STR},
                    groups={"type": "array", "items": _obj(slug=_STR, label=_STR)},
                    sessions={"type": "array", "items": session})
-    registration = {**_obj(name=_STR, organisation=_STR, country={"type": "string", "description": "ISO 3166-1 alpha-2"},
+    country = {"type": "string", "description": "ISO 3166-1 alpha-2"}
+    registration = {**_obj(name=_STR, organisation=_STR, country=country,
                            group=_STR, mode={"type": "string", "enum": ["onsite", "remote", "hub"]},
                            hub_city=_STR, hub_country=_STR, hub_headcount=_INT, listed=_BOOL),
                     "required": ["name", "country", "group", "mode"]}
@@ -57,7 +58,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "/healthz": {"get": _op("Liveness and readiness", [], _obj(ok=_BOOL, version=_STR), errors=())},
         "/api/meetings": {"get": _op("List meetings", [], _obj(meetings={"type": "array", "items": _obj(
             slug=_STR, title=_STR, venue=_STR, start_date=_STR, end_date=_STR)}), errors=())},
-        "/api/meetings/{slug}": {"get": _op("A meeting, its agenda and live sessions", [_SLUG], meeting, errors=(404,))},
+        "/api/meetings/{slug}": {"get": _op("A meeting, its agenda and live sessions", [_SLUG], meeting,
+                                            errors=(404,))},
         "/api/meetings/{slug}/participants": {"post": _op(
             "Register a participant (join token); sets the participant cookie", [_SLUG, _TOKEN],
             _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404), body=registration, ok_status="201")},

@@ -10,6 +10,7 @@ live at their scheduled time, and every page hears of it at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -189,7 +190,5 @@ async def schedule_context(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(loop(), name="floorcast-schedule")
     yield
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass

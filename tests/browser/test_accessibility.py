@@ -24,7 +24,8 @@ async def violations(page, url: str, skip: list[str]) -> list[str]:
     rules = {rule: {"enabled": False} for rule in skip}
     result = await page.evaluate("rules => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice'], rules})",
                                  rules)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})" for v in result["violations"]]
+    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+            for v in result["violations"]]
 
 
 async def test_pages_have_no_accessibility_violations(server, http, browser):

@@ -79,7 +79,8 @@ async def test_alternate_room_and_remote_with_screen_and_timer(server, http, bro
     await request_floor(remote, language="fr")
     # First come would be Brazil, Bertrand, Nnenna; alternating puts the remote speaker between the two in the room.
     await panel.locator("#flm-queue .fl-row").nth(2).wait_for(timeout=WAIT_MS)
-    assert await queue_names(chair, "#flm-queue") == ["Delegate of Brazil", "Nnenna Nwakanma", "Bertrand de La Chapelle"]
+    assert await queue_names(chair, "#flm-queue") == [
+        "Delegate of Brazil", "Nnenna Nwakanma", "Bertrand de La Chapelle"]
     reasons = await panel.locator("#flm-queue .fl-reason").all_inner_texts()
     assert reasons[1] == "alternates with the previous room speaker"
     await remote.locator("#fl-mine-text").filter(has_text="You are number 2 in the list.").wait_for(timeout=WAIT_MS)
@@ -87,7 +88,8 @@ async def test_alternate_room_and_remote_with_screen_and_timer(server, http, bro
     await room.locator("#fl-mine-text").filter(has_text="You are number 3 in the list.").wait_for(timeout=WAIT_MS)
 
     await panel.get_by_role("button", name="Call next: Delegate of Brazil").click()
-    await screen.locator(".fl-screen [data-floor-speaker]").filter(has_text="Delegate of Brazil").wait_for(timeout=WAIT_MS)
+    await screen.locator(".fl-screen [data-floor-speaker]").filter(
+        has_text="Delegate of Brazil").wait_for(timeout=WAIT_MS)
     next_button = panel.get_by_role("button", name="Call next: Nnenna Nwakanma")
     await next_button.wait_for(timeout=WAIT_MS)
     assert "alternates with the previous room speaker" in await panel.locator("#flm-next-why").inner_text()

@@ -91,7 +91,8 @@ async def test_ask_publish_show_on_screen(server, http, browser):
     await shown.filter(has_text="How can remote hubs").wait_for(timeout=WAIT_MS)
     assert await screen.locator("#q-screen-author").inner_text() == "Nnenna Nwakanma (Web Foundation, CI)"
     await participant.get_by_role("button", name="Vote for: How can remote hubs").click()
-    await participant.get_by_role("button", name="Take back your vote for: How can remote hubs").wait_for(timeout=WAIT_MS)
+    await participant.get_by_role("button", name="Take back your vote for: How can remote hubs").wait_for(
+        timeout=WAIT_MS)
     await moderator.locator("#qm-public .q-votes").filter(has_text="▲ 1").wait_for(timeout=WAIT_MS)
     await participant.screenshot(path=str(SHOTS / "questions-participant.png"), full_page=True)
     await screen.screenshot(path=str(SHOTS / "questions-screen.png"))

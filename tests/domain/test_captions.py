@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.captions.stream import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     CaptionStream,
     PartialUpdated,
     Segment,
@@ -338,7 +338,7 @@ def test_non_text_is_refused_before_anything_changes() -> None:
     stream = CaptionStream("s1", "en")
     stream.append("kept", ALICE, NOW)
     with pytest.raises(InvalidInput):
-        stream.append(b"bytes", BOB, NOW)  # type: ignore[arg-type]
+        stream.append(b"bytes", BOB, NOW)  # type: ignore[arg-type]  # the wrong type is the point of the test
     assert (stream.tail, stream.last_captioner) == ("kept", ALICE)
 
 
@@ -433,7 +433,7 @@ def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str]) -> No
     for earlier in history:
         assert segments[: len(earlier)] == earlier, "a final segment changed"
     assert [s.seq for s in segments] == list(range(1, len(segments) + 1))
-    assert all(0 < len(s.text) for s in segments)
+    assert all(s.text for s in segments)
     assert _visible("".join(s.text for s in segments) + stepped.tail) == _visible(doc)
     # However the text was split into posts, the result is the same.
     assert (texts(chunked), chunked.tail) == (texts(stepped), stepped.tail)

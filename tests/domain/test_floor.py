@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from server.domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from server.domain.floor.queue import FloorQueue
 from server.domain.floor.events import (
     FLOOR_EVENTS,
     FloorDeclined,
@@ -28,6 +27,7 @@ from server.domain.floor.policies import (
     NotYetSpokenFirst,
     make_policy,
 )
+from server.domain.floor.queue import FloorQueue
 from server.domain.meetings.models import DEFAULT_GROUPS
 
 LABELS = dict(DEFAULT_GROUPS)
@@ -623,7 +623,11 @@ def test_every_event_round_trips(queue: FloorQueue) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{"name": "floor_exploded", "at_ms": 1}, {"name": "floor_list_closed", "at_ms": 1, "x": 2}, {"name": "floor_list_closed"}],
+    [
+        {"name": "floor_exploded", "at_ms": 1},
+        {"name": "floor_list_closed", "at_ms": 1, "x": 2},
+        {"name": "floor_list_closed"},
+    ],
 )
 def test_bad_stored_events_are_refused(data: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from server.domain.errors import InvalidTransition, NotFound
-from server.domain.floor.queue import FloorQueue
 from server.domain.floor.events import FloorDeclined, FloorGranted, FloorRequested, InterventionEnded, event_to_dict
 from server.domain.floor.models import Kind, QueueEntry, Status
 from server.domain.floor.policies import POLICIES
+from server.domain.floor.queue import FloorQueue
 from server.domain.meetings.models import DEFAULT_GROUPS
 
 LABELS = dict(DEFAULT_GROUPS)

@@ -6,8 +6,6 @@ import datetime
 
 import pytest
 
-from server.domain.captions.stream import Captioner, CaptionStream, SegmentFinalised
-from server.domain.errors import InvalidInput
 from server.domain.captions.ingest import (
     Cue,
     FeedSequence,
@@ -17,6 +15,8 @@ from server.domain.captions.ingest import (
     parse_youtube,
     server_time,
 )
+from server.domain.captions.stream import Captioner, CaptionStream, SegmentFinalised
+from server.domain.errors import InvalidInput
 
 NOW = 1_715_000_000_000
 CART = Captioner("feed-1", "CART 1")
@@ -24,8 +24,8 @@ CART = Captioner("feed-1", "CART 1")
 
 def _ms(text: str) -> int:
     """A UTC ISO time as ms since the epoch (independent of the parser under test)."""
-    moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
-    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.UTC)
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
     return (moment - epoch) // datetime.timedelta(milliseconds=1)
 
 

@@ -74,7 +74,8 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_duplicate_session_ids_and_groups():
-    text = MINIMAL + MINIMAL[MINIMAL.index("[[sessions]]"):] + '\n[[groups]]\nslug = "gov"\nlabel = "G"\n[[groups]]\nslug = "gov"\nlabel = "H"\n'
+    text = (MINIMAL + MINIMAL[MINIMAL.index("[[sessions]]"):]
+            + '\n[[groups]]\nslug = "gov"\nlabel = "G"\n[[groups]]\nslug = "gov"\nlabel = "H"\n')
     with pytest.raises(MeetingFileError) as info:
         parse_meeting(text)
     fields = {p.field: p for p in info.value.problems}

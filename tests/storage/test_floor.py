@@ -56,7 +56,7 @@ async def test_events_round_trip_and_replay_to_the_same_queue(db):
 
 
 async def test_audit_names_who_did_what_and_when(db):
-    queue, events = busy_queue()
+    _queue, events = busy_queue()
     await floor_db.append(db, 7, "morning", events[1:2], {"role": "participant", "label": "Alice <b>",
                                                           "participant_id": 1})
     await floor_db.append(db, 7, "morning", events[2:], CHAIR)

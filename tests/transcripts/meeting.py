@@ -26,7 +26,7 @@ MEETING = {"slug": "igf2012", "title": "Internet Governance Forum 2012", "venue"
            "timezone": "Asia/Baku", "groups": GROUPS}
 
 # Baku was UTC+4 in November 2012: 10:30 local is 06:30 UTC.
-T0 = int(dt.datetime(2012, 11, 5, 6, 30, tzinfo=dt.timezone.utc).timestamp() * 1000)
+T0 = int(dt.datetime(2012, 11, 5, 6, 30, tzinfo=dt.UTC).timestamp() * 1000)
 START = T0 + 2 * 60_000  # the chair opened the session two minutes late
 MIN = 60_000
 
@@ -62,7 +62,7 @@ def person(pid: int) -> dict[str, Any]:
 
 def attendee(pid: int, join: int, leave: int | None = None) -> dict[str, Any]:
     """One attendance record."""
-    _n, _o, _c, _g, mode, listed, presenter = PEOPLE[pid]
+    _n, _o, _c, _g, _mode, listed, presenter = PEOPLE[pid]
     city, country, headcount = HUBS.get(pid, (None, None, None))
     return {**person(pid), "hub_city": city, "hub_country": country, "hub_headcount": headcount, "listed": listed,
             "presenter": presenter, "join_ms": join, "leave_ms": leave}

@@ -21,7 +21,7 @@ def _zip(data: bytes) -> zipfile.ZipFile:
 
 def test_session_pack(transcript):
     archive = _zip(pack.build(transcript))
-    assert archive.namelist() == ["README.txt"] + SESSION_FILES + ["transcript.json"] + SUMMARY_FILES
+    assert archive.namelist() == ["README.txt", *SESSION_FILES, "transcript.json", *SUMMARY_FILES]
     assert Transcript.from_dict(json.loads(archive.read("transcript.json"))) == transcript
     assert archive.read("transcript.fr.txt").decode().count(">> ") == 2
     assert b"It was attended by 4 governments and 12 other participants" in archive.read("summary.md")
@@ -31,11 +31,11 @@ def test_session_pack(transcript):
 def test_meeting_pack_has_the_meeting_summary_and_a_folder_per_session(meeting):
     archive = _zip(pack.build(meeting))
     names = archive.namelist()
-    assert names[:7] == ["README.txt"] + SUMMARY_FILES
+    assert names[:7] == ["README.txt", *SUMMARY_FILES]
     assert [n for n in names if n.startswith("sessions/main-session/")] == [
         "sessions/main-session/" + n for n in ["transcript.en.txt", "transcript.en.vtt", "transcript.en.srt",
-                                               "transcript.en.html", "transcript.en.docx", "transcript.json"]
-        + SUMMARY_FILES]
+                                               "transcript.en.html", "transcript.en.docx", "transcript.json",
+                                               *SUMMARY_FILES]]
     assert len([n for n in names if n.startswith("sessions/ec-dialogue/")]) == 17
     assert b"5 governments and 12 other participants" in archive.read("summary.md")
 

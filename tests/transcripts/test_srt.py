@@ -14,7 +14,7 @@ def test_round_trip_through_the_srt_package(transcript):
     parsed = list(srt.parse(srt_writer.render(transcript)))
     expected = cues(transcript)
     assert [s.index for s in parsed] == list(range(1, len(expected) + 1))
-    for sub, cue in zip(parsed, expected):
+    for sub, cue in zip(parsed, expected, strict=True):
         assert sub.start == dt.timedelta(milliseconds=cue.start_ms)
         assert sub.end == dt.timedelta(milliseconds=cue.end_ms)
         body = "\n".join(cue.lines)

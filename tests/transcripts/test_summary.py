@@ -118,7 +118,7 @@ def test_unknown_groups_are_reported_not_dropped(session_dict):
     session_dict["attendance"].append({**attendee(11, START), "participant_id": 99, "group": "youth"})
     t = Transcript.from_dict(session_dict)
     a = figures(t.meeting, [t])["attendance"]
-    assert [r["group"] for r in a["by_group"]] == GROUPS + ["youth"] and a["others"] == 13
+    assert [r["group"] for r in a["by_group"]] == [*GROUPS, "youth"] and a["others"] == 13
 
 
 def test_rules_are_checked():

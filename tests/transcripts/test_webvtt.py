@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import random
 
 import webvtt
@@ -22,7 +23,8 @@ NASTY = ["&", "<", ">", "-->", "&amp;", "<b>", "</v>", "é", "中文", "🙂", "
 def _random_transcript(rng: random.Random) -> Transcript:
     """A session with hostile text, names and timings: overlaps, zero lengths, captions before the start."""
     data = dialogue_session()
-    data["interventions"][0]["name"] = rng.choice(["AT&T <Legal>", "Ana > Bob", "  Spaced   Name ", "R&D", "Two\nLines"])
+    data["interventions"][0]["name"] = rng.choice(
+        ["AT&T <Legal>", "Ana > Bob", "  Spaced   Name ", "R&D", "Two\nLines"])
     data["session"]["title"] = rng.choice(["A --> B", "Line\n\nbreak", "plain"])
     at = rng.randint(-60, 30)
     segments = []
@@ -77,7 +79,7 @@ def test_round_trip_through_webvtt_py(transcript):
     parsed = webvtt.from_string(vtt.render(transcript))
     expected = cues(transcript)
     assert len(parsed.captions) == len(expected)
-    for caption, cue in zip(parsed.captions, expected):
+    for caption, cue in zip(parsed.captions, expected, strict=True):
         assert round(caption.start_in_seconds * 1000) // 1000 == cue.start_ms // 1000
         mark = ">> " if cue.turn_start and not cue.speaker else ""
         assert html.unescape(caption.text) == mark + "\n".join(cue.lines)
@@ -107,7 +109,7 @@ def test_cues_are_ordered_positive_and_never_overlap(raw):
                          "intervention_id": iid, "captioner": None, "revision": 0}
                         for i, (start, length, text, iid) in enumerate(raw)]
     out = cues(Transcript.from_dict(data))
-    for a, b in zip(out, out[1:]):
+    for a, b in itertools.pairwise(out):
         assert a.start_ms < b.start_ms and a.end_ms <= b.start_ms
     for c in out:
         assert 0 <= c.start_ms < c.end_ms
@@ -128,7 +130,7 @@ def test_titles_with_any_arrow_keep_the_file_valid(vtt_validator):
         texts.append(vtt.render(Transcript.from_dict(data)))
     assert all("-->" not in t.split("\n\n")[1] for t in texts)  # the NOTE block
     results = vtt_validator(texts)
-    assert [(t, r["errors"][:2]) for t, r in zip(titles, results) if r["errors"]] == []
+    assert [(t, r["errors"][:2]) for t, r in zip(titles, results, strict=True) if r["errors"]] == []
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,7 +8,7 @@ starts strictly increase, every cue lasts at least a moment, and no cue overlaps
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import Transcript
 

@@ -23,7 +23,7 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def new_document(title: str) -> "docx.document.Document":
+def new_document(title: str) -> docx.document.Document:
     """An empty document with the title set in its properties and a readable body font."""
     document = docx.Document()
     document.core_properties.title = xml_safe(title)[:255]
@@ -31,7 +31,7 @@ def new_document(title: str) -> "docx.document.Document":
     return document
 
 
-def save(document: "docx.document.Document") -> bytes:
+def save(document: docx.document.Document) -> bytes:
     """The document as ``.docx`` bytes, identical for identical content."""
     buffer = io.BytesIO()
     document.save(buffer)

@@ -1,16 +1,13 @@
 """Caption events and the values they carry, with their plain-dict form for storage.
 
 A :class:`~server.domain.captions.CaptionStream` returns these; ``payload()`` gives the JSON-ready dict
-(a captioner becomes ``{"id", "label"}``) and :func:`caption_event` turns a stored dict back into the event.
+(a captioner becomes ``{"id", "label"}``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
 
-from ..errors import InvalidInput
 from ..events import Event
 
 
@@ -107,22 +104,3 @@ class CaptionerHandedOver(Event):
     to_captioner: Captioner
     at_ms: int
 
-
-_EVENTS: tuple[type[Event], ...] = (PartialUpdated, SegmentFinalised, SegmentCorrected, CaptionerHandedOver)
-
-
-def caption_event(name: str, payload: Mapping[str, Any]) -> Event:
-    """Rebuild a caption event from its wire ``name`` and ``payload()``; raises ``InvalidInput``."""
-    for cls in _EVENTS:
-        if cls.name == name:
-            break
-    else:
-        raise InvalidInput(f"unknown caption event {name!r}", field="name")
-    values = dict(payload)
-    try:
-        for field in dataclasses.fields(cls):
-            if "Captioner" in str(field.type) and isinstance(values.get(field.name), Mapping):
-                values[field.name] = Captioner(**values[field.name])
-        return cls(**values)
-    except TypeError as exc:
-        raise InvalidInput(f"malformed {name} payload: {exc}", field="payload") from None

@@ -28,7 +28,7 @@ from ..errors import InvalidInput
 
 SeqVerdict = Literal["apply", "duplicate", "gap"]
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _SEQ = re.compile(r"[0-9]{1,18}")
 # A line that starts like a timestamp is one; if it then fails to parse, the body is malformed.
 _TIMESTAMP_START = re.compile(r"\d{4}-\d{2}-\d{2}T\d")

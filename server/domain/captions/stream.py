@@ -42,16 +42,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ..errors import InvalidInput, NotFound
+from ..events import Event
 from .events import (
-    CaptionerHandedOver,
     Captioner,
+    CaptionerHandedOver,
     PartialUpdated,
     Segment,
     SegmentCorrected,
     SegmentFinalised,
 )
-from ..errors import InvalidInput, NotFound
-from ..events import Event
 
 __all__ = [
     "CaptionStream",
@@ -166,7 +166,7 @@ class _Tail:
                          self.last_ms)
 
     def remember(self, text: str) -> None:
-        self.recent = (self.recent + [text])[-self.RECENT:]
+        self.recent = [*self.recent, text][-self.RECENT:]
 
 
 class CaptionStream:
@@ -465,7 +465,7 @@ def _check_text(text: object) -> None:
 def _common_prefix(a: str, b: str) -> int:
     """Length of the common start of two strings."""
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # strings of different lengths
         if x != y:
             break
         n += 1

@@ -95,7 +95,8 @@ class Request:
     @property
     def participant_id(self) -> int | None:
         """The registered participant, or ``None`` for someone added from the room."""
-        return self.person["participant_id"]
+        participant_id: int | None = self.person["participant_id"]
+        return participant_id
 
     @property
     def person_key(self) -> str:

@@ -23,9 +23,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from . import reports
 from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from ..events import Event
+from . import reports
 from .events import (
     FloorDeclined,
     FloorGranted,
@@ -277,7 +277,10 @@ class FloorQueue(FloorState):
             "policy": self.policy,
             "policy_label": POLICIES[self.policy].label,
             "time_limit_s": self.time_limit_s,
-            "current": None if current is None else {**current.as_dict(), "timer": dataclasses.asdict(timer)},
+            "current": (
+                None if current is None or timer is None
+                else {**current.as_dict(), "timer": dataclasses.asdict(timer)}
+            ),
             "queue": [
                 {
                     "position": e.position,

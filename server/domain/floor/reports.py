@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .models import Intervention, Request, Status
 from ..meetings.models import Mode
+from .models import Intervention, Request, Status
 
 
 def floor_time_by_group(interventions: Iterable[Intervention], now: int) -> dict[str, int]:

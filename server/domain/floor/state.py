@@ -164,9 +164,9 @@ class FloorState:
                 chosen, why, pinned = self._requests[pins.pop(0)[0]], "", True
                 why = chosen.pin_reason or "placed by the moderator"
             else:
-                chosen = policy.next_speaker(view)
-                assert chosen is not None  # view.waiting is not empty
-                why, pinned = policy.reason(view, chosen), False
+                next_up = policy.next_speaker(view)
+                assert next_up is not None  # view.waiting is not empty
+                chosen, why, pinned = next_up, policy.reason(view, next_up), False
             out.append((chosen, why, pinned))
             # Later picks see this one as having spoken, so the projection matches future calls.
             view = view.spoke(chosen)

@@ -98,7 +98,7 @@ def parse_meeting(text: str) -> Meeting:
     title = text_field(raw, "", 0, "title")
     venue = text_field(raw, "", 0, "venue")
     tz_name = text_field(raw, "", 0, "timezone")
-    tz: dt.tzinfo = dt.timezone.utc
+    tz: dt.tzinfo = dt.UTC
     if tz_name:
         try:
             tz = zoneinfo.ZoneInfo(tz_name)
@@ -115,7 +115,8 @@ def parse_meeting(text: str) -> Meeting:
         problem("", 0, "end_date", "is before start_date")
 
     languages = raw.get("languages", ["en"])
-    if not isinstance(languages, list) or not languages or not all(isinstance(x, str) and _LANG.match(x) for x in languages):
+    if (not isinstance(languages, list) or not languages
+            or not all(isinstance(x, str) and _LANG.match(x) for x in languages)):
         problem("", 0, "languages", "must be a non-empty list of language codes such as [\"en\", \"fr\"]")
         languages = ["en"]
     elif len(set(languages)) != len(languages):

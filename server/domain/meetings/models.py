@@ -29,7 +29,7 @@ class Role(str, enum.Enum):
     RAPPORTEUR = "rapporteur"
     PARTICIPANT = "participant"
 
-    def can(self, other: "Role") -> bool:
+    def can(self, other: Role) -> bool:
         """True when this role includes ``other`` (admin includes every role, moderator includes participant)."""
         if self is other or self is Role.ADMIN:
             return True

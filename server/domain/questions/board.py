@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from ..meetings.models import Participant
@@ -27,8 +27,8 @@ from .events import (
     QuestionPublished,
     QuestionPutOnScreen,
     QuestionReopened,
-    QuestionsMerged,
     QuestionSettingsChanged,
+    QuestionsMerged,
     QuestionSubmitted,
     QuestionTakenOffScreen,
     QuestionUnvoted,
@@ -62,6 +62,20 @@ __all__ = [
     "QuestionTakenOffScreen", "QuestionUnvoted", "QuestionVoted", "QuestionWithdrawn", "QuestionsMerged", "Status",
     "TooManyQuestions", "csv_row", "event_from_dict", "event_to_dict", "moderator_view", "public_view", "visible_to",
 ]  # fmt: skip
+
+
+class _Head(TypedDict):
+    """What every board event starts with (see :class:`BoardEvent`)."""
+
+    session_id: str
+    at_ms: int
+    actor: dict[str, Any]
+
+
+class _QuestionHead(_Head):
+    """What every event about one question starts with (see :class:`QuestionEvent`)."""
+
+    question_id: int
 
 
 def _clean_text(text: str, max_length: int) -> str:
@@ -151,10 +165,6 @@ class QuestionBoard:
         """Every question as an export-ready dict, in submission order."""
         return [moderator_view(self.questions[i]) for i in sorted(self.questions)]
 
-    def to_csv_rows(self) -> list[list[str]]:
-        """A header row then one row per question, ready for ``csv.writer(...).writerows``."""
-        return [list(CSV_COLUMNS), *(csv_row(r) for r in self.records())]
-
     # -- participant actions --
 
     def submit(
@@ -184,7 +194,9 @@ class QuestionBoard:
         if not actor.is_moderator:
             self._check_open(now)
             self._check_rate(author.id, now)
-        head = {"session_id": self.session_id, "at_ms": now, "actor": actor.as_dict(), "question_id": self.next_id}
+        head: _QuestionHead = {
+            "session_id": self.session_id, "at_ms": now, "actor": actor.as_dict(), "question_id": self.next_id,
+        }
         events: list[BoardEvent] = [
             QuestionSubmitted(
                 **head, author=author.snapshot(), text=cleaned, language=language.strip(), theme=theme,
@@ -338,7 +350,7 @@ class QuestionBoard:
         _require_moderator(actor)
         if settings == self.settings:
             return []
-        head = {"session_id": self.session_id, "at_ms": now, "actor": actor.as_dict()}
+        head: _Head = {"session_id": self.session_id, "at_ms": now, "actor": actor.as_dict()}
         return self._emit([QuestionSettingsChanged(**head, settings=dataclasses.asdict(settings))])
 
     # -- events --
@@ -448,7 +460,7 @@ class QuestionBoard:
 
     # -- checks --
 
-    def _head(self, actor: Actor, question: Question, now: int) -> dict[str, Any]:
+    def _head(self, actor: Actor, question: Question, now: int) -> _QuestionHead:
         return {"session_id": self.session_id, "at_ms": now, "actor": actor.as_dict(), "question_id": question.id}
 
     def _check_open(self, now: int) -> None:

@@ -12,7 +12,6 @@ from ..meetings.models import Participant, Role
 from .events import InterventionId
 
 
-
 class Status(str, enum.Enum):
     """Where a question is in its life."""
 

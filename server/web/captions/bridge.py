@@ -77,7 +77,8 @@ async def bridge(request: web.Request) -> web.StreamResponse:
             lang = caption_language(loaded, raw_lang)
 
             def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
-                return stream.append(text, captioner, now, speaker_context=ctx, writer=feed, window=window)
+                return stream.append(text, captioner, now, speaker_context=ctx,  # noqa: B023 (called at once)
+                                     writer=feed, window=window)
 
             outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq,
                                                                  writer=feed)

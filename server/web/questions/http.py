@@ -36,7 +36,7 @@ def iso(ms: int | None) -> str:
     """UTC ISO 8601 with seconds, or empty."""
     if ms is None:
         return ""
-    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def safe_cell(value: str) -> str:

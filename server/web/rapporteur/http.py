@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import jinja2
 from aiohttp import web

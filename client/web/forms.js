@@ -1,12 +1,38 @@
-/* Rapporteur page: the transcript editor saves changed segments as a new version, then shows its differences. */
-(function () {
-  "use strict";
+/* Pages that work over plain HTTP, with no live connection: the registration form (hub fields shown only for a
+   remote hub), the admin page's "copy link" buttons, and the rapporteur's transcript editor, which saves changed
+   segments as a new version and then shows its differences. */
+import { withToken } from "./context.js";
+
+/** Registration form: show the hub fields only when "through a remote hub" is chosen. */
+export function mountJoinForm(hub) {
+  function update() {
+    const mode = document.querySelector('input[name="mode"]:checked');
+    hub.hidden = !(mode && mode.value === "hub");
+  }
+  document.querySelectorAll('input[name="mode"]').forEach(function (el) { el.addEventListener("change", update); });
+  update();
+}
+
+/** Admin page: a "Copy" button puts its link on the clipboard (or selects it where the clipboard is refused). */
+export function mountCopyButton(button) {
+  button.addEventListener("click", function () {
+    const input = button.parentElement.querySelector("input.link");
+    const done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 2000); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, function () { input.select(); });
+    } else {
+      input.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+}
+
+/** Rapporteur page: the transcript editor (``#edit-form`` inside ``#editor``). */
+export function mountTranscriptEditor(form) {
   const head = document.querySelector(".session-head");
   const editor = document.getElementById("editor");
-  if (window.Floorcast) Floorcast.formatTimes(document);
-  const form = document.getElementById("edit-form");
-  if (!head || !editor || !form) return;
-  const slug = head.dataset.meeting, sid = head.dataset.session, token = editor.dataset.token;
+  const slug = head.dataset.meeting, sid = head.dataset.session;
   const save = document.getElementById("edit-save");
   const changedLabel = document.getElementById("edit-changed");
   const status = document.getElementById("edit-status");
@@ -42,8 +68,8 @@
   });
 
   async function showDiff(version) {
-    const url = "/m/" + encodeURIComponent(slug) + "/s/" + encodeURIComponent(sid) + "/transcript/diff?t=" +
-      encodeURIComponent(token) + "&to=" + version;
+    const url = withToken("/m/" + encodeURIComponent(slug) + "/s/" + encodeURIComponent(sid) + "/transcript/diff",
+                          { to: version });
     const r = await fetch(url, { headers: { Accept: "text/html" } });
     // The fragment is rendered by the server's autoescaping template: caption text arrives as text.
     if (r.ok) document.getElementById("diff").innerHTML = await r.text();
@@ -53,7 +79,7 @@
     const list = document.getElementById("versions");
     const li = document.createElement("li");
     const a = document.createElement("a");
-    a.href = "?t=" + encodeURIComponent(token) + "&diff=" + version + "#ver-h";
+    a.href = withToken("", { diff: version }) + "#ver-h";
     a.textContent = "Version " + version;
     li.append(a, " by " + who + " ");
     const meta = document.createElement("span");
@@ -77,8 +103,8 @@
     save.disabled = true;
     say("Saving…", "info");
     try {
-      const r = await fetch("/api/meetings/" + encodeURIComponent(slug) + "/sessions/" + encodeURIComponent(sid) +
-        "/transcript/versions?t=" + encodeURIComponent(token), {
+      const r = await fetch(withToken("/api/meetings/" + encodeURIComponent(slug) + "/sessions/" +
+        encodeURIComponent(sid) + "/transcript/versions"), {
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ edits: edits, author: author.value.trim(), note: note.value.trim(), base: base }) });
       const body = await r.json();
@@ -102,4 +128,4 @@
     }
   });
   refresh();
-})();
+}

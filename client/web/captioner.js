@@ -1,10 +1,14 @@
 /* The captioner page: the edit box sends what changed (new characters, backspaces, line breaks) over /caption,
- * one message at a time; lines the server finalised leave the box. Finished lines can be corrected. */
-(function () {
-  "use strict";
-  const root = document.querySelector("[data-captioner]");
-  if (!root) return;
-  const data = Floorcast.pageData("captioner-data");
+ * one message at a time; lines the server finalised leave the box. Finished lines can be corrected; captioner
+ * handovers are listed with their time in the meeting's zone. */
+import { call } from "./connection.js";
+import { onSessionState } from "./session.js";
+import { timeElement } from "./time.js";
+
+const RECENT = 30;
+
+/** Run the captioner page on its /caption connection. */
+export function mountCaptioner(root, socket) {
   const box = root.querySelector("[data-caption-input]");
   const status = root.querySelector("[data-caption-status]");
   const errorEl = root.querySelector("[data-caption-error]");
@@ -12,14 +16,10 @@
   const handovers = root.querySelector("[data-handovers]");
   const langSelect = root.querySelector("[data-captioner-lang]");
   const notLive = root.querySelector("[data-not-live]");
-  const RECENT = 30;
 
   let lang = root.dataset.lang;
   let sent = "";          // the part of the box the server has (its live tail ends with it)
   let busy = false;
-
-  const socket = Floorcast.connect("/caption", { meeting: root.dataset.meeting, session: root.dataset.session,
-                                                  t: data.token, lang: lang });
 
   function showError(reply) {
     errorEl.textContent = reply && !reply.ok ? reply.error.message : "";
@@ -38,7 +38,7 @@
     const text = diff(sent, value);
     if (!text) return;
     busy = true;
-    Floorcast.call(socket, "caption_append", { lang: lang, text: text }).then(function (reply) {
+    call(socket, "caption_append", { lang: lang, text: text }).then(function (reply) {
       busy = false;
       showError(reply);
       if (reply.ok) {
@@ -66,7 +66,7 @@
   socket.on("connect", function () { pump(); loadRecent(); });
 
   root.querySelector("[data-caption-flush]").addEventListener("click", function () {
-    Floorcast.call(socket, "caption_flush", { lang: lang }).then(function (reply) {
+    call(socket, "caption_flush", { lang: lang }).then(function (reply) {
       showError(reply);
       if (reply.ok && box.value.startsWith(sent)) {
         box.value = box.value.slice(sent.length);
@@ -78,7 +78,7 @@
 
   langSelect.addEventListener("change", function () {
     const previous = lang;
-    Floorcast.call(socket, "caption_flush", { lang: previous }).then(function () {
+    call(socket, "caption_flush", { lang: previous }).then(function () {
       lang = langSelect.value;
       box.value = "";
       sent = "";
@@ -131,7 +131,7 @@
     form.append(input, save, cancel);
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      Floorcast.call(socket, "caption_correct", { lang: lang, seq: seg.seq, text: input.value }).then(function (reply) {
+      call(socket, "caption_correct", { lang: lang, seq: seg.seq, text: input.value }).then(function (reply) {
         showError(reply);
         if (reply.ok) {
           seg = Object.assign({}, seg, { text: input.value.trim().replace(/\s+/g, " ") });
@@ -150,7 +150,7 @@
   }
 
   function loadRecent() {
-    Floorcast.call(socket, "caption_recent", { lang: lang, count: RECENT }).then(function (reply) {
+    call(socket, "caption_recent", { lang: lang, count: RECENT }).then(function (reply) {
       if (!reply.ok) { showError(reply); return; }
       recent.textContent = "";
       reply.segments.forEach(addRecent);
@@ -168,13 +168,10 @@
   });
   socket.on("captioner_handed_over", function (h) {
     const li = document.createElement("li");
-    const when = document.createElement("time");
-    when.dataset.ms = h.at_ms;
-    when.textContent = new Date(h.at_ms).toLocaleTimeString();
-    li.append(when, " " + h.from_captioner.label + " handed over to " + h.to_captioner.label + " (" + h.lang + ")");
+    li.append(timeElement(h.at_ms, "medium"), " " + h.from_captioner.label + " handed over to " + h.to_captioner.label + " (" + h.lang + ")");
     handovers.prepend(li);
   });
-  document.addEventListener("floorcast:session-state", function (e) {
-    if (e.detail.session_id === root.dataset.session && notLive) notLive.hidden = e.detail.state === "live";
+  onSessionState(function (s) {
+    if (s.session_id === root.dataset.session && notLive) notLive.hidden = s.state === "live";
   });
-})();
+}

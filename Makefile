@@ -1,0 +1,35 @@
+# One command to run the service, one to run the tests; each installs what it needs first.
+#   make run    Python 3.11+ only: a virtualenv with Floorcast, then the service with the demo meeting
+#   make test   also the test tools, Debian's chromium, the npm validators, Redis and PostgreSQL started
+#               (scripts/setup-system.sh), then the static checks and the whole suite
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(PY) run.py $(ARGS)
+
+test: $(VENV)/.installed-test
+	bash scripts/setup-system.sh
+	bash scripts/check.sh
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-test
+	bash scripts/check.sh
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,59 @@
+/* A session's life on every page: the state badges (scheduled, live, ended) kept current from the
+   ``session_state`` pushes, a subscription for panels that react to it, the meeting agenda's "live now" summary,
+   and on the moderator page the Start/End button and the list of captioner handovers. */
+import { formatTime } from "./time.js";
+
+const listeners = [];
+
+/** Call ``fn(state)`` for every session state pushed to this page. */
+export function onSessionState(fn) {
+  listeners.push(fn);
+}
+
+/** Apply a pushed session state: every badge of that session, then the subscribed panels. */
+export function showSessionState(state) {
+  document.querySelectorAll('[data-session-state="' + CSS.escape(state.session_id) + '"]').forEach(function (el) {
+    el.className = "state state-" + state.state;
+    el.textContent = state.state === "live" ? "Live now" : state.state === "ended" ? "Ended" : "Scheduled";
+  });
+  listeners.forEach(function (fn) { fn(state); });
+}
+
+/** Meeting home: the "Live now: ..." line follows the badges; a changed agenda reloads the page. */
+export function mountAgenda(agenda, socket) {
+  const summary = document.getElementById("live-summary");
+  function summarise() {
+    if (!summary) return;
+    const live = Array.from(agenda.querySelectorAll(".state-live")).map(function (el) {
+      return el.closest("li").querySelector("h3").textContent.trim();
+    });
+    summary.textContent = live.length ? "Live now: " + live.join(", ") : "No session is live right now.";
+  }
+  summarise();
+  onSessionState(summarise);
+  socket.on("agenda_changed", function () { window.location.reload(); });
+}
+
+/** Moderator page: the Start/End form follows the session's state; captioner handovers are listed live. */
+export function mountModeratorSession(form, socket) {
+  const head = document.querySelector(".session-head");
+  const sid = head ? head.dataset.session : null;
+  const button = document.getElementById("life-button");
+  onSessionState(function (state) {
+    if (state.session_id !== sid) return;
+    const live = state.state === "live";
+    form.action = form.action.replace(/\/(start|end)$/, live ? "/end" : "/start");
+    button.textContent = live ? "End session" : "Start session";
+  });
+  const list = document.querySelector("[data-moderator-handovers]");
+  if (!list) return;
+  socket.on("captioner_handed_over", function (h) {
+    const empty = list.querySelector("[data-empty]");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    const from = h.from_captioner ? h.from_captioner.label : "nobody";
+    item.textContent = formatTime(h.at_ms, "short") + " — " + (h.to_captioner ? h.to_captioner.label : "?") +
+      " took over from " + from + " (" + h.lang + ")";
+    list.prepend(item);
+  });
+}
