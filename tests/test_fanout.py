@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import tomllib
 import uuid
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestServer
+from packaging.requirements import Requirement
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server.settings import Settings
 from server.web.app import create_app
+from server.web.engineio_adapter import InternalsChanged, check
 from server.web.fanout import FastManager, FastRedisManager, ws_text_frame
 from server.web.keys import sio_key
 
@@ -31,7 +37,7 @@ async def test_single_process_uses_direct_writes_for_websocket_viewers(server, h
     manager.parallel_min = parallel_min
     viewers = [await connect("/live", session="morning") for _ in range(3)]
     boxes = [Inbox(v, "/live", "session_state") for v in viewers]
-    before = manager.direct_writes
+    before, raw_before = manager.direct_writes, manager.raw_writes
     token = await server.token("moderator", "morning")
     async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={token}")) as r:
         assert r.status == 200
@@ -39,6 +45,48 @@ async def test_single_process_uses_direct_writes_for_websocket_viewers(server, h
         await box.wait_for(lambda n, d: d["state"] == "live")
         assert len(box.items) == 1
     assert manager.direct_writes - before >= 3
+    assert manager.raw_writes - raw_before >= 3  # plain TCP: written beside the transport
+
+
+async def test_a_queued_packet_is_never_overtaken(server, connect):
+    manager = server.app[sio_key].manager
+    viewer = await connect("/live", session="morning")
+    box = Inbox(viewer, "/live", "probe")
+    sid = viewer.get_sid("/live")
+    assert manager.fast_emit_local("probe", {"i": 1}, "/live", sid) == 1
+    await box.wait_for(lambda n, d: True)  # the connection is quiet: its writer waits for the next packet
+    link = manager._engineio.link(sid, manager.eio_sid_from_sid(sid, "/live"), "/live")
+    assert link.transport is not None and link.fd is not None and link.idle()
+    link.enqueue(manager._engineio.packets("probe", [{"i": 2}], "/live"))  # waits for the writer's next turn ...
+    assert not link.idle()
+    manager.fast_emit_local("probe", {"i": 3}, "/live", sid)  # ... so this one must queue behind it
+    assert [d["i"] for d in await box.wait_count("probe", 3)] == [1, 2, 3]
+
+
+def test_the_library_internals_the_fan_out_uses_are_there(settings):
+    problems = check(create_app(settings)[sio_key])  # create_app already refuses to build when one is missing
+    assert problems == [], "python-socketio/python-engineio changed under server/web/engineio_adapter.py:\n" + \
+        "\n".join(problems)
+
+
+def test_a_changed_internal_is_named_at_start_up(settings, monkeypatch):
+    sio = create_app(settings)[sio_key]
+    del sio.eio.sockets
+    assert any(p.startswith("engineio.AsyncServer.sockets: missing") for p in check(sio))
+    # The same library change at start-up: the app is not built, and the message names what is gone.
+    monkeypatch.delattr(AsyncPubSubManager, "_handle_emit")
+    with pytest.raises(InternalsChanged, match=r"AsyncPubSubManager\._handle_emit"):
+        create_app(settings)
+
+
+def test_installed_socketio_and_engineio_are_in_the_pinned_ranges():
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    pins = {r.name: r for r in map(Requirement, pyproject["project"]["dependencies"])}
+    for name in ("python-socketio", "python-engineio"):
+        spec = pins[name].specifier
+        assert any(s.operator == "<" for s in spec), f"{name} needs an upper bound: the fan-out uses its internals"
+        installed = importlib.metadata.version(name)
+        assert spec.contains(installed), f"{name} {installed} is outside {spec}: check server/web/engineio_adapter.py"
 
 
 async def test_polling_viewer_is_served_and_a_slow_one_dropped(server, http, connect):

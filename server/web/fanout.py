@@ -5,37 +5,36 @@ with thousands of caption viewers that dominates the event loop. Here a broadcas
 then, for each recipient:
 
 * a viewer connected over WebSocket whose Engine.IO writer is idle (nothing queued, waiting for the next packet)
-  gets the same pre-built WebSocket frame written straight to its TCP transport: no task, no coroutine switch,
-  one ``transport.write``. Frames from server to client are unmasked, so one frame serves every viewer; an
-  uncompressed frame is valid even where permessage-deflate was negotiated (RSV1 clear).
+  gets the same pre-built WebSocket frame without a task or a coroutine switch. Frames from server to client are
+  unmasked, so one frame serves every viewer; an uncompressed frame is valid even where permessage-deflate was
+  negotiated (RSV1 clear). Over plain TCP the frame is written with ``write(2)`` on the socket (two threads for
+  large rooms); over TLS it goes through the transport's own ``write``, which encrypts it for that connection.
 * any other viewer (long-polling, or a writer still busy with earlier packets) gets the packet appended to its
   Engine.IO queue, which its own writer drains in order.
 
 Either way the viewer's outbox is bounded: more than ``outbox_limit`` queued packets, or more than
 ``outbox_bytes`` unsent in the transport, and the viewer is too slow (or gone) and is disconnected. It reconnects
 and resumes from the last caption ``seq`` it holds, so nothing is lost for it and nobody else waits for it.
+
+Every use of python-socketio's, python-engineio's and asyncio's internals is in ``engineio_adapter``; this module
+keeps to the managers' documented hooks. Each process fans out to its own viewers only: with several processes
+behind a load balancer, ``FastRedisManager`` receives every emit through Redis and delivers it locally the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import concurrent.futures
 import logging
-import os
 import time
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
-from socketio import packet as sio_packet
 
 from ..settings import Settings
+from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter
 
 log = logging.getLogger(__name__)
-
-
-_UNKNOWN = object()
 
 
 class _FastEmit:
@@ -43,147 +42,92 @@ class _FastEmit:
 
     outbox_limit = 256
     outbox_bytes = 1024 * 1024
-    #: Rooms with fewer direct viewers than this are written from the event loop's thread alone.
+    #: Rooms with fewer raw-written viewers than this are written from the event loop's thread alone.
     parallel_min = 512
     server: Any
 
     def _init_fast(self, outbox_limit: int) -> None:
         self.outbox_limit = outbox_limit
         self.dropped_slow = 0
+        #: Frames sent without the Engine.IO queue; ``raw_writes`` of them with write(2) beside the transport.
         self.direct_writes = 0
-        self._transports: dict[str, Any] = {}
-        self._fds: dict[str, int] = {}
-        self._sender = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")
+        self.raw_writes = 0
+        self._engineio: EngineIOAdapter | None = None
+        self._raw = RawWriter()
         self._closing: set[asyncio.Task[Any]] = set()
 
-    def _write_all(self, frame: bytes, transports: list[tuple[int, Any]]) -> None:
-        """Write ``frame`` to transports whose buffers are empty, using a second thread for large rooms.
-
-        The kernel's work for each ``write(2)`` (most of a broadcast's cost on loopback) runs without the GIL, so
-        two threads writing halves of the room overlap on two cores. The event loop is blocked until both halves
-        are done, as it is for any synchronous broadcast, so nothing else writes to these sockets meanwhile; what
-        a socket could not take at once is handed to its transport afterwards, which sends it in order.
-        """
-        if len(transports) < self.parallel_min:
-            leftovers = _write_part(frame, transports)
-        else:
-            half = len(transports) // 2
-            other = self._sender.submit(_write_part, frame, transports[:half])
-            leftovers = _write_part(frame, transports[half:])
-            leftovers += other.result()
-        for transport, offset in leftovers:
-            transport.write(frame[offset:])
-
-    def _direct_transport(self, eio_sid: str, sock: Any) -> Any:
-        """The TCP transport of a socket that connected over WebSocket and whose writer is idle, else None."""
-        queue = sock.queue
-        # An idle writer is parked in queue.get(): the queue is empty and has a waiting getter. Anything else
-        # (packets queued, or a send in progress) must keep its order, so the packet goes through the queue.
-        if queue._queue or not queue._getters:
-            return None
-        transport = self._transports.get(eio_sid, _UNKNOWN)
-        if transport is _UNKNOWN:
-            transport = self._transports[eio_sid] = self._websocket_transport(eio_sid)
-            if transport is not None:
-                self._fds[eio_sid] = transport.get_extra_info("socket").fileno()
-        if transport is None or transport.is_closing():
-            return None
-        return transport
-
-    def _websocket_transport(self, eio_sid: str) -> Any:
-        """The transport of a connection opened as a WebSocket (None for long-polling; looked up once)."""
-        environ = self.server.environ.get(eio_sid)
-        # Only a connection opened as a WebSocket has this request's transport as its socket; a long-polling
-        # session upgraded later has its first polling request's environ.
-        if not environ or "transport=websocket" not in environ.get("QUERY_STRING", ""):
-            return None
-        request = environ.get("aiohttp.request")
-        return request.transport if request is not None else None
+    def set_server(self, server: Any) -> None:
+        """Attach to the Socket.IO server; refuses to start if the library internals the fan-out uses changed."""
+        super().set_server(server)  # type: ignore[misc]
+        self._engineio = EngineIOAdapter(server)
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
-        """Forget the cached transport of a connection leaving (looked up again if another namespace still uses it)."""
+        """Forget the cached link of a connection leaving (looked up again if another namespace still uses it)."""
         eio_sid = self.eio_sid_from_sid(sid, namespace)  # type: ignore[attr-defined]
-        if eio_sid is not None:
-            self._transports.pop(eio_sid, None)
-            self._fds.pop(eio_sid, None)
+        if eio_sid is not None and self._engineio is not None:
+            self._engineio.forget(eio_sid)
         return super().basic_disconnect(sid, namespace, **kwargs)  # type: ignore[misc]
 
     def fast_emit_local(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> int:
-        """Queue one pre-encoded packet on every local socket in ``room``; returns how many were queued."""
+        """Send one pre-encoded packet to every local socket in ``room``; returns how many were served."""
         namespace = namespace or "/"
-        if namespace not in self.rooms:  # type: ignore[attr-defined]
+        adapter = self._engineio
+        if adapter is None or namespace not in self.get_namespaces():  # type: ignore[attr-defined]
             return 0
         args = list(data) if isinstance(data, tuple) else ([] if data is None else [data])
-        pkt = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args])
-        encoded = pkt.encode()
-        if isinstance(encoded, list):  # binary attachments: rare, take the ordinary path per packet
-            packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in encoded]
-        else:
-            packets = [eio_packet.Packet(eio_packet.MESSAGE, encoded)]
+        packets = adapter.packets(event, args, namespace)
+        # Binary attachments (rare) go as binary frames through each socket's queue.
         frame = b"".join(ws_text_frame(p.encode()) for p in packets) if not p_binary(packets) else None
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        sockets = self.server.eio.sockets
         queued = 0
         started = time.perf_counter()
         direct_before = self.direct_writes
-        direct: list[Any] = []
+        raw: list[tuple[int, Any]] = []
         for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
             if sid in skip:
                 continue
-            sock = sockets.get(eio_sid)
-            if sock is None or sock.closed:
+            link = adapter.link(sid, eio_sid, namespace)
+            if link is None:
                 continue
-            transport = self._direct_transport(eio_sid, sock) if frame is not None else None
+            # Only an idle writer may be bypassed: anything queued or being sent must keep its order.
+            transport = link.direct() if frame is not None else None
             if transport is not None:
                 backlog = transport.get_write_buffer_size()
                 if backlog > self.outbox_bytes:
-                    self._drop(sock)
+                    self._drop(link)
                     continue
-                if backlog:  # bytes already wait in the transport: append behind them, in order
+                if backlog or link.fd is None:
+                    # Bytes already wait in the transport (append behind them, in order), or the connection has
+                    # TLS: its transport encrypts, a raw write would corrupt the record stream.
                     transport.write(frame)
                 else:
-                    direct.append((self._fds[eio_sid], transport))
+                    raw.append((link.fd, transport))
                 self.direct_writes += 1
-            elif sock.queue.qsize() + len(packets) > self.outbox_limit:
-                self._drop(sock)
+            elif link.queued() + len(packets) > self.outbox_limit:
+                self._drop(link)
                 continue
             else:
-                for p in packets:
-                    sock.queue.put_nowait(p)
+                link.enqueue(packets)
             queued += 1
-        if direct:
-            self._write_all(frame, direct)  # type: ignore[arg-type]
+        if raw:
+            self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)  # type: ignore[arg-type]
+            self.raw_writes += len(raw)
         if queued >= 100 and log.isEnabledFor(logging.DEBUG):
-            log.debug("broadcast", extra={"event": event, "recipients": queued, "direct": self.direct_writes - direct_before,
+            log.debug("broadcast", extra={"event": event, "recipients": queued,
+                                          "direct": self.direct_writes - direct_before,
                                           "ms": round((time.perf_counter() - started) * 1000, 2)})
         return queued
 
-    def _drop(self, sock: Any) -> None:
-        if getattr(sock, "_floorcast_dropping", False):
+    def _drop(self, link: Link) -> None:
+        if link.dropping:
             return
-        sock._floorcast_dropping = True
+        link.dropping = True
         self.dropped_slow += 1
-        log.warning("viewer dropped: outbox full", extra={"eio_sid": sock.sid, "queued": sock.queue.qsize()})
+        log.warning("viewer dropped: outbox full", extra={"eio_sid": link.eio_sid, "queued": link.queued()})
         # The close runs in a task so the broadcast never awaits a slow peer; keep a reference until it ends.
-        task = asyncio.ensure_future(sock.close(wait=False, abort=True))
+        task = asyncio.ensure_future(link.abort())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-
-def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any, int]]:
-    """``write(2)`` the frame to each (socket fd, transport); returns (transport, bytes written) where it fell short."""
-    short = []
-    size = len(frame)
-    for fd, transport in targets:
-        try:
-            written = os.write(fd, frame)
-        except (BlockingIOError, InterruptedError):
-            written = 0
-        except OSError:
-            written = 0  # a broken connection: the transport's own write reports it and closes
-        if written < size:
-            short.append((transport, written))
-    return short
 
 
 def p_binary(packets: list[eio_packet.Packet]) -> bool:
@@ -211,7 +155,7 @@ class FastManager(_FastEmit, socketio.AsyncManager):
         super().__init__()
         self._init_fast(outbox_limit)
 
-    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):  # type: ignore[override]
+    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         """Broadcast without a task per recipient (callbacks take the ordinary path)."""
         if callback is not None:
             return await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
@@ -219,25 +163,12 @@ class FastManager(_FastEmit, socketio.AsyncManager):
         self.fast_emit_local(event, data, namespace, to or room, skip_sid)
 
 
-class FastRedisManager(_FastEmit, socketio.AsyncRedisManager):
+class FastRedisManager(_FastEmit, PubSubEmitHook, socketio.AsyncRedisManager):
     """The Redis pub/sub manager (several processes) whose local delivery is task-free too."""
 
     def __init__(self, url: str, outbox_limit: int = 256, channel: str = "floorcast") -> None:
         super().__init__(url, channel=channel)
         self._init_fast(outbox_limit)
-
-    async def _handle_emit(self, message: dict[str, Any]) -> None:
-        callback = message.get("callback")
-        if callback is not None and len(callback) == 3:
-            return await super()._handle_emit(message)
-        data = message["data"]
-        if message.get("binary"):
-            attachments = [base64.b64decode(a) for a in data[1:]]
-            data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
-        if isinstance(data, list):
-            data = data[0] if len(data) == 1 else tuple(data)
-        self.fast_emit_local(message["event"], data, message.get("namespace") or "/", message.get("room"),
-                             message.get("skip_sid"))
 
 
 def make_client_manager(settings: Settings) -> socketio.AsyncManager:

@@ -142,7 +142,7 @@ async def attendance_leave(ctx: Context, data: Payload) -> None:
 async def close_sockets(app: web.Application) -> None:
     """Tell every connected client that the server is going away, so browsers reconnect elsewhere or later."""
     sio = app[sio_key]
-    for namespace in list(sio.manager.rooms):
+    for namespace in list(sio.manager.get_namespaces()):
         for sid, _ in list(sio.manager.get_participants(namespace, None)):
             await sio.disconnect(sid, namespace=namespace)
 

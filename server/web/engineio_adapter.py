@@ -1,0 +1,257 @@
+"""The fan-out's one door into python-socketio, python-engineio and asyncio internals.
+
+Written for python-socketio 5.18 and python-engineio 4.15 (the ranges pinned in pyproject.toml). ``check`` runs
+when the manager is attached to its server, at start-up, and refuses to start, naming the attribute, if one of
+the internals below is gone or has another type. Nothing else in the project touches them.
+
+What it touches, and why:
+
+* ``AsyncServer.eio.sockets`` (engine.io: dict of Engine.IO sid to ``AsyncSocket``): reach a viewer's socket
+  synchronously; the library's own route (``AsyncServer._send_eio_packet``) costs a task per viewer.
+* ``AsyncSocket.queue`` (``asyncio.Queue``): the socket's outbox, which its writer task drains in order;
+  ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound the backlog.
+* ``asyncio.Queue._queue`` and ``asyncio.Queue._getters`` (``collections.deque``): the writer is idle exactly when
+  its queue is empty and it is parked in ``get()``; only then may a frame bypass the queue without overtaking an
+  earlier packet.
+* ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
+  slow viewer without awaiting it.
+* ``environ["aiohttp.request"]`` (set by engine.io's aiohttp driver, read through the public ``get_environ``): the
+  request whose transport carries a connection that was opened with ``transport=websocket``. There is no request
+  to look at before the first connection, so this one is not in ``check``: without it the fan-out logs a warning
+  once and uses the queue (correct, slower), and the tests that expect direct writes fail.
+* the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
+  when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
+  A TLS transport gets the frame through its own ``write``, which encrypts it.
+* ``AsyncPubSubManager._handle_emit(message)`` and the message's keys (socket.io): local delivery of an emit that
+  came through Redis takes the fast path too.
+* ``AsyncServer.packet_class`` (socket.io): encode with the server's serializer, as the stock manager does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import concurrent.futures
+import importlib.metadata
+import inspect
+import logging
+import os
+from collections.abc import Awaitable
+from typing import Any
+
+import engineio
+from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
+from socketio import packet as sio_packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
+
+log = logging.getLogger(__name__)
+
+
+class InternalsChanged(RuntimeError):
+    """python-socketio or python-engineio no longer has an internal the fan-out relies on."""
+
+
+def _versions() -> str:
+    return ", ".join(f"{name} {importlib.metadata.version(name)}" for name in ("python-socketio", "python-engineio"))
+
+
+def check(sio: Any) -> list[str]:
+    """Each internal this module uses that is missing or of another type, as ``name: problem`` lines."""
+    problems: list[str] = []
+
+    def expect(name: str, value: Any, kind: type | tuple[type, ...]) -> None:
+        if value is _MISSING:
+            problems.append(f"{name}: missing (expected {_names(kind)})")
+        elif not isinstance(value, kind):
+            problems.append(f"{name}: is {type(value).__name__} (expected {_names(kind)})")
+
+    eio = getattr(sio, "eio", _MISSING)
+    expect("socketio.AsyncServer.eio", eio, engineio.AsyncServer)
+    expect("engineio.AsyncServer.sockets", getattr(eio, "sockets", _MISSING), dict)
+    expect("socketio.AsyncServer.packet_class", getattr(sio, "packet_class", _MISSING), type)
+    if not callable(getattr(sio, "get_environ", None)):
+        problems.append("socketio.AsyncServer.get_environ: missing (expected a method)")
+    if isinstance(eio, engineio.AsyncServer):
+        probe = AsyncSocket(eio, "probe")  # never registered: just the attributes a live socket has
+        queue = getattr(probe, "queue", _MISSING)
+        expect("engineio.AsyncSocket.queue", queue, asyncio.Queue)
+        expect("asyncio.Queue._queue", getattr(queue, "_queue", _MISSING), collections.deque)
+        expect("asyncio.Queue._getters", getattr(queue, "_getters", _MISSING), collections.deque)
+        expect("engineio.AsyncSocket.closed", getattr(probe, "closed", _MISSING), bool)
+    close = getattr(AsyncSocket, "close", None)
+    if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
+        problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
+    hook = getattr(AsyncPubSubManager, "_handle_emit", None)
+    if not inspect.iscoroutinefunction(hook) or list(inspect.signature(hook).parameters) != ["self", "message"]:
+        problems.append("socketio.AsyncPubSubManager._handle_emit: expected a coroutine taking (self, message)")
+    return problems
+
+
+def require(sio: Any) -> None:
+    """Raise ``InternalsChanged`` listing every problem ``check`` finds."""
+    problems = check(sio)
+    if problems:
+        raise InternalsChanged(f"the caption fan-out (server/web/engineio_adapter.py) does not fit {_versions()}; "
+                               "pin the versions in pyproject.toml or adapt the module:\n  " + "\n  ".join(problems))
+
+
+_MISSING = object()
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(f"{k.__module__}.{k.__qualname__}" for k in kinds)
+
+
+class Link:
+    """One Engine.IO connection as the fan-out sees it; ``transport`` only when it was opened as a WebSocket."""
+
+    __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
+
+    def __init__(self, eio_sid: str, sock: Any, transport: Any, fd: int | None) -> None:
+        self.eio_sid, self.sock, self.queue = eio_sid, sock, sock.queue
+        self.transport = transport
+        #: The socket's descriptor when a raw write is allowed (plain TCP); None over TLS or without a socket.
+        self.fd = fd
+        self.dropping = False
+
+    def idle(self) -> bool:
+        """True when the writer waits for a packet and none is queued: a frame sent now overtakes nothing."""
+        queue = self.queue
+        return not queue._queue and bool(queue._getters)
+
+    def direct(self) -> Any:
+        """The transport, when a frame may go to it now: opened as a WebSocket, still open, and the writer idle."""
+        transport, queue = self.transport, self.queue
+        if transport is None or queue._queue or not queue._getters or transport.is_closing():
+            return None
+        return transport
+
+    def queued(self) -> int:
+        """Packets waiting in the Engine.IO queue."""
+        return self.queue.qsize()
+
+    def enqueue(self, packets: list[Any]) -> None:
+        """Append Engine.IO packets for the socket's writer, which sends them in order."""
+        for p in packets:
+            self.queue.put_nowait(p)
+
+    def abort(self) -> Awaitable[None]:
+        """Close the connection at once (no close packet waits behind a full outbox)."""
+        return self.sock.close(wait=False, abort=True)
+
+
+class EngineIOAdapter:
+    """Links of one Socket.IO server, cached by Engine.IO sid until the connection leaves."""
+
+    def __init__(self, sio: Any) -> None:
+        require(sio)
+        self._sio = sio
+        self._links: dict[str, Link] = {}
+
+    def link(self, sid: str, eio_sid: str, namespace: str) -> Link | None:
+        """The connection behind ``sid`` (None once its Engine.IO socket is closed or gone)."""
+        link = self._links.get(eio_sid)
+        if link is None:
+            sock = self._sio.eio.sockets.get(eio_sid)
+            if sock is None:
+                return None
+            transport = _websocket_transport(self._sio.get_environ(sid, namespace))
+            link = self._links[eio_sid] = Link(eio_sid, sock, transport, _raw_fd(transport))
+        return None if link.sock.closed else link
+
+    def packets(self, event: str, args: list[Any], namespace: str) -> list[Any]:
+        """The Engine.IO packets of one Socket.IO event, encoded with the server's serializer."""
+        encoded = self._sio.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        return [eio_packet.Packet(eio_packet.MESSAGE, p) for p in (encoded if isinstance(encoded, list) else [encoded])]
+
+    def forget(self, eio_sid: str) -> None:
+        """Drop the cached link (looked up again if another namespace still uses the connection)."""
+        self._links.pop(eio_sid, None)
+
+
+_warned: list[bool] = []  # the warning below is logged once per process
+
+
+def _websocket_transport(environ: dict[str, Any] | None) -> Any:
+    # Only a connection opened as a WebSocket keeps its first request's transport; a long-polling connection
+    # upgraded later has its first polling request's environ, whose transport may carry other requests.
+    if not environ or "transport=websocket" not in environ.get("QUERY_STRING", ""):
+        return None
+    request = environ.get("aiohttp.request")
+    if request is None:
+        if not _warned:
+            _warned.append(True)
+            log.warning("engine.io gave no aiohttp request for a WebSocket connection: captions go through its queue")
+        return None
+    transport = request.transport
+    return None if transport is None or transport.is_closing() else transport
+
+
+def _raw_fd(transport: Any) -> int | None:
+    """The descriptor a frame may be written to directly: plain TCP only, never beneath TLS."""
+    if transport is None or transport.get_extra_info("sslcontext") is not None \
+            or transport.get_extra_info("ssl_object") is not None:
+        return None
+    sock = transport.get_extra_info("socket")
+    fd = sock.fileno() if sock is not None else -1
+    return fd if fd >= 0 else None
+
+
+class RawWriter:
+    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms."""
+
+    def __init__(self) -> None:
+        self._other = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")
+
+    def write(self, frame: bytes, targets: list[tuple[int, Any]], parallel: bool) -> None:
+        """Write ``frame`` to each (fd, transport) whose transport buffer is empty; the rest goes to the transport.
+
+        The kernel's work for each ``write(2)`` (most of a broadcast's cost on loopback) runs without the GIL, so
+        two threads writing halves of the room overlap on two cores. The event loop is blocked until both halves
+        are done, so nothing else writes to these sockets meanwhile; what a socket could not take at once is
+        handed to its transport afterwards, which sends it in order.
+        """
+        if not parallel:
+            leftovers = _write_part(frame, targets)
+        else:
+            half = len(targets) // 2
+            other = self._other.submit(_write_part, frame, targets[:half])
+            leftovers = _write_part(frame, targets[half:])
+            leftovers += other.result()
+        for transport, offset in leftovers:
+            transport.write(frame[offset:])
+
+
+def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any, int]]:
+    """``write(2)`` the frame to each (fd, transport); returns (transport, bytes written) where it fell short."""
+    short = []
+    size = len(frame)
+    for fd, transport in targets:
+        try:
+            written = os.write(fd, frame)
+        except OSError:  # would block, interrupted or broken: the transport's own write sends or reports it
+            written = 0
+        if written < size:
+            short.append((transport, written))
+    return short
+
+
+class PubSubEmitHook:
+    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``."""
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        """Deliver one emit locally (the library's hook, called for this process's emits and Redis's alike)."""
+        callback = message.get("callback")
+        if callback is not None and len(callback) == 3:  # an emit with an ACK: the library's own path
+            return await super()._handle_emit(message)  # type: ignore[misc]
+        data = message["data"]
+        if message.get("binary"):
+            attachments = [base64.b64decode(a) for a in data[1:]]
+            data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
+        if isinstance(data, list):
+            data = data[0] if len(data) == 1 else tuple(data)
+        self.fast_emit_local(message["event"], data, message.get("namespace") or "/",  # type: ignore[attr-defined]
+                             message.get("room"), message.get("skip_sid"))
