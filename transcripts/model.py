@@ -17,6 +17,7 @@ from . import clock
 from .errors import TranscriptFormatError
 from .people import Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
 from .reading import Fields
+from .segments import Segment
 from .turns import SpeakerTurn, TurnPart, build_turns
 
 __all__ = ["Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question", "Segment",
@@ -97,31 +98,6 @@ class SessionInfo:
     def reference_ms(self) -> int:
         """Time zero of relative timestamps: the actual start, else the scheduled one."""
         return self.started_ms if self.started_ms is not None else self.scheduled_start_ms
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Segment:
-    """One finalised caption segment (``seq`` is gap-free per language)."""
-
-    seq: int
-    lang: str
-    text: str
-    first_ms: int
-    final_ms: int
-    speaker: str | None
-    intervention_id: int | None
-    captioner: str | None
-    revision: int
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Segment:
-        """Read and check one exported segment."""
-        first, final = f.int("first_ms"), f.int("final_ms")
-        if final < first:
-            raise f.fail(f"final_ms ({final}) is before first_ms ({first})", "final_ms")
-        return cls(seq=f.int("seq", minimum=0), lang=f.str("lang"), text=f.str("text"), first_ms=first,
-                   final_ms=final, speaker=f.str("speaker", None), intervention_id=f.int("intervention_id", None),
-                   captioner=f.str("captioner", None), revision=f.int("revision", 0, minimum=0))
 
 
 @dataclasses.dataclass(frozen=True, eq=True)

@@ -15,8 +15,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from .segments import Segment
+
 if TYPE_CHECKING:
-    from .model import Segment
     from .people import Intervention
 
 _MARKER = re.compile(r"\s*>>\s*")

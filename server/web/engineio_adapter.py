@@ -239,19 +239,19 @@ def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any,
     return short
 
 
-class PubSubEmitHook:
+class PubSubEmitHook(AsyncPubSubManager):
     """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``."""
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         """Deliver one emit locally (the library's hook, called for this process's emits and Redis's alike)."""
         callback = message.get("callback")
         if callback is not None and len(callback) == 3:  # an emit with an ACK: the library's own path
-            return await super()._handle_emit(message)  # type: ignore[misc]
+            return await super()._handle_emit(message)
         data = message["data"]
         if message.get("binary"):
             attachments = [base64.b64decode(a) for a in data[1:]]
             data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
         if isinstance(data, list):
             data = data[0] if len(data) == 1 else tuple(data)
-        self.fast_emit_local(message["event"], data, message.get("namespace") or "/",  # type: ignore[attr-defined]
+        self.fast_emit_local(message["event"], data, message.get("namespace") or "/",
                              message.get("room"), message.get("skip_sid"))

@@ -37,7 +37,7 @@ from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter
 log = logging.getLogger(__name__)
 
 
-class _FastEmit:
+class _FastEmit(socketio.AsyncManager):
     """Local fan-out shared by the single-process and the Redis manager."""
 
     outbox_limit = 256
@@ -58,21 +58,21 @@ class _FastEmit:
 
     def set_server(self, server: Any) -> None:
         """Attach to the Socket.IO server; refuses to start if the library internals the fan-out uses changed."""
-        super().set_server(server)  # type: ignore[misc]
+        super().set_server(server)
         self._engineio = EngineIOAdapter(server)
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
         """Forget the cached link of a connection leaving (looked up again if another namespace still uses it)."""
-        eio_sid = self.eio_sid_from_sid(sid, namespace)  # type: ignore[attr-defined]
+        eio_sid = self.eio_sid_from_sid(sid, namespace)
         if eio_sid is not None and self._engineio is not None:
             self._engineio.forget(eio_sid)
-        return super().basic_disconnect(sid, namespace, **kwargs)  # type: ignore[misc]
+        return super().basic_disconnect(sid, namespace, **kwargs)
 
     def fast_emit_local(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> int:
         """Send one pre-encoded packet to every local socket in ``room``; returns how many were served."""
         namespace = namespace or "/"
         adapter = self._engineio
-        if adapter is None or namespace not in self.get_namespaces():  # type: ignore[attr-defined]
+        if adapter is None or namespace not in self.get_namespaces():
             return 0
         args = list(data) if isinstance(data, tuple) else ([] if data is None else [data])
         packets = adapter.packets(event, args, namespace)
@@ -83,7 +83,7 @@ class _FastEmit:
         started = time.perf_counter()
         direct_before = self.direct_writes
         raw: list[tuple[int, Any]] = []
-        for sid, eio_sid in self.get_participants(namespace, room):  # type: ignore[attr-defined]
+        for sid, eio_sid in self.get_participants(namespace, room):
             if sid in skip:
                 continue
             link = adapter.link(sid, eio_sid, namespace)
@@ -109,8 +109,8 @@ class _FastEmit:
             else:
                 link.enqueue(packets)
             queued += 1
-        if raw:
-            self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)  # type: ignore[arg-type]
+        if raw and frame is not None:
+            self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)
             self.raw_writes += len(raw)
         if queued >= 100 and log.isEnabledFor(logging.DEBUG):
             log.debug("broadcast", extra={"event": event, "recipients": queued,
@@ -148,7 +148,7 @@ def ws_text_frame(text: str) -> bytes:
     return header + payload
 
 
-class FastManager(_FastEmit, socketio.AsyncManager):
+class FastManager(_FastEmit):
     """The single-process manager with task-free broadcasts."""
 
     def __init__(self, outbox_limit: int = 256) -> None:
