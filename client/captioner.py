@@ -7,7 +7,11 @@
 BRIDGE_URL is the captioner link's bridge address (``ws://…/ingest/ws?t=…``, printed by ``python run.py links``
 and on the captioner page). Text is sent as typed, backspaces and line breaks included, in numbered messages.
 While the network is down the bridge keeps everything; when it returns, the server says the last number it
-stored and the bridge resends only what came after, so nothing is lost or doubled.
+stored and the bridge resends only what came after, so nothing is lost or doubled. It retries quickly (at most
+a second apart, with jitter), so captions catch up within a second of the network coming back.
+
+With ``--window`` the server treats each message as the end of the CAT program's window (for programs that
+re-send their last lines): lines it already has are dropped, see ``docs/API.md``.
 """
 
 from __future__ import annotations
@@ -19,14 +23,30 @@ import contextlib
 import dataclasses
 import json
 import logging
+import random
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import websockets
 
 log = logging.getLogger("floorcast.captioner")
+
+#: The first wait after a failed attempt and the longest: an outage of a few seconds must not leave the captions
+#: many seconds behind, and a server that is back is reached within about a second.
+RETRY_FIRST = 0.1
+RETRY_MAX = 1.0
+
+
+def retry_delays(rng: random.Random, cap: float = RETRY_MAX) -> Iterator[float]:
+    """Waits between attempts: doubling from ``RETRY_FIRST`` up to ``cap``, each drawn from its upper half (jitter,
+    so bridges cut off together do not all come back in the same instant)."""
+    delay = min(RETRY_FIRST, cap)
+    while True:
+        yield rng.uniform(delay / 2, delay)
+        delay = min(delay * 2, cap)
 
 
 @dataclasses.dataclass
@@ -96,29 +116,34 @@ class Outbox:
 class Bridge:
     """Keeps a WebSocket to the server open, resending from the server's last stored ``seq`` after each outage."""
 
-    def __init__(self, url: str, outbox: Outbox, *, lang: str | None = None, retry_max: float = 10.0) -> None:
+    def __init__(self, url: str, outbox: Outbox, *, lang: str | None = None, retry_max: float = RETRY_MAX,
+                 rng: random.Random | None = None) -> None:
         self.url, self.outbox, self.lang, self.retry_max = url, outbox, lang, retry_max
+        self.rng = rng or random.Random()
         self.connected = asyncio.Event()
         self.connections = 0
+        self.failures = 0
+        self.failed = asyncio.Event()  # set after each failed or lost connection
 
     async def run(self) -> None:
         """Connect, send, reconnect: until cancelled."""
-        delay = 0.5
+        delays = retry_delays(self.rng, self.retry_max)
         while True:
             try:
                 async with websockets.connect(self.url, open_timeout=10, ping_interval=15, ping_timeout=15,
                                               max_size=2 ** 20) as ws:
-                    delay = 0.5
+                    delays = retry_delays(self.rng, self.retry_max)
                     await self._session(ws)
             except asyncio.CancelledError:
                 raise
             except (TimeoutError, OSError, websockets.WebSocketException) as exc:
-                log.warning("connection lost (%s); %d characters kept, retrying in %.1f s",
-                            exc.__class__.__name__, self.outbox.buffered_chars, delay)
+                log.warning("connection lost (%s); %d characters kept, retrying",
+                            exc.__class__.__name__, self.outbox.buffered_chars)
             finally:
                 self.connected.clear()
-            await asyncio.sleep(delay)  # back off between attempts; text keeps accumulating meanwhile
-            delay = min(delay * 2, self.retry_max)
+            self.failures += 1
+            self.failed.set()
+            await asyncio.sleep(next(delays))  # back off between attempts; text keeps accumulating meanwhile
 
     async def _session(self, ws: websockets.ClientConnection) -> None:
         hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
@@ -223,7 +248,8 @@ async def tcp_source(outbox: Outbox, host: str, port: int, started: asyncio.Futu
 async def main_async(args: argparse.Namespace) -> int:
     """Run one source and the bridge; with stdin, stop once everything read was stored."""
     outbox = Outbox()
-    url = args.url + (("&" if "?" in args.url else "?") + "name=" + args.name if args.name else "")
+    extra = ([f"name={quote(args.name)}"] if args.name else []) + (["window=1"] if args.window else [])
+    url = args.url + (("&" if "?" in args.url else "?") + "&".join(extra) if extra else "")
     bridge = asyncio.create_task(Bridge(url, outbox, lang=args.lang).run())
     if args.stdin:
         await stdin_source(outbox)
@@ -251,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-start", action="store_true", help="with --file: send what the file already holds")
     parser.add_argument("--lang", help="caption language (default: the meeting's first)")
     parser.add_argument("--name", help="your name, shown to moderators at handovers")
+    parser.add_argument("--window", action="store_true",
+                        help="the CAT program re-sends its last lines with new text: store each line once")
     parser.add_argument("--verbose", action="store_true", help="log every acknowledgement")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s")

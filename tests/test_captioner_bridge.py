@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import random
+import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import websockets
+from aiohttp.test_utils import TestServer
 
-from client.captioner import Bridge, Outbox
+from client.captioner import RETRY_MAX, Bridge, Outbox, retry_delays
+from server.web.app import create_app
 
-from .conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT, Running
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 async def bridge_url(server, session="morning"):
@@ -157,3 +169,35 @@ async def test_command_line_bridge_from_stdin(server, http):
     proc.stdin.close()
     assert await asyncio.wait_for(proc.wait(), 20) == 0, (await proc.stderr.read()).decode()
     assert await segments(server, http) == ["Thank you, Chair.", "[ Applause ]", "Señora Présidente — 発言"]
+
+
+def test_retry_delays_stay_short_and_jittered():
+    rng = random.Random(7)
+    delays = list(itertools.islice(retry_delays(rng), 40))
+    assert max(delays) <= RETRY_MAX == 1.0  # never the 10 s the captions used to lag behind
+    assert delays[0] <= 0.1 and len({round(d, 6) for d in delays}) > 30  # starts fast; jittered, not lockstep
+    assert min(delays[5:]) >= RETRY_MAX / 2
+
+
+async def test_bridge_reconnects_within_a_second_of_the_server_returning(settings, http):
+    """The server is unreachable for several attempts; once it listens again the bridge is back within ~1 s."""
+    app = create_app(settings)
+    port = unused_port()
+    outbox = Outbox()
+    url = f"ws://127.0.0.1:{port}/m/{DEMO}/s/morning/ingest/ws?t=placeholder"
+    bridge = Bridge(url, outbox)
+    task = asyncio.create_task(bridge.run())
+    try:
+        while bridge.failures < 7:  # long enough that a doubling back-off would wait 6 s or more by now
+            await asyncio.wait_for(bridge.failed.wait(), WAIT)
+            bridge.failed.clear()
+        async with TestServer(app, port=port) as srv:
+            running = Running(srv, settings)
+            token = await running.token("captioner", "morning")
+            bridge.url = url.replace("placeholder", token)  # the link exists once the server has started
+            back = time.monotonic()
+            await asyncio.wait_for(bridge.connected.wait(), WAIT)
+            assert time.monotonic() - back < 1.5  # ≤ 1 s of back-off plus the connection itself
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -36,17 +36,17 @@ async def segments(server, lang="en"):
 async def test_zoom_post_retry_gap_and_seq_form(server, http, live):
     token = live
     # Zoom sends text/plain with seq and lang=en-US; the answer is the server's UTC time.
-    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone",
+    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone\n",
                               {"Content-Type": "text/plain"})
     assert status == 200 and TIME.fullmatch(body.strip()), body
     # The tool retries the same seq after a timeout: accepted, not shown twice.
-    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone",
+    status, body = await post(http, server, f"{ROOT}/zoom?t={token}&seq=1&lang=en-US", "Hello everyone\n",
                               {"Content-Type": "text/plain"})
     assert status == 200 and TIME.fullmatch(body.strip())
     async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
         assert r.status == 200 and (await r.text()).strip() == "1"
     # seq 2 lost on the way: 3 is accepted all the same.
-    status, _ = await post(http, server, f"{ROOT}/zoom?t={token}&seq=3&lang=en-US", "We begin with the agenda")
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={token}&seq=3&lang=en-US", "We begin with the agenda\n")
     assert status == 200
     async with http.get(server.url(f"{ROOT}/zoom/seq?t={token}")) as r:
         assert (await r.text()).strip() == "3"
@@ -59,7 +59,7 @@ async def test_zoom_post_retry_gap_and_seq_form(server, http, live):
                                      {"Content-Type": "text/plain; charset=latin-1"}],
                          ids=["none", "octet", "form", "wrong-charset"])
 async def test_zoom_body_is_utf8_whatever_the_content_type(server, http, live, headers):
-    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=7", "Señora Présidente a=1&b=2".encode(), headers)
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=7", "Señora Présidente a=1&b=2\n".encode(), headers)
     assert status == 200
     assert [s["text"] for s in await segments(server)] == ["Señora Présidente a=1&b=2"]
 
@@ -78,7 +78,7 @@ async def test_zoom_refusals(server, http, live):
     status, _ = await post(http, server, f"{ROOT}/zoom?t={other}&seq=1", "wrong session")
     assert status == 403
     # A refused post does not use up its seq.
-    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Now it counts")
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Now it counts\n")
     assert status == 200
     assert [s["text"] for s in await segments(server)] == ["Now it counts"]
 
@@ -93,14 +93,15 @@ async def test_zoom_not_live_is_400_and_changes_nothing(server, http):
 
 
 async def test_zoom_french_stream_is_separate(server, http, live):
-    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=fr-FR", "Bonjour à tous"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=fr-FR", "Bonjour à tous\n"))[0] == 200
     assert [s["text"] for s in await segments(server, "fr")] == ["Bonjour à tous"]
     assert await segments(server, "en") == []
 
 
 async def test_youtube_pairs_region_br_heartbeat_and_sender_time(server, http, live):
-    body = ("2012-11-05T06:31:00.123 region:reg1#cue1\nGood morning.<br>Welcome to Baku\n"
-            "2012-11-05T06:31:02.500\nLet us start\n")
+    # <br> inside a cue is a two-line cue; a cue ending in <br> ends the captioner's line.
+    body = ("2012-11-05T06:31:00.123 region:reg1#cue1\nGood morning.<br>Welcome to Baku<br>\n"
+            "2012-11-05T06:31:02.500\nLet us start<br>\n")
     status, answer = await post(http, server, f"{ROOT}/youtube?t={live}&seq=1&lang=en-US", body,
                                 {"Content-Type": "text/plain"})
     assert status == 200 and TIME.fullmatch(answer.strip())
@@ -111,8 +112,8 @@ async def test_youtube_pairs_region_br_heartbeat_and_sender_time(server, http, l
     async with http.get(server.url(f"{ROOT}/youtube/seq?t={live}")) as r:
         assert (await r.text()).strip() == "2"
     rows = await segments(server)
-    assert [s["text"] for s in rows] == ["Good morning.", "Welcome to Baku", "Let us start"]
-    assert [s["sender_ms"] for s in rows] == [1352097060123, 1352097060123, 1352097062500]
+    assert [s["text"] for s in rows] == ["Good morning. Welcome to Baku", "Let us start"]
+    assert [s["sender_ms"] for s in rows] == [1352097060123, 1352097062500]
     assert all(s["first_ms"] > 1_600_000_000_000 for s in rows)  # the server's own receive time is kept too
     status, _ = await post(http, server, f"{ROOT}/youtube?t={live}&seq=3", "Just text without a timestamp")
     assert status == 400
@@ -152,8 +153,8 @@ async def test_two_captioner_links_hand_over(server, http, live, connect, inbox)
     meeting_token = await server.token("captioner")  # the meeting-wide captioner link: a feed of its own
     moderator = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))
     box = inbox(moderator, "/moderate", "captioner_handed_over")
-    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "First captioner"))[0] == 200
-    assert (await post(http, server, f"{ROOT}/zoom?t={meeting_token}&seq=1", "Second captioner"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "First captioner\n"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={meeting_token}&seq=1", "Second captioner\n"))[0] == 200
     handover = await box.wait_for(lambda n, d: True, timeout=WAIT)
     assert handover["from_captioner"]["label"].startswith("Session captioner")
     assert handover["to_captioner"]["label"].startswith("Meeting captioner")

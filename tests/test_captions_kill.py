@@ -70,7 +70,7 @@ async def test_acknowledged_captions_survive_sigkill(tmp_path):
                     text = f"Caption {seq}: Señora Présidente — 発言"
                     before = time.time_ns() // 1_000_000
                     async with http.post(f"{base}/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq={seq}&lang=en-US",
-                                         data=text.encode(), headers={"Content-Type": "text/plain"}) as r:
+                                         data=f"{text}\n".encode(), headers={"Content-Type": "text/plain"}) as r:
                         assert r.status == 200
                     acked.append((seq, text, before, time.time_ns() // 1_000_000))
 
@@ -94,10 +94,10 @@ async def test_acknowledged_captions_survive_sigkill(tmp_path):
             # The tool retries its last post after the restart: not doubled. The next one continues the stream.
             last = acked[-1]
             async with http.post(f"{base}/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq={last[0]}",
-                                 data=last[1].encode()) as r:
+                                 data=f"{last[1]}\n".encode()) as r:
                 assert r.status == 200
             async with http.post(f"{base}/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq={last_seq + 1}",
-                                 data=b"After the restart") as r:
+                                 data=b"After the restart\n") as r:
                 assert r.status == 200
             async with http.get(f"{base}/api/meetings/{DEMO}/sessions/morning/captions?lang=en&limit=5000") as r:
                 after = (await r.json())["segments"]

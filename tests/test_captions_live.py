@@ -233,5 +233,8 @@ async def test_handover_shown_to_captioners(server, http, captioner, connect, in
         assert r.status == 200
     handover = await box.wait_for(lambda n, d: True)
     assert handover["to_captioner"]["label"].startswith("Meeting captioner")
+    # A handover is a change of who writes, not a line break: the page's line stays live and editable.
     stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
-    assert [s["text"] for s in stored] == ["From the page", "From CAT"]
+    assert [s["text"] for s in stored] == ["From CAT"]
+    reply = await captioner.call("caption_append", {"text": " still mine\n"}, namespace="/caption", timeout=WAIT)
+    assert reply["finalised"][0]["text"] == "From the page still mine"

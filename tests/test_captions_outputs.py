@@ -33,13 +33,15 @@ async def test_pull_feed_positions(server, http, captioned):
     async with http.get(server.url(f"/captions?event={DEMO}:morning&last=0&language=en")) as r:
         assert r.status == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
         first = await r.json()
-    assert first["content"] == "Good morning & welcome <all>\nSeñora Présidente — 発言\nWe --> begin\n"
+    # A named speaker's turn starts with the name, as StreamText shows it.
+    assert first["content"] == ("ANRIETTE ESTERHUYSEN: Good morning & welcome <all>\nSeñora Présidente — 発言\n"
+                                "We --> begin\n")
     assert first["lastPosition"] == len(first["content"]) and first["languageCode"] == "en"
     async with http.get(server.url(f"/captions?event={DEMO}:morning&last={first['lastPosition']}")) as r:
         assert (await r.json())["content"] == ""
     async with http.get(server.url(f"/captions?event={DEMO}:morning&last=5&length=3")) as r:
         part = await r.json()
-    assert (part["content"], part["lastPosition"]) == ("mor", 8)
+    assert (part["content"], part["lastPosition"]) == ("TTE", 8)
     async with http.get(server.url("/captions?event=nope")) as r:
         assert r.status == 400
 

@@ -229,12 +229,13 @@ async def test_captions_carry_the_speaker_while_they_hold_the_floor(room, server
         async with http.post(url, data=text.encode(), headers={"Content-Type": "text/plain"}) as r:
             assert r.status == 200, await r.text()
 
-    await caption(1, "Good morning, we open the session.")
+    # Each post ends its line: a line is attributed to whoever holds the floor when the captioner finishes it.
+    await caption(1, "Good morning, we open the session.\n")
     await room.ask("bob")
     granted = await room.chair("floor_call_next")
-    await caption(2, "Thank you, Chair, for giving me the floor.")
+    await caption(2, "Thank you, Chair, for giving me the floor.\n")
     await room.chair("floor_end")
-    await caption(3, "Thank you. Who is next?")
+    await caption(3, "Thank you. Who is next?\n")
     rows = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
     assert [(r["text"][:9], r["intervention_id"], r["speaker"]) for r in rows] == [
         ("Good morn", None, None), ("Thank you", granted["intervention_id"], "Bob Onsite"),

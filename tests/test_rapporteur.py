@@ -69,7 +69,7 @@ class Replay:
         token = await self.server.token("captioner", "morning")
         for n, line in enumerate(CAPTIONS, start=1):
             url = self.server.url(f"{S}/ingest/zoom?t={token}&seq={n}&lang=en-US")
-            async with self.http.post(url, data=line.encode()) as r:
+            async with self.http.post(url, data=f"{line}\n".encode()) as r:  # each post a finished line
                 assert r.status == 200, await r.text()
 
     async def mod_do(self, event: str, **data: Any) -> dict[str, Any]:
@@ -269,7 +269,8 @@ async def test_search_finds_a_phrase_and_links_to_its_segment(replay, server, ht
     assert "<script>" not in hit["snippet_html"] and "&lt;script&gt;<mark>alert</mark>" in hit["snippet_html"]
     # New captions and edits are indexed on the next search, incrementally.
     token = await server.token("captioner", "morning")
-    async with http.post(server.url(f"{S}/ingest/zoom?t={token}&seq=5&lang=en-US"), data=b"Multistakeholder hubs") as r:
+    url = server.url(f"{S}/ingest/zoom?t={token}&seq=5&lang=en-US")
+    async with http.post(url, data=b"Multistakeholder hubs\n") as r:
         assert r.status == 200
     edit = {"edits": [{"lang": "en", "seq": 1, "text": "Good morning, welcome to the Baku dialogue"}]}
     async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/transcript/versions"),

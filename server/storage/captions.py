@@ -1,6 +1,6 @@
-"""Caption streams in SQLite: final segments, the live tail, captioner feed sequences and the correction log.
+"""Caption streams in SQLite: final segments, each writer's live tail, captioner feed sequences and the correction log.
 
-Everything one caption change produces (new segments, the tail, the feed's last ``seq``, corrections and
+Everything one caption change produces (new segments, the tails, the feed's last ``seq``, corrections and
 handovers) is written by :func:`save` in one ``BEGIN IMMEDIATE`` transaction, so a post is either wholly stored
 or not at all, and nothing is acknowledged or broadcast before it is committed.
 """
@@ -19,11 +19,12 @@ from ..domain.captions.events import (
     SegmentCorrected,
     SegmentFinalised,
 )
+from ..domain.captions.stream import TailState, turn_lead
 from ..domain.events import Event
 from .db import Database, one
 
 _SEGMENT_COLUMNS = ("seq, text, first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn,"
-                    " intervention_id, revision")
+                    " intervention_id, revision, writer")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +32,7 @@ class StoredStream:
     """What storage holds about one stream: enough to rebuild it with ``CaptionStream.restore``."""
 
     last_seq: int
-    tail_text: str
-    tail_first_ms: int | None
+    tails: tuple[TailState, ...]
     last_captioner: Captioner | None
     segments: tuple[Segment, ...]
 
@@ -57,7 +57,7 @@ class CaptionerLink:
 def _segment(row: Any) -> Segment:
     return Segment(row["seq"], row["text"], row["first_ms"], row["final_ms"], row["sender_ms"],
                    Captioner(row["captioner_id"], row["captioner_label"]), row["speaker"], bool(row["new_turn"]),
-                   _intervention(row["intervention_id"]), row["revision"])
+                   _intervention(row["intervention_id"]), row["revision"], row["writer"])
 
 
 def _intervention(raw: str | None) -> str | int | None:
@@ -69,7 +69,8 @@ def wire(session_id: str, lang: str, segment: Segment) -> dict[str, Any]:
     return {"session_id": session_id, "lang": lang, "seq": segment.seq, "text": segment.text,
             "first_ms": segment.first_ms, "final_ms": segment.final_ms, "sender_ms": segment.sender_ms,
             "captioner": {"id": segment.captioner.id, "label": segment.captioner.label}, "speaker": segment.speaker,
-            "new_turn": segment.new_turn, "intervention_id": segment.intervention_id, "revision": segment.revision}
+            "new_turn": segment.new_turn, "intervention_id": segment.intervention_id, "revision": segment.revision,
+            "writer": segment.writer}
 
 
 async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str) -> StoredStream:
@@ -77,26 +78,22 @@ async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str)
     rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE meeting_id = ? AND session_id = ?"
                              " AND lang = ? ORDER BY seq", (meeting_id, session_id, lang))
     segments = tuple(_segment(r) for r in rows)
-    tail = await db.fetchone("SELECT * FROM caption_tails WHERE meeting_id = ? AND session_id = ? AND lang = ?",
-                             (meeting_id, session_id, lang))
-    captioner = None
-    if tail is not None and tail["captioner_id"] is not None:
-        captioner = Captioner(tail["captioner_id"], tail["captioner_label"])
-    elif segments:
-        captioner = segments[-1].captioner
-    return StoredStream(segments[-1].seq if segments else 0, tail["text"] if tail else "",
-                        tail["first_ms"] if tail else None, captioner, segments)
+    rows = await db.fetchall("SELECT * FROM caption_tails WHERE meeting_id = ? AND session_id = ? AND lang = ?"
+                             " AND captioner_id IS NOT NULL ORDER BY updated_ms", (meeting_id, session_id, lang))
+    tails = tuple(TailState(r["writer"], r["text"], r["first_ms"], Captioner(r["captioner_id"], r["captioner_label"]),
+                            r["updated_ms"]) for r in rows)
+    captioner = tails[-1].captioner if tails else (segments[-1].captioner if segments else None)
+    return StoredStream(segments[-1].seq if segments else 0, tails, captioner, segments)
 
 
 async def save(db: Database, meeting_id: int, session_id: str, lang: str, events: Iterable[Event], *,
-               tail: str, tail_first_ms: int | None, captioner: Captioner | None, now: int,
-               feed: FeedPost | None = None) -> None:
+               tails: Iterable[TailState], now: int, feed: FeedPost | None = None) -> None:
     """Store one caption change in one transaction.
 
     :param events: what the stream returned (segments are inserted, corrections update the segment and are
         logged with the previous text, handovers are logged; partials are represented by ``tail``).
-    :param tail: the stream's tail after the change; ``tail_first_ms`` when its first character arrived.
-    :param captioner: who sent last (so a restart still notices a handover).
+    :param tails: the writers' tails after the change (the latest input of each tells who sent last, so a
+        restart still notices a handover).
     :param feed: the feed post to record as accepted, in the same transaction.
     """
     events = list(events)
@@ -104,8 +101,8 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
         for event in events:
             if isinstance(event, SegmentFinalised):
                 async with conn.execute(
-                        "SELECT position + length(original_text) + 1 FROM caption_segments WHERE meeting_id = ? AND"
-                        " session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
+                        "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE"
+                        " meeting_id = ? AND session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
                         (meeting_id, session_id, lang)) as cur:
                     row = await cur.fetchone()
                 position = row[0] if row else 0
@@ -113,10 +110,11 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
                 await conn.execute(
                     "INSERT INTO caption_segments (meeting_id, session_id, lang, seq, text, original_text, position,"
                     " first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn, intervention_id,"
-                    " revision) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " revision, writer, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (meeting_id, session_id, lang, event.seq, event.text, event.text, position, event.first_ms,
                      event.final_ms, event.sender_ms, event.captioner.id, event.captioner.label, event.speaker,
-                     int(event.new_turn), intervention, event.revision))
+                     int(event.new_turn), intervention, event.revision, event.writer,
+                     turn_lead(event.speaker, event.new_turn)))
             elif isinstance(event, SegmentCorrected):
                 await conn.execute(
                     "UPDATE caption_segments SET text = ?, revision = ? WHERE meeting_id = ? AND session_id = ? AND"
@@ -126,14 +124,14 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
                     "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms)"
                     " VALUES (?,?,?,?,?,?)",
                     (meeting_id, session_id, lang, event.name, json.dumps(event.payload()), now))
-        # The tail as the stream has it now, so a restart resumes exactly here.
-        await conn.execute(
-            "INSERT INTO caption_tails (meeting_id, session_id, lang, text, first_ms, captioner_id, captioner_label,"
-            " updated_ms) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, lang) DO UPDATE SET"
-            " text = excluded.text, first_ms = excluded.first_ms, captioner_id = excluded.captioner_id,"
-            " captioner_label = excluded.captioner_label, updated_ms = excluded.updated_ms",
-            (meeting_id, session_id, lang, tail, tail_first_ms, captioner.id if captioner else None,
-             captioner.label if captioner else None, now))
+        # Every writer's tail as the stream has it now, so a restart resumes exactly here.
+        await conn.executemany(
+            "INSERT INTO caption_tails (meeting_id, session_id, lang, writer, text, first_ms, captioner_id,"
+            " captioner_label, updated_ms) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, lang,"
+            " writer) DO UPDATE SET text = excluded.text, first_ms = excluded.first_ms, captioner_id ="
+            " excluded.captioner_id, captioner_label = excluded.captioner_label, updated_ms = excluded.updated_ms",
+            [(meeting_id, session_id, lang, t.writer, t.text, t.first_ms, t.captioner.id, t.captioner.label, t.last_ms)
+             for t in tails])
         if feed is not None:
             await conn.execute(
                 "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms) VALUES (?,?,?,?,?)"
@@ -175,19 +173,21 @@ async def all_segments(db: Database, meeting_id: int, session_id: str) -> list[t
 async def pull_text(db: Database, meeting_id: int, session_id: str, lang: str, last: int) -> tuple[str, int]:
     """The original caption text after character position ``last``, and the position at its end.
 
-    The text is every segment as first finalised, each followed by a line break; corrections do not move
+    The text is every segment as first finalised, each followed by a line break and the first line of a named
+    speaker's turn preceded by ``NAME: ``; ``last`` below 0 asks for the end position only. Corrections do not move
     positions, so a client polling with the position it got never sees text twice.
     """
-    rows = await db.fetchall("SELECT original_text, position FROM caption_segments WHERE meeting_id = ? AND"
-                             " session_id = ? AND lang = ? AND position + length(original_text) + 1 > ? ORDER BY seq",
-                             (meeting_id, session_id, lang, max(last, 0)))
+    rows = [] if last < 0 else await db.fetchall(
+        "SELECT lead || original_text AS line, position FROM caption_segments WHERE meeting_id = ? AND session_id = ?"
+        " AND lang = ? AND position + length(lead) + length(original_text) + 1 > ? ORDER BY seq",
+        (meeting_id, session_id, lang, last))
     if not rows:
-        end = one(await db.fetchone("SELECT COALESCE(MAX(position + length(original_text) + 1), 0) AS n FROM"
-                                " caption_segments WHERE meeting_id = ? AND session_id = ? AND lang = ?",
-                                (meeting_id, session_id, lang)))
-        return "", min(max(last, 0), end["n"])
+        end = one(await db.fetchone(
+            "SELECT COALESCE(MAX(position + length(lead) + length(original_text) + 1), 0) AS n FROM caption_segments"
+            " WHERE meeting_id = ? AND session_id = ? AND lang = ?", (meeting_id, session_id, lang)))
+        return "", end["n"] if last < 0 else min(last, end["n"])
     start = rows[0]["position"]
-    text = "".join(r["original_text"] + "\n" for r in rows)
+    text = "".join(r["line"] + "\n" for r in rows)
     skip = max(last, 0) - start
     return text[skip:], start + len(text)
 

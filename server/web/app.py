@@ -34,7 +34,7 @@ from .questions.service import Questions, questions_key
 from .rapporteur import editor
 from .rapporteur import http as rapporteur_http
 from .registry import MeetingRegistry
-from .sessions import schedule_context
+from .sessions import schedule_context, tail_flusher_key
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
@@ -75,10 +75,12 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app[sio_key] = sio
     # The features, wired through their interfaces: captions ask the floor who speaks, questions hand over to
-    # the floor, and the floor tells the questions when an intervention that took one up has ended.
+    # the floor, the floor tells the questions when an intervention that took one up has ended, and session life
+    # has the caption hub finalise the live lines of a session that ends.
     floor = app[floor_key] = Floor(app)
     floor.questions = app[questions_key] = Questions(app, floor)
-    app[caption_hub_key] = CaptionHub(app, speakers=floor)
+    hub = app[caption_hub_key] = CaptionHub(app, speakers=floor)
+    app[tail_flusher_key] = hub
     sockets.attach(app, sio, COMMANDS)
     for table in ROUTES:
         app.router.add_routes(table)

@@ -55,8 +55,14 @@ def _wants_json(request: web.Request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 
 
+def _wants_text(request: web.Request) -> bool:
+    return "/ingest/" in request.path  # captioning tools read bodies as text
+
+
 def error_response(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
-    """JSON for API clients, the error page for people."""
+    """JSON for API clients, plain text for captioning tools, the error page for people."""
+    if _wants_text(request):
+        return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8")
     if _wants_json(request):
         return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
     html = request.app[jinja_key].get_template("error.html").render(status=status, code=code, message=message)
@@ -73,7 +79,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400 or exc.empty_body:
             raise
-        return error_response(request, exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+        response = error_response(request, exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+        if "Allow" in exc.headers:  # a 405 says which methods the URL takes
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
         return error_response(request, 500, UNKNOWN["code"], UNKNOWN["message"])

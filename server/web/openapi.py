@@ -112,27 +112,33 @@ def _plain(summary: str, params: list[dict[str, Any]], ok_type: str | tuple[str,
 def caption_paths() -> dict[str, Any]:
     """Caption ingest for captioning tools and the caption outputs."""
     lang = _query("lang", "Caption language (ll or ll-CC, mapped to the meeting's languages).")
-    seq = _query("seq", "The tool's post counter (required for zoom and youtube).", _INT)
+    seq = _query("seq", "The tool's post counter, per link, tool and language (required for zoom and youtube).", _INT)
+    window = _query("window", "1: the tool re-sends the end of its window with each post; lines already stored are "
+                              "dropped (see docs/API.md).")
     kind = {"name": "kind", "in": "path", "required": True,
             "schema": {"type": "string", "enum": ["zoom", "youtube", "streamtext"]}}
     segment = _obj(session_id=_STR, lang=_STR, seq=_INT, text=_STR, first_ms=_INT, final_ms=_INT, sender_ms=_NINT,
                    captioner=_obj(id=_STR, label=_STR), speaker=_NSTR, new_turn=_BOOL,
-                   intervention_id={"type": ["string", "integer", "null"]}, revision=_INT)
+                   intervention_id={"type": ["string", "integer", "null"]}, revision=_INT, writer=_NSTR)
     base = "/m/{slug}/s/{session_id}"
     return {
         f"{base}/ingest/{{kind}}": {"post": _plain(
             "Post captions from a captioning tool (captioner token); answers the server UTC time "
-            "YYYY-MM-DDTHH:MM:SS.mmm. A repeated seq is answered 200 and not applied again.",
-            [_SLUG, _SID, kind, _TOKEN, seq, lang], "text/plain", (400, 403, 404),
-            body="UTF-8 text whatever the Content-Type: zoom one line; youtube timestamp/text pairs; "
-                 "streamtext everything typed since the last post, backspaces included.")},
+            "YYYY-MM-DDTHH:MM:SS.mmm. A repeated seq is answered 200 and not applied again. Every post continues "
+            "the live line of this link and tool; only a line break (or the idle flush, or the session's end) "
+            "finalises it.",
+            [_SLUG, _SID, kind, _TOKEN, seq, lang, window], "text/plain", (400, 403, 404, 405),
+            body="UTF-8 text whatever the Content-Type: zoom and streamtext the characters typed since the last "
+                 "post, backspaces (0x08, 0x7F) and line breaks included; youtube timestamp/text pairs whose text "
+                 "continues the line (<br> inside a cue: a space; <br> ending a cue: a line break).")},
         f"{base}/ingest/{{kind}}/seq": {"get": _plain(
-            "The last accepted seq of this link's feed (0 before the first post)", [_SLUG, _SID, kind, _TOKEN],
-            "text/plain", (403, 404))},
+            "The last accepted seq of this link's feed in one language (0 before the first post)",
+            [_SLUG, _SID, kind, _TOKEN, lang], "text/plain", (403, 404))},
         "/captions": {"get": _op("StreamText-style caption pull", [
-            _query("event", "MEETING_SLUG:SESSION_ID", required=True), _query("last", "Character position held", _INT),
+            _query("event", "MEETING_SLUG:SESSION_ID", required=True),
+            _query("last", "Character position held; -1: answer the current position and no text", _INT),
             _query("length", "Most characters to return", _INT), _query("language", "Caption language")],
-            _obj(content=_STR, lastPosition=_INT, languageCode=_STR), errors=(400,))},
+            _obj(content=_STR, lastPosition=_INT, languageCode=_STR), errors=(400, 404))},
         f"{base}/captions.xml": {"get": _plain(
             "The last lines as <caption><line1>…</line1></caption> (vMix, Tricaster)",
             [_SLUG, _SID, lang, _query("lines", "Number of lines (1-10)", _INT)], "application/xml", (400, 404))},

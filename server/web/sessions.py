@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from ..clock import now_ms
-from ..domain.meetings.models import Role, SessionLife
+from ..domain.meetings.models import Role, SessionLife, SessionState
 from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .keys import db_key, registry_key, sio_key
@@ -30,6 +30,16 @@ routes = web.RouteTableDef()
 commands = Commands()
 
 
+class TailFlusher(Protocol):
+    """Finalises a session's live caption lines (the caption hub does): ending a session must lose no words."""
+
+    async def flush_session(self, loaded: LoadedMeeting, session_id: str) -> int:
+        """Finalise every live tail of the session in every language now; returns how many lines."""
+
+
+tail_flusher_key: web.AppKey[TailFlusher] = web.AppKey("tail_flusher")
+
+
 async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
     """Tell every page of the meeting that a session went live or ended."""
     payload = session_state(life, now_ms())
@@ -39,12 +49,21 @@ async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: Ses
 
 async def change_session(app: web.Application, loaded: LoadedMeeting, session_id: str, action: str,
                  actor: str) -> dict[str, Any]:
-    """Start or end a session, store it, and broadcast the change; ``actor`` names who did it in the log."""
-    now = now_ms()
+    """Start or end a session, store it, and broadcast the change; ``actor`` names who did it in the log.
+
+    Ending finalises every live caption line first, at its real time, so the last words are in a transcript
+    downloaded the moment the session is reported ended; lines a post added while the end was being stored are
+    finalised right after it, before anyone hears of the end.
+    """
     async with loaded.lock:
         life = loaded.life(session_id)
+        if action == "end" and life.is_live(now_ms()):
+            await app[tail_flusher_key].flush_session(loaded, session_id)
+        now = now_ms()
         event = life.start(now) if action == "start" else life.end(now)
         await meetings_db.save_session_life(app[db_key], loaded.id, life, event.name, actor, now)
+    if action == "end":
+        await app[tail_flusher_key].flush_session(loaded, session_id)
     await broadcast_state(app, loaded, life)
     log.info(event.name, extra={"meeting": loaded.meeting.slug, "session": session_id, "actor": actor})
     return {"session": session_state(life, now)}
@@ -147,6 +166,8 @@ async def tick(app: web.Application, seen_versions: dict[str, int], seen_states:
             state = life.effective_state(now).value
             key = (loaded.meeting.slug, session_id)
             if seen_states.get(key, state) != state:
+                if state == SessionState.ENDED.value:  # a scheduled end: the last words first, as for a manual one
+                    await app[tail_flusher_key].flush_session(loaded, session_id)
                 await broadcast_state(app, loaded, life)
             seen_states[key] = state
 

@@ -9,11 +9,11 @@ import pytest
 from server.domain.captions.ingest import (
     Cue,
     FeedSequence,
+    continued,
     decode_body,
     parse_seq,
     parse_youtube,
     server_time,
-    zoom_line,
 )
 from server.domain.captions.stream import Captioner, CaptionStream, SegmentFinalised
 from server.domain.errors import InvalidInput
@@ -91,24 +91,25 @@ def test_zoom_post_and_its_retry() -> None:
         seq = parse_seq("1")
         if feed.check(seq) == "duplicate":
             continue
-        line = zoom_line(decode_body(body))
-        assert line is not None
-        events += stream.append_line(line, CART, NOW)
+        events += stream.append(decode_body(body), CART, NOW, writer="1:zoom")
         feed.accept(seq)
     assert [(e.seq, e.text) for e in events if isinstance(e, SegmentFinalised)] == [(1, "Hello everyone")]
     assert stream.tail == ""
 
 
-@pytest.mark.parametrize(("body", "line"), [
-    ("Hello everyone\n", "Hello everyone"),
-    ("Hello everyone\r\n", "Hello everyone"),
-    ("two words", "two words"),
-    ("", None),
-    ("\r\n", None),
-    ("   \n", None),
+@pytest.mark.parametrize(("posts", "lines", "tail"), [
+    # A post continues the live line: only a line break finalises it.
+    (("I'M SENDING ", "SEVERAL CAPTIONS.\n"), ["I'M SENDING SEVERAL CAPTIONS."], ""),
+    # A backspace at the start of a post edits the previous post's text.
+    (("Helo", "\b\bllo world.\n"), ["Hello world."], ""),
+    (("two words",), [], "two words"),
+    (("", "\r\n", "   \n"), [], ""),
 ])
-def test_zoom_line(body: str, line: str | None) -> None:
-    assert zoom_line(body) == line
+def test_zoom_posts_continue_the_line(posts: tuple[str, ...], lines: list[str], tail: str) -> None:
+    stream = CaptionStream("s1", "en")
+    for post in posts:
+        stream.append(post, CART, NOW, writer="1:zoom")
+    assert ([s.text for s in stream.segments()], stream.tail) == (lines, tail)
 
 
 # -- YouTube ----------------------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def test_youtube_pairs_with_regions_and_line_breaks() -> None:
         b"[ Applause ]<BR/>\n"
     )
     assert parse_youtube(body) == [
-        Cue(_ms("2024-05-06T13:00:01.250"), "Good afternoon\nand welcome"),
+        Cue(_ms("2024-05-06T13:00:01.250"), "Good afternoon and welcome"),
         Cue(_ms("2024-05-06T13:00:03.004"), "to the IGF"),
         Cue(_ms("2024-05-06T13:00:04.900"), "[ Applause ]\n"),
     ]
@@ -134,12 +135,23 @@ def test_youtube_pairs_with_regions_and_line_breaks() -> None:
 def test_youtube_cues_keep_sender_and_server_time() -> None:
     stream = CaptionStream("s1", "en")
     events = []
-    for sender_ms, text in parse_youtube("2024-05-06T13:00:01.250 region:reg1#cue1\nGood afternoon<br>all\n"):
-        events += stream.append_line(text, CART, NOW, sender_ms=sender_ms)
+    body = ("2024-05-06T13:00:01.250 region:reg1#cue1\nGood afternoon<br>all\n"
+            "2024-05-06T13:00:02.000\nwelcome<br>\n2024-05-06T13:00:03.000\nNext\n")
+    for sender_ms, text in parse_youtube(body):
+        events += stream.append(continued(stream.tail, text), CART, NOW, sender_ms=sender_ms)
+    # <br> inside a cue is a two-line cue, not two lines; a cue ending in <br> ends the line.
     assert [(e.text, e.sender_ms, e.first_ms) for e in events if isinstance(e, SegmentFinalised)] == [
-        ("Good afternoon", _ms("2024-05-06T13:00:01.250"), NOW),
-        ("all", _ms("2024-05-06T13:00:01.250"), NOW),
+        ("Good afternoon all welcome", _ms("2024-05-06T13:00:01.250"), NOW),
     ]
+    assert stream.tail == "Next"
+
+
+@pytest.mark.parametrize(("tail", "text", "joined"), [
+    ("Good", "morning", " morning"), ("Good ", "morning", "morning"), ("", "morning", "morning"),
+    ("Good", "\n", "\n"), ("Good", "\x08d", "\x08d"),
+])
+def test_continued_puts_one_space_between_cues(tail: str, text: str, joined: str) -> None:
+    assert continued(tail, text) == joined
 
 
 @pytest.mark.parametrize(
@@ -275,15 +287,7 @@ def test_timestamps_to_the_millisecond(stamp, ms):
     assert cue == Cue(_ms(ms), "hello") and type(cue.sender_ms) is int
 
 
-def test_text_lines_after_one_timestamp_join_and_keep_inner_spaces():
+def test_text_lines_after_one_timestamp_are_one_cue_on_one_line():
+    # A two-line cue (wrapped text or <br> inside it) is one line of the captioner's text.
     body = "2024-05-06T07:08:09.100   \n  first line  \nsecond<br>third\n\n2024-05-06T07:08:10.000\n"
-    assert parse_youtube(body) == [Cue(_ms("2024-05-06T07:08:09.100"), "  first line\nsecond\nthird")]
-
-
-@pytest.mark.parametrize(
-    "body, line",
-    [("Thank you, Chair.\r\n", "Thank you, Chair."), ("TAX\n", "TAX"), ("ends with spaces  \n", "ends with spaces  "),
-     ("\t\n", None), ("", None)],
-)  # fmt: skip
-def test_zoom_line_drops_only_the_line_ending(body, line):
-    assert zoom_line(body) == line
+    assert parse_youtube(body) == [Cue(_ms("2024-05-06T07:08:09.100"), "first line second third")]

@@ -118,3 +118,23 @@ def test_cues_are_ordered_positive_and_never_overlap(raw):
     # Nothing is invented: cues hold at most the captions' own non-space characters.
     assert sum(len("".join(t.split())) for _s, _l, t, _i in raw) >= sum(len(line.replace(" ", "")) for c in out
                                                                       for line in c.lines)
+
+
+def test_titles_with_any_arrow_keep_the_file_valid(vtt_validator):
+    titles = ["A ---> B", "A ----> B", "--->", "A -- > B", "x-->y--->z", "-\u2011->", "trailing --"]
+    texts = []
+    for title in titles:
+        data = dialogue_session()
+        data["session"]["title"] = title
+        data["meeting"]["title"] = f"IGF {title}"
+        texts.append(vtt.render(Transcript.from_dict(data)))
+    assert all("-->" not in t.split("\n\n")[1] for t in texts)  # the NOTE block
+    results = vtt_validator(texts)
+    assert [(t, r["errors"][:2]) for t, r in zip(titles, results, strict=True) if r["errors"]] == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(st.sampled_from(["-", ">", " ", "a", "\n", "<", "&"]), max_size=20))
+def test_note_text_never_holds_an_arrow_or_a_blank_line(title):
+    note = vtt.note_text(title)
+    assert "-->" not in note and "\n" not in note

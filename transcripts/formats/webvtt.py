@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from ..clock import vtt_timestamp
 from ..model import Transcript
 from .cues import cues
+
+#: Any run of two or more hyphens before ``>``: each would read as the cue timing arrow ``-->``.
+_ARROWS = re.compile(r"-{2,}>")
+
+
+def note_text(text: str) -> str:
+    """Text safe inside a NOTE block: one line (a blank line ends it) without ``-->`` anywhere in it."""
+    return _ARROWS.sub("->", " ".join(text.split()))
 
 
 def escape(text: str) -> str:
@@ -14,9 +24,8 @@ def escape(text: str) -> str:
 
 def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
     """The captions of one language as a WebVTT file."""
-    title = " ".join(f"{transcript.meeting.title} - {transcript.session.title}".split())
     # A NOTE ends at a blank line and may not contain "-->", so the title is kept to one plain line.
-    out = ["WEBVTT", "", "NOTE", title.replace("-->", "->"), ""]
+    out = ["WEBVTT", "", "NOTE", note_text(f"{transcript.meeting.title} - {transcript.session.title}"), ""]
     for n, cue in enumerate(cues(transcript, lang), start=1):
         lines = [escape(line) for line in cue.lines]
         if cue.speaker:

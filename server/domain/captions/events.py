@@ -33,11 +33,13 @@ class Segment:
     new_turn: bool
     intervention_id: str | int | None
     revision: int = 1
+    #: The feed that wrote it when that is not the captioner's own id (one link may post from several tools).
+    writer: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class PartialUpdated(Event):
-    """The live tail changed; ``text`` is the whole tail now (``""`` once it was finalised)."""
+    """A writer's live tail changed; ``text`` is that whole tail now (``""`` once it was finalised)."""
 
     name = "caption_partial"
     session_id: str
@@ -49,7 +51,11 @@ class PartialUpdated(Event):
 
 @dataclasses.dataclass(frozen=True)
 class SegmentFinalised(Event):
-    """A caption line became final; viewers replace their partial line with it."""
+    """A caption line became final; viewers replace their partial line with it.
+
+    ``new_turn`` is true on the first line of a turn: after a typed ``>>`` or when the speaker (or the
+    floor's intervention) differs from the previous line's; viewers show ``speaker`` there.
+    """
 
     name = "caption_segment"
     session_id: str
@@ -64,11 +70,12 @@ class SegmentFinalised(Event):
     new_turn: bool
     intervention_id: str | int | None
     revision: int
+    writer: str | None = None
 
     def segment(self) -> Segment:
         """The segment this event created."""
         return Segment(self.seq, self.text, self.first_ms, self.final_ms, self.sender_ms, self.captioner,
-                       self.speaker, self.new_turn, self.intervention_id, self.revision)
+                       self.speaker, self.new_turn, self.intervention_id, self.revision, self.writer)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,17 +1,18 @@
 """What captioner tools send over HTTP: body decoding, sequence numbers and the three body formats.
 
-Every feed (one captioner link) numbers its posts with ``seq``; a :class:`FeedSequence` tells a new
-post from a retry. Bodies come in three shapes, each ending up in a ``CaptionStream``:
+Every feed (one captioner link posting one tool convention in one language) numbers its posts with ``seq``; a
+:class:`FeedSequence` tells a new post from a retry. Every post continues the feed's live line in a
+``CaptionStream`` (``CaptionStream.append``): only a line break, the idle flush or the session's end finalises
+it, and backspaces (0x08, 0x7F) edit across posts. Bodies come in three shapes:
 
-* Zoom closed-caption API: ``text/plain``, one caption per post. Zoom shows each post as a caption that
-  replaces the previous one, so a post is one complete line: :func:`zoom_line` gives the text and the
-  caller passes it to ``CaptionStream.append_line`` (append, then finalise). A blank post is ignored.
+* Zoom closed-caption API and StreamText-style pushes: ``text/plain``, the characters typed since the last
+  post, line breaks and backspaces included. The decoded body is appended unchanged; a blank post changes
+  nothing.
 * YouTube HTTP captions: pairs of a timestamp line (``YYYY-MM-DDTHH:MM:SS.mmm``, UTC, optionally a space
-  and a region) and a text line, where ``<br>`` is a line break. :func:`parse_youtube` returns one
-  :class:`Cue` per pair; the caller appends each with ``append_line(text, sender_ms=cue.sender_ms)``,
-  so a segment keeps both the sender's time and the server's receive time. No cues means a heartbeat.
-* Continuation pushes (StreamText style): each body is everything typed since the last successful post,
-  backspaces and line breaks included. The decoded body goes to ``CaptionStream.append`` unchanged.
+  and a region) and a text line. :func:`parse_youtube` returns one :class:`Cue` per pair. A ``<br>`` inside a
+  cue (or text wrapped onto a second line) is a display line break of one two-line cue, so it becomes a space;
+  a ``<br>`` ending a cue is the captioner's line break. :func:`continued` puts a space between a cue and the
+  live line it continues. No cues means a heartbeat.
 
 The HTTP layer maps the ``InvalidInput`` codes raised here to statuses (``seq_required`` → 403, as Zoom
 tools expect; ``invalid_format`` → 400).
@@ -35,6 +36,7 @@ _TIMESTAMP = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d{1,6}))?Z?(?:[ \t]+(?P<region>\S.*))?"
 )
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BR_END = re.compile(r"(?:<br\s*/?>\s*)+$", re.IGNORECASE)
 
 
 class Cue(NamedTuple):
@@ -98,17 +100,19 @@ class FeedSequence:
         self._last = seq
 
 
-def zoom_line(body: str) -> str | None:
-    """The caption line of a Zoom post without its line ending, or ``None`` for a blank post."""
-    line = body.rstrip("\r\n")
-    return line if line.strip() else None
+def continued(tail: str, text: str) -> str:
+    """``text`` as it continues a live line: a space between a cue and the words before it."""
+    if tail and not tail[-1].isspace() and text and not text[0].isspace() and text[0] not in "\x08\x7f\r\n":
+        return " " + text
+    return text
 
 
 def parse_youtube(body: str) -> list[Cue]:
     """Parse a YouTube caption body into cues; ``[]`` is a heartbeat. Raises ``InvalidInput`` naming the line.
 
-    Text lines after one timestamp (a tool may wrap instead of writing ``<br>``) join with line breaks;
-    blank lines are skipped and a timestamp without text adds no cue.
+    Text lines after one timestamp (a tool may wrap instead of writing ``<br>``) and ``<br>`` inside a cue join
+    with a space; a ``<br>`` at the end of a cue becomes ``\\n``, the line break that finalises the line.
+    Blank lines are skipped and a timestamp without text adds no cue.
     """
     cues: list[Cue] = []
     current: int | None = None
@@ -116,7 +120,10 @@ def parse_youtube(body: str) -> list[Cue]:
 
     def close() -> None:
         if current is not None and lines:
-            cues.append(Cue(current, "\n".join(lines)))
+            text = " ".join(lines)
+            ends_line = _BR_END.search(text) is not None
+            text = " ".join(part.strip() for part in _BR.split(_BR_END.sub("", text)) if part.strip())
+            cues.append(Cue(current, text + "\n" if ends_line else text))
 
     for number, line in enumerate(body.splitlines(), start=1):
         line = line.rstrip()
@@ -128,7 +135,7 @@ def parse_youtube(body: str) -> list[Cue]:
         elif current is None:
             raise InvalidInput(f"line {number}: expected a timestamp line before caption text", field="body")
         else:
-            lines.append(_BR.sub("\n", line))
+            lines.append(line.strip())
     close()
     return cues
 

@@ -1,30 +1,38 @@
-"""Live captions: one editable tail and numbered final segments per session and language.
+"""Live captions: a live tail per writer and numbered final segments per session and language.
 
 Human CART captioners type into CAT software that streams text, corrections included, as it is typed.
-A :class:`CaptionStream` turns that stream into a live tail (shown as a partial line, still editable)
-and final :class:`Segment` objects with a gap-free ``seq`` (1, 2, 3, … per session and language).
+A :class:`CaptionStream` turns that stream into live tails (shown as partial lines, still editable) and final
+:class:`Segment` objects with a gap-free ``seq`` (1, 2, 3, … per session and language).
+
+Each *writer* (a captioner feed: one link posting from one tool, or the captioner page) has its own tail, so two
+captioners writing at once never cut each other's lines. Segments are numbered in the order they are finalised.
 
 Rules, in the order a character meets them:
 
-* Backspace (0x08 or 0x7F) deletes the last character of the tail, also across posts because the tail
+* Backspace (0x08 or 0x7F) deletes the last character of the writer's tail, also across posts because the tail
   persists between them. It never reaches into final text; extra backspaces are ignored.
-* A line break finalises the tail. ``\\n``, ``\\r\\n`` and a lone ``\\r`` all count as one line break:
-  CAT software uses a bare carriage return for "new line", and an empty line
-  adds no segment, so a ``\\r\\n`` pair, even split across posts, counts once. ``\\t`` becomes a
-  space; other control characters are dropped.
+* A line break finalises the tail: the stored segment is exactly the line the captioner finished.
+  ``\\n``, ``\\r\\n`` and a lone ``\\r`` all count as one line break: CAT software uses a bare carriage return for
+  "new line", and an empty line adds no segment, so a ``\\r\\n`` pair, even split across posts, counts once.
+  ``\\t`` becomes a space; other control characters are dropped.
 * ``>>`` (CART's speaker change) finalises the tail and starts a turn (``new_turn=True`` on its first
   segment). ``>> NAME:`` names the speaker; the marker and the name are removed from the text.
-* Whitespace after a sentence end (``.``, ``?``, ``!``, ``…``) finalises a tail of at least
-  ``sentence_min`` characters, unless the full stop ends a common abbreviation or an initial.
-* A tail longer than ``max_length`` is cut at its last word boundary; the partial word stays editable.
-* :meth:`CaptionStream.flush` finalises whatever is left; the server calls it after an idle period.
+* Nothing else finalises text: not a sentence end, not the line's length (wrapping is the display's business).
+  :meth:`CaptionStream.flush` finalises what is left (the server calls it after an idle period and when the
+  session ends), :meth:`CaptionStream.flush_idle` only the tails nobody typed into for a while.
 
-Final text is never changed by backspaces, only by an explicit :meth:`CaptionStream.correct`.
-Several captioners share one tail per stream: when another captioner starts sending, the previous
-captioner's tail is finalised first and a :class:`CaptionerHandedOver` event is returned.
+Window mode (:meth:`CaptionStream.append` with ``window=True``) is for tools that re-send the last lines of
+their window with every post: the post's leading complete lines that equal the writer's most recent final lines
+are dropped (the longest such run), then the writer's live tail when the next line starts with it, and the rest
+is applied as usual. A line the captioner really repeats right after itself is dropped in this mode; that is
+why it is a choice per feed, never a guess.
 
-Leading whitespace of the tail is not kept and final text has its ends trimmed and runs of spaces
-collapsed, so whitespace is the one thing that may differ from the captioner's own screen.
+Final text is never changed by backspaces, only by an explicit :meth:`CaptionStream.correct`. When text comes
+from another captioner than the last one, a :class:`CaptionerHandedOver` event is returned; a handover is a
+change of who writes, not a line break.
+
+Leading whitespace of a tail is not kept and final text has its ends trimmed and runs of spaces collapsed,
+so whitespace is the one thing that may differ from the captioner's own screen.
 """
 
 from __future__ import annotations
@@ -54,22 +62,18 @@ __all__ = [
     "SegmentCorrected",
     "SegmentFinalised",
     "SpeakerContext",
+    "TailState",
     "clean",
     "final_text",
+    "turn_lead",
+    "window_new_part",
 ]
 
 #: Characters CAT software sends for "delete the previous character".
 BACKSPACES = frozenset("\x08\x7f")
 #: Line separators other than CR/LF that mean "new line".
 _OTHER_LINE_BREAKS = frozenset("\x85\u2028\u2029")
-_SENTENCE_ENDS = frozenset(".?!…")
-#: Closing quotes and brackets that may follow a sentence end ("… end." then a quote).
-_CLOSERS = frozenset("\"')]»”’")
-#: Where text without spaces (Chinese, Japanese) may be cut when it grows too long.
-_CJK_BREAKS = frozenset("、，。！？；：")
 _COLONS = frozenset(":：")
-#: A full stop after these words does not end a sentence.
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "no", "vs", "e.g", "i.e", "amb", "h.e", "sr", "jr"})
 #: Lowercase words that may appear inside a speaker's name (``>> Mr. de SOUZA:``).
 _NAME_PARTICLES = frozenset({"al", "bin", "da", "de", "del", "della", "der", "di", "do", "dos", "du", "el", "ibn",
                              "la", "le", "van", "von", "y"})
@@ -77,6 +81,8 @@ _NAME_MAX = 60
 _NAME_MAX_WORDS = 6
 _BACKSPACE = "\x08"
 _SPACES = re.compile(" {2,}")
+#: The longest corrected line accepted.
+MAX_CORRECTION = 480
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,16 +121,9 @@ def _is_name(candidate: str) -> bool:
     return all(not w[0].islower() or w in _NAME_PARTICLES for w in words)
 
 
-def _ends_sentence(text: str) -> bool:
-    """True when ``text`` (without the whitespace just typed) ends a sentence."""
-    stripped = text.rstrip("".join(_CLOSERS))
-    if not stripped or stripped[-1] not in _SENTENCE_ENDS:
-        return False
-    if stripped[-1] == ".":
-        word = stripped[:-1].rsplit(None, 1)[-1] if stripped[:-1].split() else ""
-        if len(word) == 1 or word.lower() in _ABBREVIATIONS:
-            return False
-    return True
+def turn_lead(speaker: str | None, new_turn: bool) -> str:
+    """What text outputs show before a line: ``NAME: `` on the first line of a named speaker's turn."""
+    return f"{speaker}: " if new_turn and speaker else ""
 
 
 def final_text(text: str) -> str:
@@ -132,55 +131,83 @@ def final_text(text: str) -> str:
     return _SPACES.sub(" ", text.strip())
 
 
+@dataclasses.dataclass(frozen=True)
+class TailState:
+    """One writer's live tail as storage keeps it: enough to resume it after a restart."""
+
+    writer: str
+    text: str
+    first_ms: int | None
+    captioner: Captioner
+    last_ms: int
+
+
+class _Tail:
+    """The live line of one writer, with what it needs to finalise it."""
+
+    RECENT = 8  # final lines of this writer kept for window mode
+
+    def __init__(self, writer: str, captioner: Captioner) -> None:
+        self.writer = writer
+        self.captioner = captioner
+        self.text = ""
+        # One (server ms, sender ms) per character, so a segment gets the receive time of its first character.
+        self.stamps: list[tuple[int, int | None]] = []
+        self.reported = ""
+        self.last_ms = 0
+        self.new_turn = False
+        self.label_open = False
+        self.cart_speaker: str | None = None
+        self.cart_intervention: str | int | None = None
+        self.recent: list[str] = []
+
+    def state(self) -> TailState:
+        return TailState(self.writer, self.text, self.stamps[0][0] if self.stamps else None, self.captioner,
+                         self.last_ms)
+
+    def remember(self, text: str) -> None:
+        self.recent = [*self.recent, text][-self.RECENT:]
+
+
 class CaptionStream:
-    """The captions of one session in one language: the live tail and its final segments."""
+    """The captions of one session in one language: the writers' live tails and the final segments."""
 
-    MAX_LENGTH = 120
-    SENTENCE_MIN = 40
-
-    def __init__(self, session_id: str, lang: str, *, max_length: int = MAX_LENGTH,
-                 sentence_min: int = SENTENCE_MIN) -> None:
-        if max_length < 2 or sentence_min < 1:
-            raise ValueError("max_length must be at least 2 and sentence_min at least 1")
+    def __init__(self, session_id: str, lang: str) -> None:
         self.session_id = session_id
         self.lang = lang
-        self.max_length = max_length
-        self.sentence_min = sentence_min
         self._last_seq = 0
         self._segments: dict[int, Segment] = {}
-        self._tail = ""
-        # One (server ms, sender ms) per tail character, so a segment cut from the front of the tail
-        # gets the receive time of its own first character, not the time of the post that cut it.
-        self._stamps: list[tuple[int, int | None]] = []
-        self._reported = ""
+        self._tails: dict[str, _Tail] = {}
         self._captioner: Captioner | None = None
-        self._new_turn = False
-        self._label_open = False
-        self._cart_speaker: str | None = None
-        self._cart_intervention: str | int | None = None
+        self._last_turn: tuple[str | None, str | int | None] | None = None
 
     @classmethod
-    def restore(cls, session_id: str, lang: str, last_seq: int, tail_text: str, tail_first_ms: int,
-                last_captioner: Captioner | None, *, tail_sender_ms: int | None = None,
-                segments: Iterable[Segment] = (), max_length: int = MAX_LENGTH,
-                sentence_min: int = SENTENCE_MIN) -> CaptionStream:
+    def restore(cls, session_id: str, lang: str, last_seq: int, tails: Iterable[TailState] = (),
+                last_captioner: Captioner | None = None, *, segments: Iterable[Segment] = ()) -> CaptionStream:
         """Rebuild a stream from storage.
 
         :param last_seq: the highest ``seq`` stored; the next segment gets ``last_seq + 1``.
-        :param tail_text: the last ``PartialUpdated`` text (the unfinished tail).
-        :param tail_first_ms: when the tail's first character was received.
+        :param tails: every writer's stored tail (its text, when its first character and its last input came).
         :param last_captioner: who sent last, so a different sender still causes a handover.
-        :param segments: stored segments (latest revision) that :meth:`correct` may change.
+        :param segments: stored segments (latest revision) that :meth:`correct` may change; they also give each
+            writer its recent lines (window mode) and the current turn.
         """
         if last_seq < 0:
             raise InvalidInput("last_seq must not be negative", field="last_seq")
-        stream = cls(session_id, lang, max_length=max_length, sentence_min=sentence_min)
+        stream = cls(session_id, lang)
         stream._last_seq = last_seq
         stream._segments = {s.seq: s for s in segments}
-        tail = clean(tail_text).replace(_BACKSPACE, "").replace("\r", " ").replace("\n", " ").lstrip()
-        stream._tail = tail
-        stream._stamps = [(tail_first_ms, tail_sender_ms)] * len(tail)
-        stream._reported = tail
+        for stored in tails:
+            tail = _Tail(stored.writer, stored.captioner)
+            text = clean(stored.text).replace(_BACKSPACE, "").replace("\r", " ").replace("\n", " ").lstrip()
+            tail.text, tail.reported, tail.last_ms = text, text, stored.last_ms
+            tail.stamps = [(stored.first_ms if stored.first_ms is not None else stored.last_ms, None)] * len(text)
+            stream._tails[stored.writer] = tail
+        for segment in stream.segments():
+            writer = segment.writer or segment.captioner.id
+            if writer in stream._tails:
+                stream._tails[writer].remember(segment.text)
+            stream._last_turn = (segment.speaker, segment.intervention_id)
         stream._captioner = last_captioner
         return stream
 
@@ -191,13 +218,27 @@ class CaptionStream:
 
     @property
     def tail(self) -> str:
-        """The live, still editable text."""
-        return self._tail
+        """The live text of every writer, oldest first, as one line (one writer: exactly its tail)."""
+        return " ".join(t.text for t in self._live())
 
     @property
     def tail_first_ms(self) -> int | None:
-        """When the tail's first character was received, or ``None`` for an empty tail."""
-        return self._stamps[0][0] if self._stamps else None
+        """When the oldest live tail's first character was received, or ``None`` when nothing is live."""
+        live = self._live()
+        return live[0].stamps[0][0] if live else None
+
+    def tail_of(self, writer: str) -> str:
+        """One writer's live text (``""`` when it has none)."""
+        held = self._tails.get(writer)
+        return held.text if held else ""
+
+    def tails(self) -> list[TailState]:
+        """Every writer's tail (empty ones included), for storage."""
+        return [t.state() for t in self._tails.values()]
+
+    def live_tails(self) -> list[TailState]:
+        """The tails holding text, oldest first."""
+        return [t.state() for t in self._live()]
 
     @property
     def last_captioner(self) -> Captioner | None:
@@ -216,62 +257,73 @@ class CaptionStream:
         return [self._segments[k] for k in sorted(self._segments)]
 
     def append(self, text: str, captioner: Captioner, now: int, *, sender_ms: int | None = None,
-               speaker_context: SpeakerContext | None = None) -> list[Event]:
-        """Add typed text (backspaces and line breaks included) to the tail; return what happened.
+               speaker_context: SpeakerContext | None = None, writer: str | None = None,
+               window: bool = False) -> list[Event]:
+        """Add typed text (backspaces and line breaks included) to the writer's tail; return what happened.
 
         :param text: new characters exactly as the CAT software sent them.
-        :param captioner: who sent them; a change of sender finalises the tail and hands over.
+        :param captioner: who sent them; a change of sender is reported as a handover.
         :param now: server receive time, ms since the epoch (UTC).
         :param sender_ms: the captioner tool's own time for this text, when it sends one.
         :param speaker_context: the floor now; segments finalised by this call carry it.
+        :param writer: whose tail this continues (a captioner feed); the captioner's id by default.
+        :param window: the post re-sends the end of the tool's window (see the module docstring).
         """
         _check_text(text)
+        tail = self._tails.get(writer or captioner.id)
+        if window and tail is not None:
+            text = window_new_part(text, tail.recent, tail.text)
         typed = clean(text)
         if not typed:
             return []  # a heartbeat or pure noise neither hands over nor changes anything
         out: list[Event] = []
-        self._take_over(captioner, now, speaker_context, out)
+        tail = self._take_over(writer or captioner.id, captioner, now, out)
         for ch in typed:
-            self._put(ch, (now, sender_ms), now, speaker_context, out)
-        self._report(now, out)
+            self._put(tail, ch, (now, sender_ms), now, speaker_context, out)
+        self._report(tail, now, out)
         return out
 
-    def append_line(self, text: str, captioner: Captioner, now: int, *, sender_ms: int | None = None,
-                    speaker_context: SpeakerContext | None = None) -> list[Event]:
-        """Add one complete caption line (a Zoom or YouTube post): append it and finalise it."""
-        _check_text(text)
-        if not clean(text).strip():
-            return []
-        return self.append(text + "\n", captioner, now, sender_ms=sender_ms, speaker_context=speaker_context)
-
     def set_tail(self, text: str, captioner: Captioner, now: int, *, sender_ms: int | None = None,
-                 speaker_context: SpeakerContext | None = None) -> list[Event]:
-        """Replace the whole live tail (the captioner page's edit box); line breaks in it finalise lines.
+                 speaker_context: SpeakerContext | None = None, writer: str | None = None) -> list[Event]:
+        """Replace the writer's whole live tail (the captioner page's edit box); line breaks in it finalise lines.
 
         The returned ``PartialUpdated`` holds the tail as the stream now has it; the page should show
         that, since lines may have been finalised out of its box.
         """
         _check_text(text)
         typed = clean(text)
-        if not typed and (self._captioner is None or self._captioner.id != captioner.id):
-            return []  # clearing an empty box must not take the stream from the captioner writing now
+        held = self._tails.get(writer or captioner.id)
+        if not typed and (held is None or not held.text):
+            return []  # clearing an empty box changes nothing and hands nothing over
         out: list[Event] = []
-        self._take_over(captioner, now, speaker_context, out)
+        tail = self._take_over(writer or captioner.id, captioner, now, out)
         # Characters kept from the old tail keep their receive times; the rest are new.
-        old_stamps = self._stamps
-        kept = _common_prefix(self._tail, typed)
-        self._tail, self._stamps = "", []
+        old_stamps = tail.stamps
+        kept = _common_prefix(tail.text, typed)
+        tail.text, tail.stamps = "", []
         for i, ch in enumerate(typed):
-            self._put(ch, old_stamps[i] if i < kept else (now, sender_ms), now, speaker_context, out)
-        self._report(now, out)
+            self._put(tail, ch, old_stamps[i] if i < kept else (now, sender_ms), now, speaker_context, out)
+        self._report(tail, now, out)
         return out
 
-    def flush(self, now: int, *, speaker_context: SpeakerContext | None = None) -> list[Event]:
-        """Finalise the tail (after an idle period); nothing happens when it is empty."""
+    def flush(self, now: int, *, speaker_context: SpeakerContext | None = None,
+              writer: str | None = None) -> list[Event]:
+        """Finalise one writer's tail, or every live tail oldest first; nothing happens when they are empty."""
         out: list[Event] = []
-        self._cut(len(self._tail), len(self._tail), now, speaker_context, out)
-        self._label_open = False
-        self._report(now, out)
+        chosen = [self._tails[writer]] if writer is not None and writer in self._tails else \
+            ([] if writer is not None else self._live())
+        for tail in chosen:
+            self._finalise(tail, now, speaker_context, out)
+            tail.label_open = False
+            self._report(tail, now, out)
+        return out
+
+    def flush_idle(self, now: int, idle_ms: int, *, speaker_context: SpeakerContext | None = None) -> list[Event]:
+        """Finalise the tails nobody typed into for ``idle_ms`` or more, oldest first."""
+        out: list[Event] = []
+        for tail in self._live():
+            if now - tail.last_ms >= idle_ms:
+                out += self.flush(now, speaker_context=speaker_context, writer=tail.writer)
         return out
 
     def correct(self, seq: int, new_text: str, captioner: Captioner, now: int) -> list[Event]:
@@ -285,8 +337,8 @@ class CaptionStream:
             raise InvalidInput("seq must be an integer", field="seq")
         old = self.segment(seq)
         text = final_text(_apply_backspaces(clean(new_text).replace("\r", " ").replace("\n", " ")))
-        if len(text) > 4 * self.max_length:
-            raise InvalidInput(f"a corrected line holds at most {4 * self.max_length} characters", field="text")
+        if len(text) > MAX_CORRECTION:
+            raise InvalidInput(f"a corrected line holds at most {MAX_CORRECTION} characters", field="text")
         if text == old.text:
             return []
         new = dataclasses.replace(old, text=text, revision=old.revision + 1)
@@ -295,102 +347,113 @@ class CaptionStream:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _take_over(self, captioner: Captioner, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
-        """Finalise the previous captioner's tail and record the handover when the sender changes."""
+    def _live(self) -> list[_Tail]:
+        return sorted((t for t in self._tails.values() if t.text), key=lambda t: t.stamps[0][0])
+
+    def _take_over(self, writer: str, captioner: Captioner, now: int, out: list[Event]) -> _Tail:
+        """The writer's tail; records a handover when another captioner than the last one writes."""
         previous = self._captioner
         if previous is not None and previous.id != captioner.id:
-            self._cut(len(self._tail), len(self._tail), now, ctx, out)
-            self._label_open = False
             out.append(CaptionerHandedOver(self.session_id, self.lang, previous, captioner, now))
         self._captioner = captioner
+        tail = self._tails.get(writer)
+        if tail is None:
+            tail = self._tails[writer] = _Tail(writer, captioner)
+        tail.captioner = captioner
+        tail.last_ms = now
+        return tail
 
-    def _put(self, ch: str, stamp: tuple[int, int | None], now: int, ctx: SpeakerContext | None,
+    def _put(self, tail: _Tail, ch: str, stamp: tuple[int, int | None], now: int, ctx: SpeakerContext | None,
              out: list[Event]) -> None:
-        """Apply one cleaned character."""
+        """Apply one cleaned character to a writer's tail."""
         if ch in "\r\n":
             # The LF of a CR LF pair (even one split across posts) meets an empty tail and adds nothing.
-            self._cut(len(self._tail), len(self._tail), now, ctx, out)
-            self._label_open = False
+            self._finalise(tail, now, ctx, out)
+            tail.label_open = False
             return
         if ch == _BACKSPACE:
-            if self._tail:
-                self._tail = self._tail[:-1]
-                self._stamps.pop()
+            if tail.text:
+                tail.text = tail.text[:-1]
+                tail.stamps.pop()
             return
-        if ch == ">" and self._tail.endswith(">"):
-            self._tail = self._tail[:-1]
-            self._stamps.pop()
-            self._cut(len(self._tail), len(self._tail), now, ctx, out)
-            self._new_turn = True
-            self._cart_speaker = None
-            self._label_open = True
+        if ch == ">" and tail.text.endswith(">"):
+            tail.text = tail.text[:-1]
+            tail.stamps.pop()
+            self._finalise(tail, now, ctx, out)
+            tail.new_turn = True
+            tail.cart_speaker = None
+            tail.label_open = True
             return
-        if ch.isspace() and not self._tail:
+        if ch.isspace() and not tail.text:
             return
-        self._tail += ch
-        self._stamps.append(stamp)
-        if self._label_open and self._name_typed(ch, ctx):
-            return
-        if ch.isspace() and len(self._tail.strip()) >= self.sentence_min and _ends_sentence(self._tail[:-1]):
-            self._cut(len(self._tail), len(self._tail), now, ctx, out)
-        elif len(self._tail) > self.max_length:
-            self._cut_long(now, ctx, out)
+        tail.text += ch
+        tail.stamps.append(stamp)
+        if tail.label_open:
+            self._name_typed(tail, ch, ctx)
 
-    def _name_typed(self, ch: str, ctx: SpeakerContext | None) -> bool:
+    def _name_typed(self, tail: _Tail, ch: str, ctx: SpeakerContext | None) -> None:
         """After ``>>``: on a colon, take the tail as the speaker's name if it reads as one."""
         if ch in _COLONS:
-            self._label_open = False
-            candidate = self._tail[:-1].strip()
+            tail.label_open = False
+            candidate = tail.text[:-1].strip()
             if _is_name(candidate):
-                self._cart_speaker = candidate
-                self._cart_intervention = ctx.intervention_id if ctx else None
-                self._tail, self._stamps = "", []
-                return True
-        elif len(self._tail) > _NAME_MAX or ch in "?!;,":
-            self._label_open = False
-        return False
+                tail.cart_speaker = candidate
+                tail.cart_intervention = ctx.intervention_id if ctx else None
+                tail.text, tail.stamps = "", []
+        elif len(tail.text) > _NAME_MAX or ch in "?!;,":
+            tail.label_open = False
 
-    def _cut_long(self, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
-        """Cut an over-long tail at its last word boundary (or CJK punctuation, or hard at the limit)."""
-        window = self._tail[: self.max_length + 1]
-        space = max((i for i, c in enumerate(window) if c.isspace()), default=0)
-        if space > 0:
-            self._cut(space, space + 1, now, ctx, out)
-            return
-        mark = max((i for i, c in enumerate(window[: self.max_length]) if c in _CJK_BREAKS), default=-1)
-        end = mark + 1 if mark >= 0 else self.max_length
-        self._cut(end, end, now, ctx, out)
-
-    def _cut(self, end: int, resume: int, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
-        """Finalise ``tail[:end]`` as the next segment and keep ``tail[resume:]`` as the tail."""
-        text = final_text(self._tail[:end])
-        first = self._stamps[0] if self._stamps else (now, None)
-        rest = self._tail[resume:]
-        skip = resume + len(rest) - len(rest.lstrip())
-        self._tail, self._stamps = self._tail[skip:], self._stamps[skip:]
+    def _finalise(self, tail: _Tail, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
+        """Finalise the writer's tail as the next segment (an empty tail adds none)."""
+        text = final_text(tail.text)
+        first = tail.stamps[0] if tail.stamps else (now, None)
+        tail.text, tail.stamps = "", []
         if not text:
             return
-        speaker, intervention_id = self._speaker(ctx)
-        assert self._captioner is not None  # text only reaches the tail through append/set_tail/restore
+        speaker, intervention_id = self._speaker(tail, ctx)
+        turn = tail.new_turn or (speaker is not None and (speaker, intervention_id) != self._last_turn)
+        self._last_turn = (speaker, intervention_id)
         self._last_seq += 1
+        writer = None if tail.writer == tail.captioner.id else tail.writer
         event = SegmentFinalised(self.session_id, self.lang, self._last_seq, text, first[0], now, first[1],
-                                 self._captioner, speaker, self._new_turn, intervention_id, 1)
-        self._new_turn = False
+                                 tail.captioner, speaker, turn, intervention_id, 1, writer)
+        tail.new_turn = False
+        tail.remember(text)
         self._segments[event.seq] = event.segment()
         out.append(event)
 
-    def _speaker(self, ctx: SpeakerContext | None) -> tuple[str | None, str | int | None]:
+    def _speaker(self, tail: _Tail, ctx: SpeakerContext | None) -> tuple[str | None, str | int | None]:
         """Speaker and intervention for a segment finalised now: a typed ``>> NAME:`` beats the floor."""
         intervention_id = ctx.intervention_id if ctx else None
-        if self._cart_speaker is not None and self._cart_intervention != intervention_id:
-            self._cart_speaker = None  # the floor moved on: the typed name belonged to the previous turn
-        return self._cart_speaker or (ctx.speaker if ctx else None), intervention_id
+        if tail.cart_speaker is not None and tail.cart_intervention != intervention_id:
+            tail.cart_speaker = None  # the floor moved on: the typed name belonged to the previous turn
+        return tail.cart_speaker or (ctx.speaker if ctx else None), intervention_id
 
-    def _report(self, now: int, out: list[Event]) -> None:
-        """Add one ``PartialUpdated`` when the tail differs from the last one reported."""
-        if self._tail != self._reported:
-            self._reported = self._tail
-            out.append(PartialUpdated(self.session_id, self.lang, self._tail, self._captioner, now))
+    def _report(self, tail: _Tail, now: int, out: list[Event]) -> None:
+        """Add one ``PartialUpdated`` when the writer's tail differs from the last one reported."""
+        if tail.text != tail.reported:
+            tail.reported = tail.text
+            out.append(PartialUpdated(self.session_id, self.lang, tail.text, tail.captioner, now))
+
+
+def window_new_part(post: str, recent: list[str], tail: str) -> str:
+    """What a re-sent window adds: ``post`` without its leading lines equal to ``recent`` finals and the tail.
+
+    :param recent: the writer's latest final lines, oldest first.
+    :param tail: the writer's live tail; a window re-sends it as the start of its next line.
+    """
+    lines = clean(post).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    complete = [final_text(_apply_backspaces(line)) for line in lines[:-1]]
+    skip = 0
+    for m in range(min(len(complete), len(recent)), 0, -1):
+        if complete[:m] == recent[-m:]:
+            skip = m  # the longest run wins, so a re-sent line followed by its genuine repeat keeps the repeat
+            break
+    rest = "\n".join(lines[skip:])
+    stripped = rest.lstrip(" ")
+    if tail and stripped.startswith(tail):
+        rest = stripped[len(tail):]
+    return rest
 
 
 def _check_text(text: object) -> None:

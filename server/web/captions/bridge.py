@@ -6,6 +6,9 @@ last sequence number this link's bridge feed had accepted (0 before any). The br
 (backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool}`` once it is
 committed (``applied`` is false for a repeated seq, which is not applied again), or
 ``{"type": "error", "seq": N, "code": "...", "message": "..."}`` when refused (nothing of it was applied).
+The bridge numbers all its messages with one counter, whatever their language, so its feed is the link's alone.
+Text continues the link's bridge line in each language (its own tail, whoever else writes); ``window=1`` in the
+URL declares CAT output that re-sends the end of its window.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ...storage import captions as captions_db
 from ..errors import text_refusal
 from ..keys import db_key
 from .hub import caption_hub_key, captioner_for
-from .ingest import caption_language, feed_owner
+from .ingest import caption_language, feed_name, feed_owner, flag
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -58,7 +61,8 @@ async def bridge(request: web.Request) -> web.StreamResponse:
         return text_refusal(exc)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
     await ws.prepare(request)
-    feed = f"{link.id}:bridge"
+    feed = feed_name(link.id, "bridge")
+    window = flag(request.query.get("window"))
     captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
     last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
     await ws.send_json({"type": "hello", "last_seq": last or 0, "languages": list(loaded.meeting.languages),
@@ -73,9 +77,11 @@ async def bridge(request: web.Request) -> web.StreamResponse:
             lang = caption_language(loaded, raw_lang)
 
             def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
-                return stream.append(text, captioner, now, speaker_context=ctx)  # noqa: B023 (called at once)
+                return stream.append(text, captioner, now, speaker_context=ctx,  # noqa: B023 (called at once)
+                                     writer=feed, window=window)
 
-            outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq)
+            outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq,
+                                                                 writer=feed)
             await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
         except DomainError as exc:
             await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})

@@ -1,14 +1,15 @@
 """The caption hub: every caption change goes check → apply → commit → acknowledge → broadcast.
 
 One :class:`CaptionHub` per application keeps the loaded :class:`CaptionStream` of each session and language
-(restored from storage on first use) and the sequence of each captioner feed. Changes to one session's captions
-run under that session's lock, so a post is applied, stored and broadcast before the next one starts; a post
-whose storage fails is dropped from memory too (the stream is restored from storage on next use), so it is
-never half-applied.
+(restored from storage on first use, every writer's tail included) and the sequence of each captioner feed.
+Changes to one session's captions run under that session's lock, so a post is applied, stored and broadcast
+before the next one starts; a post whose storage fails is dropped from memory too (the stream is restored from
+storage on next use), so it is never half-applied.
 
 Broadcasts go once to a room: final segments at once, the live tail (``caption_partial``) merged over
 ``PARTIAL_MS`` so only the latest partial per stream is sent. Two background loops run in :func:`captions_context`:
-the partial sender and the idle flush that finalises tails nobody is typing into.
+the partial sender and the idle flush that finalises tails nobody is typing into. Session life asks the hub, as
+its :class:`~server.web.sessions.TailFlusher`, to finalise every live tail before a session is reported ended.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ...domain.captions.events import (
     SegmentFinalised,
 )
 from ...domain.captions.ingest import FeedSequence
-from ...domain.captions.stream import CaptionStream, SpeakerContext
+from ...domain.captions.stream import CaptionStream, SpeakerContext, TailState
 from ...domain.events import Event
 from ...storage import captions as captions_db
 from .. import rooms
@@ -55,18 +56,18 @@ class SpeakerSource(Protocol):
 
 @dataclasses.dataclass
 class _OpenStream:
-    """A caption stream this process holds, with its meeting and when text last came in."""
+    """A caption stream this process holds, with its meeting."""
 
     meeting: LoadedMeeting
     session_id: str
     lang: str
     stream: CaptionStream
-    last_input_ms: int
 
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What one caption change did: ``applied`` (False for a repeated feed post) and the stream afterwards."""
+    """What one caption change did: ``applied`` (False for a repeated feed post) and the stream afterwards
+    (``tail`` is the writer's own tail when the change named one)."""
 
     applied: bool
     verdict: str
@@ -97,11 +98,9 @@ class CaptionHub:
         held = self._streams.get(key)
         if held is None:
             stored = await captions_db.load_stream(self.app[db_key], loaded.id, session_id, lang)
-            now = now_ms()
-            stream = CaptionStream.restore(session_id, lang, stored.last_seq, stored.tail_text,
-                                           stored.tail_first_ms or now, stored.last_captioner,
+            stream = CaptionStream.restore(session_id, lang, stored.last_seq, stored.tails, stored.last_captioner,
                                            segments=stored.segments)
-            held = self._streams.setdefault(key, _OpenStream(loaded, session_id, lang, stream, now))
+            held = self._streams.setdefault(key, _OpenStream(loaded, session_id, lang, stream))
         return held.stream
 
     async def feed(self, loaded: LoadedMeeting, session_id: str, feed: str) -> FeedSequence:
@@ -113,12 +112,14 @@ class CaptionHub:
         return self._feeds[key]
 
     async def change(self, loaded: LoadedMeeting, session_id: str, lang: str, operation: Operation, *,
-                     require_live: bool = True, feed: str | None = None, seq: int | None = None) -> Outcome:
+                     require_live: bool = True, feed: str | None = None, seq: int | None = None,
+                     writer: str | None = None) -> Outcome:
         """Apply one caption change: check, apply, commit, then broadcast.
 
         :param operation: called with the stream, the floor's speaker context and now; returns the events.
             It must validate before it mutates (the stream's methods do).
         :param feed: the captioner feed posting (with its ``seq``): a repeated ``seq`` changes nothing.
+        :param writer: whose tail the operation writes to; the outcome's ``tail`` is that writer's.
         """
         now = now_ms()
         async with self.lock(loaded.id, session_id):
@@ -131,7 +132,7 @@ class CaptionHub:
                 verdict = sequence.check(seq)
                 if verdict == "duplicate":
                     stream = await self.stream(loaded, session_id, lang)
-                    return Outcome(False, verdict, stream.tail, stream.last_seq)
+                    return Outcome(False, verdict, _tail(stream, writer), stream.last_seq)
                 if verdict == "gap":
                     log.warning("caption feed gap", extra={"meeting": loaded.meeting.slug, "session": session_id,
                                                            "feed": feed, "last_seq": sequence.last_seq, "seq": seq})
@@ -139,19 +140,16 @@ class CaptionHub:
             key = (loaded.id, session_id, lang)
             events = operation(stream, self._speaker(loaded.id, session_id), now)
             try:
-                await captions_db.save(self.app[db_key], loaded.id, session_id, lang, events, tail=stream.tail,
-                                       tail_first_ms=stream.tail_first_ms, captioner=stream.last_captioner, now=now,
-                                       feed=post)
+                await captions_db.save(self.app[db_key], loaded.id, session_id, lang, events, tails=stream.tails(),
+                                       now=now, feed=post)
             except BaseException:
                 # Memory is ahead of storage now: forget it, the next change restores what was committed.
                 self._streams.pop(key, None)
                 raise
             if sequence is not None and post is not None:
                 sequence.accept(post.seq)
-            if events:
-                self._streams[key].last_input_ms = now
-            await self.publish(loaded, session_id, lang, events, stream.last_seq)
-            return Outcome(True, verdict or "apply", stream.tail, stream.last_seq, tuple(events))
+            await self.publish(loaded, session_id, lang, events, stream)
+            return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events))
 
     def _speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
         """The floor's current speaker; a failure there is logged and never stops captions."""
@@ -161,18 +159,29 @@ class CaptionHub:
             log.exception("speaker lookup failed", extra={"session": session_id})
             return None
 
+    async def flush_session(self, loaded: LoadedMeeting, session_id: str) -> int:
+        """Finalise every live tail of a session in every language now (it is ending); returns how many lines."""
+        finalised = 0
+        for lang in loaded.meeting.languages:
+            outcome = await self.change(loaded, session_id, lang,
+                                        lambda stream, ctx, at: stream.flush(at, speaker_context=ctx),
+                                        require_live=False)
+            finalised += sum(isinstance(e, SegmentFinalised) for e in outcome.events)
+        return finalised
+
     async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event],
-                      last_seq: int) -> None:
+                      stream: CaptionStream) -> None:
         """Broadcast committed events: one emit per room; partials wait for the merge loop."""
         sio = self.app[sio_key]
         viewers = rooms.captions(loaded.id, session_id, lang)
         captioners = rooms.session(loaded.id, session_id)
         for event in events:
-            payload = event.payload()
             if isinstance(event, PartialUpdated):
-                self._pending[(loaded.id, session_id, lang)] = {**payload, "last_seq": last_seq}
+                self._pending[(loaded.id, session_id, lang)] = _partial(session_id, lang, stream, event.at_ms)
                 self._wake.set()
-            elif isinstance(event, (SegmentFinalised, SegmentCorrected)):
+                continue
+            payload = event.payload()
+            if isinstance(event, (SegmentFinalised, SegmentCorrected)):
                 await sio.emit(event.name, payload, room=viewers, namespace=LIVE)
                 await sio.emit(event.name, payload, room=captioners, namespace=CAPTION)
             elif isinstance(event, CaptionerHandedOver):
@@ -184,11 +193,7 @@ class CaptionHub:
         held = self._streams.get((meeting_id, session_id, lang))
         if held is None:
             return None
-        s = held.stream
-        captioner = s.last_captioner
-        return {"session_id": session_id, "lang": lang, "text": s.tail, "last_seq": s.last_seq,
-                "captioner": None if captioner is None else {"id": captioner.id, "label": captioner.label},
-                "at_ms": s.tail_first_ms}
+        return _partial(session_id, lang, held.stream, held.stream.tail_first_ms)
 
     async def send_partials(self) -> None:
         """Send the latest partial of every stream that changed since the last round."""
@@ -212,21 +217,18 @@ class CaptionHub:
                 log.exception("sending caption partials failed")
 
     async def flush_idle(self, now: int) -> int:
-        """Finalise every tail nobody typed into for ``caption_idle_flush_ms``; returns how many."""
+        """Finalise every tail nobody typed into for ``caption_idle_flush_ms``; returns how many lines."""
         idle = self.app[settings_key].caption_idle_flush_ms
         flushed = 0
         for held in list(self._streams.values()):
-            if not held.stream.tail.strip() or now - held.last_input_ms < idle:
+            if not any(now - t.last_ms >= idle for t in held.stream.live_tails()):
                 continue
-            owner, session_id, lang = held.meeting, held.session_id, held.lang
 
             def finalise(stream: CaptionStream, ctx: SpeakerContext | None, at: int) -> list[Event]:
-                if not stream.tail.strip() or at - held.last_input_ms < idle:  # noqa: B023 (called at once)
-                    return []  # someone typed while we waited for the lock
-                return stream.flush(at, speaker_context=ctx)
+                return stream.flush_idle(at, idle, speaker_context=ctx)  # re-checked: someone may have typed
 
-            outcome = await self.change(owner, session_id, lang, finalise, require_live=False)
-            flushed += bool(outcome.events)
+            outcome = await self.change(held.meeting, held.session_id, held.lang, finalise, require_live=False)
+            flushed += sum(isinstance(e, SegmentFinalised) for e in outcome.events)
         return flushed
 
     async def idle_loop(self) -> None:
@@ -243,6 +245,22 @@ class CaptionHub:
 
 
 caption_hub_key: web.AppKey[CaptionHub] = web.AppKey("caption_hub", CaptionHub)
+
+
+def _tail(stream: CaptionStream, writer: str | None) -> str:
+    return stream.tail if writer is None else stream.tail_of(writer)
+
+
+def _captioner(captioner: Captioner | None) -> dict[str, str] | None:
+    return None if captioner is None else {"id": captioner.id, "label": captioner.label}
+
+
+def _partial(session_id: str, lang: str, stream: CaptionStream, at_ms: int | None) -> dict[str, Any]:
+    """A ``caption_partial`` payload: every live tail as one line (``text``) and one by one (``tails``)."""
+    tails: list[TailState] = stream.live_tails()
+    return {"session_id": session_id, "lang": lang, "text": stream.tail, "last_seq": stream.last_seq,
+            "captioner": _captioner(stream.last_captioner), "at_ms": at_ms,
+            "tails": [{"captioner": _captioner(t.captioner), "text": t.text, "first_ms": t.first_ms} for t in tails]}
 
 
 def captioner_for(link_id: int, session_scope: str | None, name: str | None = None) -> Captioner:

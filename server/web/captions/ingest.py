@@ -1,10 +1,12 @@
 """Captioner links over HTTP: what Zoom-, YouTube- and StreamText-style captioning tools post.
 
-``POST /m/{slug}/s/{session_id}/ingest/{zoom|youtube|streamtext}?t=TOKEN&seq=N&lang=ll-CC`` answers ``200`` with the
-server's UTC time as its body, for a new post and a repeated one alike (a repeat is not applied again).
-``GET …/ingest/{kind}/seq?t=TOKEN`` answers the feed's last accepted ``seq``. Each captioner link and tool
-convention is one feed with its own persisted sequence. Refusals are plain text: ``403`` for a wrong token or a
-missing ``seq``, ``400`` when the session is not live or the language or body is wrong.
+``POST /m/{slug}/s/{session_id}/ingest/{zoom|youtube|streamtext}?t=TOKEN&seq=N&lang=ll-CC[&window=1]`` answers ``200``
+with the server's UTC time as its body, for a new post and a repeated one alike (a repeat is not applied again).
+Every post continues the live line of its link and tool; only a line break, the idle flush or the session's end
+finalises it (see ``docs/API.md``). ``seq`` counts per link, tool and language. ``window=1`` declares a tool that
+re-sends the end of its window with each post. ``GET …/ingest/{kind}/seq?t=TOKEN&lang=ll-CC`` answers the feed's
+last accepted ``seq``. Refusals are plain text: ``403`` for a wrong token or a missing ``seq``, ``400`` when the
+session is not live or the language or body is wrong, ``405`` with ``Allow`` for another method.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 from aiohttp import web
 
 from ...clock import now_ms
-from ...domain.captions.ingest import decode_body, parse_seq, parse_youtube, server_time, zoom_line
+from ...domain.captions.ingest import continued, decode_body, parse_seq, parse_youtube, server_time
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 KINDS = ("zoom", "youtube", "streamtext")
 #: Conventions whose posts must carry ``seq`` (StreamText-style pushes may).
 SEQ_REQUIRED = frozenset({"zoom", "youtube"})
+_YES = frozenset({"1", "true", "yes", "on"})
 
 
 routes = web.RouteTableDef()
@@ -39,6 +42,16 @@ routes = web.RouteTableDef()
 
 def _text(body: str) -> web.Response:
     return web.Response(text=body, content_type="text/plain", charset="utf-8")
+
+
+def flag(raw: str | None) -> bool:
+    """A yes/no query parameter (``window=1``)."""
+    return (raw or "").strip().lower() in _YES
+
+
+def feed_name(link_id: int, kind: str, lang: str | None = None) -> str:
+    """A feed's name: the writer (link and tool) and, for HTTP tools, the language its ``seq`` counts in."""
+    return f"{link_id}:{kind}" if lang is None else f"{link_id}:{kind}:{lang}"
 
 
 def caption_language(loaded: LoadedMeeting, raw: str | None) -> str:
@@ -80,42 +93,41 @@ async def ingest(request: web.Request) -> web.Response:
         seq = parse_seq(raw_seq) if kind in SEQ_REQUIRED or raw_seq is not None else None
         lang = caption_language(loaded, request.query.get("lang") or request.query.get("language"))
         captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
+        writer, window = feed_name(link.id, kind), flag(request.query.get("window"))
         if kind == "youtube":
             cues = parse_youtube(body)  # a malformed body is refused before anything changes
 
             def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
                 events: list[Event] = []
                 for cue in cues:
-                    events += stream.append_line(cue.text, captioner, now, sender_ms=cue.sender_ms,
-                                                 speaker_context=ctx)
+                    events += stream.append(continued(stream.tail_of(writer), cue.text), captioner, now,
+                                            sender_ms=cue.sender_ms, speaker_context=ctx, writer=writer,
+                                            window=window)
                 return events
-        elif kind == "zoom":
-            line = zoom_line(body)
-
-            def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
-                return [] if line is None else stream.append_line(line, captioner, now, speaker_context=ctx)
         else:
             def operation(stream: CaptionStream, ctx: SpeakerContext | None, now: int) -> list[Event]:
-                return stream.append(body, captioner, now, speaker_context=ctx)
+                return stream.append(body, captioner, now, speaker_context=ctx, writer=writer, window=window)
 
-        feed = f"{link.id}:{kind}"
-        outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation,
-                                                             feed=feed if seq is not None else None, seq=seq)
+        outcome = await request.app[caption_hub_key].change(
+            loaded, session_id, lang, operation, feed=feed_name(link.id, kind, lang) if seq is not None else None,
+            seq=seq, writer=writer)
     except DomainError as exc:
         return text_refusal(exc)
     if not outcome.applied:
-        log.info("caption post repeated", extra={"session": session_id, "feed": f"{link.id}:{kind}", "seq": seq})
+        log.info("caption post repeated", extra={"session": session_id, "feed": feed_name(link.id, kind, lang),
+                                                 "seq": seq})
     return _text(server_time(now_ms()))
 
 
 @routes.get(f"/m/{{slug}}/s/{{session_id}}/ingest/{{kind:{'|'.join(KINDS)}}}/seq")
 async def feed_seq(request: web.Request) -> web.Response:
-    """The last accepted ``seq`` of this link's feed for one tool convention (0 before the first post)."""
+    """The last accepted ``seq`` of this link's feed for one tool convention and language (0 before the first)."""
     try:
         loaded, session_id, link = await feed_owner(request)
+        lang = caption_language(loaded, request.query.get("lang") or request.query.get("language"))
     except DomainError as exc:
         return text_refusal(exc)
-    feed = f"{link.id}:{request.match_info['kind']}"
+    feed = feed_name(link.id, request.match_info["kind"], lang)
     last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
     return _text(str(last or 0))
 

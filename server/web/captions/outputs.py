@@ -16,11 +16,13 @@ from transcripts.formats import writer
 from transcripts.model import Transcript
 
 from ...clock import now_ms
-from ...domain.errors import InvalidInput
+from ...domain.captions.stream import turn_lead
+from ...domain.errors import DomainError, InvalidInput
 from ...domain.meetings.models import Role
 from ...exports import session_export
 from ...storage import captions as captions_db
 from .. import auth
+from ..errors import status_for
 from ..keys import db_key, registry_key, settings_key
 from ..pages import page_language, render, session_page
 from ..payloads import query_int
@@ -74,7 +76,11 @@ async def text_page(request: web.Request) -> web.Response:
 
 @routes.get("/captions")
 async def pull(request: web.Request) -> web.Response:
-    """StreamText-style polling: ``/captions?event=SLUG:SESSION&last=N&length=M&language=en``."""
+    """StreamText-style polling: ``/captions?event=SLUG:SESSION&last=N&length=M&language=en``.
+
+    ``last=-1`` (as StreamText) answers the current position and no text, so a client can start from "now".
+    A refusal is JSON like the answer: ``400`` for a malformed query, ``404`` for an unknown event or language.
+    """
     try:
         slug, _, session_id = request.query.get("event", "").partition(":")
         if not slug or not session_id:
@@ -82,10 +88,11 @@ async def pull(request: web.Request) -> web.Response:
         loaded = await request.app[registry_key].get(slug)
         loaded.meeting.session(session_id)
         lang = loaded.language(request.query.get("language") or request.query.get("lang"))
-        last = query_int(request.query.get("last"), "last", default=0, high=10 ** 12)
+        raw_last = request.query.get("last")
+        last = -1 if raw_last == "-1" else query_int(raw_last, "last", default=0, high=10 ** 12)
         length = query_int(request.query.get("length"), "length", default=0, high=10 ** 7)
-    except InvalidInput as exc:
-        return web.json_response({"ok": False, "error": exc.as_dict()}, status=400, headers=_PUBLIC_FEED)
+    except DomainError as exc:
+        return web.json_response({"ok": False, "error": exc.as_dict()}, status=status_for(exc), headers=_PUBLIC_FEED)
     content, end = await captions_db.pull_text(request.app[db_key], loaded.id, session_id, lang, last)
     if length and len(content) > length:
         content = content[:length]
@@ -100,7 +107,8 @@ async def xml_feed(request: web.Request) -> web.Response:
     lang = loaded.language(request.query.get("lang"))
     count = query_int(request.query.get("lines"), "lines", default=2, low=1, high=10)
     rows, tail = await current_text(request.app, loaded, session_id, lang, count)
-    lines = [r["text"] for r in rows] + ([tail.strip()] if tail.strip() else [])
+    lines = [turn_lead(r["speaker"], r["new_turn"]) + r["text"] for r in rows]
+    lines += [tail.strip()] if tail.strip() else []
     lines = lines[-count:]
     lines += [""] * (count - len(lines))
     body = "".join(f"<line{i}>{escape(text)}</line{i}>" for i, text in enumerate(lines, start=1))

@@ -119,16 +119,18 @@ async def _change(ctx: Context, data: Payload, make: Make) -> dict[str, Any]:
     def operation(stream: CaptionStream, speaker: SpeakerContext | None, now: int) -> list[Event]:
         return make(stream, captioner, speaker, now)
 
-    outcome = await ctx.app[caption_hub_key].change(ctx.meeting, ctx.session_id, lang, operation)
+    outcome = await ctx.app[caption_hub_key].change(ctx.meeting, ctx.session_id, lang, operation, writer=captioner.id)
     finals = [e.payload() for e in outcome.events if e.name == "caption_segment"]
     return {"lang": lang, "tail": outcome.tail, "last_seq": outcome.last_seq, "finalised": finals}
 
 
 @commands.command("caption_append", CAPTION)
 async def caption_append(ctx: Context, data: Payload) -> dict[str, Any]:
-    """Typed text, backspaces (``\\b``) and line breaks included: ``{lang, text}``."""
+    """Typed text, backspaces (``\\b``) and line breaks included: ``{lang, text, window}`` (``window``: the text
+    re-sends the end of the tool's window, see ``CaptionStream.append``)."""
     text = payloads.text(data, "text", 4000, required=False)
-    return await _change(ctx, data, lambda s, c, sp, now: s.append(text, c, now, speaker_context=sp))
+    window = data.get("window") is True
+    return await _change(ctx, data, lambda s, c, sp, now: s.append(text, c, now, speaker_context=sp, window=window))
 
 
 @commands.command("caption_set_tail", CAPTION)
@@ -140,8 +142,8 @@ async def caption_set_tail(ctx: Context, data: Payload) -> dict[str, Any]:
 
 @commands.command("caption_flush", CAPTION)
 async def caption_flush(ctx: Context, data: Payload) -> dict[str, Any]:
-    """Finalise the live tail now: ``{lang}``."""
-    return await _change(ctx, data, lambda s, c, sp, now: s.flush(now, speaker_context=sp))
+    """Finalise this captioner's live tail now: ``{lang}``."""
+    return await _change(ctx, data, lambda s, c, sp, now: s.flush(now, speaker_context=sp, writer=c.id))
 
 
 @commands.command("caption_correct", CAPTION)
