@@ -464,7 +464,9 @@ def test_floor_machine() -> None:
     """Random sessions keep every invariant, and every policy's rule decided at least one call."""
     FloorMachine.decisive.clear()
     run_state_machine_as_test(FloorMachine, settings=SETTINGS)
-    if SETTINGS.max_examples < 100:
-        return  # a short run (the mutation profile) makes no claim about what it explored
+    if SETTINGS.max_examples < 100 or not SETTINGS.derandomize:
+        # A short run (the mutation profile) makes no claim about what it explored, and a random draw may leave
+        # one policy without a contested call; the fixed examples (CI, or HYPOTHESIS derandomize) must cover all.
+        return
     undecided = set(POLICIES) - set(FloorMachine.decisive)
     assert not undecided, f"no call was decided by {sorted(undecided)}; the sessions need a broader draw"
