@@ -120,7 +120,8 @@ export function mountCaptions(panel, socket) {
    */
   function setTail(text, tails) {
     const lines = (tails && tails.length ? tails : [{ captioner: null, text: text || "" }])
-      .filter(function (t) { return t.text && t.text.trim(); });
+      .filter(function (t) { return t.text && t.text.trim(); })
+      .slice(mode === "lines" ? -maxLines : 0);   // the room screen and overlay never show more lines than asked
     tailEl.replaceChildren.apply(tailEl, lines.map(function (t) {
       const line = document.createElement("span");
       line.className = "caption-tail-line";

@@ -3,9 +3,12 @@ JavaScript), one live line per captioner writing at once, and the captioner page
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from server.settings import Settings
 
 from ..conftest import DEMO
 
@@ -13,6 +16,12 @@ pytestmark = pytest.mark.browser
 WAIT_MS = 5000
 S = f"/m/{DEMO}/s/morning"
 INGEST = f"{S}/ingest"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """As the shared fixture, but live lines are never finalised for being idle while a test looks at them."""
+    return Settings(data_dir=tmp_path / "data", port=0, log_json=False, caption_idle_flush_ms=600_000)
 
 
 async def start_session(server: Any, http: Any) -> str:
@@ -89,6 +98,11 @@ async def test_captioners_writing_at_once_each_have_a_live_line(server, http, br
     late_tail = late.locator("[data-caption-tail]")
     await late_tail.locator(".caption-tail-line", has_text="Beta is typing").wait_for(timeout=WAIT_MS)
     assert await late_tail.locator(".caption-tail-line").all_inner_texts() == ["Alpha is typing", "Beta is typing"]
+    # An overlay asked for one line shows the newest writer's.
+    overlay, overlay_errors = await open_page(browser, server.url(f"{S}/overlay?lines=1"))
+    await overlay.locator(".caption-tail-line", has_text="Beta is typing").wait_for(timeout=WAIT_MS)
+    assert await overlay.locator(".caption-tail-line").all_inner_texts() == ["Beta is typing"]
+    assert not overlay_errors
     # One captioner finishes the line: only the other's stays live.
     await push(server, http, f"t={token}", "\n")
     await page.locator(".caption-line", has_text="Alpha is typing").wait_for(timeout=WAIT_MS)
