@@ -1,11 +1,13 @@
 /* The captioner page: the edit box sends what changed (new characters, backspaces, line breaks) over /caption,
  * one message at a time; lines the server finalised leave the box. Finished lines can be corrected; captioner
- * handovers are listed with their time in the meeting's zone. */
+ * handovers are listed with their time in the meeting's zone. Window mode (for CAT programs that re-send their last
+ * lines) is remembered in localStorage: it adds ``window: true`` to each message and switches the addresses shown. */
 import { call } from "./connection.js";
 import { onSessionState } from "./session.js";
 import { timeElement } from "./time.js";
 
 const RECENT = 30;
+const WINDOW_KEY = "floorcast.captioner.window";
 
 /** Run the captioner page on its /caption connection. */
 export function mountCaptioner(root, socket) {
@@ -16,6 +18,9 @@ export function mountCaptioner(root, socket) {
   const handovers = root.querySelector("[data-handovers]");
   const langSelect = root.querySelector("[data-captioner-lang]");
   const notLive = root.querySelector("[data-not-live]");
+
+  const windowBox = root.querySelector("[data-window-mode]");
+  const ingestInputs = Array.from(root.querySelectorAll("[data-window-value]"));
 
   let lang = root.dataset.lang;
   let sent = "";          // the part of the box the server has (its live tail ends with it)
@@ -38,7 +43,9 @@ export function mountCaptioner(root, socket) {
     const text = diff(sent, value);
     if (!text) return;
     busy = true;
-    call(socket, "caption_append", { lang: lang, text: text }).then(function (reply) {
+    const message = { lang: lang, text: text };
+    if (windowBox && windowBox.checked) message.window = true;
+    call(socket, "caption_append", message).then(function (reply) {
       busy = false;
       showError(reply);
       if (reply.ok) {
@@ -60,6 +67,23 @@ export function mountCaptioner(root, socket) {
     box.value = box.value.slice(cut);
     sent = sent.slice(cut);
     box.setSelectionRange(Math.max(start - cut, 0), Math.max(end - cut, 0));
+  }
+
+  // --- window mode: remembered in localStorage; the addresses shown carry it (the template holds both forms) ---
+  function applyWindowMode() {
+    const on = !!(windowBox && windowBox.checked);
+    ingestInputs.forEach(function (input) {
+      if (!input.dataset.plainValue) input.dataset.plainValue = input.value;
+      input.value = on ? input.dataset.windowValue : input.dataset.plainValue;
+    });
+  }
+  if (windowBox) {
+    try { windowBox.checked = localStorage.getItem(WINDOW_KEY) === "1"; } catch (e) { /* storage unavailable */ }
+    windowBox.addEventListener("change", function () {
+      try { localStorage.setItem(WINDOW_KEY, windowBox.checked ? "1" : "0"); } catch (e) { /* keep for now */ }
+      applyWindowMode();
+    });
+    applyWindowMode();
   }
 
   box.addEventListener("input", pump);

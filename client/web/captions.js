@@ -30,6 +30,7 @@ export function mountCaptions(panel, socket) {
     nodes: new Map(),   // seq -> <li>
     filling: false,
     stick: true,
+    tailLines: 0,       // live lines shown under the final ones
   };
   // Every seq up to ``log.seq`` is shown; segments after a gap wait in the store while the gap is fetched.
   const log = new SeqStore({ onGap: function () { fillGap(); } });
@@ -97,7 +98,7 @@ export function mountCaptions(panel, socket) {
   }
   function trim() {
     const limit = mode === "lines" ? maxLines : MAX_SCROLLBACK;
-    const keep = mode === "lines" && tailEl.textContent ? limit - 1 : limit;
+    const keep = mode === "lines" ? limit - (state.tailLines || 0) : limit;
     while (list.children.length > Math.max(keep, 0)) {
       const first = list.firstElementChild;
       state.nodes.delete(Number(first.dataset.seq));
@@ -113,10 +114,24 @@ export function mountCaptions(panel, socket) {
     state.nodes.set(seg.seq, li);
     if (empty) empty.hidden = true;
   }
-  function setTail(text) {
-    tailEl.textContent = text || "";
-    tailEl.hidden = !text;
-    if (text && empty) empty.hidden = true;
+  /**
+   * Show the live lines: one per captioner writing (``tails``, oldest first), else the merged ``text``.
+   * Each line is its own element so two captioners' words never run together.
+   */
+  function setTail(text, tails) {
+    const lines = (tails && tails.length ? tails : [{ captioner: null, text: text || "" }])
+      .filter(function (t) { return t.text && t.text.trim(); })
+      .slice(mode === "lines" ? -maxLines : 0);   // the room screen and overlay never show more lines than asked
+    tailEl.replaceChildren.apply(tailEl, lines.map(function (t) {
+      const line = document.createElement("span");
+      line.className = "caption-tail-line";
+      if (t.captioner && t.captioner.id !== undefined) line.dataset.captioner = t.captioner.id;
+      line.textContent = t.text;
+      return line;
+    }));
+    state.tailLines = lines.length;
+    tailEl.hidden = !lines.length;
+    if (lines.length && empty) empty.hidden = true;
   }
 
   /** Add a final segment in seq order: duplicates are dropped, what comes after a gap waits for the gap. */
@@ -150,7 +165,7 @@ export function mountCaptions(panel, socket) {
     early.forEach(add);
     if (data.partial && data.partial.last_seq >= log.seq) {
       state.tailSeq = data.partial.last_seq;
-      setTail(data.partial.text);
+      setTail(data.partial.text, data.partial.tails);
     }
     trim();
     followText();
@@ -178,7 +193,7 @@ export function mountCaptions(panel, socket) {
   socket.on("caption_partial", function (p) {
     if (p.lang !== state.lang || p.last_seq < log.seq) return;   // older than the lines already shown
     state.tailSeq = p.last_seq;
-    setTail(p.text);
+    setTail(p.text, p.tails);
     trim();
     followText();
   });
