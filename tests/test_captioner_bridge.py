@@ -201,3 +201,22 @@ async def test_bridge_reconnects_within_a_second_of_the_server_returning(setting
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_shutdown_closes_connected_bridges(settings):
+    """A graceful shutdown tells each bridge the server is going away (1001) instead of waiting for it."""
+    app = create_app(settings)
+    srv = TestServer(app, port=0)
+    await srv.start_server()
+    try:
+        token = await Running(srv, settings).token("captioner", "morning")
+        url = f"ws://127.0.0.1:{srv.port}/m/{DEMO}/s/morning/ingest/ws?t={token}"
+        async with websockets.connect(url, open_timeout=WAIT) as ws:
+            assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "hello"
+            closing = asyncio.create_task(srv.close())
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), WAIT)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+            await asyncio.wait_for(closing, WAIT)
+    finally:
+        await srv.close()

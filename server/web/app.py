@@ -4,6 +4,7 @@ the features to each other through their small interfaces."""
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,7 +89,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(schedule_context)
+    app[bridge.bridges_key] = weakref.WeakSet()
     app.on_shutdown.append(sessions.close_sockets)
+    app.on_shutdown.append(bridge.close_bridges)
     return app
 
 

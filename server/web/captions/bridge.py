@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ...clock import now_ms
 from ...domain.captions.ingest import server_time
@@ -32,6 +33,8 @@ from .ingest import caption_language, feed_name, feed_owner, flag
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+#: The open bridge connections, so that shutdown can close them instead of waiting for them.
+bridges_key: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("caption_bridges")
 MAX_TEXT = 64 * 1024
 
 
@@ -61,6 +64,7 @@ async def bridge(request: web.Request) -> web.StreamResponse:
         return text_refusal(exc)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
     await ws.prepare(request)
+    request.app[bridges_key].add(ws)
     feed = feed_name(link.id, "bridge")
     window = flag(request.query.get("window"))
     captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
@@ -88,3 +92,9 @@ async def bridge(request: web.Request) -> web.StreamResponse:
     log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})
     return ws
 
+
+async def close_bridges(app: web.Application) -> None:
+    """Tell every connected bridge the server is going away; it reconnects (elsewhere, or when it is back)."""
+    bridges = app[bridges_key]
+    for ws in list(bridges):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
