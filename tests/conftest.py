@@ -72,6 +72,15 @@ Connect = Callable[..., Awaitable[socketio.AsyncClient]]
 
 
 @pytest.fixture
+async def live(server: Running, http: aiohttp.ClientSession) -> str:
+    """The morning session started; returns the session captioner's token."""
+    moderator = await server.token("moderator", "morning")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
+        assert r.status == 200
+    return await server.token("captioner", "morning")
+
+
+@pytest.fixture
 async def connect(server: Running) -> AsyncIterator[Connect]:
     """Open real Socket.IO clients to the server; all are disconnected at the end."""
     clients: list[socketio.AsyncClient] = []

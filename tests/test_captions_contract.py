@@ -26,15 +26,6 @@ LEAD = re.compile(r"^[^:\n]{1,60}: ")
 
 
 @pytest.fixture
-async def live(server, http):
-    """The morning session started; returns the session captioner's token."""
-    moderator = await server.token("moderator", "morning")
-    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
-        assert r.status == 200
-    return await server.token("captioner", "morning")
-
-
-@pytest.fixture
 async def viewers(connect, inbox):
     """A Socket.IO viewer per language, connected before anything is captioned."""
     boxes = {}

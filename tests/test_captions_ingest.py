@@ -15,15 +15,6 @@ TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}")
 ROOT = f"/m/{DEMO}/s/morning/ingest"
 
 
-@pytest.fixture
-async def live(server, http):
-    """Start the morning session; returns the session captioner token."""
-    moderator = await server.token("moderator", "morning")
-    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
-        assert r.status == 200
-    return await server.token("captioner", "morning")
-
-
 async def post(http, server, path, body, headers=None):
     async with http.post(server.url(path), data=body, headers=headers or {}) as r:
         return r.status, await r.text()

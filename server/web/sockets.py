@@ -30,6 +30,7 @@ from ..clock import now_ms
 from ..domain.captions.events import Captioner
 from ..domain.errors import DomainError, InvalidInput, NotAllowed
 from ..domain.meetings.models import Participant, Role
+from ..domain.questions.models import Actor
 from . import auth, rooms
 from .errors import UNKNOWN, ack_error
 from .keys import db_key, registry_key
@@ -93,6 +94,13 @@ class Context:
         """The registered participant behind the connection (checked by ``registered=True``)."""
         assert self.conn.participant is not None
         return self.conn.participant
+
+    def actor(self) -> Actor:
+        """Who acts: the chair on ``/moderate`` (checked by ``role=``), the registered participant elsewhere."""
+        if self.namespace == MODERATE:
+            assert self.conn.role is not None
+            return Actor(self.conn.role, self.conn.label)
+        return Actor.of(self.participant)
 
     def now(self) -> int:
         """The server clock in UTC ms."""

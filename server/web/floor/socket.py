@@ -14,7 +14,6 @@ from ...domain.errors import InvalidInput
 from ...domain.events import Event
 from ...domain.floor.queue import FloorQueue
 from ...domain.meetings.models import Mode, Role
-from ...domain.questions.models import Actor
 from ...storage import floor as floor_db
 from .. import payloads
 from ..keys import db_key
@@ -39,14 +38,6 @@ def _options(data: Payload) -> dict[str, Any]:
             "on_behalf_of": payloads.optional_text(data, "on_behalf_of", 200)}
 
 
-def _actor(ctx: Context) -> Actor:
-    """Who acts: the chair on ``/moderate``, the registered participant on ``/live``."""
-    if ctx.namespace == MODERATE:
-        assert ctx.conn.role is not None
-        return Actor(ctx.conn.role, ctx.conn.label)
-    return Actor.of(ctx.participant)
-
-
 async def _do(ctx: Context, action: QueueAction, *, live_only: bool = False) -> dict[str, Any]:
     """Run one queue action as the connection's actor; answer ``{seq, events, request_id?, intervention_id?}``."""
     life = ctx.meeting.life(ctx.session_id)
@@ -56,7 +47,7 @@ async def _do(ctx: Context, action: QueueAction, *, live_only: bool = False) -> 
             life.require_live(now)
         return action(queue, now)
 
-    events, state = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, _actor(ctx), checked)
+    events, state = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, ctx.actor(), checked)
     out: dict[str, Any] = {"seq": state.seq, "events": [e.name for e in events]}
     for key in ("request_id", "intervention_id"):
         found = next((getattr(e, key) for e in events if hasattr(e, key)), None)

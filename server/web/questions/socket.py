@@ -45,17 +45,9 @@ def _intervention(data: Payload) -> int | str:
     return value
 
 
-def _actor(ctx: Context) -> Actor:
-    """Who acts: the chair on ``/moderate``, the registered participant on ``/live``."""
-    if ctx.namespace == MODERATE:
-        assert ctx.conn.role is not None
-        return Actor(ctx.conn.role, ctx.conn.label)
-    return Actor.of(ctx.participant)
-
-
 async def _do(ctx: Context, action: BoardAction) -> dict[str, Any]:
     """Run one board action as the connection's actor; answer ``{seq, events, id?}``."""
-    actor = _actor(ctx)
+    actor = ctx.actor()
     events, state = await ctx.app[questions_key].perform(ctx.meeting, ctx.session_id,
                                                          lambda board: action(board, actor, ctx.now()))
     log.info("questions changed", extra={"meeting": ctx.conn.slug, "session": ctx.session_id, "actor": actor.label,
@@ -206,7 +198,7 @@ async def question_hand_to_floor(ctx: Context, data: Payload) -> dict[str, Any]:
     try:
         # Outside the meeting's lock: the floor takes it itself for its own change.
         reply["floor_ref"] = await ctx.app[questions_key].hand_to_floor(ctx.meeting, ctx.session_id, qid,
-                                                                        _actor(ctx))
+                                                                        ctx.actor())
     except DomainError as exc:  # the hand-off is stored either way; say why the floor did not take it
         reply["floor_error"] = exc.as_dict()
     return reply
