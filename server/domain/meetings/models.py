@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInput, InvalidTransition, NotLive
 from ..events import Event
+from ..numbers import is_whole_number, whole_number
 
 #: The IGF's stakeholder groups, the default for a new meeting (slug, label).
 DEFAULT_GROUPS: tuple[tuple[str, str], ...] = (
@@ -248,9 +249,11 @@ def registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[st
         if hub_country not in valid_countries:
             raise InvalidInput("Choose the hub's country from the list.", code="invalid_country", field="hub_country")
         raw = data.get("hub_headcount", "")
+        if is_whole_number(raw):
+            raw = str(raw)
         try:
-            headcount = int(str(raw).strip())
-        except ValueError:
+            headcount = whole_number(raw.strip() if isinstance(raw, str) else "", "hub_headcount")
+        except InvalidInput:
             raise InvalidInput("Give the number of people at the hub.", code="invalid_headcount",
                                field="hub_headcount") from None
         if not 1 <= headcount <= 100_000:

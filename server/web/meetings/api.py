@@ -11,7 +11,7 @@ from ... import __version__
 from ...domain.errors import InvalidInput
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, payloads
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..openapi import openapi_document
@@ -65,10 +65,7 @@ async def register(request: web.Request) -> web.Response:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("the body must be JSON") from None
+    data = await payloads.json_body(request)
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     participant = registration(loaded.meeting, data, {c for c, _ in countries()})

@@ -8,7 +8,7 @@ from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, payloads
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..pages import render, session_page
@@ -58,6 +58,11 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+#: What the admin page confirms after an action (``?done=``); any other value shows nothing.
+DONE = {"revoke": "Link revoked.", "rotate": "Link rotated: the old link no longer works.",
+        "issue": "Missing links issued.", "captioner": "Another captioner link was issued: it is listed below."}
+
+
 @routes.get("/m/{slug}/admin", name="admin")
 async def admin_page(request: web.Request) -> web.Response:
     """Every link of the meeting, with revoke and rotate, and every session's Start/End."""
@@ -67,20 +72,21 @@ async def admin_page(request: web.Request) -> web.Response:
     links = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
     base = request.app[settings_key].public_base_url()
     return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=loaded.states(),
-                  links=link_rows(base, loaded.meeting, links), done=request.query.get("done"))
+                  links=link_rows(base, loaded.meeting, links), done=DONE.get(request.query.get("done", "")))
 
 
 def _back_to_admin(request: web.Request, slug: str, token: str, done: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(request.app.router["admin"].url_for(slug=slug).with_query(t=token, done=done))
 
 
-@routes.post("/m/{slug}/admin/links/{link_id:\\d+}/{action:revoke|rotate}")
+@routes.post("/m/{slug}/admin/links/{link_id}/{action:revoke|rotate}")
 async def admin_link_action(request: web.Request) -> web.StreamResponse:
     """Revoke or rotate one link (admin only)."""
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
-    link_id, action = int(request.match_info["link_id"]), request.match_info["action"]
+    link_id = payloads.number_text(request.match_info["link_id"], "link_id", low=1)
+    action = request.match_info["action"]
     db, now = request.app[db_key], now_ms()
     if action == "revoke":
         await meetings_db.revoke_link(db, loaded.id, link_id, now)
@@ -129,5 +135,6 @@ async def moderator_page(request: web.Request) -> web.Response:
 
 @routes.get("/m/{slug}/s/{session_id}/screen", name="screen")
 async def screen_page(request: web.Request) -> web.Response:
-    """The room screen for the venue projector."""
-    return await session_page(request, "screen.html", None)
+    """The room screen for the venue projector (``?lines=N``: at most N live lines, 1 to 10)."""
+    lines = payloads.query_int(request.query.get("lines"), "lines", default=0, low=1, high=10)
+    return await session_page(request, "screen.html", None, lines=lines or "")
