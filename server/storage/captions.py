@@ -43,6 +43,17 @@ class FeedPost:
 
     feed: str
     seq: int
+    #: A fingerprint of the post's text (``post_digest``), so its retry can be told from a clash.
+    digest: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedState:
+    """A captioner feed's last accepted post: its ``seq``, text fingerprint and when it was accepted (ms)."""
+
+    last_seq: int
+    digest: str | None
+    at_ms: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,9 +145,10 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
              for t in tails])
         if feed is not None:
             await conn.execute(
-                "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (meeting_id, session_id, feed) DO UPDATE SET last_seq = excluded.last_seq,"
-                " updated_ms = excluded.updated_ms", (meeting_id, session_id, feed.feed, feed.seq, now))
+                "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms, last_digest)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, feed) DO UPDATE SET"
+                " last_seq = excluded.last_seq, updated_ms = excluded.updated_ms, last_digest = excluded.last_digest",
+                (meeting_id, session_id, feed.feed, feed.seq, now, feed.digest))
 
 
 async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) -> int | None:
@@ -144,6 +156,13 @@ async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) ->
     row = await db.fetchone("SELECT last_seq FROM caption_feeds WHERE meeting_id = ? AND session_id = ? AND feed = ?",
                             (meeting_id, session_id, feed))
     return None if row is None else row["last_seq"]
+
+
+async def feed_state(db: Database, meeting_id: int, session_id: str, feed: str) -> FeedState | None:
+    """A captioner feed's last accepted post, or None before its first."""
+    row = await db.fetchone("SELECT last_seq, last_digest, updated_ms FROM caption_feeds WHERE meeting_id = ? AND"
+                            " session_id = ? AND feed = ?", (meeting_id, session_id, feed))
+    return None if row is None else FeedState(row["last_seq"], row["last_digest"], row["updated_ms"])
 
 
 async def segments_after(db: Database, meeting_id: int, session_id: str, lang: str, after_seq: int,

@@ -21,15 +21,21 @@ tools expect; ``invalid_format`` → 400).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from typing import Literal, NamedTuple
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
+from ..numbers import whole_number
 
 SeqVerdict = Literal["apply", "duplicate", "gap"]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-_SEQ = re.compile(r"[0-9]{1,18}")
+#: The highest ``seq`` a feed may send (a 32-bit signed counter: 13 years of five posts a second).
+MAX_SEQ = 2 ** 31 - 1
+#: How far ahead of the last accepted ``seq`` a post may jump; further is a corrupted counter, not lost posts,
+#: and accepting it would leave every later normal post looking like an old one.
+MAX_SEQ_JUMP = 100_000
 # A line that starts like a timestamp is one; if it then fails to parse, the body is malformed.
 _TIMESTAMP_START = re.compile(r"\d{4}-\d{2}-\d{2}T\d")
 _TIMESTAMP = re.compile(
@@ -57,10 +63,29 @@ def decode_body(raw: bytes) -> str:
 
 
 def parse_seq(raw: str | None) -> int:
-    """The ``seq`` query parameter as an int ≥ 0; raises ``InvalidInput`` with code ``seq_required``."""
-    if raw is None or not _SEQ.fullmatch(raw.strip()):
-        raise InvalidInput("a non-negative integer seq parameter is required", code="seq_required", field="seq")
-    return int(raw.strip())
+    """The ``seq`` query parameter as an int in ``0..MAX_SEQ``; raises ``InvalidInput`` with code ``seq_required``
+    when it is missing or not ASCII digits, ``seq_out_of_range`` when it is above ``MAX_SEQ``."""
+    digits = (raw or "").strip()
+    try:
+        whole_number(digits, "seq")
+    except InvalidInput:
+        raise InvalidInput("a non-negative integer seq parameter is required", code="seq_required",
+                           field="seq") from None
+    return check_seq(int(digits))
+
+
+def check_seq(seq: object) -> int:
+    """A feed's ``seq`` as sent in JSON: a whole number in ``0..MAX_SEQ``."""
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise InvalidInput("seq must be a non-negative integer", code="seq_required", field="seq")
+    if seq > MAX_SEQ:
+        raise InvalidInput(f"seq must be at most {MAX_SEQ}", code="seq_out_of_range", field="seq")
+    return seq
+
+
+def post_digest(text: str) -> str:
+    """A short fingerprint of a post's text, kept with the feed's last ``seq`` to tell a retry from a clash."""
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
 
 
 class FeedSequence:
@@ -74,8 +99,10 @@ class FeedSequence:
     #: (restarted captioning software), not a late retry: retries repeat the latest seq right away.
     RESTART_AFTER = 10
 
-    def __init__(self, last_seq: int | None = None) -> None:
+    def __init__(self, last_seq: int | None = None, digest: str | None = None, at_ms: int | None = None) -> None:
         self._last = last_seq
+        self._digest = digest
+        self._at_ms = at_ms
 
     @property
     def last_seq(self) -> int | None:
@@ -83,21 +110,39 @@ class FeedSequence:
         return self._last
 
     def check(self, seq: int) -> SeqVerdict:
-        """``apply`` (next in line), ``gap`` (apply, but posts were skipped or the tool restarted) or ``duplicate``."""
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise InvalidInput("seq must be a non-negative integer", code="seq_required", field="seq")
+        """``apply`` (next in line), ``gap`` (apply, but posts were skipped or the tool restarted) or ``duplicate``.
+
+        Raises ``InvalidInput`` (``seq_out_of_range``) for a ``seq`` above ``MAX_SEQ`` or more than
+        ``MAX_SEQ_JUMP`` ahead of the last accepted one.
+        """
+        check_seq(seq)
         last = self._last
         if last is None:
             return "apply"  # nothing to compare with: a feed may start at any number
         if seq <= last:
             return "gap" if seq <= 1 and last > seq + self.RESTART_AFTER else "duplicate"
+        if seq - last > MAX_SEQ_JUMP:
+            raise InvalidInput(f"seq {seq} jumps more than {MAX_SEQ_JUMP} past the last accepted seq {last}",
+                               code="seq_out_of_range", field="seq")
         return "apply" if seq == last + 1 else "gap"
 
-    def accept(self, seq: int) -> None:
+    def repeated_at(self, seq: int, digest: str) -> int | None:
+        """For a ``duplicate``: when the original was accepted (ms), if this is its retry (the last ``seq`` with the
+        same text); raises ``InvalidTransition`` otherwise, so a post that is not stored is never acknowledged.
+
+        ``seq_conflict``: the last ``seq`` again with other text; ``seq_stale``: a ``seq`` before the last.
+        """
+        if seq == self._last and (self._digest is None or self._digest == digest):
+            return self._at_ms
+        if seq == self._last:
+            raise InvalidTransition(f"seq {seq} was already accepted with other text", code="seq_conflict")
+        raise InvalidTransition(f"seq {seq} is behind the last accepted seq {self._last}", code="seq_stale")
+
+    def accept(self, seq: int, digest: str | None = None, at_ms: int | None = None) -> None:
         """Record ``seq`` as applied (call after the post's text was applied and stored)."""
         if self.check(seq) == "duplicate":
             raise InvalidInput(f"seq {seq} was already accepted", code="seq_duplicate", field="seq")
-        self._last = seq
+        self._last, self._digest, self._at_ms = seq, digest, at_ms
 
 
 def continued(tail: str, text: str) -> str:

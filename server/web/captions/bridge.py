@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ...clock import now_ms
-from ...domain.captions.ingest import server_time
+from ...domain.captions.ingest import check_seq, post_digest, server_time
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
@@ -46,8 +46,7 @@ def _message(raw: str) -> tuple[int, str, str | None]:
     if not isinstance(data, dict) or data.get("type") != "text":
         raise InvalidInput("expected {\"type\": \"text\", \"seq\", \"text\"}")
     seq, text, lang = data.get("seq"), data.get("text"), data.get("lang")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise InvalidInput("seq must be a whole number", code="seq_required", field="seq")
+    seq = check_seq(seq)
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise InvalidInput("text must be a string of at most 64 KiB", field="text")
     if lang is not None and not isinstance(lang, str):
@@ -85,7 +84,7 @@ async def bridge(request: web.Request) -> web.StreamResponse:
                                      writer=feed, window=window)
 
             outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq,
-                                                                 writer=feed)
+                                                                 writer=feed, digest=post_digest(text))
             await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
         except DomainError as exc:
             await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})

@@ -16,7 +16,7 @@ import logging
 from aiohttp import web
 
 from ...clock import now_ms
-from ...domain.captions.ingest import continued, decode_body, parse_seq, parse_youtube, server_time
+from ...domain.captions.ingest import continued, decode_body, parse_seq, parse_youtube, post_digest, server_time
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
@@ -110,13 +110,14 @@ async def ingest(request: web.Request) -> web.Response:
 
         outcome = await request.app[caption_hub_key].change(
             loaded, session_id, lang, operation, feed=feed_name(link.id, kind, lang) if seq is not None else None,
-            seq=seq, writer=writer)
+            seq=seq, writer=writer, digest=post_digest(body))
     except DomainError as exc:
         return text_refusal(exc)
     if not outcome.applied:
         log.info("caption post repeated", extra={"session": session_id, "feed": feed_name(link.id, kind, lang),
                                                  "seq": seq})
-    return _text(server_time(now_ms()))
+    # A retry is answered with its original's time, so the tool sees one answer per post.
+    return _text(server_time(outcome.at_ms if outcome.at_ms is not None else now_ms()))
 
 
 @routes.get(f"/m/{{slug}}/s/{{session_id}}/ingest/{{kind:{'|'.join(KINDS)}}}/seq")
