@@ -1,4 +1,4 @@
-"""The meeting's JSON API under ``/api/`` (described by ``/api/openapi.json``), and ``/healthz``."""
+"""The meeting's JSON API under ``/api/`` (described by ``/api/openapi.json``); ``/healthz`` is in ``health``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import __version__
 from ...domain.errors import InvalidInput
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
@@ -18,13 +17,6 @@ from ..openapi import openapi_document
 from ..registry import LoadedMeeting
 
 routes = web.RouteTableDef()
-
-
-@routes.get("/healthz")
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness and readiness: the database answers."""
-    await meetings_db.ping(request.app[db_key])
-    return web.json_response({"ok": True, "version": __version__})
 
 
 @routes.get("/api/openapi.json")
