@@ -18,7 +18,7 @@ from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
-from . import errors, health, security, sessions, sockets
+from . import errors, health, logs, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -61,6 +61,7 @@ def _jinja() -> jinja2.Environment:
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
     app = web.Application(middlewares=[errors.errors, security.security_headers], client_max_size=1024 ** 2)
+    app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
     app[jinja_key] = _jinja()
     sio = socketio.AsyncServer(
@@ -69,9 +70,9 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=[],  # same origin only
         ping_interval=20,
         ping_timeout=20,
-        max_http_buffer_size=256 * 1024,
-        logger=False,
-        engineio_logger=False,
+        max_http_buffer_size=transport.MAX_PACKET_BYTES,
+        logger=logs.library_logger("socketio.server"),
+        engineio_logger=logs.library_logger("engineio.server"),
     )
     sio.attach(app)
     app[sio_key] = sio
