@@ -177,17 +177,37 @@ def _short_key(data: Path) -> None:
     (data / "link.key").write_bytes(b"0123456789")
 
 
+def _read_only(data: Path) -> None:
+    # Root ignores file modes; the immutable attribute stops root too (chattr needs root and ext2/3/4 or xfs).
+    db = data / "floorcast.db"
+    if os.geteuid() != 0:
+        db.chmod(0o444)
+        data.chmod(0o555)
+    elif subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("root ignores file modes and this file system has no immutable attribute")
+
+
+def _writable_again(data: Path) -> None:
+    if (data / "floorcast.db").exists():
+        subprocess.run(["chattr", "-i", str(data / "floorcast.db")], capture_output=True)
+    data.chmod(0o755)
+
+
 @pytest.mark.parametrize(("damage", "said"), [
     (_garbage_inside, "the database is damaged"),
     (_not_a_database, "file is not a database"),
     (_short_key, "link.key is damaged: expected 32 bytes, found 10"),
-], ids=["garbage-inside", "not-a-database", "short-key"])
+    (_read_only, "the database does not take writes"),
+], ids=["garbage-inside", "not-a-database", "short-key", "read-only"])
 def test_serve_refuses_to_start_on_damaged_data_with_one_line(tmp_path, damage, said):
     data = _sound_data_dir(tmp_path / "d")
     damage(data)
-    started = subprocess.run([sys.executable, "run.py", "--data", str(data), "--port", "0"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=30,
-                             env={**os.environ, "FLOORCAST_LOG_LEVEL": "WARNING"})
+    try:
+        started = subprocess.run([sys.executable, "run.py", "--data", str(data), "--port", "0"], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=30,
+                                 env={**os.environ, "FLOORCAST_LOG_LEVEL": "ERROR"})
+    finally:
+        _writable_again(data)
     assert started.returncode == 2, started.stderr[-2000:]
     lines = started.stderr.strip().splitlines()
     assert lines[-1].startswith("error: ") and said in lines[-1], started.stderr[-2000:]
