@@ -171,3 +171,14 @@ async def test_a_huge_last_seq_on_connect_is_refused_with_a_reason_and_no_open_a
         True] * 4
     client = await connect("/live", cookies=cookies, session="morning", last_seq=0)
     assert client.connected
+
+
+async def test_lone_surrogates_in_socket_text_are_refused_with_a_code(server, connect, live, http):
+    token = await server.token("participant")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/participants?t={token}"), json=REMOTE) as r:
+        cookies = {f"fc_p_{DEMO}": r.cookies[f"fc_p_{DEMO}"].value}
+    client = await connect("/live", cookies=cookies, session="morning")
+    reply = await client.call("question_submit", {"text": "Why \ud800 this?"}, namespace="/live", timeout=WAIT)
+    assert reply["ok"] is False and reply["error"]["code"] == "invalid_format", reply
+    reply = await client.call("question_submit", {"text": "Why this?"}, namespace="/live", timeout=WAIT)
+    assert reply["ok"] is True, reply
