@@ -52,7 +52,7 @@ async def sign_up(request: web.Request, loaded: LoadedMeeting, participant: Part
     cookie = secrets.token_urlsafe(32)
     stored = await meetings_db.register_participant(request.app[db_key], loaded.id, participant, cookie, now_ms())
     response.set_cookie(cookie_name(loaded.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+                        samesite="Lax", secure=request.app[settings_key].secure_cookies(), path="/")
     return stored
 
 
