@@ -36,6 +36,7 @@ from .rapporteur import editor
 from .rapporteur import http as rapporteur_http
 from .ratelimit import Limits
 from .registry import MeetingRegistry
+from .revocation import revocation_context
 from .sessions import schedule_context, tail_flusher_key
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(schedule_context)
-    app[bridge.bridges_key] = weakref.WeakSet()
+    app.cleanup_ctx.append(revocation_context)
+    app[bridge.bridges_key] = weakref.WeakKeyDictionary()
     app.on_shutdown.append(sessions.close_sockets)
     app.on_shutdown.append(bridge.close_bridges)
     return app

@@ -108,12 +108,14 @@ async def long_urls(request: web.Request, handler: Handler) -> web.StreamRespons
     return await handler(request)
 
 
-def socketio_origin_check(settings: Settings) -> Callable[[str, dict[str, Any]], bool]:
+def socketio_origin_check(settings: Settings) -> Callable[[str | None, dict[str, Any]], bool]:
     """python-engineio's ``cors_allowed_origins`` callable: is this handshake's ``Origin`` one of ours?
 
     python-engineio calls it only when the request has an ``Origin`` header, on every transport.
     """
-    def allowed(origin: str, environ: dict[str, Any]) -> bool:
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:  # also asked while building CORS headers for a request without Origin
+            return False
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}".lower()
         forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[0].strip()
         forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip()
