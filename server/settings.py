@@ -46,13 +46,13 @@ class Settings:
                                   "the request's own host).", "FLOORCAST_ALLOWED_ORIGINS")
     frame_origins: str = _field("", "Origins (comma-separated) allowed to frame the OBS overlay and the room screen "
                                 "(empty: none; every other page may never be framed).", "FLOORCAST_FRAME_ORIGINS")
-    register_ip_rate: str = _field("60/600", "Registrations from one IP address: COUNT/SECONDS (raise it when many register "
-                                   "from one network, e.g. a venue's Wi-Fi).",
+    register_ip_rate: str = _field("60/600", "Registrations from one IP address: COUNT/SECONDS (raise it when many "
+                                   "register from one network, e.g. a venue's Wi-Fi).",
                                    "FLOORCAST_REGISTER_IP_RATE")
     register_link_rate: str = _field("600/60", "Registrations through one join link: COUNT/SECONDS.",
                                      "FLOORCAST_REGISTER_LINK_RATE")
-    question_ip_rate: str = _field("30/60", "Questions from one IP address, whoever registered: COUNT/SECONDS (raise it "
-                                   "when many take part from one network).",
+    question_ip_rate: str = _field("30/60", "Questions from one IP address, whoever registered: COUNT/SECONDS "
+                                   "(raise it when many take part from one network).",
                                    "FLOORCAST_QUESTION_IP_RATE")
     vote_rate: str = _field("30/60", "Votes and unvotes of one participant: COUNT/SECONDS.", "FLOORCAST_VOTE_RATE")
     floor_rate: str = _field("6/60", "Floor requests and withdrawals of one participant: COUNT/SECONDS.",

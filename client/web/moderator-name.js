@@ -20,6 +20,8 @@ export function mountModeratorName(form, socket, connections) {
   connections.addAuth("/moderate", function () { return { name: storedName() }; });
   function describe() {
     const name = storedName();
+    // Forms the page posts (start and end the session) name their sender too.
+    document.querySelectorAll("input[data-moderator-name]").forEach(function (field) { field.value = name; });
     status.textContent = name ? "The log names you " + name + "." : "Please give your name: the log records who did what.";
   }
   describe();
