@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from server.clock import now_ms
+from server.settings import Settings
 from server.storage import meetings as meetings_db
 from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
 from server.web.logs import AccessLogger, JsonFormatter
 
-from .conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT, Inbox, Running
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "KE", "group": "civil", "mode": "remote"}
 EVIL = "https://evil.example"
@@ -343,3 +346,37 @@ async def test_link_actions_and_named_moderators_appear_in_the_admin_audit_log(s
     assert "link revoked" in page and f"link id: {revoked}" in page
     assert "moderator@morning (Ana &lt;b&gt;Chair&lt;/b&gt;)" in page  # as text, never as markup
     assert "session started" in page and "moderator@morning (Bo)" in page and "session ended" in page
+
+
+# --- across processes ---------------------------------------------------------------------------------------------
+
+@pytest.mark.redis
+async def test_limits_and_revocations_hold_across_processes(settings, http):
+    client = aioredis.from_url("redis://127.0.0.1:6379")
+    try:
+        await client.ping()
+    except Exception as exc:  # the service is part of the set-up: fail loudly, do not skip
+        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({exc}); run scripts/setup-system.sh")
+    finally:
+        await client.aclose()
+    settings.redis_url, settings.redis_channel = "redis://127.0.0.1:6379", f"floorcast-test-{uuid.uuid4().hex}"
+    other = Settings(**settings.__dict__)
+    async with TestServer(create_app(settings), port=0) as a_srv, TestServer(create_app(other), port=0) as b_srv:
+        a, b = Running(a_srv, settings), Running(b_srv, other)
+        for _ in range(REGISTRATIONS):
+            assert (await register(a, http)).status == 201
+        assert (await register(b, http)).status == 429  # the other process counts the same address
+
+        moderator = socketio.AsyncClient(reconnection=False)
+        told = Inbox(moderator, "/moderate", "access_revoked")
+        gone = watch_disconnect(moderator, "/moderate")
+        await moderator.connect(b.url("/"), namespaces=["/moderate"], transports=["websocket"], wait_timeout=WAIT,
+                                auth={"meeting": DEMO, "session": "morning",
+                                      "t": await b.token("moderator", "morning")})
+        try:
+            assert await admin_post(a, http, f"/links/{await link_id(a, 'moderator', 'morning')}/revoke") == 303
+            await told.wait_for(lambda name, data: True, timeout=CUT_OFF)
+            await asyncio.wait_for(gone.wait(), CUT_OFF)
+        finally:
+            if moderator.connected:
+                await moderator.disconnect()
