@@ -57,7 +57,7 @@ class Settings:
     vote_rate: str = _field("30/60", "Votes and unvotes of one participant: COUNT/SECONDS.", "FLOORCAST_VOTE_RATE")
     floor_rate: str = _field("6/60", "Floor requests and withdrawals of one participant: COUNT/SECONDS.",
                              "FLOORCAST_FLOOR_RATE")
-    socket_event_rate: str = _field("300/10", "Socket.IO events one connection may send: COUNT/SECONDS.",
+    socket_event_rate: str = _field("600/10", "Socket.IO events one connection may send: COUNT/SECONDS.",
                                     "FLOORCAST_SOCKET_EVENT_RATE")
     question_max_length: int = _field(500, "Maximum length of a question, in characters.",
                                       "FLOORCAST_QUESTION_MAX_LENGTH")
