@@ -31,6 +31,7 @@ from ..domain.captions.events import Captioner
 from ..domain.errors import DomainError, InvalidInput, NotAllowed
 from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
+from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .errors import UNKNOWN, ack_error
 from .keys import db_key, limits_key, registry_key
@@ -245,6 +246,10 @@ class _Server:
         ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
         if conn.link_id is not None:
             await ctx.enter_room(rooms.link(conn.link_id))
+            # A revocation committed after the check above but before this connection was in the link's room
+            # would miss it: look again now that it is in the room.
+            if not isinstance(token, str) or await meetings_db.token_grant(self.app[db_key], loaded.id, token) is None:
+                raise ConnectionRefusedError("forbidden")
         await ctx.enter_room(rooms.meeting(loaded.id))
         if session_id is not None:
             await ctx.enter_room(rooms.session(loaded.id, session_id))
