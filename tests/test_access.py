@@ -277,6 +277,17 @@ async def test_registrations_are_limited_per_address(server, http):
         assert r.status == 429 and "Retry-After" in r.headers
 
 
+async def test_registrations_are_limited_per_join_link(settings, http):
+    settings.register_link_rate = "2/60"
+    async with TestServer(create_app(settings), port=0) as srv:
+        running = Running(srv, settings)
+        assert [(await register(running, http)).status for _ in range(3)] == [201, 201, 429]
+        # A new join link (the old one rotated) has a count of its own.
+        rotated = await link_id(running, "participant", None)
+        assert await admin_post(running, http, f"/links/{rotated}/rotate") == 303
+        assert (await register(running, http)).status == 201
+
+
 async def participant(server: Any, connect: Any) -> socketio.AsyncClient:
     """A newly registered participant's /live connection to the morning session (the same address each time)."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
@@ -323,9 +334,11 @@ async def test_floor_request_and_withdraw_churn_is_limited(server, live, connect
 
 async def test_socket_events_are_limited_per_connection(server, connect):
     viewer = await connect("/live", session="morning")
-    replies = [await call(viewer, "floor_state", {}) for _ in range(EVENTS + 1)]
-    assert all(r["ok"] for r in replies[:-1])
-    assert_limited(replies[-1])
+    replies = [await call(viewer, "floor_state", {}) for _ in range(EVENTS - 1)]
+    assert all(r["ok"] for r in replies)
+    assert (await call(viewer, "no_such_event", {}))["error"]["code"] == "unknown_event"  # counted as well
+    assert_limited(await call(viewer, "floor_state", {}))
+    assert_limited(await call(viewer, "no_such_event", {}))
     other = await connect("/live", session="morning")
     assert (await call(other, "floor_state", {}))["ok"]
 

@@ -301,6 +301,10 @@ class _Server:
 
     async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
         """An event this namespace has no handler for."""
+        try:
+            await self.app[limits_key].hit("socket_event", sid)  # unknown events count against the connection too
+        except DomainError as exc:
+            return ack_error(exc)
         if event in self.events:
             return ack_error(NotAllowed("this connection may not do this"))
         return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"))
