@@ -169,10 +169,8 @@ class Intervention:
 
     def duration_ms(self, now: int) -> int:
         """Floor time used, counting a running intervention up to ``now`` and leaving out its pauses."""
-        if self.paused_at is not None:
-            end = self.paused_at
-        else:
-            end = self.end_ms if self.end_ms is not None else now
+        stopped = self.paused_at if self.paused_at is not None else self.end_ms
+        end = stopped if stopped is not None else now
         return max(0, end - self.start_ms - self.paused_ms)
 
     @property
