@@ -66,13 +66,12 @@ async def parts(db: Database, meeting_id: int, session_id: str) -> list[dict[str
     return [{"part": json.loads(r["body"])["part"], "start_ms": r["at_ms"]} for r in rows]
 
 
-_PERSON = ("SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group', p.mode"
-           " FROM participants p")
+_PERSON = "SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group', p.mode"
 
 
 async def participant(db: Database, meeting_id: int, participant_id: int) -> dict[str, Any] | None:
     """A registered participant of the meeting as a floor person snapshot, or ``None``."""
-    row = await db.fetchone(_PERSON + " WHERE p.meeting_id = ? AND p.id = ?", (meeting_id, participant_id))
+    row = await db.fetchone(_PERSON + " FROM participants p WHERE p.meeting_id = ? AND p.id = ?", (meeting_id, participant_id))
     return None if row is None else dict(row)
 
 
@@ -81,7 +80,7 @@ async def candidates(db: Database, meeting_id: int, session_id: str) -> list[dic
     the session, each once (``presenter`` tells which)."""
     rows = await db.fetchall(
         _PERSON + ", EXISTS (SELECT 1 FROM transcript_presenters t WHERE t.meeting_id = p.meeting_id"
-        " AND t.session_id = ? AND t.participant_id = p.id) AS presenter"
+        " AND t.session_id = ? AND t.participant_id = p.id) AS presenter FROM participants p"
         " WHERE p.meeting_id = ? AND (p.id IN (SELECT participant_id FROM attendance WHERE meeting_id = ?"
         " AND session_id = ?) OR p.id IN (SELECT participant_id FROM transcript_presenters WHERE meeting_id = ?"
         " AND session_id = ?)) ORDER BY presenter DESC, p.name COLLATE NOCASE, p.id",
