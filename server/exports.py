@@ -59,7 +59,8 @@ def _intervention(i: Mapping[str, Any]) -> dict[str, Any] | None:
             "on_behalf_of": i.get("on_behalf_of"), "language": i.get("language"),
             "requested_ms": i.get("requested_ms"), "called_ms": i.get("called_ms"), "start_ms": i["start_ms"],
             "end_ms": i.get("end_ms"), "question_id": record_id(i.get("question_id")), "read_by": i.get("read_by"),
-            "part": i.get("part"), "paused_ms": i.get("paused_ms") or 0, "addressed_to": record_id(i.get("addressed_to"))}
+            "part": i.get("part"), "paused_ms": i.get("paused_ms") or 0,
+            "addressed_to": record_id(i.get("addressed_to"))}
 
 
 def _unserved(r: Mapping[str, Any]) -> dict[str, Any]:

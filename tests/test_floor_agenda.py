@@ -4,10 +4,8 @@ coded ACKs, and the records and the audit log keep it all."""
 
 from __future__ import annotations
 
-from .test_floor_socket import Floor, room  # noqa: F401  (the fixture)
+from .test_floor_socket import Floor, room  # noqa: F401  (room: the fixture, requested by name)
 from .test_questions import call, code, start
-
-assert room  # the fixture is used by name below
 
 
 async def participant_id(floor: Floor, who: str) -> int:

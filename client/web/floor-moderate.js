@@ -201,6 +201,8 @@ export function mountFloorModerator(panel, socket) {
     const part = $("flm-part").value;
     if (part) act("floor_part", { part: part }, TEXT.partNow + (PARTS[part] || part) + ".");
   });
+  // Who may present changes as people join: the list is asked for again whenever the chair opens it.
+  $("flm-presenter").addEventListener("focus", refresh);
   $("flm-present").addEventListener("submit", function (e) {
     e.preventDefault();
     const select = $("flm-presenter");

@@ -147,6 +147,7 @@ export function mountFloorView(box, socket) {
     const state = floor.get("floor");
     box.dataset.speaking = state.current ? "true" : "false";
     box.dataset.waiting = String(state.queue.length);
+    box.dataset.part = state.part || "";
     if (card) renderCard(card, state.current, state.paused);
     renderPart(part, state.part);
     timer.sync(state);

@@ -66,12 +66,14 @@ async def parts(db: Database, meeting_id: int, session_id: str) -> list[dict[str
     return [{"part": json.loads(r["body"])["part"], "start_ms": r["at_ms"]} for r in rows]
 
 
-_PERSON = "SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group', p.mode"
+_PERSON = ("SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group',"
+           " p.mode")
 
 
 async def participant(db: Database, meeting_id: int, participant_id: int) -> dict[str, Any] | None:
     """A registered participant of the meeting as a floor person snapshot, or ``None``."""
-    row = await db.fetchone(_PERSON + " FROM participants p WHERE p.meeting_id = ? AND p.id = ?", (meeting_id, participant_id))
+    row = await db.fetchone(_PERSON + " FROM participants p WHERE p.meeting_id = ? AND p.id = ?",
+                            (meeting_id, participant_id))
     return None if row is None else dict(row)
 
 
