@@ -4,8 +4,16 @@ coded ACKs, and the records and the audit log keep it all."""
 
 from __future__ import annotations
 
-from .test_floor_socket import Floor, room  # noqa: F401  (room: the fixture, requested by name)
+import pytest
+
+from .test_floor_socket import Floor
 from .test_questions import call, code, start
+
+
+@pytest.fixture
+async def room(server, http, connect, inbox) -> Floor:
+    """A live session with the chair, four registered participants and a viewer."""
+    return await Floor().open(server, http, connect, inbox)
 
 
 async def participant_id(floor: Floor, who: str) -> int:
@@ -90,21 +98,21 @@ async def test_interposed_question_is_put_answered_and_the_list_continues(room):
 
 
 async def test_interposed_question_refusals(server, http, connect, inbox):
-    room = await Floor().open(server, http, connect, inbox, live=False)
-    assert code(await call(room.alice, "floor_interpose", {})) == "session_not_live"
+    floor = await Floor().open(server, http, connect, inbox, live=False)
+    assert code(await call(floor.alice, "floor_interpose", {})) == "session_not_live"
     await start(server, http)
-    assert code(await call(room.alice, "floor_interpose", {})) == "floor_free"
-    assert code(await call(room.viewer, "floor_interpose", {})) == "not_registered"
-    await room.ask("alice")
-    await room.chair("floor_call_next")
-    assert code(await call(room.alice, "floor_interpose", {})) == "own_speech"
-    assert (await call(room.bob, "floor_interpose", {}))["ok"]
-    assert code(await call(room.bob, "floor_interpose", {})) == "already_queued"
-    assert code(await call(room.bob, "floor_interpose", [])) == "invalid_format"
+    assert code(await call(floor.alice, "floor_interpose", {})) == "floor_free"
+    assert code(await call(floor.viewer, "floor_interpose", {})) == "not_registered"
+    await floor.ask("alice")
+    await floor.chair("floor_call_next")
+    assert code(await call(floor.alice, "floor_interpose", {})) == "own_speech"
+    assert (await call(floor.bob, "floor_interpose", {}))["ok"]
+    assert code(await call(floor.bob, "floor_interpose", {})) == "already_queued"
+    assert code(await call(floor.bob, "floor_interpose", [])) == "invalid_format"
     # The chair may put one for someone in the room, and the question lapses when the speaker finishes.
-    added = await room.chair("floor_interpose", name="Voice From The Floor", group="civil")
+    added = await floor.chair("floor_interpose", name="Voice From The Floor", group="civil")
     assert added["events"] == ["floor_requested"]
-    ended = await room.chair("floor_end")
+    ended = await floor.chair("floor_end")
     assert ended["events"] == ["intervention_ended", "floor_withdrawn", "floor_withdrawn"]
-    unserved = [r for r in (await room.chair("floor_state"))["floor"]["queue"]]
+    unserved = [r for r in (await floor.chair("floor_state"))["floor"]["queue"]]
     assert unserved == []
