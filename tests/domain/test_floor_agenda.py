@@ -94,7 +94,9 @@ def test_interposed_question_pauses_the_speaker_who_answers_before_the_list_goes
     assert queue.order()[0].tier == "interposed"
 
     events = queue.call_next(ms(50))
-    assert events == [InterventionPaused("i1", ms(50)), FloorGranted("r3", "i2", ms(50), 180, "fcfs", events[1].reason)]
+    # The question pauses the speaker; it has no speaking time of its own (its clock counts up).
+    assert events == [InterventionPaused("i1", ms(50)),
+                      FloorGranted("r3", "i2", ms(50), None, "fcfs", events[1].reason)]
     assert queue.current is not None and queue.current.id == "i2"
     assert queue.paused is not None and queue.paused.id == "i1"
     assert queue.view(ms(55))["paused"]["name"] == "Speaker 1"

@@ -361,6 +361,8 @@ class FloorMachine(RuleBasedStateMachine):
         ended the running and the paused intervention (their waiting questions lapsing)."""
         *before, granted = events
         assert isinstance(granted, FloorGranted) and granted.request_id == request_id
+        # The speaking time applies to everyone but a question to the speaker, whose clock counts up.
+        assert granted.limit_s == (None if request_id in self.questions else self.queue.time_limit_s)
         if request_id in self.questions:
             assert all(isinstance(e, (InterventionPaused, InterventionEnded)) for e in before)
             assert self.queue.paused is not None

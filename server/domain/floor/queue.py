@@ -427,8 +427,10 @@ class FloorQueue(FloorState):
                 if running is not None:
                     events += [InterventionEnded(running.id, now), *self._lapse(running.id, now)]
         reason = entry.reason if chosen_by == "policy" else "called by the moderator"
+        # A question to the speaker has no speaking time of its own: its clock counts up, the chair keeps it short.
+        limit = None if entry.request.kind is Kind.INTERPOSED_QUESTION else self._limit_s
         events.append(
-            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, self._limit_s, self._policy, reason)
+            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, limit, self._policy, reason)
         )
         return self._commit(*events)
 
