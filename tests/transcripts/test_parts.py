@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from transcripts import Transcript, draft
+from transcripts.formats import html as html_writer
 from transcripts.summary import figures
 
 from .meeting import MIN, START, dialogue_session, intervention, version_1
+from .pages import Page
 
 
 def agenda_session() -> dict[str, Any]:
@@ -72,6 +74,13 @@ def test_summary_sentences_tell_the_parts_apart():
         "Lea Kaspar, Global Partners Digital (GB), Civil society (interposed question)\n",
     ]:
         assert sentence in md, sentence
+
+
+def test_html_transcript_names_presentations_and_interposed_questions():
+    page = Page(html_writer.render(Transcript.from_dict(agenda_session())))
+    assert "Anriette Esterhuysen (Association for Progressive Communications, ZA, Civil society): presentation" \
+        in page.text
+    assert "Lea Kaspar (Global Partners Digital, GB, Civil society): interposed question" in page.text
 
 
 def test_version_1_exports_are_still_read_as_before():
