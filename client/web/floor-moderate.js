@@ -3,7 +3,7 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { MODES, PARTS, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { KINDS, MODES, PARTS, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
 
@@ -88,7 +88,8 @@ export function mountFloorModerator(panel, socket) {
       const end = i.end_ms === null ? "speaking" : clock(i.end_ms - i.start_ms - (i.paused_ms || 0));
       body.appendChild(el("tr", {}, [
         el("td", { text: i.id }),
-        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "") }),
+        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "")
+          + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") + (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
         el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
