@@ -15,6 +15,7 @@ from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..openapi import openapi_document
 from ..registry import LoadedMeeting
+from .pages import count_registration
 
 routes = web.RouteTableDef()
 
@@ -57,6 +58,7 @@ async def register(request: web.Request) -> web.Response:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
+    await count_registration(request, loaded.id, access)
     data = await payloads.json_body(request)
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
