@@ -3,8 +3,9 @@
 JSON text frames. The server opens with ``{"type": "hello", "last_seq": N, "languages": [...]}``, N being the
 last sequence number this link's bridge feed had accepted (0 before any). The bridge sends
 ``{"type": "text", "seq": N, "text": "...", "lang": "en"}`` with realtime text as CAT software writes it
-(backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool}`` once it is
-committed (``applied`` is false for a repeated seq, which is not applied again), or
+(backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool, "server_time"}``
+once it is committed (``applied`` is false for a retry of the last seq with the same text, which is not applied
+again and is answered with the original's ``server_time``), or
 ``{"type": "error", "seq": N, "code": "...", "message": "..."}`` when refused (nothing of it was applied).
 The bridge numbers all its messages with one counter, whatever their language, so its feed is the link's alone.
 Text continues the link's bridge line in each language (its own tail, whoever else writes); ``window=1`` in the
@@ -87,7 +88,9 @@ async def bridge(request: web.Request) -> web.StreamResponse:
 
             outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq,
                                                                  writer=feed, digest=post_digest(text))
-            await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
+            # A retry is answered with the time its original was accepted, as over HTTP.
+            at = outcome.at_ms if outcome.at_ms is not None else now_ms()
+            await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied, "server_time": server_time(at)})
         except DomainError as exc:
             await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})
     log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})
