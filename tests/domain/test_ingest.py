@@ -306,17 +306,24 @@ def test_parse_seq_takes_ascii_digits_up_to_the_bound(raw: str, code: str) -> No
     assert parse_seq(str(MAX_SEQ)) == MAX_SEQ
 
 
-def test_a_repeated_seq_is_a_retry_only_with_the_same_text_at_the_last_seq() -> None:
+def test_a_repeated_seq_is_a_retry_only_with_the_same_text_of_a_recent_post() -> None:
     feed = FeedSequence()
+    feed.accept(3, post_digest("One.\n"), 900)
     feed.accept(4, post_digest("Two.\n"), 1_000)
     assert feed.check(4) == "duplicate" and feed.repeated_at(4, post_digest("Two.\n")) == 1_000
+    assert feed.repeated_at(3, post_digest("One.\n")) == 900  # acknowledged, then its successor: still a retry
     with pytest.raises(InvalidTransition) as conflict:
         feed.repeated_at(4, post_digest("Other.\n"))
     assert conflict.value.code == "seq_conflict"
     with pytest.raises(InvalidTransition) as stale:
-        feed.repeated_at(3, post_digest("Two.\n"))
+        feed.repeated_at(2, post_digest("Zero.\n"))
     assert stale.value.code == "seq_stale"
     with pytest.raises(InvalidInput) as jump:
         feed.check(4 + MAX_SEQ_JUMP + 1)
     assert jump.value.code == "seq_out_of_range"
     assert feed.check(4 + MAX_SEQ_JUMP) == "gap"
+    for seq in range(5, 5 + FeedSequence.RECENT):
+        feed.accept(seq, post_digest(f"{seq}\n"), seq)
+    assert [p.seq for p in feed.recent] == list(range(5, 5 + FeedSequence.RECENT))
+    with pytest.raises(InvalidTransition):
+        feed.repeated_at(4, post_digest("Two.\n"))  # forgotten: too old to be a retry

@@ -45,6 +45,14 @@ _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BR_END = re.compile(r"(?:<br\s*/?>\s*)+$", re.IGNORECASE)
 
 
+class Post(NamedTuple):
+    """An accepted feed post as remembered: its ``seq``, text fingerprint (``post_digest``) and time (ms)."""
+
+    seq: int
+    digest: str
+    at_ms: int
+
+
 class Cue(NamedTuple):
     """One YouTube caption: the sender's time (ms since the epoch, UTC) and its text."""
 
@@ -99,10 +107,21 @@ class FeedSequence:
     #: (restarted captioning software), not a late retry: retries repeat the latest seq right away.
     RESTART_AFTER = 10
 
-    def __init__(self, last_seq: int | None = None, digest: str | None = None, at_ms: int | None = None) -> None:
+    #: Accepted posts remembered (``seq``, text fingerprint, time) to recognise a retry of one of them.
+    RECENT = 8
+
+    def __init__(self, last_seq: int | None = None, recent: tuple[Post, ...] = ()) -> None:
         self._last = last_seq
-        self._digest = digest
-        self._at_ms = at_ms
+        self._recent = tuple(recent)[-self.RECENT:]
+
+    @property
+    def recent(self) -> tuple[Post, ...]:
+        """The last accepted posts, oldest first."""
+        return self._recent
+
+    def with_post(self, seq: int, digest: str, at_ms: int) -> tuple[Post, ...]:
+        """``recent`` once this post is accepted (what storage keeps with the feed)."""
+        return (*self._recent, Post(seq, digest, at_ms))[-self.RECENT:]
 
     @property
     def last_seq(self) -> int | None:
@@ -127,22 +146,27 @@ class FeedSequence:
         return "apply" if seq == last + 1 else "gap"
 
     def repeated_at(self, seq: int, digest: str) -> int | None:
-        """For a ``duplicate``: when the original was accepted (ms), if this is its retry (the last ``seq`` with the
-        same text); raises ``InvalidTransition`` otherwise, so a post that is not stored is never acknowledged.
+        """For a ``duplicate``: when the original was accepted (ms), if this is the retry of one of the ``RECENT``
+        last posts (same ``seq``, same text); raises ``InvalidTransition`` otherwise, so that a post that is not
+        stored is never acknowledged.
 
-        ``seq_conflict``: the last ``seq`` again with other text; ``seq_stale``: a ``seq`` before the last.
+        ``seq_conflict``: a remembered ``seq`` with other text; ``seq_stale``: an older ``seq``.
         """
-        if seq == self._last and (self._digest is None or self._digest == digest):
-            return self._at_ms
-        if seq == self._last:
-            raise InvalidTransition(f"seq {seq} was already accepted with other text", code="seq_conflict")
+        for post in reversed(self._recent):
+            if post.seq == seq:
+                if post.digest != digest:
+                    raise InvalidTransition(f"seq {seq} was already accepted with other text", code="seq_conflict")
+                return post.at_ms
+        if seq == self._last and not self._recent:
+            return None  # a feed stored before posts were fingerprinted: its last seq is taken as a retry
         raise InvalidTransition(f"seq {seq} is behind the last accepted seq {self._last}", code="seq_stale")
 
-    def accept(self, seq: int, digest: str | None = None, at_ms: int | None = None) -> None:
+    def accept(self, seq: int, digest: str = "", at_ms: int = 0) -> None:
         """Record ``seq`` as applied (call after the post's text was applied and stored)."""
         if self.check(seq) == "duplicate":
             raise InvalidInput(f"seq {seq} was already accepted", code="seq_duplicate", field="seq")
-        self._last, self._digest, self._at_ms = seq, digest, at_ms
+        self._recent = self.with_post(seq, digest, at_ms)
+        self._last = seq
 
 
 def continued(tail: str, text: str) -> str:

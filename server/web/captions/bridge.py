@@ -4,7 +4,7 @@ JSON text frames. The server opens with ``{"type": "hello", "last_seq": N, "lang
 last sequence number this link's bridge feed had accepted (0 before any). The bridge sends
 ``{"type": "text", "seq": N, "text": "...", "lang": "en"}`` with realtime text as CAT software writes it
 (backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool, "server_time"}``
-once it is committed (``applied`` is false for a retry of the last seq with the same text, which is not applied
+once it is committed (``applied`` is false for a retry of a recent seq with the same text, which is not applied
 again and is answered with the original's ``server_time``), or
 ``{"type": "error", "seq": N, "code": "...", "message": "..."}`` when refused (nothing of it was applied).
 The bridge numbers all its messages with one counter, whatever their language, so its feed is the link's alone.
