@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clock
 from .errors import TranscriptFormatError
-from .people import Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
+from .people import Attendee, Author, Hub, Intervention, Question, Registration, StatusChange, UnservedRequest
 from .reading import Fields
 from .segments import Segment
 from .turns import SpeakerTurn, TurnPart, build_turns
 
-__all__ = ["Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question", "Segment",
-           "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
+__all__ = ["Attendee", "Author", "Group", "Hub", "Intervention", "MeetingInfo", "MeetingRecord", "Question",
+           "Registration", "Roster", "Segment", "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart",
+           "UnservedRequest", "load"]
 
 SESSION_FORMAT = "floorcast-transcript"
 MEETING_FORMAT = "floorcast-meeting"
@@ -100,6 +101,24 @@ class SessionInfo:
         return self.started_ms if self.started_ms is not None else self.scheduled_start_ms
 
 
+@dataclasses.dataclass(frozen=True)
+class Roster:
+    """The meeting's registered hubs and people: what attendance is compared with (empty in older exports)."""
+
+    hubs: tuple[Hub, ...] = ()
+    registrations: tuple[Registration, ...] = ()
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> Roster:
+        """Read the top-level ``hubs`` and ``registrations`` lists (both optional)."""
+        return cls(hubs=tuple(Hub.from_fields(h) for h in f.objects("hubs", [])),
+                   registrations=tuple(Registration.from_fields(r) for r in f.objects("registrations", [])))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The two lists as export fields."""
+        return {"hubs": plain(self.hubs), "registrations": plain(self.registrations)}
+
+
 @dataclasses.dataclass(frozen=True, eq=True)
 class Transcript:
     """Everything recorded about one session: captions, floor log, questions and attendance."""
@@ -111,10 +130,13 @@ class Transcript:
     unserved_requests: tuple[UnservedRequest, ...] = ()
     questions: tuple[Question, ...] = ()
     attendance: tuple[Attendee, ...] = ()
+    roster: Roster = Roster()
 
     @classmethod
-    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> Transcript:
-        """Read a ``floorcast-transcript`` dict; raises ``TranscriptFormatError`` naming the bad field."""
+    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "",
+                  roster: Roster | None = None) -> Transcript:
+        """Read a ``floorcast-transcript`` dict (``meeting``/``roster``: a meeting export's, when the session
+        document leaves them out); raises ``TranscriptFormatError`` naming the bad field."""
         f = Fields(data, path)
         _check_header(f, SESSION_FORMAT)
         meeting = meeting or MeetingInfo.from_fields(f.obj("meeting"))
@@ -133,7 +155,9 @@ class Transcript:
                    interventions=interventions,
                    unserved_requests=tuple(UnservedRequest.from_fields(u) for u in f.objects("unserved_requests", [])),
                    questions=tuple(Question.from_fields(q) for q in f.objects("questions", [])),
-                   attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])))
+                   attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])),
+                   roster=roster if roster is not None and "hubs" not in f.data and "registrations" not in f.data
+                   else Roster.from_fields(f))
 
     def to_dict(self, *, with_meeting: bool = True) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
@@ -143,6 +167,8 @@ class Transcript:
         out["session"] = plain(self.session)
         for name in ("segments", "interventions", "unserved_requests", "questions", "attendance"):
             out[name] = plain(getattr(self, name))
+        if with_meeting:
+            out.update(self.roster.to_dict())
         return out
 
     @property
@@ -194,6 +220,11 @@ class Transcript:
         return build_turns(self.segments_in(self.language(lang)), self.interventions_by_id)
 
     @property
+    def held(self) -> bool:
+        """True when the session was started (a session never started was not held, whatever its schedule)."""
+        return self.session.started_ms is not None
+
+    @property
     def end_ms(self) -> int:
         """When the session ended: actual end, else the last caption, else the scheduled end."""
         if self.session.ended_ms is not None:
@@ -215,7 +246,8 @@ class MeetingRecord:
         f = Fields(data, "")
         _check_header(f, MEETING_FORMAT)
         meeting = MeetingInfo.from_fields(f.obj("meeting"))
-        sessions = tuple(Transcript.from_dict(s.data, meeting, s.path) for s in f.objects("sessions"))
+        roster = Roster.from_fields(f)
+        sessions = tuple(Transcript.from_dict(s.data, meeting, s.path, roster) for s in f.objects("sessions"))
         ids = [t.session.id for t in sessions]
         if len(set(ids)) != len(ids):
             raise TranscriptFormatError("session ids must be unique", "sessions")
@@ -223,7 +255,8 @@ class MeetingRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
-        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting),
+        roster = self.sessions[0].roster if self.sessions else Roster()
+        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting), **roster.to_dict(),
                 "sessions": [t.to_dict(with_meeting=False) for t in self.sessions]}
 
     def session(self, session_id: str) -> Transcript:
