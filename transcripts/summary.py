@@ -72,7 +72,8 @@ def _split(counts: dict[str, int], rules: CountingRules) -> dict[str, int]:
 
 def _legacy_hubs(records: Sequence[Attendee]) -> list[Hub]:
     """Hubs of an older export, where each person at a hub described it again: one hub per city and country,
-    expecting the largest headcount given (the ids are negative, so they never meet a registered hub's)."""
+    expecting the largest headcount given, named and numbered after its first record (such exports have no
+    registered hubs whose ids it could meet)."""
     found: dict[tuple[str, str], Hub] = {}
     for a in records:
         if a.mode != "hub" or a.hub_id is not None or not a.hub_city:
@@ -81,7 +82,7 @@ def _legacy_hubs(records: Sequence[Attendee]) -> list[Hub]:
         key = (a.hub_city.strip().casefold(), country)
         old = found.get(key)
         headcount = max(a.hub_headcount or 0, old.expected_headcount if old else 0)
-        found[key] = Hub(id=old.id if old else -(len(found) + 1), name=old.name if old else f"{a.hub_city} hub",
+        found[key] = Hub(id=old.id if old else a.participant_id, name=old.name if old else a.name,
                          city=a.hub_city, country=country, host_organisation="", group=a.group,
                          expected_headcount=headcount, registered=0)
     return list(found.values())

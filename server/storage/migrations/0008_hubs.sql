@@ -25,7 +25,7 @@ ALTER TABLE tokens ADD COLUMN hub_id INTEGER REFERENCES hubs(id);
 -- statements count in the group most of its people gave (ties: the first in slug order).
 INSERT INTO hubs (meeting_id, name, city, country, host_organisation, group_slug, expected_headcount, nonce,
                   created_ms)
-SELECT p.meeting_id, MIN(p.hub_city) || ' hub', MIN(p.hub_city), UPPER(p.hub_country), '',
+SELECT p.meeting_id, MIN(TRIM(p.hub_city)) || ' hub', MIN(TRIM(p.hub_city)), UPPER(p.hub_country), '',
        (SELECT q.group_slug FROM participants q
          WHERE q.meeting_id = p.meeting_id AND q.mode = 'hub' AND LOWER(TRIM(q.hub_city)) = LOWER(TRIM(p.hub_city))
            AND UPPER(q.hub_country) = UPPER(p.hub_country)
