@@ -115,8 +115,8 @@ class Roster:
                    registrations=tuple(Registration.from_fields(r) for r in f.objects("registrations", [])))
 
     def to_dict(self) -> dict[str, Any]:
-        """The two lists as export fields."""
-        return {"hubs": plain(self.hubs), "registrations": plain(self.registrations)}
+        """The two lists as export fields (left out when empty, as in older exports)."""
+        return {name: plain(getattr(self, name)) for name in ("hubs", "registrations") if getattr(self, name)}
 
 
 @dataclasses.dataclass(frozen=True, eq=True)

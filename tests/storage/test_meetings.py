@@ -80,7 +80,7 @@ async def test_the_migration_makes_one_hub_of_the_people_who_each_described_it(t
     """23 people registered "through the Nairobi hub" made 23 hubs; after the migration they are one hub."""
     path = tmp_path / "old.db"
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for version, name, sql in _migrations():
+    for version, _name, sql in _migrations():
         if version < 8:
             await conn.executescript(sql)
     await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
