@@ -98,7 +98,7 @@ def expected_figures() -> dict[str, Any]:
                        for c in countries},
         "hubs": [(HUB["name"], HUB["city"], HUB["country"], len(hub_members),
                   max(HUB["expected_headcount"], len(hub_members)))],
-        "annex": sorted((p.name for p in came if p.listed)),
+        "annex": sorted(p.name for p in came if p.listed),
         "contributions": {
             "interventions": len(speakers),
             "governments": len({p.country for p in speakers if p.group == "government"}),

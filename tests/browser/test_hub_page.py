@@ -58,7 +58,7 @@ async def test_a_hub_registered_by_the_admin_takes_the_floor_and_is_counted(serv
     # The hub's own screen takes part as the hub and asks for the floor for the whole hub.
     screen = await new_page(browser, 1024, 800)
     await screen.goto(link.replace(server.settings.public_base_url(), server.url("").rstrip("/")))
-    assert "1" == (await screen.locator("#hub-registered").inner_text()).strip()
+    assert (await screen.locator("#hub-registered").inner_text()).strip() == "1"
     await screen.get_by_role("button", name="Take part as Nairobi hub").click()
     await screen.wait_for_url(f"**/m/{DEMO}?welcome=1", timeout=WAIT_MS)
     assert "Welcome, Nairobi hub " + XSS in await screen.get_by_role("status").inner_text()
