@@ -11,9 +11,9 @@ import secrets
 from typing import Any
 
 from ..domain.errors import InvalidInput, NotFound
-from ..domain.meetings.hubs import Hub
 from ..domain.meetings.models import (
     AgendaSession,
+    Hub,
     Meeting,
     Mode,
     Participant,
@@ -360,6 +360,19 @@ async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int)
         await conn.execute("UPDATE hubs SET participant_id = ? WHERE id = ?", (inserted_id(cur), stored.id))
         await _insert_link(conn, key, meeting_id, None, Role.HUB, now, stored.id)
     return stored
+
+
+async def ensure_hubs(db: Database, key: bytes, meeting_id: int, wanted: tuple[Hub, ...], now: int) -> int:
+    """Register the hubs a meeting file lists that the meeting does not have yet (same name and country);
+    returns how many were added. Hubs already registered are left as they are."""
+    have = {(h.name.casefold(), h.country) for h in await hubs(db, meeting_id)}
+    added = 0
+    for hub in wanted:
+        if (hub.name.casefold(), hub.country) not in have:
+            await add_hub(db, key, meeting_id, hub, now)
+            have.add((hub.name.casefold(), hub.country))
+            added += 1
+    return added
 
 
 async def hubs(db: Database, meeting_id: int) -> list[Hub]:

@@ -8,8 +8,8 @@ import pytest
 
 from server.domain.errors import InvalidInput
 from server.domain.meetings.file import parse_meeting
-from server.domain.meetings.hubs import Hub, hub_registration, people_at
-from server.domain.meetings.models import Mode, Participant
+from server.domain.meetings.hubs import hub_registration, people_at
+from server.domain.meetings.models import Hub, Mode, Participant
 from server.loading import demo_meeting_text
 
 FORM: dict[str, Any] = {"name": "Nairobi hub", "city": " Nairobi ", "country": "ke", "host_organisation": "KICTANet",

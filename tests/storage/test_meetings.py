@@ -8,9 +8,8 @@ import pytest
 
 from server.domain.errors import InvalidInput
 from server.domain.meetings.file import parse_meeting
-from server.domain.meetings.hubs import Hub
-from server.domain.meetings.models import Mode, Participant, Role
-from server.loading import demo_meeting_text
+from server.domain.meetings.models import Hub, Mode, Participant, Role
+from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import meetings as meetings_db
 from server.storage.db import _migrations, open_database
 
@@ -119,3 +118,13 @@ async def test_the_migration_makes_one_hub_of_the_people_who_each_described_it(t
             sorted(h.id for h in hubs)
     finally:
         await db.close()
+
+
+async def test_hubs_in_the_meeting_file_are_created_once(db):
+    text = demo_meeting_text() + ('\n[[hubs]]\nname = "Nairobi hub"\ncity = "Nairobi"\ncountry = "KE"\n'
+                                  'group = "civil"\nexpected_headcount = 12\n')
+    await load_meeting_text(db, KEY, text, NOW)
+    await load_meeting_text(db, KEY, text.replace("expected_headcount = 12", "expected_headcount = 20"), NOW + 1)
+    [hub] = await meetings_db.hubs(db, 1)
+    assert (hub.name, hub.expected_headcount) == ("Nairobi hub", 12)  # registered once; the database keeps it
+    assert [x.hub_id for x in await meetings_db.active_links(db, KEY, 1) if x.role is Role.HUB] == [hub.id]

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ..errors import InvalidInput
-from .models import Meeting, Mode, Participant, form_text
+from .models import Hub, Meeting, form_text
 
 #: The largest expected headcount a hub may give.
 MAX_HEADCOUNT = 100_000
-
-
-@dataclasses.dataclass(frozen=True)
-class Hub:
-    """A remote hub: where it is, who hosts it, how many people it expects, and the stakeholder group its own
-    statements count in (the host organisation's)."""
-
-    id: int
-    name: str
-    city: str
-    country: str
-    host_organisation: str
-    group: str
-    expected_headcount: int
-
-    def identity(self) -> Participant:
-        """The hub taking part as itself (its floor requests speak for the hub); never listed in the annex."""
-        return Participant(0, self.name, self.host_organisation, self.country, self.group, Mode.HUB, listed=False,
-                           hub_id=self.id, is_hub=True)
 
 
 def people_at(hub: Hub, registered: int) -> int:

@@ -89,6 +89,8 @@ class Meeting:
     languages: tuple[str, ...]
     sessions: tuple[AgendaSession, ...]
     description: str = ""
+    #: Remote hubs the meeting file registers (created once, when the file is loaded; the database keeps them).
+    hubs: tuple[Hub, ...] = ()
 
     def session(self, session_id: str) -> AgendaSession:
         """The agenda session with this id; raises ``NotFound``."""
@@ -137,6 +139,25 @@ class Participant:
             "group": self.group,
             "mode": self.mode.value,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class Hub:
+    """A remote hub: where it is, who hosts it, how many people it expects, and the stakeholder group its own
+    statements count in (the host organisation's)."""
+
+    id: int
+    name: str
+    city: str
+    country: str
+    host_organisation: str
+    group: str
+    expected_headcount: int
+
+    def identity(self) -> Participant:
+        """The hub taking part as itself (its floor requests speak for the hub); never listed in the annex."""
+        return Participant(0, self.name, self.host_organisation, self.country, self.group, Mode.HUB, listed=False,
+                           hub_id=self.id, is_hub=True)
 
 
 class SessionState(str, enum.Enum):

@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from ...domain.errors import DomainError
-from ...domain.meetings.hubs import Hub, people_at
-from ...domain.meetings.models import countries
+from ...domain.meetings.hubs import people_at
+from ...domain.meetings.models import Hub, countries
 from ...storage import meetings as meetings_db
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows

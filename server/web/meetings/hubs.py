@@ -9,8 +9,8 @@ from aiohttp import web
 
 from ...clock import now_ms
 from ...domain.errors import InvalidInput
-from ...domain.meetings.hubs import Hub, hub_registration
-from ...domain.meetings.models import Role, countries
+from ...domain.meetings.hubs import hub_registration
+from ...domain.meetings.models import Hub, Role, countries
 from ...storage import meetings as meetings_db
 from .. import auth
 from ..keys import db_key, link_key_key
