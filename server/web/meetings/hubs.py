@@ -68,21 +68,20 @@ async def api_hubs(request: web.Request) -> web.Response:
     return web.json_response({"hubs": await hub_rows(request, loaded)})
 
 
-async def _hub_access(request: web.Request) -> tuple[LoadedMeeting, Hub]:
+async def _hub_access(request: web.Request) -> tuple[LoadedMeeting, Hub, auth.Access]:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.HUB)
     if access.hub_id is None:
         raise InvalidInput("open this page with a hub's own link", code="not_a_hub_link")
-    return loaded, await meetings_db.hub(request.app[db_key], loaded.id, access.hub_id)
+    return loaded, await meetings_db.hub(request.app[db_key], loaded.id, access.hub_id), access
 
 
 @routes.get("/m/{slug}/hub", name="hub")
 async def hub_page(request: web.Request) -> web.Response:
     """A hub's page: register people at the hub, or take part as the hub."""
-    loaded, hub = await _hub_access(request)
+    loaded, hub, access = await _hub_access(request)
     counts = await meetings_db.hub_registrations(request.app[db_key], loaded.id)
-    access = await auth.from_request(request, request.app[db_key], loaded)
     return render(request, "hub.html", meeting=loaded.meeting, hub=hub_json(hub, counts.get(hub.id, 0)),
                   token=request.query.get("t", ""), states=loaded.states(),
                   as_hub=access.participant is not None and access.participant.is_hub
@@ -92,7 +91,7 @@ async def hub_page(request: web.Request) -> web.Response:
 @routes.post("/m/{slug}/hub/enter")
 async def enter_as_hub(request: web.Request) -> web.StreamResponse:
     """Make this browser the hub itself (its requests for the floor speak for the hub), then show the agenda."""
-    loaded, hub = await _hub_access(request)
+    loaded, hub, _ = await _hub_access(request)
     cookie = await meetings_db.hub_identity_cookie(request.app[db_key], request.app[link_key_key], loaded.id,
                                                    hub.id)
     response = web.HTTPSeeOther(request.app.router["meeting"].url_for(slug=loaded.meeting.slug)
