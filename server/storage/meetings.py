@@ -22,6 +22,7 @@ from ..domain.meetings.models import (
     SessionState,
     StakeholderGroup,
 )
+from . import audit
 from .db import Database, inserted_id
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.
@@ -130,12 +131,13 @@ async def load_session_lives(db: Database, meeting_id: int, meeting: Meeting) ->
 
 
 async def save_session_life(db: Database, meeting_id: int, life: SessionLife, event: str, actor: str, now: int) -> None:
-    """Persist a session's state change and log who made it."""
+    """Persist a session's state change and log who made it (session log and audit log)."""
     async with db.write() as conn:
         await conn.execute("UPDATE sessions SET state=?, started_ms=?, ended_ms=? WHERE meeting_id=? AND id=?",
                            (life.state.value, life.started_ms, life.ended_ms, meeting_id, life.session.id))
         await conn.execute("INSERT INTO session_log (meeting_id, session_id, event, actor, at_ms) VALUES (?,?,?,?,?)",
                            (meeting_id, life.session.id, event, actor, now))
+        await audit.record(conn, meeting_id, life.session.id, event, actor, {}, now)
 
 
 # --- capability links -------------------------------------------------------------------------------------------
@@ -153,15 +155,6 @@ class Link:
     hub_id: int | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Grant:
-    """What an active token grants: a role, a session scope (None: every session) and, for a hub's link, the hub."""
-
-    role: Role
-    session_id: str | None
-    hub_id: int | None = None
-
-
 def derive_token(key: bytes, nonce: str) -> str:
     """The link token for a nonce: 192 bits of HMAC-SHA256 under the data directory's secret key.
 
@@ -171,7 +164,8 @@ def derive_token(key: bytes, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeting, now: int) -> int:
+async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeting, now: int,
+                       actor: str = "meeting file") -> int:
     """Issue a link for every (scope, role) that has no active one; returns how many were issued."""
     rows = await db.fetchall("SELECT session_id, role FROM tokens WHERE meeting_id = ? AND revoked_ms IS NULL",
                              (meeting_id,))
@@ -184,25 +178,36 @@ async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeti
     if missing or hubs_without:
         async with db.write() as conn:
             for sid, role in missing:
-                await _insert_link(conn, key, meeting_id, sid, role, now)
+                link_id = await _insert_link(conn, key, meeting_id, sid, role, now)
+                await audit.record(conn, meeting_id, sid, "link_issued", actor, _link_detail(link_id, role), now)
             for hub_id in hubs_without:
-                await _insert_link(conn, key, meeting_id, None, Role.HUB, now, hub_id)
+                link_id = await _insert_link(conn, key, meeting_id, None, Role.HUB, now, hub_id)
+                await audit.record(conn, meeting_id, None, "link_issued", actor,
+                                   _link_detail(link_id, Role.HUB, hub_id=hub_id), now)
     return len(missing) + len(hubs_without)
 
 
+def _link_detail(link_id: int, role: Role | str, **more: Any) -> dict[str, Any]:
+    return {"link_id": link_id, "role": role.value if isinstance(role, Role) else role, **more}
+
+
 async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
-                       hub_id: int | None = None) -> None:
+                       hub_id: int | None = None) -> int:
     nonce = secrets.token_hex(16)
-    await conn.execute(
+    cur = await conn.execute(
         "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce, hub_id)"
         " VALUES (?,?,?,?,?,?,?)",
         (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce, hub_id))
+    return inserted_id(cur)
 
 
-async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> None:
-    """Issue one more link for a scope and role (a second captioner's own link, for instance)."""
+async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
+                     actor: str) -> int:
+    """Issue one more link for a scope and role (a second captioner's own link, for instance); returns its id."""
     async with db.write() as conn:
-        await _insert_link(conn, key, meeting_id, session_id, role, now)
+        link_id = await _insert_link(conn, key, meeting_id, session_id, role, now)
+        await audit.record(conn, meeting_id, session_id, "link_issued", actor, _link_detail(link_id, role), now)
+    return link_id
 
 
 async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
@@ -215,15 +220,31 @@ async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
                  r["created_ms"], r["hub_id"]) for r in rows]
 
 
-async def find_token(db: Database, meeting_id: int, token: str) -> Grant | None:
-    """What an active token grants in this meeting, or None."""
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """What an active token grants: its link, role and session scope and, for a hub's link, the hub."""
+
+    link_id: int
+    role: Role
+    session_id: str | None
+    hub_id: int | None = None
+
+
+async def token_grant(db: Database, meeting_id: int, token: str) -> Grant | None:
+    """The link, role, session scope and hub an active token grants in this meeting, or None."""
     row = await db.fetchone(
-        "SELECT role, session_id, hub_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND revoked_ms IS NULL",
-        (meeting_id, hash_secret(token)))
-    return None if row is None else Grant(Role(row["role"]), row["session_id"], row["hub_id"])
+        "SELECT id, role, session_id, hub_id FROM tokens WHERE meeting_id = ? AND token_hash = ?"
+        " AND revoked_ms IS NULL", (meeting_id, hash_secret(token)))
+    return None if row is None else Grant(row["id"], Role(row["role"]), row["session_id"], row["hub_id"])
 
 
-async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int) -> Link | None:
+async def find_token(db: Database, meeting_id: int, token: str) -> tuple[Role, str | None] | None:
+    """The (role, session scope) an active token grants in this meeting, or None."""
+    grant = await token_grant(db, meeting_id, token)
+    return None if grant is None else (grant.role, grant.session_id)
+
+
+async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, actor: str) -> Link | None:
     """Revoke a link; returns its (scope, role) as a Link without token, or None if it was not active."""
     row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
                             (link_id, meeting_id))
@@ -231,18 +252,30 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int) -> 
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
+                           _link_detail(link_id, row["role"]), now)
     return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"], row["hub_id"])
 
 
-async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int) -> None:
-    """Revoke a link and issue a new one for the same scope and role, in one transaction."""
+async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int, actor: str) -> int:
+    """Revoke a link and issue a new one for the same scope and role, in one transaction; returns the new id."""
     row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
                             (link_id, meeting_id))
     if row is None:
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
-        await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now, row["hub_id"])
+        new_id = await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now, row["hub_id"])
+        await audit.record(conn, meeting_id, row["session_id"], "link_rotated", actor,
+                           _link_detail(link_id, row["role"], new_link_id=new_id), now)
+    return new_id
+
+
+async def revoked_since(db: Database, since_ms: int) -> list[tuple[int, int]]:
+    """(meeting id, link id) of every link revoked at or after ``since_ms``."""
+    rows = await db.fetchall("SELECT meeting_id, id FROM tokens WHERE revoked_ms >= ? ORDER BY revoked_ms",
+                             (since_ms,))
+    return [(r["meeting_id"], r["id"]) for r in rows]
 
 
 # --- participants and attendance --------------------------------------------------------------------------------
@@ -335,9 +368,9 @@ async def _hub_row(conn: Any, meeting_id: int, hub_id: int) -> Any:
     return row
 
 
-async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int) -> Hub:
-    """Register a hub once: the hub, its own identity and its link, in one transaction; refuses a second hub
-    of the same name in the same country (``hub_exists``)."""
+async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int, actor: str) -> Hub:
+    """Register a hub once: the hub, its own identity and its link, in one transaction (``actor`` names who did
+    it in the audit log); refuses a second hub of the same name in the same country (``hub_exists``)."""
     async with db.write() as conn:
         async with conn.execute("SELECT 1 FROM hubs WHERE meeting_id = ? AND name = ? COLLATE NOCASE AND country = ?",
                                 (meeting_id, hub.name, hub.country)) as cur:
@@ -358,18 +391,21 @@ async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int)
             (meeting_id, me.name, me.organisation, me.country, me.group, me.mode.value, stored.id,
              hash_secret(_hub_cookie(key, nonce)), now))
         await conn.execute("UPDATE hubs SET participant_id = ? WHERE id = ?", (inserted_id(cur), stored.id))
-        await _insert_link(conn, key, meeting_id, None, Role.HUB, now, stored.id)
+        link_id = await _insert_link(conn, key, meeting_id, None, Role.HUB, now, stored.id)
+        await audit.record(conn, meeting_id, None, "link_issued", actor,
+                           _link_detail(link_id, Role.HUB, hub_id=stored.id), now)
     return stored
 
 
-async def ensure_hubs(db: Database, key: bytes, meeting_id: int, wanted: tuple[Hub, ...], now: int) -> int:
+async def ensure_hubs(db: Database, key: bytes, meeting_id: int, wanted: tuple[Hub, ...], now: int,
+                      actor: str = "meeting file") -> int:
     """Register the hubs a meeting file lists that the meeting does not have yet (same name and country);
     returns how many were added. Hubs already registered are left as they are."""
     have = {(h.name.casefold(), h.country) for h in await hubs(db, meeting_id)}
     added = 0
     for hub in wanted:
         if (hub.name.casefold(), hub.country) not in have:
-            await add_hub(db, key, meeting_id, hub, now)
+            await add_hub(db, key, meeting_id, hub, now, actor)
             have.add((hub.name.casefold(), hub.country))
             added += 1
     return added

@@ -24,6 +24,8 @@ class Access:
     role: Role | None
     session_scope: str | None
     participant: Participant | None = None
+    #: The link the token belongs to (its connections are cut off when it is revoked).
+    link_id: int | None = None
     #: The hub whose link this is (role ``hub``).
     hub_id: int | None = None
 
@@ -61,7 +63,7 @@ def set_participant_cookie(request: web.Request, loaded: LoadedMeeting, cookie: 
                            response: web.StreamResponse) -> None:
     """Make ``response`` give the browser a participant session cookie (a person's, or a hub's own)."""
     response.set_cookie(cookie_name(loaded.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+                        samesite="Lax", secure=request.app[settings_key].secure_cookies(), path="/")
 
 
 def cookie_name(slug: str) -> str:
@@ -73,7 +75,7 @@ async def resolve(db: Database, loaded: LoadedMeeting, token: str | None, cookie
     """Turn a token and a cookie into an Access; a wrong or revoked token raises ``Forbidden``."""
     grant = None
     if token:
-        grant = await meetings_db.find_token(db, loaded.id, token)
+        grant = await meetings_db.token_grant(db, loaded.id, token)
         if grant is None:
             raise Forbidden()
     participant = None
@@ -81,7 +83,7 @@ async def resolve(db: Database, loaded: LoadedMeeting, token: str | None, cookie
         participant = await meetings_db.participant_by_cookie(db, loaded.id, cookie)
     if grant is None:
         return Access(None, None, participant)
-    return Access(grant.role, grant.session_id, participant, grant.hub_id)
+    return Access(grant.role, grant.session_id, participant, grant.link_id, grant.hub_id)
 
 
 def require(access: Access, role: Role, session_id: str | None = None) -> None:

@@ -34,12 +34,12 @@ async def demo(db) -> int:
 
 async def test_a_hub_is_stored_once_with_its_identity_and_its_link(db):
     meeting_id = await demo(db)
-    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW)
+    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW, "admin@meeting")
     assert await meetings_db.hubs(db, meeting_id) == [hub] and hub.id > 0
     [link] = [x for x in await meetings_db.active_links(db, KEY, meeting_id) if x.role is Role.HUB]
     assert link.hub_id == hub.id and link.session_id is None
-    grant = await meetings_db.find_token(db, meeting_id, link.token)
-    assert grant == meetings_db.Grant(Role.HUB, None, hub.id)
+    grant = await meetings_db.token_grant(db, meeting_id, link.token)
+    assert grant == meetings_db.Grant(link.id, Role.HUB, None, hub.id)
     # The hub's identity is a participant of the meeting, but not a registered person.
     cookie = await meetings_db.hub_identity_cookie(db, KEY, meeting_id, hub.id)
     me = await meetings_db.participant_by_cookie(db, meeting_id, cookie)
@@ -48,14 +48,15 @@ async def test_a_hub_is_stored_once_with_its_identity_and_its_link(db):
     assert await meetings_db.hub_identity_cookie(db, KEY, meeting_id, hub.id) == cookie  # every device: the same
     assert await meetings_db.participants(db, meeting_id) == []
     with pytest.raises(InvalidInput) as refused:
-        await meetings_db.add_hub(db, KEY, meeting_id, Hub(0, "nairobi HUB", "Nairobi", "KE", "", "civil", 3), NOW)
+        await meetings_db.add_hub(db, KEY, meeting_id, Hub(0, "nairobi HUB", "Nairobi", "KE", "", "civil", 3), NOW,
+                                  "admin@meeting")
     assert refused.value.code == "hub_exists"
     assert len(await meetings_db.hubs(db, meeting_id)) == 1
 
 
 async def test_people_registered_at_a_hub_are_counted_with_it(db):
     meeting_id = await demo(db)
-    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW)
+    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW, "admin@meeting")
     for i in range(3):
         await meetings_db.register_participant(db, meeting_id, Participant(
             0, f"P{i}", "", "KE", "civil", Mode.HUB, True, hub.id), f"cookie-{i}", NOW)
@@ -67,9 +68,9 @@ async def test_people_registered_at_a_hub_are_counted_with_it(db):
 
 async def test_a_revoked_hub_link_is_issued_again(db):
     meeting_id = await demo(db)
-    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW)
+    hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW, "admin@meeting")
     [link] = [x for x in await meetings_db.active_links(db, KEY, meeting_id) if x.role is Role.HUB]
-    await meetings_db.revoke_link(db, meeting_id, link.id, NOW)
+    await meetings_db.revoke_link(db, meeting_id, link.id, NOW, "admin@meeting")
     assert await meetings_db.ensure_links(db, KEY, meeting_id, parse_meeting(demo_meeting_text()), NOW) == 1
     [again] = [x for x in await meetings_db.active_links(db, KEY, meeting_id) if x.role is Role.HUB]
     assert again.hub_id == hub.id and again.token != link.token

@@ -9,6 +9,7 @@ from aiohttp import web
 from ...domain.errors import DomainError
 from ...domain.meetings.hubs import people_at
 from ...domain.meetings.models import Hub, countries
+from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
@@ -44,4 +45,5 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
     return {"meeting": loaded.meeting, "token": token, "states": loaded.states(),
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
             "hubs": await hub_rows(request, loaded), "countries": countries(), "hub_form": hub_form or {},
-            "hub_error": hub_error, "done": request.query.get("done")}
+            "hub_error": hub_error, "done": request.query.get("done"),
+            "audit": await audit_db.recent(db, loaded.id)}

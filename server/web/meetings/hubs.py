@@ -21,24 +21,26 @@ from .admin import admin_context, hub_json, hub_rows
 routes = web.RouteTableDef()
 
 
-async def _admin(request: web.Request) -> LoadedMeeting:
+async def _admin(request: web.Request) -> tuple[LoadedMeeting, auth.Access]:
     loaded = await auth.meeting_of(request)
-    auth.require(await auth.from_request(request, request.app[db_key], loaded), Role.ADMIN)
-    return loaded
+    access = await auth.from_request(request, request.app[db_key], loaded)
+    auth.require(access, Role.ADMIN)
+    return loaded, access
 
 
-async def _add(request: web.Request, loaded: LoadedMeeting, data: dict[str, Any]) -> Hub:
+async def _add(request: web.Request, loaded: LoadedMeeting, access: auth.Access, data: dict[str, Any]) -> Hub:
     hub = hub_registration(loaded.meeting, data, {code for code, _ in countries()})
-    return await meetings_db.add_hub(request.app[db_key], request.app[link_key_key], loaded.id, hub, now_ms())
+    return await meetings_db.add_hub(request.app[db_key], request.app[link_key_key], loaded.id, hub, now_ms(),
+                                     access.label)
 
 
 @routes.post("/m/{slug}/admin/hubs")
 async def admin_add_hub(request: web.Request) -> web.StreamResponse:
     """Register a hub from the admin page, then go back to it (the form again, with the reason, if refused)."""
-    loaded = await _admin(request)
+    loaded, access = await _admin(request)
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     try:
-        await _add(request, loaded, form)
+        await _add(request, loaded, access, form)
     except InvalidInput as exc:
         return render(request, "admin.html", status=400,
                       **await admin_context(request, loaded, form.get("t", ""), hub_form=form, hub_error=exc))
@@ -49,14 +51,14 @@ async def admin_add_hub(request: web.Request) -> web.StreamResponse:
 @routes.post("/api/meetings/{slug}/hubs")
 async def api_add_hub(request: web.Request) -> web.Response:
     """Register a hub (admin): ``{name, city, country, host_organisation?, group, expected_headcount}``."""
-    loaded = await _admin(request)
+    loaded, access = await _admin(request)
     try:
         data = await request.json()
     except ValueError:
         raise InvalidInput("the body must be JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    hub = await _add(request, loaded, data)
+    hub = await _add(request, loaded, access, data)
     row = next(r for r in await hub_rows(request, loaded) if r["id"] == hub.id)
     return web.json_response({"ok": True, "hub": row}, status=201)
 
@@ -64,7 +66,7 @@ async def api_add_hub(request: web.Request) -> web.Response:
 @routes.get("/api/meetings/{slug}/hubs")
 async def api_hubs(request: web.Request) -> web.Response:
     """Every hub with its counts and link (admin)."""
-    loaded = await _admin(request)
+    loaded, _ = await _admin(request)
     return web.json_response({"hubs": await hub_rows(request, loaded)})
 
 
