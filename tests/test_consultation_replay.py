@@ -1,10 +1,7 @@
 """A CSTD-style consultation replayed through the public interfaces, built from a data table: governments with
-several delegates, a person who speaks twice, remote participants, a hub of twelve with one registration, two
-no-shows and reconnects. The expected figures and every sentence of the summary draft are computed from the
-table by plain counting below, never written out by hand.
-
-Presentations (presenters who also speak in the debate) need the chair's agenda parts, which this branch does not
-have yet: ``PRESENTERS`` and :func:`expected_presentation_sentences` are the one extension point for them.
+several delegates, presenters (one of whom speaks again in the debate), a person who speaks twice, remote
+participants, a hub of twelve with one registration, two no-shows and reconnects. The expected figures and every
+sentence of the summary draft are computed from the table by plain counting below, never written out by hand.
 """
 
 from __future__ import annotations
@@ -66,8 +63,8 @@ HUB = {"name": "Nairobi hub", "city": "Nairobi", "country": "KE", "host_organisa
        "group": "civil", "expected_headcount": 12}
 #: Who takes the floor, in order; "hub" is the Nairobi hub speaking as itself. Grace Wanjiru speaks twice.
 SPEAKERS = ["ke1", "apc", "br1", "itu", "ke1", "hub", "fgv"]
-#: Extension point: keys of people who present (and may speak again in the debate) once agenda parts exist.
-PRESENTERS: list[str] = []
+#: Who presents, in order, before the debate; Anriette Esterhuysen speaks again in the debate.
+PRESENTERS = ["unctad", "apc"]
 
 BY_KEY = {p.key: p for p in PEOPLE}
 HUB_PERSON = Person("hub", HUB["name"], HUB["host_organisation"], HUB["country"], HUB["group"], "hub", False, 1)
@@ -111,10 +108,24 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
+SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
 def expected_presentation_sentences() -> list[str]:
-    """Extension point: the presentation sentences once presenters are marked through agenda parts."""
-    assert not PRESENTERS, "presentations need the agenda parts of the floor"
-    return ["There were no presentations."]
+    n = len(PRESENTERS)
+    if n == 0:
+        return ["There were no presentations."]
+    if n == 1:
+        p = BY_KEY[PRESENTERS[0]]
+        return [f"There was one presentation, by {p.name}, {p.organisation}."]
+    return [f"The session began with {SMALL[n] if n < len(SMALL) else n} presentations. The presenters were:"]
+
+
+def expected_presenter_items() -> list[str]:
+    if len(PRESENTERS) < 2:
+        return []
+    items = [f"- {BY_KEY[k].name}, {BY_KEY[k].organisation} ({BY_KEY[k].country})" for k in PRESENTERS]
+    return [item + ";" for item in items[:-1]] + [items[-1] + "."]
 
 
 def expected_sentences(started_ms: int, ended_ms: int) -> list[str]:
@@ -145,10 +156,11 @@ def expected_sentences(started_ms: int, ended_ms: int) -> list[str]:
 
 def expected_speaker_lines() -> list[str]:
     lines = []
-    for n, key in enumerate(SPEAKERS, start=1):
+    turns = [(k, " (presentation)") for k in PRESENTERS] + [(k, "") for k in SPEAKERS]
+    for n, (key, kind) in enumerate(turns, start=1):
         p = HUB_PERSON if key == "hub" else BY_KEY[key]
         side = {"onsite": "", "remote": ", remote", "hub": ", remote hub"}[p.mode]
-        lines.append(f"{n}. {p.name}, {p.organisation} ({p.country}), {LABELS[p.group]}{side}")
+        lines.append(f"{n}. {p.name}, {p.organisation} ({p.country}), {LABELS[p.group]}{side}{kind}")
     return lines
 
 
@@ -198,17 +210,33 @@ async def test_the_replayed_consultation_gives_the_secretariats_figures(server, 
     await arrivals.wait_count("attendance_changed", expected_changes)
 
     captioner = await server.token("captioner", S)
-    for seq, key in enumerate(SPEAKERS, start=1):
+    seq = 0
+
+    async def caption(text: str) -> None:
+        nonlocal seq
+        seq += 1
+        async with http.post(server.url(f"/m/{DEMO}/s/{S}/ingest/zoom?t={captioner}&seq={seq}"),
+                             data=f"{text}\n".encode()) as r:
+            assert r.status == 200, await r.text()
+
+    async def chair_does(event: str, **data: Any) -> dict[str, Any]:
+        reply = await chair.call(event, data, namespace="/moderate", timeout=WAIT)
+        assert reply["ok"], reply
+        return reply
+
+    await chair_does("floor_part", part="presentations")
+    candidates = {c["name"]: c["participant_id"] for c in (await chair_does("floor_state"))["candidates"]}
+    for key in PRESENTERS:
+        await chair_does("floor_present", participant_id=candidates[BY_KEY[key].name])
+        await caption(f"Presentation by {BY_KEY[key].name}.")
+        await chair_does("floor_end")
+    await chair_does("floor_part", part="debate")
+    for key in SPEAKERS:
         asked = await pages[key][0].call("floor_request", {}, namespace="/live", timeout=WAIT)
         assert asked["ok"], asked
-        called = await chair.call("floor_call_next", {}, namespace="/moderate", timeout=WAIT)
-        assert called["ok"], called
-        line = f"Thank you, Chair. This is statement {seq}.\n"
-        async with http.post(server.url(f"/m/{DEMO}/s/{S}/ingest/zoom?t={captioner}&seq={seq}"),
-                             data=line.encode()) as r:
-            assert r.status == 200, await r.text()
-        ended = await chair.call("floor_end", {}, namespace="/moderate", timeout=WAIT)
-        assert ended["ok"], ended
+        await chair_does("floor_call_next")
+        await caption(f"Thank you, Chair. This is {BY_KEY[key].name if key in BY_KEY else HUB['name']} speaking.")
+        await chair_does("floor_end")
     await post_json(http, server.url(f"/api/meetings/{DEMO}/sessions/{S}/end?t={moderator}"), {})
 
     rapporteur = await server.token("rapporteur", S)
@@ -239,9 +267,12 @@ async def test_the_replayed_consultation_gives_the_secretariats_figures(server, 
     assert (c["interventions"], c["governments"], c["others"]) == tuple(
         want["contributions"][k] for k in ("interventions", "governments", "others"))
     assert {r["country"]: r["interventions"] for r in c["by_country"]} == want["contributions"]["by_country"]
+    assert figures["parts"]["presentations"]["interventions"] == len(PRESENTERS)
+    assert [p["name"] for p in figures["presenters"]] == [BY_KEY[k].name for k in PRESENTERS]
 
     # Every sentence of the draft's prose is one the table predicts, and each predicted sentence is there.
     prose = [line for line in summary.splitlines()
              if line and not line.startswith(("#", "|", "- ")) and not re.match(r"\d+\. ", line)]
     assert prose == expected_sentences(export["session"]["started_ms"], export["session"]["ended_ms"])
     assert [line for line in summary.splitlines() if re.match(r"\d+\. ", line)] == expected_speaker_lines()
+    assert [line for line in summary.splitlines() if line.startswith("- ")] == expected_presenter_items()
