@@ -252,6 +252,7 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, act
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await _forget_hub_identity(conn, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
                            _link_detail(link_id, row["role"]), now)
     return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"], row["hub_id"])
@@ -265,10 +266,22 @@ async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, n
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await _forget_hub_identity(conn, row["hub_id"])
         new_id = await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_rotated", actor,
                            _link_detail(link_id, row["role"], new_link_id=new_id), now)
     return new_id
+
+
+async def _forget_hub_identity(conn: Any, hub_id: int | None) -> None:
+    """A hub's link revoked or rotated: browsers that took the hub's identity with the old link lose it (a new
+    nonce derives a new cookie, set the first time someone opens the new link)."""
+    if hub_id is None:
+        return
+    nonce = secrets.token_hex(16)
+    await conn.execute("UPDATE hubs SET nonce = ? WHERE id = ?", (nonce, hub_id))
+    await conn.execute("UPDATE participants SET cookie_hash = ? WHERE id = (SELECT participant_id FROM hubs"
+                       " WHERE id = ?)", (f"unset:{nonce}", hub_id))
 
 
 async def revoked_since(db: Database, since_ms: int) -> list[tuple[int, int]]:

@@ -66,11 +66,15 @@ async def test_people_registered_at_a_hub_are_counted_with_it(db):
     assert [p.name for p in await meetings_db.participants(db, meeting_id)] == ["P0", "P1", "P2", "Solo"]
 
 
-async def test_a_revoked_hub_link_is_issued_again(db):
+async def test_a_revoked_hub_link_is_issued_again_and_the_old_identity_is_forgotten(db):
     meeting_id = await demo(db)
     hub = await meetings_db.add_hub(db, KEY, meeting_id, NAIROBI, NOW, "admin@meeting")
     [link] = [x for x in await meetings_db.active_links(db, KEY, meeting_id) if x.role is Role.HUB]
+    old_cookie = await meetings_db.hub_identity_cookie(db, KEY, meeting_id, hub.id)
     await meetings_db.revoke_link(db, meeting_id, link.id, NOW, "admin@meeting")
+    assert await meetings_db.participant_by_cookie(db, meeting_id, old_cookie) is None
+    new_cookie = await meetings_db.hub_identity_cookie(db, KEY, meeting_id, hub.id)
+    assert new_cookie != old_cookie and await meetings_db.participant_by_cookie(db, meeting_id, new_cookie)
     assert await meetings_db.ensure_links(db, KEY, meeting_id, parse_meeting(demo_meeting_text()), NOW) == 1
     [again] = [x for x in await meetings_db.active_links(db, KEY, meeting_id) if x.role is Role.HUB]
     assert again.hub_id == hub.id and again.token != link.token
