@@ -93,18 +93,24 @@ async def test_admin_link_ids_out_of_range_and_unknown_done_are_refused(server, 
     await _still_serving(server, http)
 
 
-async def test_registration_refuses_lone_surrogates_and_bad_headcounts(server, http):
+async def test_registration_refuses_lone_surrogates_and_hubs_bad_headcounts(server, http):
     token = await server.token("participant")
     url = server.url(f"/api/meetings/{DEMO}/participants?t={token}")
     raw = '{"name": "Bad \\ud800 name", "country": "BR", "group": "academic", "mode": "remote"}'
     status, body = await _status(http, "POST", url, data=raw, headers={"Content-Type": "application/json"})
     assert status == 400, body[:200]
-    hub = {**REMOTE, "mode": "hub", "hub_city": "Nairobi", "hub_country": "KE"}
-    for value in ["²", "1_000", " 1e3", str(10 ** 30)]:
-        status, body = await _status(http, "POST", url, json={**hub, "hub_headcount": value})
-        assert status == 400 and "invalid_headcount" in body, (value, status, body[:200])
     status, _ = await _status(http, "POST", url, json=REMOTE)
     assert status == 201
+    hubs = server.url(f"/api/meetings/{DEMO}/hubs?t={await server.token('admin')}")
+    hub = {"name": "Hub Nairobi", "city": "Nairobi", "country": "KE", "group": "civil"}
+    for value in ["²", "١٢", "1_000", " 1e3", str(10 ** 30), True, 1.5]:
+        status, body = await _status(http, "POST", hubs, json={**hub, "expected_headcount": value})
+        assert status == 400 and "invalid_headcount" in body, (value, status, body[:200])
+    raw = '{"name": "Hub \\udc00", "city": "Nairobi", "country": "KE", "group": "civil", "expected_headcount": 9}'
+    status, body = await _status(http, "POST", hubs, data=raw, headers={"Content-Type": "application/json"})
+    assert status == 400, body[:200]
+    status, body = await _status(http, "POST", hubs, json={**hub, "expected_headcount": 40})
+    assert status == 201, body[:200]
 
 
 async def _refusal(server, cookies: dict[str, str], **auth: Any) -> Any:
@@ -167,8 +173,7 @@ async def test_a_huge_last_seq_on_connect_is_refused_with_a_reason_and_no_open_a
         assert await _refusal(server, cookies, session="morning", meeting=DEMO, last_seq=value) == "invalid_format"
     db = server.app[db_key]
     meeting_id, _ = await meetings_db.load_meeting(db, DEMO)
-    assert [row["leave_ms"] is not None for row in await meetings_db.attendance(db, meeting_id, "morning")] == [
-        True] * 4
+    assert [leave is not None for _, _, leave in await meetings_db.connections(db, meeting_id, "morning")] == [True] * 4
     client = await connect("/live", cookies=cookies, session="morning", last_seq=0)
     assert client.connected
 
