@@ -77,6 +77,9 @@ class _Piece:
 
 def split_markers(text: str) -> list[_Piece]:
     """Cut a segment's text at each ``>>`` marker, reading an optional ``NAME:`` after it."""
+    if ">>" not in text:  # most segments: no marker, one piece (the same result as splitting, without the regex)
+        stripped = text.strip()
+        return [_Piece(False, None, stripped)] if stripped else []
     chunks = _MARKER.split(text)
     pieces = [_Piece(False, None, chunks[0].strip())] if chunks[0].strip() else []
     for chunk in chunks[1:]:
@@ -132,6 +135,10 @@ def _renumber(turns: list[SpeakerTurn]) -> Iterator[SpeakerTurn]:
 
 def _timed(seg: Segment, pieces: list[_Piece]) -> Iterator[tuple[_Piece, int, int]]:
     """Each piece with the slice of the segment's time span proportional to its length."""
+    if len(pieces) == 1:
+        piece = pieces[0]
+        yield piece, seg.first_ms, seg.final_ms if piece.text else seg.first_ms
+        return
     total = sum(len(p.text) for p in pieces) or 1
     span = seg.final_ms - seg.first_ms
     done = 0

@@ -51,3 +51,22 @@ def test_control_characters_are_dropped(session_dict):
 
 def test_same_content_gives_same_bytes(transcript):
     assert docx_writer.render(transcript) == docx_writer.render(transcript)
+
+
+def test_core_properties_name_the_secretariat_and_the_export_time(session_dict):
+    import datetime as dt
+
+    from transcripts import Transcript
+
+    session_dict["meeting"]["secretariat"] = "IGF Secretariat"
+    session_dict["exported_ms"] = 1_352_200_000_000
+    props = _open(docx_writer.render(Transcript.from_dict(session_dict))).core_properties
+    assert props.author == "IGF Secretariat" and props.last_modified_by == "IGF Secretariat"
+    assert props.created == props.modified == dt.datetime(2012, 11, 6, 11, 6, 40)
+    assert "python-docx" not in (props.comments + props.author + props.last_modified_by)
+
+
+def test_without_a_secretariat_the_meeting_is_the_author(transcript):
+    props = _open(docx_writer.render(transcript)).core_properties
+    assert props.author == "Internet Governance Forum 2012"
+    assert props.created is not None and props.created.year == 2012  # the session's end, not a template date

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
-from ..clock import vtt_timestamp
+from collections.abc import Sequence
+
 from ..model import Transcript
-from .cues import cues
+from ..turns import SpeakerTurn
+from .cues import rows, timestamp
 
 #: Any run of two or more hyphens before ``>``: each would read as the cue timing arrow ``-->``.
 _ARROWS = re.compile(r"-{2,}>")
@@ -22,19 +24,23 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
-    """The captions of one language as a WebVTT file."""
+def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[SpeakerTurn] | None = None,
+           **_: object) -> str:
+    """The captions of one language as a WebVTT file (``turns``: the language's turns, when already built)."""
     # A NOTE ends at a blank line and may not contain "-->", so the title is kept to one plain line.
     out = ["WEBVTT", "", "NOTE", note_text(f"{transcript.meeting.title} - {transcript.session.title}"), ""]
-    for n, cue in enumerate(cues(transcript, lang), start=1):
-        lines = [escape(line) for line in cue.lines]
-        if cue.speaker:
-            name = " ".join(escape(cue.speaker).split())  # an annotation is one line
-            lines[0] = f"<v {name}>{lines[0]}"
-        elif cue.turn_start:
+    voices: dict[str, str] = {}
+    for n, (start, end, cue_lines, speaker, turn_start) in enumerate(rows(transcript, lang, turns=turns), start=1):
+        lines = [escape(line) for line in cue_lines]
+        if speaker:
+            voice = voices.get(speaker)
+            if voice is None:
+                voice = voices[speaker] = "<v " + " ".join(escape(speaker).split()) + ">"  # an annotation is one line
+            lines[0] = voice + lines[0]
+        elif turn_start:
             lines[0] = f"&gt;&gt; {lines[0]}"  # the captioners' mark for a new, unnamed speaker
         out.append(str(n))
-        out.append(f"{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}")
+        out.append(f"{timestamp(start, '.')} --> {timestamp(end, '.')}")
         out.extend(lines)
         out.append("")
     return "\n".join(out)
