@@ -134,9 +134,9 @@ class Drafter:
         return self.page.render(title=title, body=Markup(markdown.to_html(source)))
 
     @staticmethod
-    def docx(title: str, source: str) -> bytes:
-        """A Markdown draft as a Word document."""
-        document = new_document(xml_safe(title))
+    def docx(title: str, source: str, *, author: str = "", made_ms: int = 0) -> bytes:
+        """A Markdown draft as a Word document (``author`` and ``made_ms`` go in its properties)."""
+        document = new_document(xml_safe(title), author=author, made_ms=made_ms)
         markdown.to_docx(source, document)
         return save(document)
 
@@ -165,4 +165,10 @@ def render_docx(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: 
                 template: str | Path | None = None) -> bytes:
     """The draft as a Word document."""
     drafter = Drafter(template, rules)
-    return drafter.docx(title(meeting, transcripts), drafter.markdown(meeting, transcripts))
+    return drafter.docx(title(meeting, transcripts), drafter.markdown(meeting, transcripts),
+                        author=meeting.secretariat or meeting.title, made_ms=made_ms(transcripts))
+
+
+def made_ms(transcripts: Sequence[Transcript]) -> int:
+    """When a draft of these sessions was made: their latest export (or end) time."""
+    return max((t.made_ms for t in transcripts), default=0)

@@ -24,7 +24,8 @@ def test_round_trip_through_the_srt_package(transcript):
 
 def test_speaker_labels_and_times(transcript):
     text = srt_writer.render(transcript)
-    assert "2\n00:00:10,000 --> 00:00:14,000\n>> CHAIR: Good morning and welcome to this\nsession on enhanced cooperation.\n" in text
+    assert ("2\n00:00:10,000 --> 00:00:14,000\n>> CHAIR: Good morning and welcome to this\n"
+            "session on enhanced cooperation.\n") in text
     assert "Cooperation <already> happens" in text  # SubRip has no escaping; players show text as typed
 
 
