@@ -101,16 +101,33 @@ def build_turns(segments: list[Segment], interventions: Mapping[int, Interventio
     """Group segments (already in ``seq`` order) into speaker turns."""
     turns: list[SpeakerTurn] = []
     key: tuple[object, ...] | None = None  # ("attributed", intervention id, name) or ("cart", turn count)
+    labels: dict[str, str] = {}
     for seg in segments:
         intervention = interventions.get(seg.intervention_id) if seg.intervention_id is not None else None
         attributed = intervention.name if intervention else seg.speaker
-        attributed = " ".join(attributed.split()) if attributed else None  # a label is one line
-        pieces = split_markers(seg.text)
+        if attributed:
+            label = labels.get(attributed)
+            if label is None:
+                label = labels[attributed] = " ".join(attributed.split())  # a label is one line
+            attributed = label
+        text = seg.text
+        if attributed and ">>" not in text:
+            # Most segments: one unmarked piece of an attributed speaker (the general path below, without its
+            # pieces and timing).
+            new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
+            if new_key != key:
+                turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
+                key = new_key
+            stripped = text.strip()
+            if stripped:
+                turns[-1].parts.append(TurnPart(seg, stripped, seg.first_ms, seg.final_ms, True))
+            continue
+        pieces = split_markers(text)
         first = True
         for i, (piece, start, end) in enumerate(_timed(seg, pieces)):
             if attributed and (i == 0 or not piece.new_turn):
                 # The floor log is more reliable than a typed label: a leading marker only restates it.
-                new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
+                new_key = ("attributed", intervention.id if intervention else None, attributed)
                 if new_key != key:
                     turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
                     key = new_key

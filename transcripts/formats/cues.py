@@ -11,8 +11,6 @@ words, so a line that carries it still fits the line length.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import re
 from collections.abc import Callable, Iterator, Sequence
 
 from ..model import Transcript
@@ -39,11 +37,23 @@ class Cue:
 
 def wrap(text: str, width: int = LINE_LENGTH) -> list[str]:
     """Break text into lines of at most ``width`` characters, splitting only words longer than a line."""
-    words = text.split()
-    normal = " ".join(words)
-    if not _long_word(width).search(normal):
-        # Greedy filling is "the longest run of whole words that fits", which one regex finds per line.
-        return _line(width).findall(normal)
+    normal = " ".join(text.split())
+    lines: list[str] = []
+    start, end = 0, len(normal)
+    while end - start > width:
+        # Greedy filling: the line ends at the last space that leaves it at most ``width`` characters long.
+        cut = normal.rfind(" ", start, start + width + 1)
+        if cut < 0:
+            return _wrap_long_words(normal.split(" "), width)
+        lines.append(normal[start:cut])
+        start = cut + 1
+    if start < end:
+        lines.append(normal[start:])
+    return lines
+
+
+def _wrap_long_words(words: list[str], width: int) -> list[str]:
+    """:func:`wrap` for text with a word longer than a line, which is cut into pieces of a line each."""
     lines: list[str] = []
     line = ""
     for word in words:
@@ -65,53 +75,46 @@ def wrap(text: str, width: int = LINE_LENGTH) -> list[str]:
     return lines
 
 
-@functools.cache
-def _line(width: int) -> re.Pattern[str]:
-    return re.compile(rf"(\S.{{0,{width - 1}}})(?: |$)")
-
-
-@functools.cache
-def _long_word(width: int) -> re.Pattern[str]:
-    return re.compile(rf"\S{{{width + 1}}}")
-
-
-def _raw_cues(turns: Sequence[SpeakerTurn], mark: Mark | None) -> Iterator[CueRow]:
-    for turn in turns:
-        turn_start = True
-        for part in turn.parts:
-            text = f"{mark(turn.speaker)} {part.text}" if mark is not None and turn_start else part.text
-            lines = wrap(text)
-            if len(lines) <= 2:
-                yield part.start_ms, part.end_ms, tuple(lines), turn.speaker, turn_start
-                turn_start = False
-                continue
-            chunks = [tuple(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-            sizes = [len(" ".join(c)) for c in chunks]
-            total = sum(sizes) or 1
-            span = part.end_ms - part.start_ms
-            done = 0
-            for chunk, size in zip(chunks, sizes, strict=True):
-                start = part.start_ms + span * done // total
-                done += size
-                yield start, part.start_ms + span * done // total, chunk, turn.speaker, turn_start
-                turn_start = False
-
-
 def rows(transcript: Transcript, lang: str | None = None, *, mark: Mark | None = None,
          turns: Sequence[SpeakerTurn] | None = None) -> Iterator[CueRow]:
-    """The cues of one language as rows with relative, strictly ordered, non-overlapping times (streamed)."""
+    """The cues of one language as rows with relative, strictly ordered, non-overlapping times (streamed).
+
+    One loop without a helper per cue, as a long meeting has hundreds of thousands of them.
+    """
     ref = transcript.reference_ms
     previous: CueRow | None = None
-    last_start = -1
-    for start, end, lines, speaker, turn_start in _raw_cues(transcript.turns(lang) if turns is None else turns,
-                                                            mark):
-        # Captions typed before the official start (sound checks) are pulled to 00:00:00.000 and then spaced
-        # one millisecond apart, since WebVTT readers drop or reorder cues that share a start time.
-        start = max(start - ref, 0, last_start + 1) if last_start >= 0 else max(start - ref, 0)
-        if previous is not None:
-            yield previous[0], min(previous[1], start), previous[2], previous[3], previous[4]
-        previous = (start, max(end - ref, start + MIN_DURATION_MS), lines, speaker, turn_start)
-        last_start = start
+    last = -1
+    for turn in transcript.turns(lang) if turns is None else turns:
+        speaker = turn.speaker
+        turn_start = True
+        for part in turn.parts:
+            lines = wrap(f"{mark(speaker)} {part.text}" if mark is not None and turn_start else part.text)
+            if len(lines) <= 2:
+                pieces: list[tuple[int, int, tuple[str, ...]]] = [(part.start_ms, part.end_ms, tuple(lines))]
+            else:
+                pieces = []
+                chunks = [tuple(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+                sizes = [len(" ".join(c)) for c in chunks]
+                total = sum(sizes) or 1
+                span = part.end_ms - part.start_ms
+                done = 0
+                for chunk, size in zip(chunks, sizes, strict=True):
+                    begin = part.start_ms + span * done // total
+                    done += size
+                    pieces.append((begin, part.start_ms + span * done // total, chunk))
+            for begin, end, chunk in pieces:
+                # Captions typed before the official start (sound checks) are pulled to 00:00:00.000 and then
+                # spaced one millisecond apart, since WebVTT readers drop or reorder cues that share a start time.
+                start = begin - ref
+                if start <= last:
+                    start = last + 1
+                if previous is not None:
+                    yield previous[0], min(previous[1], start), previous[2], previous[3], previous[4]
+                end -= ref
+                previous = (start, end if end > start + MIN_DURATION_MS else start + MIN_DURATION_MS, chunk, speaker,
+                            turn_start)
+                last = start
+                turn_start = False
     if previous is not None:
         yield previous
 
@@ -123,7 +126,12 @@ def cues(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
 
 def timestamp(ms: int, separator: str) -> str:
     """``HH:MM:SS`` plus ``separator`` and milliseconds (WebVTT ``.``, SubRip ``,``) for a non-negative time."""
-    seconds, milli = divmod(max(ms, 0), 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{milli:03d}"
+    seconds, milli = divmod(ms, 1000) if ms > 0 else (0, 0)
+    if seconds >= len(_HMS):
+        _HMS.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(len(_HMS), seconds + 3600))
+    return _HMS[seconds] + _MILLI[separator][milli]
+
+
+# A long meeting writes a million timestamps: each second and each millisecond is formatted once, then looked up.
+_HMS: list[str] = []
+_MILLI = {sep: [f"{sep}{m:03d}" for m in range(1000)] for sep in (".", ",")}

@@ -20,6 +20,8 @@ def note_text(text: str) -> str:
 
 def escape(text: str) -> str:
     """Escape the three characters WebVTT cue text reserves (also inside a ``<v>`` annotation)."""
+    if "&" not in text and "<" not in text and ">" not in text:  # most lines: nothing to escape
+        return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -38,8 +40,5 @@ def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[S
             lines[0] = voice + lines[0]
         elif turn_start:
             lines[0] = f"&gt;&gt; {lines[0]}"  # the captioners' mark for a new, unnamed speaker
-        out.append(str(n))
-        out.append(f"{timestamp(start, '.')} --> {timestamp(end, '.')}")
-        out.extend(lines)
-        out.append("")
+        out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n" + "\n".join(lines) + "\n")
     return "\n".join(out)
