@@ -6,8 +6,13 @@ from aiohttp import web
 
 from .errors import Handler
 
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:;"
-        " object-src 'none'; base-uri 'none'; form-action 'self'")
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{style}; img-src 'self' data:;"
+        " connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'")
+
+
+def policy(style_source: str = "") -> str:
+    """The Content-Security-Policy, allowing one more style source (e.g. the hash of a page's own ``<style>``)."""
+    return _CSP.format(style=f" {style_source}" if style_source else "")
 
 
 @web.middleware
@@ -17,5 +22,5 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":
-        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("Content-Security-Policy", policy())
     return response
