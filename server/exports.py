@@ -183,8 +183,9 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
 
 def meeting_block(meeting: Meeting) -> dict[str, Any]:
     """The ``meeting`` block of an export."""
-    return {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
-            "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+    block = {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
+             "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+    return {**block, "secretariat": meeting.secretariat} if meeting.secretariat else block
 
 
 async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives: Mapping[str, SessionLife],

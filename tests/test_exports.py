@@ -120,6 +120,18 @@ async def test_the_txt_download_is_the_packs_txt(server, http, corrected):
         assert body.count(b"\n[00:00:") == turns  # every turn stamped
 
 
+async def test_word_files_name_the_secretariat_and_the_export_time(server, http, corrected):
+    before = time.time()
+    _, body = await get(server, http, f"{S}/transcript.docx")
+    props = docx.Document(io.BytesIO(body)).core_properties
+    assert props.author == props.last_modified_by == "IGF Secretariat"  # from the meeting file
+    assert before - 2 <= props.created.timestamp() <= time.time() and props.modified == props.created
+    assert props.title.endswith("Enhanced Cooperation in Internet Governance: From Deadlock to Dialogue")
+    _, packed = await get(server, http, f"{S}/pack.zip")
+    summary = docx.Document(io.BytesIO(zipfile.ZipFile(io.BytesIO(packed)).read("summary.docx")))
+    assert summary.core_properties.author == "IGF Secretariat" and summary.core_properties.created.year > 2013
+
+
 async def test_every_rapporteur_route_is_in_the_openapi_document(server, http):
     from server.web.rapporteur import editor
     from server.web.rapporteur import http as rapporteur_http

@@ -85,6 +85,7 @@ class Meeting:
     languages: tuple[str, ...]
     sessions: tuple[AgendaSession, ...]
     description: str = ""
+    secretariat: str = ""  # who runs the meeting: the author of its exported documents
 
     def session(self, session_id: str) -> AgendaSession:
         """The agenda session with this id; raises ``NotFound``."""
