@@ -71,8 +71,9 @@ class _Entries:
         self.archive = archive
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
+        # Level 1: a transcript's XML shrinks nearly as much as at the default level, several times faster.
         self.archive.writestr(zipfile.ZipInfo(pack_uri.membername, date_time=ENTRY_TIME), blob,
-                              compress_type=zipfile.ZIP_DEFLATED)
+                              compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
 def save(document: docx.document.Document) -> bytes:
