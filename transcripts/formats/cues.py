@@ -92,16 +92,23 @@ def rows(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
             if len(lines) <= 2:
                 pieces: list[tuple[int, int, tuple[str, ...]]] = [(part.start_ms, part.end_ms, tuple(lines))]
             else:
+                # Two lines a cue, each cue with its share of the part's time span by its length.
                 pieces = []
-                chunks = [tuple(lines[i:i + 2]) for i in range(0, len(lines), 2)]
-                sizes = [len(" ".join(c)) for c in chunks]
-                total = sum(sizes) or 1
-                span = part.end_ms - part.start_ms
+                count = len(lines)
+                total = sum(map(len, lines)) + count // 2  # a space joins the two lines of a full cue
+                first, span = part.start_ms, part.end_ms - part.start_ms
+                begin = first
                 done = 0
-                for chunk, size in zip(chunks, sizes, strict=True):
-                    begin = part.start_ms + span * done // total
-                    done += size
-                    pieces.append((begin, part.start_ms + span * done // total, chunk))
+                for i in range(0, count, 2):
+                    if i + 1 < count:
+                        chunk: tuple[str, ...] = (lines[i], lines[i + 1])
+                        done += len(lines[i]) + 1 + len(lines[i + 1])
+                    else:
+                        chunk = (lines[i],)
+                        done += len(lines[i])
+                    end = first + span * done // total
+                    pieces.append((begin, end, chunk))
+                    begin = end
             for begin, end, chunk in pieces:
                 # Captions typed before the official start (sound checks) are pulled to 00:00:00.000 and then
                 # spaced one millisecond apart, since WebVTT readers drop or reorder cues that share a start time.
@@ -127,9 +134,11 @@ def cues(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
 def timestamp(ms: int, separator: str) -> str:
     """``HH:MM:SS`` plus ``separator`` and milliseconds (WebVTT ``.``, SubRip ``,``) for a non-negative time."""
     seconds, milli = divmod(ms, 1000) if ms > 0 else (0, 0)
-    if seconds >= len(_HMS):
+    try:
+        return _HMS[seconds] + _MILLI[separator][milli]
+    except IndexError:
         _HMS.extend(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(len(_HMS), seconds + 3600))
-    return _HMS[seconds] + _MILLI[separator][milli]
+        return _HMS[seconds] + _MILLI[separator][milli]
 
 
 # A long meeting writes a million timestamps: each second and each millisecond is formatted once, then looked up.

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..model import Intervention, Transcript
 from ..turns import SpeakerTurn
@@ -79,9 +79,12 @@ def context(transcript: Transcript, lang: str | None, stamps: bool, clock: str,
         if turn.intervention is not None and turn.intervention.id not in anchored:
             anchor = turn.intervention.id
             anchored.add(anchor)
+        # The spoken text of a turn is most of the page: its spans are built here, every character of text escaped,
+        # rather than by a template loop per segment.
+        spans = "".join(f'<span id="seg-{p.segment.seq}">{escape(p.text)}</span> ' if p.first
+                        else f"<span>{escape(p.text)}</span> " for p in turn.parts)
         turns.append({"anchor": anchor, "label": turn.label, "first_seq": turn.parts[0].segment.seq,
-                      "stamp": stamp(transcript, turn, clock) if stamps else "",
-                      "parts": [{"id": p.segment.seq if p.first else None, "text": p.text} for p in turn.parts]})
+                      "stamp": stamp(transcript, turn, clock) if stamps else "", "spans": Markup(spans)})
     speakers = [{"id": i.id, "name": i.name, "linked": i.id in anchored, "anchor_here": i.id not in anchored,
                  "details": describe(i, transcript.meeting.group_label(i.group)), "note": _note(i)}
                 for i in sorted(transcript.interventions, key=lambda i: (i.start_ms, i.id))]

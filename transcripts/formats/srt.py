@@ -22,8 +22,5 @@ def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[S
     out: list[str] = []
     for n, (start, end, lines, _speaker, _first) in enumerate(rows(transcript, lang, mark=mark, turns=turns),
                                                               start=1):
-        out.append(str(n))
-        out.append(f"{timestamp(start, ',')} --> {timestamp(end, ',')}")
-        out.extend(lines)
-        out.append("")
+        out.append(f"{n}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n" + "\n".join(lines) + "\n")
     return "\n".join(out) + ("\n" if out else "")
