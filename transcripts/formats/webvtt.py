@@ -32,13 +32,13 @@ def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[S
     out = ["WEBVTT", "", "NOTE", note_text(f"{transcript.meeting.title} - {transcript.session.title}"), ""]
     voices: dict[str, str] = {}
     for n, (start, end, cue_lines, speaker, turn_start) in enumerate(rows(transcript, lang, turns=turns), start=1):
-        lines = [escape(line) for line in cue_lines]
+        text = escape("\n".join(cue_lines))
         if speaker:
             voice = voices.get(speaker)
             if voice is None:
                 voice = voices[speaker] = "<v " + " ".join(escape(speaker).split()) + ">"  # an annotation is one line
-            lines[0] = voice + lines[0]
+            text = voice + text
         elif turn_start:
-            lines[0] = f"&gt;&gt; {lines[0]}"  # the captioners' mark for a new, unnamed speaker
-        out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n" + "\n".join(lines) + "\n")
+            text = "&gt;&gt; " + text  # the captioners' mark for a new, unnamed speaker
+        out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text}\n")
     return "\n".join(out)
