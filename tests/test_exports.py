@@ -114,6 +114,11 @@ async def test_an_edited_version_carries_the_edit_in_every_format(server, http, 
 
 
 async def test_the_txt_download_is_the_packs_txt(server, http, corrected):
+    async with http.get(server.url(f"{S}/transcript.txt"), params={"t": await server.token("rapporteur", "morning")}
+                        ) as r:
+        assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Referrer-Policy"] == "no-referrer"
+        assert r.headers["Content-Type"] == "text/plain; charset=utf-8" and "attachment" in r.headers[
+            "Content-Disposition"]
     for version, turns in (("raw", 1), ("latest", 3)):
         _, body = await get(server, http, f"{S}/transcript.txt", version=version)
         _, packed = await get(server, http, f"{S}/pack.zip", version=version)

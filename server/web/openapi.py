@@ -62,7 +62,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                             errors=(404,))},
         "/api/meetings/{slug}/participants": {"post": _op(
             "Register a participant (join token); sets the participant cookie", [_SLUG, _TOKEN],
-            _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404), body=registration, ok_status="201")},
+            _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404, 429), body=registration, ok_status="201")},
         "/api/meetings/{slug}/links": {"get": _op("Every active role link (admin token)", [_SLUG, _TOKEN],
                                                   _obj(links={"type": "array", "items": link}))},
         "/api/meetings/{slug}/sessions/{session_id}/attendance": {"get": _op(

@@ -21,6 +21,7 @@ import orjson
 from aiohttp import web
 
 from ...domain.errors import DomainError
+from ..security import add_headers
 
 log = logging.getLogger(__name__)
 #: Bytes read from the child and written to the client at a time.
@@ -55,6 +56,7 @@ async def stream(request: web.Request, docs: AsyncIterator[Mapping[str, Any]], a
         response = web.StreamResponse(headers=headers)
         response.content_type = content_type
         response.charset = charset
+        add_headers(request, response)
         await response.prepare(request)
         chunk = first
         while chunk:
