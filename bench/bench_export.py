@@ -176,9 +176,6 @@ def main(argv: list[str] | None = None) -> int:
     record = build_meeting(args.scale, args.days, args.rooms, args.hours, args.seed)
     n_segments = sum(len(t.segments) for t in record.sessions)
     caption_hours = sum(t.end_ms - t.reference_ms for t in record.sessions) / 3_600_000
-    # The meeting stays for the whole run: keeping its millions of objects out of the collector's generations lets
-    # the collector free each document's garbage (python-docx parts refer to each other) as a server worker would.
-    gc.freeze()
     print(f"meeting: {len(record.sessions)} sessions, {caption_hours:.0f} caption-hours, {n_segments:,} segments, "
           f"{sum(len(s.text.split()) for t in record.sessions for s in t.segments):,} words; generated and "
           f"validated in {time.perf_counter() - began:.1f} s, {peak_rss_mb():.0f} MB peak RSS so far")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 
@@ -35,8 +36,14 @@ def new_document(title: str, *, author: str = "", made_ms: int = 0) -> docx.docu
 
 
 def save(document: docx.document.Document) -> bytes:
-    """The document as ``.docx`` bytes, identical for identical content."""
-    return wordml.save(document)
+    """The document as ``.docx`` bytes, identical for identical content; the document is then done with."""
+    data = wordml.save(document)
+    # python-docx's parts refer to each other, and most of a document's memory is libxml2's, which the collector
+    # does not count: left to itself it lets dozens of finished documents pile up. The document's objects are young,
+    # so collecting the young generations frees it without walking the rest of the heap.
+    del document
+    gc.collect(1)
+    return data
 
 
 def author(transcript: Transcript) -> str:
