@@ -136,9 +136,12 @@ class Drafter:
     @staticmethod
     def docx(title: str, source: str, *, author: str = "", made_ms: int = 0) -> bytes:
         """A Markdown draft as a Word document (``author`` and ``made_ms`` go in its properties)."""
-        document = new_document(xml_safe(title), author=author, made_ms=made_ms)
-        markdown.to_docx(source, document)
-        return save(document)
+        return save(_filled(new_document(xml_safe(title), author=author, made_ms=made_ms), source))
+
+
+def _filled(document: Any, source: str) -> Any:
+    markdown.to_docx(source, document)
+    return document
 
 
 def title(meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:

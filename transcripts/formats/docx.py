@@ -36,7 +36,7 @@ def new_document(title: str, *, author: str = "", made_ms: int = 0) -> docx.docu
 
 
 def save(document: docx.document.Document) -> bytes:
-    """The document as ``.docx`` bytes, identical for identical content; the document is then done with."""
+    """The document as ``.docx`` bytes, identical for identical content; pass a document nothing else refers to."""
     data = wordml.save(document)
     # python-docx's parts refer to each other, and most of a document's memory is libxml2's, which the collector
     # does not count: left to itself it lets dozens of finished documents pile up. The document's objects are young,
@@ -54,6 +54,11 @@ def author(transcript: Transcript) -> str:
 def render(transcript: Transcript, *, lang: str | None = None, stamps: bool = True, clock: str = "relative",
            turns: Sequence[SpeakerTurn] | None = None, **_: object) -> bytes:
     """The captions of one language as a ``.docx`` file (``turns``: the language's turns, when already built)."""
+    return save(_document(transcript, lang, stamps, clock, turns))  # nothing else refers to the document
+
+
+def _document(transcript: Transcript, lang: str | None, stamps: bool, clock: str,
+              turns: Sequence[SpeakerTurn] | None) -> docx.document.Document:
     block = title_block(transcript)
     document = new_document(f"{block.session} - {block.meeting}", author=author(transcript),
                             made_ms=transcript.made_ms)
@@ -81,4 +86,4 @@ def render(transcript: Transcript, *, lang: str | None = None, stamps: bool = Tr
             wordml.add_run(paragraph, f"[{stamp(transcript, turn, clock)}] ").font.color.rgb = GREY
         wordml.add_run(paragraph, xml_safe(f">> {turn.label}:") if turn.speaker else ">>", bold=True)
         wordml.add_run(paragraph, " " + xml_safe(turn.text))
-    return save(document)
+    return document
