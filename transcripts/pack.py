@@ -109,6 +109,7 @@ def _write(files: Iterator[tuple[str, bytes]], out: IO[bytes], stamp: tuple[int,
             info = zipfile.ZipInfo(path, date_time=stamp)
             info.compress_type = zipfile.ZIP_STORED if path.endswith(STORED) else zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=TEXT_LEVEL)
+            out.flush()  # each file reaches a streamed download as soon as it is made
 
 
 def write(record: Transcript | MeetingRecord, out: IO[bytes], *, rules: CountingRules | None = None,
