@@ -37,7 +37,10 @@ class Cue:
 
 def wrap(text: str, width: int = LINE_LENGTH) -> list[str]:
     """Break text into lines of at most ``width`` characters, splitting only words longer than a line."""
-    normal = " ".join(text.split())
+    # Captions are mostly words between single spaces already. Any other whitespace is not printable (str.split's
+    # whitespace is Unicode's), so such text is normalised as before.
+    single = text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+    normal = text if single else " ".join(text.split())
     lines: list[str] = []
     start, end = 0, len(normal)
     while end - start > width:
