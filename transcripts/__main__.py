@@ -26,7 +26,7 @@ from . import draft, pack
 from .errors import TranscriptFormatError
 from .formats import WRITERS, writer
 from .formats.common import CLOCKS
-from .model import MEETING_FORMAT, MeetingInfo, MeetingRecord, Transcript, load
+from .model import MEETING_FORMAT, MeetingInfo, MeetingRecord, Roster, Transcript, load
 from .reading import Fields
 from .summary import CountingRules
 
@@ -119,13 +119,14 @@ def _read_lines(source: str) -> tuple[Transcript | MeetingInfo, Iterator[Transcr
         if not (isinstance(data, dict) and data.get("format") == MEETING_FORMAT):
             return Transcript.from_dict(data), iter(())
         meeting = MeetingInfo.from_fields(Fields(data, "").obj("meeting"))
+        roster = Roster.from_fields(Fields(data, ""))  # the meeting's hubs and registrations
     except TranscriptFormatError as exc:
         raise CliError(f"{source} is not a Floorcast export: {exc}") from exc
 
     def sessions() -> Iterator[Transcript]:
         for number, item in lines:
             try:
-                yield Transcript.from_dict(item, meeting, f"line {number}")
+                yield Transcript.from_dict(item, meeting, f"line {number}", roster)
             except TranscriptFormatError as exc:
                 raise CliError(f"{source} is not a Floorcast export: {exc}") from exc
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from .model import MeetingInfo
 
-SECTIONS = ("attendance", "contributions", "floor", "questions", "unserved")
-ROW_KEYS = ("group", "side", "participant_id", "country", "theme")
+SECTIONS = ("attendance", "contributions", "parts", "floor", "questions", "unserved")
+ROW_KEYS = ("hub_id", "group", "side", "participant_id", "country", "theme")
 #: What a spreadsheet reads as the start of a formula (a leading tab or carriage return hides one).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -3,7 +3,7 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { MODES, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { KINDS, MODES, PARTS, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
 
@@ -11,6 +11,12 @@ const ACTIONS = { floor_requested: "asked for the floor", floor_withdrawn: "with
   floor_declined: "declined for now", intervention_ended: "intervention ended", floor_request_moved: "moved",
   floor_list_closed: "list closed", floor_list_reopened: "list reopened", floor_policy_changed: "order changed",
   floor_time_limit_set: "speaking time set", floor_group_budget_set: "group budget set" };
+/* This module's words about the agenda, in one place for translation. */
+const TEXT = { intervention_paused: "gave way to an interposed question", intervention_resumed: "resumed",
+  floor_part_changed: "part changed", partNow: "The session is now in part: ", presenting: " has the floor for a presentation.",
+  interposed: "Interposed question added for ", resume: "Back to ", choosePresenter: "Choose a presenter first." };
+Object.assign(ACTIONS, { intervention_paused: TEXT.intervention_paused, intervention_resumed: TEXT.intervention_resumed,
+  floor_part_changed: TEXT.floor_part_changed });
 
 /** Run the chair's panel (``[data-floor="moderator"]``) on the page's /moderate connection. */
 export function mountFloorModerator(panel, socket) {
@@ -79,10 +85,11 @@ export function mountFloorModerator(panel, socket) {
     const body = $("flm-spoken");
     body.replaceChildren();
     floor.interventions.forEach(function (i) {
-      const end = i.end_ms === null ? "speaking" : clock(i.end_ms - i.start_ms);
+      const end = i.end_ms === null ? "speaking" : clock(i.end_ms - i.start_ms - (i.paused_ms || 0));
       body.appendChild(el("tr", {}, [
         el("td", { text: i.id }),
-        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "") }),
+        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "")
+          + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") + (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
         el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
@@ -102,6 +109,9 @@ export function mountFloorModerator(panel, socket) {
       floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: p.label })); });
     }
     if (document.activeElement !== policy) policy.value = floor.policy;
+    const part = $("flm-part");
+    if (document.activeElement !== part) part.value = floor.part || "";
+    renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     const limit = $("flm-limit");
     if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
     $("flm-open-close").textContent = floor.open ? "Close the list" : "Reopen the list";
@@ -123,7 +133,7 @@ export function mountFloorModerator(panel, socket) {
 
   function render() {
     const floor = store.get("floor");
-    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current, floor.paused);
     timer.sync(floor);
     const count = floor.queue.length;
     renderQueue($("flm-queue"), floor.queue, 0, function (row) { return rowControls(row, count); });
@@ -131,12 +141,25 @@ export function mountFloorModerator(panel, socket) {
     $("flm-count").textContent = String(count);
     $("flm-end").hidden = !floor.current;
     $("flm-decline").hidden = !floor.current;
-    $("flm-next").disabled = count === 0;
+    const resumes = floor.paused && !(floor.queue[0] && floor.queue[0].tier === "interposed");
+    $("flm-next").disabled = count === 0 && !resumes;
     const next = floor.queue[0];
-    $("flm-next").textContent = next ? "Call next: " + (next.read_by || next.name) : "Call next";
-    $("flm-next-why").textContent = next ? "Next because: " + next.reason + "." : "";
+    $("flm-next").textContent = resumes ? TEXT.resume + floor.paused.name
+      : next ? "Call next: " + (next.read_by || next.name) : "Call next";
+    $("flm-next-why").textContent = !resumes && next ? "Next because: " + next.reason + "." : "";
     renderSettings(floor);
     renderSpoken(floor);
+  }
+
+  function renderCandidates(people) {
+    const select = $("flm-presenter"), keep = select.value, marked = select.dataset.marked;
+    select.replaceChildren();
+    people.forEach(function (p) {
+      select.appendChild(el("option", { value: String(p.participant_id),
+        text: p.name + (p.organisation ? ", " + p.organisation : "") + (p.presenter ? marked : "") }));
+    });
+    if (keep) select.value = keep;
+    $("flm-present-none").hidden = people.length > 0;
   }
 
   function refresh() {
@@ -147,6 +170,7 @@ export function mountFloorModerator(panel, socket) {
         r.countries.forEach(function (c) { select.appendChild(el("option", { value: c[0], text: c[1] })); });
         countriesLoaded = true;
       }
+      renderCandidates(r.candidates);
       if (store.put("floor", r.floor, r.floor.seq)) render();
     });
   }
@@ -174,6 +198,19 @@ export function mountFloorModerator(panel, socket) {
     act("floor_time_limit", { seconds: minutes > 0 ? Math.round(minutes * 60) : null },
         minutes > 0 ? "Speaking time: " + clock(minutes * 60000) + " from the next speaker." : "No speaking time limit.");
   });
+  $("flm-part").addEventListener("change", function () {
+    const part = $("flm-part").value;
+    if (part) act("floor_part", { part: part }, TEXT.partNow + (PARTS[part] || part) + ".");
+  });
+  // Who may present changes as people join: the list is asked for again whenever the chair opens it.
+  $("flm-presenter").addEventListener("focus", refresh);
+  $("flm-present").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const select = $("flm-presenter");
+    if (!select.value) return say(status, TEXT.choosePresenter, "error");
+    const name = select.options[select.selectedIndex].text;
+    act("floor_present", { participant_id: Number(select.value) }, name + TEXT.presenting);
+  });
   $("flm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
   $("flm-open-close").addEventListener("click", function () {
     const open = store.get("floor") ? store.get("floor").open : true;
@@ -193,9 +230,12 @@ export function mountFloorModerator(panel, socket) {
                       country: $("flm-country").value, mode: $("flm-mode").value, kind: kind.value };
     if (kind.value === "right_of_reply") { payload.reply_to = $("flm-reply").value; payload.placement = $("flm-placement").value; }
     if (kind.value === "on_behalf") payload.on_behalf_of = $("flm-behalf").value;
-    act("floor_add", payload).then(function (r) {
+    const event = { presentation: "floor_present", interposed_question: "floor_interpose" }[kind.value] || "floor_add";
+    if (event !== "floor_add") delete payload.kind;
+    act(event, payload).then(function (r) {
       if (!r.ok) return;
-      say(status, name + " added to the list.");
+      say(status, event === "floor_present" ? name + TEXT.presenting
+        : event === "floor_interpose" ? TEXT.interposed + name + "." : name + " added to the list.");
       // Group, place and kind stay as they were: the next hand is often from the same part of the room.
       $("flm-name").value = "";
       $("flm-org").value = "";
@@ -229,6 +269,7 @@ export function mountFloorModerator(panel, socket) {
         if (d.reason) bits.push(d.reason);
         if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
         if (d.policy) bits.push(d.policy);
+        if (d.part) bits.push(PARTS[d.part] || d.part);
         if (d.seconds !== undefined) bits.push(d.seconds === null ? "none" : d.seconds + " s");
         if (d.question_id) bits.push("question " + d.question_id);
         body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),

@@ -10,8 +10,25 @@ import { clock } from "./time.js";
 export const LANGUAGES = { en: "English", fr: "French", es: "Spanish", ar: "Arabic", zh: "Chinese", ru: "Russian",
                            pt: "Portuguese", de: "German" };
 export const MODES = { onsite: "In the room", remote: "Remote", hub: "Remote hub" };
+/* The agenda's words, in one place for translation. */
+export const AGENDA_TEXT = {
+  presentation: "Presentation", interposed_question: "Interposed question",
+  questionTo: "Question to ", answersNext: ", who answers next",
+  parts: { presentations: "Presentations", panel: "Panel", debate: "Debate", closing: "Closing" },
+  partLabel: "Now: ",
+};
 export const KINDS = { normal: "", point_of_order: "Point of order", right_of_reply: "Right of reply",
-                       on_behalf: "On behalf of a group" };
+                       on_behalf: "On behalf of a group", presentation: AGENDA_TEXT.presentation,
+                       interposed_question: AGENDA_TEXT.interposed_question };
+export const PARTS = AGENDA_TEXT.parts;
+
+/** Show the session part the chair moved to in a ``[data-floor-part]`` node (hidden before the first move). */
+export function renderPart(node, part) {
+  if (!node) return;
+  node.hidden = !part;
+  node.dataset.part = part || "";
+  node.textContent = part ? AGENDA_TEXT.partLabel + (PARTS[part] || part) : "";
+}
 
 /** One line about a person: organisation · country. */
 export function whereFrom(p) {
@@ -27,20 +44,25 @@ export function badges(p) {
   return out;
 }
 
-/** Fill a speaker card (``[data-floor-card]``) with the current intervention, or the "floor is free" line. */
-export function renderCard(card, current) {
+/** Fill a speaker card (``[data-floor-card]``) with the current intervention, or the "floor is free" line;
+    ``paused`` is the speaker an interposed question is put to. */
+export function renderCard(card, current, paused) {
   card.replaceChildren();
   card.dataset.speaking = current ? "true" : "false";
   if (!current) {
     card.appendChild(el("p", { class: "fl-free", text: "Nobody has the floor." }));
     return;
   }
-  card.appendChild(el("p", { class: "fl-label", text: current.read_by ? "Question read aloud" : "Has the floor" }));
+  card.dataset.kind = current.kind;
+  const label = current.read_by ? "Question read aloud" : (KINDS[current.kind] && (current.kind === "presentation"
+    || current.kind === "interposed_question") ? KINDS[current.kind] : "Has the floor");
+  card.appendChild(el("p", { class: "fl-label", "data-floor-kind": current.kind, text: label }));
   card.appendChild(el("p", { class: "fl-name", "data-floor-speaker": "", text: current.read_by || current.name }));
   const lines = [];
   if (current.read_by) lines.push("Question from " + current.name + (current.organisation ? ", " + current.organisation : ""));
   else if (whereFrom(current)) lines.push(whereFrom(current));
   if (current.on_behalf_of) lines.push("On behalf of " + current.on_behalf_of);
+  if (paused) lines.push(AGENDA_TEXT.questionTo + paused.name + AGENDA_TEXT.answersNext);
   if (current.theme) lines.push("Theme: " + current.theme);
   lines.forEach(function (t) { card.appendChild(el("p", { class: "fl-org", text: t })); });
   card.appendChild(el("p", { class: "fl-badges" }, badges(current)));
@@ -69,7 +91,7 @@ export class Timer {
     node.hidden = !cur;
     if (!cur) { node.dataset.state = "idle"; return; }
     const limit = cur.timer.limit_s === null ? null : cur.timer.limit_s * 1000;
-    const elapsed = Math.max(0, Date.now() + this.offset - cur.start_ms);
+    const elapsed = Math.max(0, Date.now() + this.offset - cur.timer.start_ms);  // pauses left out by the server
     let state = "running", big, small;
     if (limit === null) {
       big = clock(elapsed);
@@ -117,6 +139,7 @@ export function mountFloorView(box, socket) {
   const empty = box.querySelector("[data-floor-empty]");
   const closed = box.querySelector("[data-floor-closed]");
   const policy = box.querySelector("[data-floor-policy]");
+  const part = box.querySelector("[data-floor-part]");
   const timer = new Timer(box.querySelector("[data-floor-timer]"));
   const limit = Number(box.dataset.next || 0);
 
@@ -124,7 +147,9 @@ export function mountFloorView(box, socket) {
     const state = floor.get("floor");
     box.dataset.speaking = state.current ? "true" : "false";
     box.dataset.waiting = String(state.queue.length);
-    if (card) renderCard(card, state.current);
+    box.dataset.part = state.part || "";
+    if (card) renderCard(card, state.current, state.paused);
+    renderPart(part, state.part);
     timer.sync(state);
     if (list) renderQueue(list, state.queue, limit);
     if (empty) empty.hidden = state.queue.length > 0;

@@ -2,9 +2,12 @@
    "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence } from "./dom.js";
-import { renderCard, renderQueue, Timer } from "./floor-view.js";
+import { renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { SeqStore } from "./seq-store.js";
 import { waitText } from "./time.js";
+
+/* This module's words about interposed questions, in one place for translation. */
+const TEXT = { asked: "Your question is next: the speaker answers it before the list goes on." };
 
 /** Run the participant panel (``[data-floor="participant"]``) on the page's /live connection. */
 export function mountFloor(panel, socket) {
@@ -40,6 +43,16 @@ export function mountFloor(panel, socket) {
       "Expected wait: " + waitText(row.expected_wait_ms)) + why + ".";
   }
 
+  function renderInterpose(floor) {
+    const box = $("fl-interpose-box");
+    if (!box) return;
+    const cur = floor.current, speaker = floor.paused || cur;
+    const mineSpeaking = cur && mine().indexOf(cur.request_id) >= 0;
+    const asked = floor.queue.some(function (r) { return r.kind === "interposed_question" && mine().indexOf(r.id) >= 0; });
+    box.hidden = !speaker || speaker.kind === "point_of_order" || mineSpeaking || asked ||
+      (floor.paused && mine().indexOf(floor.paused.request_id) >= 0);
+  }
+
   function renderReplies(floor) {
     const select = $("fl-reply");
     if (!select) return;
@@ -55,7 +68,8 @@ export function mountFloor(panel, socket) {
 
   function render() {
     const floor = store.get("floor");
-    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current, floor.paused);
+    renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     timer.sync(floor);
     renderQueue($("fl-queue"), floor.queue, 5, function (row) {
       return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: "You" }) : null;
@@ -64,6 +78,7 @@ export function mountFloor(panel, socket) {
     panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     renderMine(floor);
+    renderInterpose(floor);
     renderReplies(floor);
   }
 
@@ -112,6 +127,16 @@ export function mountFloor(panel, socket) {
       say(status, r.ok ? done : sentence(r.error.message), r.ok ? "ok" : "error");
     });
   }
+  $("fl-interpose").addEventListener("click", function () {
+    $("fl-interpose").disabled = true;
+    call(socket, "floor_interpose", { language: $("fl-language").value }).then(function (r) {
+      $("fl-interpose").disabled = false;
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
+      say(status, TEXT.asked);
+      if (store.get("floor")) render();
+    });
+  });
   $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", "Your request was withdrawn."); });
   $("fl-decline").addEventListener("click", function () {
     act("floor_decline", "You declined for now; you keep your place in the list once.");

@@ -20,7 +20,8 @@ from ..model import Intervention, Transcript
 from ..turns import SpeakerTurn
 from .common import DISCLAIMER, stamp, title_block
 
-KIND_NOTES = MappingProxyType({"point_of_order": "point of order", "right_of_reply": "right of reply"})
+KIND_NOTES = MappingProxyType({"point_of_order": "point of order", "right_of_reply": "right of reply",
+                               "presentation": "presentation", "interposed_question": "interposed question"})
 #: The page's only styles, inline so that a saved file is styled too. A server that sends a Content-Security-Policy
 #: allows exactly this element with :func:`style_source` instead of allowing inline styles in general.
 STYLE = """

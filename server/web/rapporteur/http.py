@@ -27,9 +27,8 @@ from ...clock import now_ms
 from ...domain import revisions
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.meetings.models import Role
-from ...exports import lines, meeting_block, session_export
+from ...exports import lines, meeting_block, roster, session_export
 from ...settings import Settings
-from ...storage import meetings as meetings_db
 from ...storage import revisions as revisions_db
 from ...storage import search as search_db
 from .. import auth
@@ -145,10 +144,11 @@ async def meeting_pack(request: web.Request) -> web.StreamResponse:
     db, meeting, made = request.app[db_key], loaded.meeting, now_ms()
 
     async def docs() -> AsyncIterator[Mapping[str, Any]]:
-        yield {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting), "sessions": [],
-               "exported_ms": made}
+        yield {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting),
+               **await roster(db, loaded.id), "sessions": [], "exported_ms": made}
         for session in meeting.sessions:
-            doc = await session_export(db, loaded.id, meeting, loaded.lives[session.id], version=version)
+            doc = await session_export(db, loaded.id, meeting, loaded.lives[session.id], version=version,
+                                       with_roster=False)
             del doc["meeting"]
             yield {**doc, "exported_ms": made}
 
@@ -182,7 +182,7 @@ async def page(request: web.Request) -> web.Response:
             hits = await search_hits(request, loaded, access, query)
         except search_db.InvalidQuery as exc:
             search_error = exc.message
-    rows = await meetings_db.attendance(db, loaded.id, session_id)
+    rows = export["attendance"]
     marked = await revisions_db.presenters(db, loaded.id, session_id)
     return await session_page(
         request, "rapporteur.html", None, attendance=rows, presenters=marked, figures=figs, preview=preview,
