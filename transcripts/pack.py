@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
-import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
+
+import orjson
 
 from . import draft, tables
 from .formats import WRITERS, html, writer
@@ -53,7 +54,7 @@ def _summary_files(meeting: MeetingInfo, transcripts: Sequence[Transcript], draf
     yield f"{prefix}summary.html", drafter.html(title, source).encode()
     yield f"{prefix}summary.docx", drafter.docx(title, source, author=meeting.secretariat or meeting.title,
                                                  made_ms=draft.made_ms(transcripts))
-    yield f"{prefix}figures.json", (json.dumps(figs, ensure_ascii=False, indent=1) + "\n").encode()
+    yield f"{prefix}figures.json", orjson.dumps(figs, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
     yield f"{prefix}figures.csv", tables.figures_csv(figs).encode()
     yield f"{prefix}annex.csv", tables.annex_csv(meeting, figs["annex"]).encode()
 
