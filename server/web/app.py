@@ -18,7 +18,7 @@ from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
-from . import errors, security, sessions, sockets
+from . import errors, i18n, security, sessions, sockets
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -40,8 +40,8 @@ from .sessions import schedule_context, tail_flusher_key
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
-ROUTES = (meetings_pages.routes, meetings_api.routes, sessions.routes, ingest.routes, bridge.routes, outputs.routes,
-          questions_http.routes, floor_http.routes, rapporteur_http.routes, editor.routes)
+ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, sessions.routes, ingest.routes, bridge.routes,
+          outputs.routes, questions_http.routes, floor_http.routes, rapporteur_http.routes, editor.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 
@@ -55,14 +55,17 @@ def _jinja() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = lambda path: f"/static/{path}"
+    i18n.install(env)
     return env
 
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    app = web.Application(middlewares=[errors.errors, security.security_headers], client_max_size=1024 ** 2)
+    app = web.Application(middlewares=[i18n.locale_middleware, errors.errors, security.security_headers],
+                          client_max_size=1024 ** 2)
     app[settings_key] = settings
     app[jinja_key] = _jinja()
+    app[i18n.catalogues_key] = i18n.Catalogues()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(settings),

@@ -4,6 +4,7 @@ Socket.IO ACK ``{"ok": False, "error": {"code", "message"}}``. The core's errors
 
 from __future__ import annotations
 
+import gettext
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
-from .keys import jinja_key
+from .i18n import N_, catalogues_key, render_html, request_locale, translate
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -21,7 +22,7 @@ _BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500
 #: Statuses by error class (the first match in the class's MRO wins).
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
                                            InvalidTransition: 409, NotLive: 400, RateLimited: 429}
-UNKNOWN = {"code": "unknown_error", "message": "Something went wrong on the server."}
+UNKNOWN = {"code": "unknown_error", "message": N_("Something went wrong on the server.")}
 
 
 class Forbidden(DomainError):
@@ -40,9 +41,18 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
-def ack_error(exc: DomainError) -> dict[str, Any]:
-    """The Socket.IO ACK of a refusal."""
-    return {"ok": False, "error": exc.as_dict()}
+def ack_error(exc: DomainError, translations: gettext.NullTranslations | None = None) -> dict[str, Any]:
+    """The Socket.IO ACK of a refusal, its message in the connection's interface language."""
+    error = exc.as_dict()
+    if translations is not None:
+        error["message"] = translations.gettext(exc.message)
+    return {"ok": False, "error": error}
+
+
+def unknown_error(translations: gettext.NullTranslations | None = None) -> dict[str, str]:
+    """The ``unknown_error`` refusal, its message in the connection's interface language."""
+    message = UNKNOWN["message"]
+    return {"code": UNKNOWN["code"], "message": translations.gettext(message) if translations else message}
 
 
 def text_refusal(exc: DomainError) -> web.Response:
@@ -60,12 +70,15 @@ def _wants_text(request: web.Request) -> bool:
 
 
 def error_response(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
-    """JSON for API clients, plain text for captioning tools, the error page for people."""
+    """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
+    interface language)."""
+    message = translate(request.app[catalogues_key], request_locale(request), message)
     if _wants_text(request):
         return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8")
     if _wants_json(request):
         return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
-    html = request.app[jinja_key].get_template("error.html").render(status=status, code=code, message=message)
+    # The language menu leads home: an error page says nothing of the address that was refused.
+    html = render_html(request, "error.html", status=status, code=code, message=message, here="/")
     return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -6,9 +6,11 @@ from typing import Any
 
 from ..domain.meetings.models import Meeting, Role
 from ..storage.meetings import Link
+from .i18n import N_
 
-_LABELS = {Role.ADMIN: "Admin", Role.PARTICIPANT: "Participant join link", Role.MODERATOR: "Moderator",
-           Role.CAPTIONER: "Captioner", Role.RAPPORTEUR: "Rapporteur"}
+#: In English (``run.py links`` and the API say them so); the admin page shows them translated.
+_LABELS = {Role.ADMIN: N_("Admin"), Role.PARTICIPANT: N_("Participant join link"), Role.MODERATOR: N_("Moderator"),
+           Role.CAPTIONER: N_("Captioner"), Role.RAPPORTEUR: N_("Rapporteur")}
 _PAGES = {Role.MODERATOR: "moderate", Role.CAPTIONER: "caption", Role.RAPPORTEUR: "rapporteur"}
 
 
@@ -37,7 +39,7 @@ def link_rows(base: str, meeting: Meeting, links: list[Link]) -> list[dict[str, 
     for link in links:
         row: dict[str, Any] = {
             "id": link.id, "role": link.role.value, "session_id": link.session_id,
-            "scope": titles.get(link.session_id or "", "Whole meeting"),
+            "scope": titles.get(link.session_id or "", N_("Whole meeting")),
             "label": _LABELS[link.role], "url": link_url(base, meeting.slug, link), "created_ms": link.created_ms,
         }
         if link.role is Role.CAPTIONER and link.session_id is not None:

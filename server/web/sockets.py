@@ -18,8 +18,10 @@ an object, and maps refusals to ACKs (``errors.ack_error``); an unexpected excep
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from http.cookies import SimpleCookie
 from typing import Any
 
 import socketio
@@ -32,7 +34,8 @@ from ..domain.errors import DomainError, InvalidInput, NotAllowed
 from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
 from . import auth, rooms
-from .errors import UNKNOWN, ack_error
+from .errors import ack_error, unknown_error
+from .i18n import COOKIE, catalogues_key, choose_locale
 from .keys import db_key, registry_key
 from .registry import LoadedMeeting
 
@@ -208,7 +211,7 @@ class _Server:
             raise ConnectionRefusedError("forbidden")
         lang = data.get("lang") if isinstance(data.get("lang"), str) else None
         conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang)
-        await self.sio.save_session(sid, {"conn": conn}, namespace=namespace)
+        await self.sio.save_session(sid, {"conn": conn, "locale": _handshake_locale(environ)}, namespace=namespace)
         ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
         await ctx.enter_room(rooms.meeting(loaded.id))
         if session_id is not None:
@@ -231,8 +234,13 @@ class _Server:
             if ns == namespace:
                 await hook(ctx, {})
 
+    async def translations(self, sid: str, namespace: str) -> gettext.NullTranslations:
+        """The interface language of a connection, chosen when it connected."""
+        session = await self.sio.get_session(sid, namespace=namespace)
+        return self.app[catalogues_key].get((session or {}).get("locale", ""))
+
     async def call(self, command: Command, sid: str, data: Any) -> dict[str, Any]:
-        """Run one command and turn its result or refusal into the ACK."""
+        """Run one command and turn its result or refusal into the ACK (messages in the connection's language)."""
         try:
             if data is not None and not isinstance(data, dict):
                 raise InvalidInput("the payload must be an object")
@@ -240,17 +248,29 @@ class _Server:
             _check(command, ctx.conn)
             result = await command.handler(ctx, data or {})
         except DomainError as exc:
-            return ack_error(exc)
+            return ack_error(exc, await self.translations(sid, command.namespace))
         except Exception:
             log.exception("unhandled error in socket handler", extra={"event": command.event})
-            return {"ok": False, "error": dict(UNKNOWN)}
+            return {"ok": False, "error": unknown_error(await self.translations(sid, command.namespace))}
         return {"ok": True, **(result or {})}
 
     async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
         """An event this namespace has no handler for."""
+        translations = await self.translations(sid, namespace)
         if event in self.events:
-            return ack_error(NotAllowed("this connection may not do this"))
-        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"))
+            return ack_error(NotAllowed("this connection may not do this"), translations)
+        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), translations)
+
+
+def _handshake_locale(environ: dict[str, Any]) -> str:
+    """The interface language of a Socket.IO handshake: the page's cookie, else Accept-Language."""
+    request = environ.get("aiohttp.request")
+    if request is not None:
+        return choose_locale(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(environ.get("HTTP_COOKIE", ""))
+    morsel = jar.get(COOKIE)
+    return choose_locale(morsel.value if morsel else None, environ.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 def attach(app: web.Application, sio: socketio.AsyncServer, tables: Iterable[Commands]) -> None:
