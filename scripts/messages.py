@@ -9,6 +9,8 @@ The server compiles the .po files when it starts; no .mo file is kept in the rep
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -30,8 +32,14 @@ KEYWORDS = {
 }
 
 
-def extract() -> Catalog:
-    """Every message of the sources, with where it is used."""
+def extract(quiet: bool = False) -> Catalog:
+    """Every message of the sources, with where it is used (``quiet``: without Babel's notes on f-strings, which
+    it cannot extract and which stay in English)."""
+    with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
+        return _extract()
+
+
+def _extract() -> Catalog:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f, str(ROOT / "babel.cfg"))
     template = Catalog(project="Floorcast", msgid_bugs_address="", charset="utf-8")
@@ -76,7 +84,7 @@ def update() -> None:
         catalog.update(template, no_fuzzy_matching=True)
         if locale == "en":  # the source language: each message is its own translation
             for message in catalog:
-                if message.id and not message.string:
+                if message.id and not (message.string and all(message.string)):
                     message.string = message.id if not isinstance(message.id, tuple | list) else tuple(
                         message.id[0] if i == 0 else message.id[1] for i in range(catalog.num_plurals))
         with (LOCALE_DIR / f"{locale}.po").open("wb") as f:

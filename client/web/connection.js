@@ -3,6 +3,7 @@
    record) whatever panels it shows. Also: the connection status line, ACK calls with a timeout, "on every
    (re)connect", and the session state pushes every namespace carries. */
 import { io } from "./vendor/socket.io.esm.min.js";
+import { t } from "./i18n.js";
 
 const CALL_TIMEOUT_MS = 8000;
 
@@ -35,15 +36,15 @@ export class Connections {
         autoConnect: false,  // connected once every panel listens: no push can arrive before its handler
       });
       const socket = link.socket;
-      socket.on("connect", function () { showStatus("Connected", "online"); });
+      socket.on("connect", function () { showStatus(t("Connected"), "online"); });
       socket.on("disconnect", function (reason) {
-        showStatus("Connection lost, reconnecting…", "offline");
+        showStatus(t("Connection lost, reconnecting…"), "offline");
         // The server closes every connection when it shuts down or restarts; Socket.IO does not retry a close
         // the server asked for, so ask again (Socket.IO's own back-off applies if the server is gone).
         if (reason === "io server disconnect") socket.connect();
       });
       socket.on("connect_error", function (err) {
-        showStatus(err && err.message === "forbidden" ? "This link is not valid." : "Cannot reach the server, retrying…",
+        showStatus(err && err.message === "forbidden" ? t("This link is not valid.") : t("Cannot reach the server, retrying…"),
                    "offline");
       });
       if (this.onSessionState) socket.on("session_state", this.onSessionState);
@@ -67,7 +68,7 @@ export class Connections {
 export function call(socket, event, payload, timeoutMs) {
   return new Promise(function (resolve) {
     socket.timeout(timeoutMs || CALL_TIMEOUT_MS).emit(event, payload || {}, function (err, reply) {
-      resolve(err ? { ok: false, error: { code: "timeout", message: "The server did not answer in time." } } : reply);
+      resolve(err ? { ok: false, error: { code: "timeout", message: t("The server did not answer in time.") } } : reply);
     });
   });
 }

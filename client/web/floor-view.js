@@ -4,25 +4,24 @@
    organisations are untrusted: they only ever reach the page as text. */
 import { call, onConnect } from "./connection.js";
 import { el } from "./dom.js";
+import { countryName, languageName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock } from "./time.js";
 
-export const LANGUAGES = { en: "English", fr: "French", es: "Spanish", ar: "Arabic", zh: "Chinese", ru: "Russian",
-                           pt: "Portuguese", de: "German" };
-export const MODES = { onsite: "In the room", remote: "Remote", hub: "Remote hub" };
-export const KINDS = { normal: "", point_of_order: "Point of order", right_of_reply: "Right of reply",
-                       on_behalf: "On behalf of a group" };
+export const MODES = { onsite: t("In the room"), remote: t("Remote"), hub: t("Remote hub") };
+export const KINDS = { normal: "", point_of_order: t("Point of order"), right_of_reply: t("Right of reply"),
+                       on_behalf: t("On behalf of a group") };
 
 /** One line about a person: organisation · country. */
 export function whereFrom(p) {
-  return [p.organisation, p.country_name || p.country].filter(Boolean).join(" · ");
+  return [p.organisation, countryName(p.country) || p.country_name].filter(Boolean).join(" · ");
 }
 
 /** Small labelled badges: group, mode, language, kind. */
 export function badges(p) {
   const out = [el("span", { class: "fl-badge fl-group", text: p.group_label || p.group })];
   out.push(el("span", { class: "fl-badge fl-mode fl-mode-" + p.mode, text: MODES[p.mode] || p.mode }));
-  if (p.language) out.push(el("span", { class: "fl-badge fl-lang", text: LANGUAGES[p.language] || p.language }));
+  if (p.language) out.push(el("span", { class: "fl-badge fl-lang", text: languageName(p.language) }));
   if (KINDS[p.kind]) out.push(el("span", { class: "fl-badge fl-kind fl-kind-" + p.kind, text: KINDS[p.kind] }));
   return out;
 }
@@ -32,17 +31,18 @@ export function renderCard(card, current) {
   card.replaceChildren();
   card.dataset.speaking = current ? "true" : "false";
   if (!current) {
-    card.appendChild(el("p", { class: "fl-free", text: "Nobody has the floor." }));
+    card.appendChild(el("p", { class: "fl-free", text: t("Nobody has the floor.") }));
     return;
   }
-  card.appendChild(el("p", { class: "fl-label", text: current.read_by ? "Question read aloud" : "Has the floor" }));
-  card.appendChild(el("p", { class: "fl-name", "data-floor-speaker": "", text: current.read_by || current.name }));
+  card.appendChild(el("p", { class: "fl-label", text: current.read_by ? t("Question read aloud") : t("Has the floor") }));
+  card.appendChild(el("p", { class: "fl-name", dir: "auto", "data-floor-speaker": "", text: current.read_by || current.name }));
   const lines = [];
-  if (current.read_by) lines.push("Question from " + current.name + (current.organisation ? ", " + current.organisation : ""));
-  else if (whereFrom(current)) lines.push(whereFrom(current));
-  if (current.on_behalf_of) lines.push("On behalf of " + current.on_behalf_of);
-  if (current.theme) lines.push("Theme: " + current.theme);
-  lines.forEach(function (t) { card.appendChild(el("p", { class: "fl-org", text: t })); });
+  if (current.read_by) {
+    lines.push(current.organisation ? t("Question from {name}, {organisation}", current) : t("Question from {name}", current));
+  } else if (whereFrom(current)) lines.push(whereFrom(current));
+  if (current.on_behalf_of) lines.push(t("On behalf of {group}", { group: current.on_behalf_of }));
+  if (current.theme) lines.push(t("Theme: {theme}", current));
+  lines.forEach(function (line) { card.appendChild(el("p", { class: "fl-org", dir: "auto", text: line })); });
   card.appendChild(el("p", { class: "fl-badges" }, badges(current)));
 }
 
@@ -73,16 +73,16 @@ export class Timer {
     let state = "running", big, small;
     if (limit === null) {
       big = clock(elapsed);
-      small = "speaking time (no limit)";
+      small = t("speaking time (no limit)");
     } else if (elapsed > limit) {
       state = "overrun";
       big = "+" + clock(elapsed - limit);
-      small = "over the " + clock(limit) + " limit";
+      small = t("over the {limit} limit", { limit: clock(limit) });
     } else {
       const left = limit - elapsed;
       if (elapsed >= limit * this.rules.warn_fraction || left <= this.rules.warn_last_s * 1000) state = "warning";
       big = clock(Math.ceil(left / 1000) * 1000);
-      small = "left of " + clock(limit);
+      small = t("left of {limit}", { limit: clock(limit) });
     }
     node.dataset.state = state;
     const digits = node.querySelector("[data-timer-digits]"), note = node.querySelector("[data-timer-note]");
@@ -98,11 +98,13 @@ export function renderQueue(list, rows, limit, extra) {
   list.replaceChildren();
   rows.slice(0, limit || rows.length).forEach(function (row) {
     const who = el("div", { class: "fl-who" }, [
-      el("span", { class: "fl-qname", text: row.read_by ? row.read_by + " (reads a question from " + row.name + ")" : row.name }),
-      el("span", { class: "fl-qorg", text: whereFrom(row) }),
+      el("span", { class: "fl-qname", dir: "auto",
+                   text: row.read_by ? t("{reader} (reads a question from {name})", { reader: row.read_by, name: row.name })
+                     : row.name }),
+      el("span", { class: "fl-qorg", dir: "auto", text: whereFrom(row) }),
       el("span", { class: "fl-badges" }, badges(row)),
     ]);
-    const kids = [el("span", { class: "fl-pos", "aria-label": "Position " + row.position, text: String(row.position) }), who];
+    const kids = [el("span", { class: "fl-pos", "aria-label": t("Position {n}", { n: row.position }), text: String(row.position) }), who];
     if (extra) kids.push(extra(row));
     list.appendChild(el("li", { class: "fl-row fl-tier-" + row.tier + (row.pinned ? " fl-pinned" : ""),
                                 "data-request": row.id }, kids));
