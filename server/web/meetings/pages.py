@@ -8,7 +8,7 @@ from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, i18n
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..pages import render, session_page
@@ -37,7 +37,7 @@ async def join_form(request: web.Request) -> web.Response:
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
     return render(request, "join.html", meeting=loaded.meeting, token=request.query["t"], form={}, error=None,
-                  countries=countries(), current=access.participant)
+                  countries=_countries(request), current=access.participant)
 
 
 @routes.post("/m/{slug}/join")
@@ -51,11 +51,16 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
         participant = registration(loaded.meeting, form, {code for code, _ in countries()})
     except DomainError as exc:
         return render(request, "join.html", status=400, meeting=loaded.meeting, token=form.get("t", ""), form=form,
-                      error=exc, countries=countries(), current=None)
+                      error=exc, countries=_countries(request), current=None)
     url = request.app.router["meeting"].url_for(slug=loaded.meeting.slug).with_query(welcome="1")
     response = web.HTTPSeeOther(url)
     await auth.sign_up(request, loaded, participant, response)
     raise response
+
+
+def _countries(request: web.Request) -> list[tuple[str, str]]:
+    """Every country, named and sorted in the reader's interface language."""
+    return i18n.countries(i18n.request_locale(request), [code for code, _ in countries()])
 
 
 @routes.get("/m/{slug}/admin", name="admin")
