@@ -6,9 +6,9 @@ import { t, tn, uiLocale } from "./i18n.js";
 
 const STYLES = {
   // Every clock time says its zone (the meeting's), in the reader's language.
-  datetime: { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
-  short: { hour: "numeric", minute: "2-digit", timeZoneName: "short" },  // questions, handovers (moderator page)
-  medium: { hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short" },  // records, audit logs
+  datetime: { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+  short: { hour: "2-digit", minute: "2-digit", timeZoneName: "short" },  // questions, handovers (moderator page)
+  medium: { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" },  // records, audit logs
 };
 // The reader's own regional variant when it is of the interface language (en-GB writes 14:05, en-US 2:05 PM).
 const FORMAT_LOCALE = (navigator.languages || []).find(function (tag) {
