@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import sys
 from pathlib import Path
@@ -81,7 +82,8 @@ def update() -> None:
     LOCALE_DIR.mkdir(parents=True, exist_ok=True)
     for locale in LOCALES:
         catalog = read(locale)
-        catalog.update(template, no_fuzzy_matching=True)
+        # update() may adopt the template's own Message objects: each catalogue gets its own copy.
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if locale == "en":  # the source language: each message is its own translation
             for message in catalog:
                 if message.id and not (message.string and all(message.string)):

@@ -3,7 +3,7 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { MODES, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { MODES, POLICIES, policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
 import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
@@ -102,13 +102,13 @@ export function mountFloorModerator(panel, socket) {
   function renderSettings(floor) {
     const policy = $("flm-policy");
     if (!policy.options.length) {
-      floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: p.label })); });
+      floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: POLICIES[p.key] || p.label })); });
     }
     if (document.activeElement !== policy) policy.value = floor.policy;
     const limit = $("flm-limit");
     if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
     $("flm-open-close").textContent = floor.open ? t("Close the list") : t("Reopen the list");
-    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    panel.querySelector("[data-floor-policy]").textContent = policyName(floor);
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     const budgets = $("flm-budgets");
     budgets.replaceChildren();

@@ -9,6 +9,14 @@ import { SeqStore } from "./seq-store.js";
 import { clock } from "./time.js";
 
 export const MODES = { onsite: t("In the room"), remote: t("Remote"), hub: t("Remote hub") };
+/** The floor policies by key, as the server names them (its label stays for a policy this page does not know). */
+export const POLICIES = { fcfs: t("First come, first served"), alternate: t("Alternate room and remote"),
+                          groups: t("Round-robin by stakeholder group"), new_voices: t("New voices first") };
+
+/** The name of the floor's current policy in the interface language. */
+export function policyName(floor) {
+  return POLICIES[floor.policy] || floor.policy_label;
+}
 export const KINDS = { normal: "", point_of_order: t("Point of order"), right_of_reply: t("Right of reply"),
                        on_behalf: t("On behalf of a group") };
 
@@ -131,7 +139,7 @@ export function mountFloorView(box, socket) {
     if (list) renderQueue(list, state.queue, limit);
     if (empty) empty.hidden = state.queue.length > 0;
     if (closed) closed.hidden = state.open;
-    if (policy) policy.textContent = state.policy_label;
+    if (policy) policy.textContent = policyName(state);
   }
 
   socket.on("floor_changed", function (m) {

@@ -2,7 +2,7 @@
    "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence } from "./dom.js";
-import { renderCard, renderQueue, Timer } from "./floor-view.js";
+import { policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
 import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { waitText } from "./time.js";
@@ -64,7 +64,7 @@ export function mountFloor(panel, socket) {
       return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: t("You") }) : null;
     });
     $("fl-empty").hidden = floor.queue.length > 0;
-    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    panel.querySelector("[data-floor-policy]").textContent = policyName(floor);
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     renderMine(floor);
     renderReplies(floor);
