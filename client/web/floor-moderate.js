@@ -3,7 +3,7 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { MODES, POLICIES, policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { KINDS, MODES, POLICIES, policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
 import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
@@ -232,10 +232,10 @@ export function mountFloorModerator(panel, socket) {
       r.entries.forEach(function (e) {
         const d = e.details, bits = [];
         if (d.person) bits.push(t("{name} ({group}, {mode})", { name: d.person.name, group: d.person.group, mode: MODES[d.person.mode] || d.person.mode }));
-        if (d.kind && d.kind !== "normal") bits.push(d.kind.replace(/_/g, " "));
+        if (d.kind && d.kind !== "normal") bits.push(KINDS[d.kind] || d.kind.replace(/_/g, " "));
         if (d.reason) bits.push(d.reason);
         if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
-        if (d.policy) bits.push(d.policy);
+        if (d.policy) bits.push(POLICIES[d.policy] || d.policy);
         if (d.seconds !== undefined) bits.push(d.seconds === null ? t("none") : t("{n} s", { n: d.seconds }));
         if (d.question_id) bits.push(t("question {id}", { id: d.question_id }));
         body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),

@@ -8,6 +8,16 @@ import { MODES } from "./floor-view.js";
 import { countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
 import { formatTime } from "./time.js";
 
+/** What the audit log says of each question action, and of the fields it records. */
+const ACTIONS = { question_submitted: t("submitted"), question_edited: t("edited"), question_withdrawn: t("withdrawn"),
+  question_published: t("published"), question_dismissed: t("dismissed"), question_put_on_screen: t("put on screen"),
+  question_taken_off_screen: t("taken off screen"), question_answered: t("answered"), question_reopened: t("reopened"),
+  questions_merged: t("merged"), question_voted: t("voted"), question_unvoted: t("vote taken back"),
+  question_handed_to_floor: t("handed to the floor"), question_intervention_linked: t("linked to an intervention"),
+  question_settings_changed: t("options changed") };
+const FIELDS = { text: t("text"), reason: t("reason"), note: t("note"), how: t("how"), reader: t("reader"),
+  to: t("to"), merged_id: t("merged question"), intervention_id: t("intervention") };
+
 /** Run the moderator panel (``[data-questions="moderator"]``) on the page's /moderate connection. */
 export function mountQuestionsModerator(panel, socket) {
   const store = questionStore(socket, render);
@@ -238,14 +248,14 @@ export function mountQuestionsModerator(panel, socket) {
       const rows = r.entries.slice().reverse().map(function (e) {
         const d = e.details, bits = [];
         ["text", "reason", "note", "how", "reader", "to", "merged_id", "intervention_id"].forEach(function (k) {
-          if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(k.replace("_", " ") + ": " + d[k]);
+          if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(t("{field}: {value}", { field: FIELDS[k], value: d[k] }));
         });
         if (d.settings) {
           bits.push((d.settings.auto_publish ? t("auto-publish on") : t("auto-publish off")) +
             (d.settings.closes_at ? ", " + t("closes {time}", { time: formatTime(d.settings.closes_at, "short") }) : ""));
         }
         return el("tr", {}, [el("td", { text: formatTime(e.at_ms, "short") }), el("td", { text: e.actor.label }),
-          el("td", { text: e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
+          el("td", { text: ACTIONS[e.name] || e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
           el("td", { text: e.question_id === null ? "" : String(e.question_id) }), el("td", { text: bits.join(" · ") })]);
       });
       replaceRows($("qm-audit-rows"), rows);
