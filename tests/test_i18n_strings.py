@@ -250,3 +250,36 @@ def test_the_catalogue_check_finds_missing_fuzzy_and_empty_messages() -> None:
     catalog.add("Scheduled", "")
     assert messages.problems(template, catalog) == [
         "fr: fuzzy 'Ended'", "fr: untranslated 'Scheduled'", "fr: missing 'Remote'"]
+
+
+# --- style sheets -----------------------------------------------------------------------------------------------
+
+CSS = ROOT / "client" / "web"
+PHYSICAL = re.compile(r"(?<![\w-])(?:margin|padding|border)-(?:left|right)\b|(?<![\w-])(?:left|right)\s*:|"
+                      r"text-align\s*:\s*(?:left|right)|float\s*:\s*(?:left|right)|clear\s*:\s*(?:left|right)")
+
+
+def css_problems(source: str) -> list[str]:
+    """Physical left/right (which do not mirror for right-to-left pages) and words written by ``content``."""
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    found = [f"physical direction: {m.group(0)}" for m in PHYSICAL.finditer(source)]
+    found += [f"text in content: {m.group(1)}" for m in re.finditer(r"content\s*:\s*(\"[^\"]*\"|'[^']*')", source)
+              if LETTERS.search(m.group(1))]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CSS.glob("*.css")))
+def test_style_sheets_mirror_for_right_to_left_and_write_no_words(name: str) -> None:
+    found = css_problems((CSS / name).read_text(encoding="utf-8"))
+    assert not found, f"{name}:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    (".a { margin-left: 1rem; }", ["physical direction: margin-left"]),
+    (".a { left: 0; text-align: right; }", ["physical direction: left:", "physical direction: text-align: right"]),
+    ('.a::after { content: "None yet"; }', ['text in content: "None yet"']),
+    ('.a { margin-inline-start: 1rem; inset-inline-end: 0; text-align: start; } .b::before { content: "— "; }', []),
+    (".fl-budget-left { color: red; }", []),
+])
+def test_the_style_sheet_check_finds_what_it_should(source: str, expected: list[str]) -> None:
+    assert css_problems(source) == expected
