@@ -141,3 +141,19 @@ async def test_the_no_javascript_page_is_translated_and_keeps_the_captions_langu
     assert '<div id="c" lang="fr" dir="auto">' in body
     assert "النص كاملًا" in body                                  # "Whole text"
     assert re.search(r"<time>[^<]*\(توقيت أذربيجان, UTC\+4\)</time>", body), body  # a time as text, with its zone
+
+
+async def test_refusals_built_from_values_are_said_by_their_code(server, http, connect):
+    token = await server.token("participant")
+    form = {"t": token, "name": "", "country": "BR", "group": "civil-society", "mode": "remote"}
+    async with http.post(server.url(f"/m/{DEMO}/join"), data=form, headers={"Accept-Language": "fr"}) as r:
+        body = await r.text()
+    assert r.status == 400 and "Veuillez indiquer votre nom." in body
+    async with http.post(server.url(f"/m/{DEMO}/join"), data=form, headers={"Accept-Language": "en"}) as r:
+        assert "Please give your name." in await r.text()
+    spanish = await connect("/live", cookies={COOKIE: "es"}, session="morning")
+    reply = await spanish.call("no_such_event", {}, namespace="/live", timeout=5)
+    assert reply["error"] == {"code": "unknown_event", "message": "Esta conexión no tiene ese evento."}
+    english = await connect("/live", session="morning")
+    reply = await english.call("no_such_event", {}, namespace="/live", timeout=5)
+    assert reply["error"]["message"] == "no event 'no_such_event' here"  # English keeps the precise message

@@ -4,7 +4,6 @@ Socket.IO ACK ``{"ok": False, "error": {"code", "message"}}``. The core's errors
 
 from __future__ import annotations
 
-import gettext
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
-from .i18n import N_, catalogues_key, render_html, request_locale, translate
+from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -41,18 +40,18 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
-def ack_error(exc: DomainError, translations: gettext.NullTranslations | None = None) -> dict[str, Any]:
+def ack_error(exc: DomainError, catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     """The Socket.IO ACK of a refusal, its message in the connection's interface language."""
     error = exc.as_dict()
-    if translations is not None:
-        error["message"] = translations.gettext(exc.message)
+    if catalogues is not None:
+        error["message"] = translate(catalogues, locale, exc.message, exc.code)
     return {"ok": False, "error": error}
 
 
-def unknown_error(translations: gettext.NullTranslations | None = None) -> dict[str, str]:
+def unknown_error(catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
     """The ``unknown_error`` refusal, its message in the connection's interface language."""
     message = UNKNOWN["message"]
-    return {"code": UNKNOWN["code"], "message": translations.gettext(message) if translations else message}
+    return {"code": UNKNOWN["code"], "message": translate(catalogues, locale, message) if catalogues else message}
 
 
 def text_refusal(exc: DomainError) -> web.Response:
@@ -72,7 +71,7 @@ def _wants_text(request: web.Request) -> bool:
 def error_response(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
     """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
     interface language)."""
-    message = translate(request.app[catalogues_key], request_locale(request), message)
+    message = translate(request.app[catalogues_key], request_locale(request), message, code)
     if _wants_text(request):
         return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8")
     if _wants_json(request):

@@ -151,9 +151,31 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-def translate(catalogues: Catalogues, locale: str, message: str) -> str:
-    """A message of the catalogue in ``locale`` (unknown messages stay as they are)."""
-    return catalogues.get(locale).gettext(message) if message else message
+#: What to say, by code, of refusals whose message is built from values (the catalogue cannot hold those): in
+#: English the precise message is kept; other languages get this sentence.
+REFUSALS = {
+    "text_too_long": N_("The question is too long."),
+    "name_required": N_("Please give your name."),
+    "name_too_long": N_("The name is too long."),
+    "organisation_too_long": N_("The name of the organisation is too long."),
+    "hub_city_required": N_("Please give the city of your hub."),
+    "hub_city_too_long": N_("The name of the hub city is too long."),
+    "unknown_theme": N_("Choose a theme from the list."),
+    "unknown_reason": N_("Choose a reason from the list."),
+    "seq_duplicate": N_("This sequence number was already accepted."),
+    "unknown_event": N_("This connection has no such event."),
+}
+
+
+def translate(catalogues: Catalogues, locale: str, message: str, code: str | None = None) -> str:
+    """A refusal's or page's message in ``locale``: from the catalogue, else by its code, else as it is."""
+    if not message:
+        return message
+    translations = catalogues.get(locale)
+    translated = translations.gettext(message)
+    if translated == message and locale != DEFAULT_LOCALE and code in REFUSALS:
+        return translations.gettext(REFUSALS[code])
+    return translated
 
 
 # --- CLDR formats -------------------------------------------------------------------------------------------------
@@ -244,6 +266,7 @@ def install(env: jinja2.Environment) -> None:
     env.filters["number"] = _number_filter
     env.filters["day"] = _day_filter
     env.globals["zone_label"] = _zone_global
+    env.filters["refusal"] = _refusal_filter
 
 
 @jinja2.pass_context
@@ -269,6 +292,15 @@ def _number_filter(ctx: jinja2.runtime.Context, value: float | int) -> str:
 @jinja2.pass_context
 def _day_filter(ctx: jinja2.runtime.Context, iso: str) -> str:
     return format_day(iso, ctx.get("ui_locale", DEFAULT_LOCALE))
+
+
+@jinja2.pass_context
+def _refusal_filter(ctx: jinja2.runtime.Context, error: Any) -> str:
+    """A refusal (anything with ``message`` and ``code``) in the page's language."""
+    request = ctx.get("request")
+    if not isinstance(request, web.Request):
+        return str(error.message)
+    return translate(request.app[catalogues_key], ctx.get("ui_locale", DEFAULT_LOCALE), error.message, error.code)
 
 
 @jinja2.pass_context

@@ -18,7 +18,6 @@ an object, and maps refusals to ACKs (``errors.ack_error``); an unexpected excep
 from __future__ import annotations
 
 import dataclasses
-import gettext
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from http.cookies import SimpleCookie
@@ -35,7 +34,7 @@ from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
 from . import auth, rooms
 from .errors import ack_error, unknown_error
-from .i18n import COOKIE, catalogues_key, choose_locale
+from .i18n import COOKIE, DEFAULT_LOCALE, catalogues_key, choose_locale
 from .keys import db_key, registry_key
 from .registry import LoadedMeeting
 
@@ -234,10 +233,10 @@ class _Server:
             if ns == namespace:
                 await hook(ctx, {})
 
-    async def translations(self, sid: str, namespace: str) -> gettext.NullTranslations:
+    async def locale(self, sid: str, namespace: str) -> str:
         """The interface language of a connection, chosen when it connected."""
         session = await self.sio.get_session(sid, namespace=namespace)
-        return self.app[catalogues_key].get((session or {}).get("locale", ""))
+        return str((session or {}).get("locale", DEFAULT_LOCALE))
 
     async def call(self, command: Command, sid: str, data: Any) -> dict[str, Any]:
         """Run one command and turn its result or refusal into the ACK (messages in the connection's language)."""
@@ -248,18 +247,19 @@ class _Server:
             _check(command, ctx.conn)
             result = await command.handler(ctx, data or {})
         except DomainError as exc:
-            return ack_error(exc, await self.translations(sid, command.namespace))
+            return ack_error(exc, self.app[catalogues_key], await self.locale(sid, command.namespace))
         except Exception:
             log.exception("unhandled error in socket handler", extra={"event": command.event})
-            return {"ok": False, "error": unknown_error(await self.translations(sid, command.namespace))}
+            locale = await self.locale(sid, command.namespace)
+            return {"ok": False, "error": unknown_error(self.app[catalogues_key], locale)}
         return {"ok": True, **(result or {})}
 
     async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
         """An event this namespace has no handler for."""
-        translations = await self.translations(sid, namespace)
+        catalogues, locale = self.app[catalogues_key], await self.locale(sid, namespace)
         if event in self.events:
-            return ack_error(NotAllowed("this connection may not do this"), translations)
-        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), translations)
+            return ack_error(NotAllowed("this connection may not do this"), catalogues, locale)
+        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), catalogues, locale)
 
 
 def _handshake_locale(environ: dict[str, Any]) -> str:
