@@ -157,3 +157,15 @@ async def test_refusals_built_from_values_are_said_by_their_code(server, http, c
     english = await connect("/live", session="morning")
     reply = await english.call("no_such_event", {}, namespace="/live", timeout=5)
     assert reply["error"]["message"] == "no event 'no_such_event' here"  # English keeps the precise message
+
+
+async def test_a_page_without_a_menu_takes_its_language_from_the_address(server, http):
+    async with http.get(server.url(f"{S}/overlay?ui=ar&lang=fr"), headers={"Accept-Language": "en"}) as r:
+        body = await r.text()
+    assert html_tag(body) == '<html lang="ar" dir="rtl">' and 'aria-label="الترجمة النصية المباشرة"' in body
+    assert '<ol class="caption-lines" data-caption-lines lang="fr" dir="auto"' in body
+    async with http.get(server.url(f"{S}/overlay?ui=xx"), headers={"Accept-Language": "zh"}) as r:
+        assert html_tag(await r.text()) == '<html lang="zh" dir="ltr">'
+    async with http.get(server.url("/language/es"), params={"next": f"{S}/screen?ui=ar&lines=2"},
+                        allow_redirects=False) as r:
+        assert r.headers["Location"] == f"{S}/screen?ui=es&lines=2"  # the switch wins over the address

@@ -21,6 +21,7 @@ from babel.dates import format_date, format_datetime, get_timezone, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from yarl import URL
 
 from .keys import jinja_key
 
@@ -138,7 +139,10 @@ def request_locale(request: web.Request) -> str:
     """The interface locale of a request (the middleware sets it; a request it did not see falls back)."""
     if locale_key in request:
         return request[locale_key]
-    return choose_locale(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
+    # ``?ui=`` first: a page opened by a program (the OBS overlay, a room screen's kiosk) has no menu to click.
+    asked = request.query.get("ui")
+    return choose_locale(asked if asked in LOCALES else request.cookies.get(COOKIE),
+                         request.headers.get("Accept-Language"))
 
 
 @web.middleware
@@ -319,6 +323,9 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     back = request.query.get("next", "/")
     if not back.startswith("/") or back.startswith("//") or "\\" in back:  # only ever a page of this site
         back = "/"
+    target = URL(back)
+    if "ui" in target.query:  # the address chose the language: it now says the new one
+        back = str(target.update_query(ui=locale))
     response = web.HTTPSeeOther(back)
     response.set_cookie(COOKIE, locale, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax", httponly=False)
     raise response
