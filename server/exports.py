@@ -2,7 +2,8 @@
 library reads (``transcripts.model``), from storage, replaying the floor and question logs through the core.
 
 Everything a session recorded goes in: caption segments of every language (raw, or an edited version), the
-floor log and unserved requests, the questions, attendance and the presenters the rapporteur marked.
+floor log (each intervention with the session part it began in) and unserved requests, the parts the chair moved
+through, the questions, attendance and the presenters the rapporteur marked.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from .storage.db import Database
 #: Question statuses the export format knows; a question its author withdrew is left out of the record.
 _EXPORTED_STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
 _PERSON = ("participant_id", "name", "organisation", "country", "group", "mode")
+#: The export format's version (``transcripts.model.VERSION``; the server does not import the library).
+FORMAT_VERSION = 2
 
 
 def record_id(value: Any) -> int | None:
@@ -55,7 +58,9 @@ def _intervention(i: Mapping[str, Any]) -> dict[str, Any] | None:
             "country": i.get("country") or "", "kind": i.get("kind") or "normal",
             "on_behalf_of": i.get("on_behalf_of"), "language": i.get("language"),
             "requested_ms": i.get("requested_ms"), "called_ms": i.get("called_ms"), "start_ms": i["start_ms"],
-            "end_ms": i.get("end_ms"), "question_id": record_id(i.get("question_id")), "read_by": i.get("read_by")}
+            "end_ms": i.get("end_ms"), "question_id": record_id(i.get("question_id")), "read_by": i.get("read_by"),
+            "part": i.get("part"), "paused_ms": i.get("paused_ms") or 0,
+            "addressed_to": record_id(i.get("addressed_to"))}
 
 
 def _unserved(r: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,7 +141,7 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
                    "presenter": a["participant_id"] in marked, "join_ms": a["join_ms"], "leave_ms": a["leave_ms"]}
                   for a in await meetings_db.attendance(db, meeting_id, session.id)]
     return {
-        "format": "floorcast-transcript", "version": 1, "transcript_version": used,
+        "format": "floorcast-transcript", "version": FORMAT_VERSION, "transcript_version": used,
         "meeting": meeting_block(meeting),
         "session": {"id": session.id, "title": session.title, "room": session.room,
                     "scheduled_start_ms": session.start_ms, "scheduled_end_ms": session.end_ms,
@@ -145,6 +150,7 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
         "unserved_requests": [_unserved(r) for r in floor["unserved"] if r.get("requested_ms") is not None],
         "questions": await questions(db, meeting_id, meeting, session.id, known),
         "attendance": attendance,
+        "parts": await floor_db.parts(db, meeting_id, session.id),
     }
 
 
@@ -166,4 +172,5 @@ async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives:
         doc = await session_export(db, meeting_id, meeting, lives[session.id], version=version)
         del doc["meeting"]
         sessions.append(doc)
-    return {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting), "sessions": sessions}
+    return {"format": "floorcast-meeting", "version": FORMAT_VERSION, "meeting": meeting_block(meeting),
+            "sessions": sessions}

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _field(default: Any, help: str, env: str | None = None, **kw: Any) -> Any:
@@ -38,8 +39,26 @@ class Settings:
                                         "FLOORCAST_CAPTION_IDLE_FLUSH_MS")
     outbox_limit: int = _field(256, "Packets queued for one viewer before it is dropped as too slow (it then resumes).",
                                "FLOORCAST_OUTBOX_LIMIT")
-    cookie_secure: bool = _field(False, "Mark session cookies Secure (set when served over HTTPS).",
-                                 "FLOORCAST_COOKIE_SECURE")
+    cookie_secure: bool = _field(False, "Mark session cookies Secure even when the base URL is not https (always "
+                                 "marked when it is).", "FLOORCAST_COOKIE_SECURE")
+    allowed_origins: str = _field("", "More origins (comma-separated, e.g. https://alt.example.org) allowed to open "
+                                  "Socket.IO connections and post forms, besides the base URL's (without a base URL: "
+                                  "the request's own host).", "FLOORCAST_ALLOWED_ORIGINS")
+    frame_origins: str = _field("", "Origins (comma-separated) allowed to frame the OBS overlay and the room screen "
+                                "(empty: none; every other page may never be framed).", "FLOORCAST_FRAME_ORIGINS")
+    register_ip_rate: str = _field("60/600", "Registrations from one IP address: COUNT/SECONDS (raise it when many "
+                                   "register from one network, e.g. a venue's Wi-Fi).",
+                                   "FLOORCAST_REGISTER_IP_RATE")
+    register_link_rate: str = _field("600/60", "Registrations through one join link: COUNT/SECONDS.",
+                                     "FLOORCAST_REGISTER_LINK_RATE")
+    question_ip_rate: str = _field("30/60", "Questions from one IP address, whoever registered: COUNT/SECONDS "
+                                   "(raise it when many take part from one network).",
+                                   "FLOORCAST_QUESTION_IP_RATE")
+    vote_rate: str = _field("30/60", "Votes and unvotes of one participant: COUNT/SECONDS.", "FLOORCAST_VOTE_RATE")
+    floor_rate: str = _field("6/60", "Floor requests and withdrawals of one participant: COUNT/SECONDS.",
+                             "FLOORCAST_FLOOR_RATE")
+    socket_event_rate: str = _field("600/10", "Socket.IO events one connection may send: COUNT/SECONDS.",
+                                    "FLOORCAST_SOCKET_EVENT_RATE")
     question_max_length: int = _field(500, "Maximum length of a question, in characters.",
                                       "FLOORCAST_QUESTION_MAX_LENGTH")
     question_rate: str = _field("3/60", "Questions one participant may submit: COUNT/SECONDS.",
@@ -65,6 +84,20 @@ class Settings:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
 
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry ``Secure``: asked for, or the service is public over https."""
+        return self.cookie_secure or self.base_url.lower().startswith("https://")
+
+    def public_origins(self) -> list[str]:
+        """The origins pages are served from: the base URL's and the extra ones (empty without either)."""
+        found = [_origin(self.base_url)] if self.base_url else []
+        found += [_origin(o) for o in self.allowed_origins.split(",") if o.strip()]
+        return found
+
+    def framing_origins(self) -> list[str]:
+        """The origins that may frame the overlay and the room screen."""
+        return [_origin(o) for o in self.frame_origins.split(",") if o.strip()]
+
     @classmethod
     def describe(cls) -> list[tuple[str, str, Any, str]]:
         """(name, environment variable, default, help) for every setting."""
@@ -84,6 +117,12 @@ class Settings:
                 values[f.name] = _convert(f.default, environ[env], env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased, without path or trailing slash."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _convert(default: Any, raw: str, name: str) -> Any:

@@ -135,7 +135,8 @@ async def test_pack_figures_match_the_replayed_session(replay):
         ("Grace Githaiga", "Nairobi", "KE", 23)]
     c = figs["contributions"]
     assert c["interventions"] == 3 and (c["governments"], c["others"]) == (2, 1)
-    assert c["by_kind"] == {"normal": 2, "point_of_order": 0, "right_of_reply": 0, "on_behalf": 1}
+    assert c["by_kind"] == {"normal": 2, "point_of_order": 0, "right_of_reply": 0, "on_behalf": 1, "presentation": 0,
+                            "interposed_question": 0}
     assert c["on_behalf_of"] == ["the G77 and China"]
     assert [(r["country"], r["interventions"]) for r in c["by_country"]] == [("AZ", 1), ("BR", 1), ("ZA", 1)]
     assert {g["group"]: g["interventions"] for g in c["by_group"] if g["interventions"]} == {

@@ -79,7 +79,7 @@ def _speakers(meeting: MeetingInfo, t: Transcript) -> list[dict[str, Any]]:
         out.append({"session": t.session.title, "id": i.id, "name": i.name, "organisation": i.organisation,
                     "country": i.country, "group": i.group, "group_label": meeting.group_label(i.group),
                     "mode": i.mode, "kind": i.kind, "on_behalf_of": i.on_behalf_of, "read_by": i.read_by,
-                    "floor_ms": max(end - i.start_ms, 0)})
+                    "part": i.part, "floor_ms": max(end - i.start_ms - i.paused_ms, 0)})
     return out
 
 

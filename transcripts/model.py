@@ -15,18 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clock
 from .errors import TranscriptFormatError
-from .people import Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
+from .people import PARTS, Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
 from .reading import Fields
 from .segments import Segment
 from .turns import SpeakerTurn, TurnPart, build_turns
 
-__all__ = ["Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question", "Segment",
-           "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
+__all__ = ["AgendaPart", "Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question",
+           "Segment", "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
 
 SESSION_FORMAT = "floorcast-transcript"
 MEETING_FORMAT = "floorcast-meeting"
-VERSION = 1
-
+VERSION = 2
+#: Versions this library reads. Version 2 added the session's ``parts``, the intervention kinds ``presentation`` and
+#: ``interposed_question`` and the intervention fields ``part``, ``paused_ms`` and ``addressed_to``; a version 1
+#: document is read as it always was (no parts, nothing paused).
+READABLE = (1, 2)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Group:
@@ -100,6 +103,19 @@ class SessionInfo:
         return self.started_ms if self.started_ms is not None else self.scheduled_start_ms
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class AgendaPart:
+    """A part of the session the chair moved to (presentations, panel, debate, closing), from ``start_ms`` on."""
+
+    part: str
+    start_ms: int
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> AgendaPart:
+        """Read and check one part."""
+        return cls(part=f.str("part", choices=PARTS), start_ms=f.int("start_ms"))
+
+
 @dataclasses.dataclass(frozen=True, eq=True)
 class Transcript:
     """Everything recorded about one session: captions, floor log, questions and attendance."""
@@ -111,6 +127,7 @@ class Transcript:
     unserved_requests: tuple[UnservedRequest, ...] = ()
     questions: tuple[Question, ...] = ()
     attendance: tuple[Attendee, ...] = ()
+    parts: tuple[AgendaPart, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> Transcript:
@@ -133,7 +150,8 @@ class Transcript:
                    interventions=interventions,
                    unserved_requests=tuple(UnservedRequest.from_fields(u) for u in f.objects("unserved_requests", [])),
                    questions=tuple(Question.from_fields(q) for q in f.objects("questions", [])),
-                   attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])))
+                   attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])),
+                   parts=tuple(AgendaPart.from_fields(p) for p in f.objects("parts", [])))
 
     def to_dict(self, *, with_meeting: bool = True) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
@@ -141,7 +159,7 @@ class Transcript:
         if with_meeting:
             out["meeting"] = plain(self.meeting)
         out["session"] = plain(self.session)
-        for name in ("segments", "interventions", "unserved_requests", "questions", "attendance"):
+        for name in ("segments", "interventions", "unserved_requests", "questions", "attendance", "parts"):
             out[name] = plain(getattr(self, name))
         return out
 
@@ -258,5 +276,6 @@ def _check_header(f: Fields, expected: str) -> None:
         hint = f" (this is a {other} export)" if fmt == other else ""
         raise f.fail(f"expected {expected!r}, got {fmt!r}{hint}", "format")
     version = f.data.get("version")
-    if version != VERSION:
-        raise f.fail(f"unsupported version {version!r}; this library reads version {VERSION}", "version")
+    if isinstance(version, bool) or version not in READABLE:
+        readable = " and ".join(str(v) for v in READABLE)
+        raise f.fail(f"unsupported version {version!r}; this library reads versions {readable}", "version")

@@ -7,7 +7,8 @@ import dataclasses
 from .reading import Fields
 
 MODES = ("onsite", "remote", "hub")
-KINDS = ("normal", "point_of_order", "right_of_reply", "on_behalf")
+KINDS = ("normal", "point_of_order", "right_of_reply", "on_behalf", "presentation", "interposed_question")
+PARTS = ("presentations", "panel", "debate", "closing")  # the session's parts; an intervention records its own
 STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
 
 
@@ -31,6 +32,9 @@ class Intervention:
     end_ms: int | None
     question_id: int | None
     read_by: str | None
+    part: str | None = None  # version 2: the session part it began in
+    paused_ms: int = 0  # version 2: time paused while interposed questions were put, not floor time
+    addressed_to: int | None = None  # version 2: the intervention an interposed question was put to
 
     @classmethod
     def from_fields(cls, f: Fields) -> Intervention:
@@ -44,7 +48,9 @@ class Intervention:
                    mode=f.str("mode", choices=MODES), kind=f.str("kind", "normal", choices=KINDS),
                    on_behalf_of=f.str("on_behalf_of", None), language=f.str("language", None),
                    requested_ms=f.int("requested_ms", None), called_ms=f.int("called_ms", None),
-                   start_ms=start, end_ms=end, question_id=f.int("question_id", None), read_by=f.str("read_by", None))
+                   start_ms=start, end_ms=end, question_id=f.int("question_id", None), read_by=f.str("read_by", None),
+                   part=f.str("part", None, choices=PARTS), paused_ms=f.int("paused_ms", 0, minimum=0),
+                   addressed_to=f.int("addressed_to", None))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

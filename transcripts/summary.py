@@ -4,6 +4,12 @@ Counting follows UN practice: governments count as *countries* (distinct country
 country sent), everyone else as *persons* (distinct participant ids). ``CountingRules`` says whether
 intergovernmental organisations count as persons or as organisations, and whether a statement made on behalf of a
 group of states counts for the speaker's country. The draft text built from these figures is in ``draft.py``.
+
+Contributions are counted per part of the session, as a chair's summary tells them apart: *presentations*
+(interventions of kind ``presentation``, whatever the part), *closing* remarks (other interventions made in the
+``closing`` part) and the *debate* (everything else, interposed questions included). ``contributions`` is the
+debate's; ``parts`` has all three. A presenter who also speaks in the debate counts once in each. A version 1
+export has no presentations recorded, so all its interventions are the debate's, as they always were.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .model import Attendee, Intervention, MeetingInfo, Transcript
-from .people import STATUSES
+from .people import KINDS, STATUSES
 
 SIDES = MappingProxyType({"onsite": "room", "remote": "remote", "hub": "hub"})
 
@@ -107,22 +113,45 @@ def annex(meeting: MeetingInfo, records: Sequence[Attendee]) -> list[dict[str, s
              "group_label": meeting.group_label(a.group), "mode": a.mode} for a in rows]
 
 
+def split_parts(spoken: Sequence[Intervention]) -> dict[str, list[Intervention]]:
+    """Interventions by the part they count in: ``presentations``, ``debate`` and ``closing`` (see the module)."""
+    out: dict[str, list[Intervention]] = {"presentations": [], "debate": [], "closing": []}
+    for i in spoken:
+        if i.kind == "presentation":
+            out["presentations"].append(i)
+        elif i.part == "closing":
+            out["closing"].append(i)
+        else:
+            out["debate"].append(i)
+    return out
+
+
 def presenters(
     meeting: MeetingInfo, records: Sequence[Attendee], spoken: Sequence[Intervention]
 ) -> list[dict[str, Any]]:
-    """Presenters in the order they first took the floor (those who never spoke last, by arrival)."""
+    """Presenters: those who gave a recorded presentation, in the order of their first one; then attendees the
+    rapporteur marked as presenters, in the order they first took the floor (those who never spoke last, by
+    arrival)."""
     first_spoke: dict[int, int] = {}
     for i in sorted(spoken, key=lambda i: i.start_ms):
         if i.participant_id is not None:
             first_spoke.setdefault(i.participant_id, i.start_ms)
+    out: dict[object, dict[str, Any]] = {}
+    for i in sorted(spoken, key=lambda i: (i.start_ms, i.id)):
+        if i.kind == "presentation":
+            out.setdefault(_person_key(i.participant_id, i.name, i.organisation), {
+                "participant_id": i.participant_id, "name": i.name, "organisation": i.organisation,
+                "country": i.country, "group": i.group, "group_label": meeting.group_label(i.group)})
     people: dict[int, Attendee] = {}
     for a in sorted(records, key=lambda a: a.join_ms):
-        if a.presenter:
+        if a.presenter and a.participant_id not in out:
             people.setdefault(a.participant_id, a)
     order = sorted(people.values(), key=lambda a: (a.participant_id not in first_spoke,
                                                    first_spoke.get(a.participant_id, a.join_ms)))
-    return [{"participant_id": a.participant_id, "name": a.name, "organisation": a.organisation,
-             "country": a.country, "group": a.group, "group_label": meeting.group_label(a.group)} for a in order]
+    for a in order:
+        out[a.participant_id] = {"participant_id": a.participant_id, "name": a.name, "organisation": a.organisation,
+                                 "country": a.country, "group": a.group, "group_label": meeting.group_label(a.group)}
+    return list(out.values())
 
 
 def contributions(meeting: MeetingInfo, spoken: Sequence[Intervention], rules: CountingRules) -> dict[str, Any]:
@@ -130,7 +159,7 @@ def contributions(meeting: MeetingInfo, spoken: Sequence[Intervention], rules: C
     entities: dict[str, set[object]] = {}
     statements: dict[str, int] = {}
     countries: dict[str, dict[str, Any]] = {}
-    kinds = {"normal": 0, "point_of_order": 0, "right_of_reply": 0, "on_behalf": 0}
+    kinds = dict.fromkeys(KINDS, 0)
     represented: list[str] = []
     for i in spoken:
         kinds[i.kind] += 1
@@ -166,7 +195,7 @@ def _floor_table(spoken: Sequence[tuple[Intervention, int]], key: str, labels: d
     for i, end in spoken:
         row = rows[pick(i)]
         row["interventions"] += 1
-        row["floor_ms"] += end - i.start_ms
+        row["floor_ms"] += max(end - i.start_ms - i.paused_ms, 0)
         if i.requested_ms is not None and i.called_ms is not None:
             row["waited"] += 1
             row["wait_ms"] += max(i.called_ms - i.requested_ms, 0)
@@ -182,7 +211,7 @@ def floor(meeting: MeetingInfo, spoken: Sequence[tuple[Intervention, int]]) -> d
              if i.requested_ms is not None and i.called_ms is not None]
     group_labels = {g: meeting.group_label(g) for g in _groups(meeting, (i.group for i, _ in spoken))}
     side_labels = {"room": "In the room", "remote": "Remote", "hub": "Remote hubs"}
-    return {"total_ms": sum(end - i.start_ms for i, end in spoken),
+    return {"interventions": len(spoken), "total_ms": sum(max(end - i.start_ms - i.paused_ms, 0) for i, end in spoken),
             "avg_wait_ms": round(sum(waits) / len(waits)) if waits else None,
             "by_group": _floor_table(spoken, "group", group_labels, lambda i: i.group),
             "by_side": _floor_table(spoken, "side", side_labels, lambda i: SIDES[i.mode])}
@@ -231,13 +260,15 @@ def figures(
     timed = [(i, max(i.end_ms if i.end_ms is not None else t.end_ms, i.start_ms))
              for t in transcripts for i in sorted(t.interventions, key=lambda i: (i.start_ms, i.id))]
     spoken = [i for i, _ in timed]
+    parts = {name: contributions(meeting, items, rules) for name, items in split_parts(spoken).items()}
     return {"scope": "session" if len(transcripts) == 1 else "meeting",
             "sessions": [t.session.id for t in transcripts],
             "rules": dataclasses.asdict(rules),
             "attendance": attendance(meeting, records, rules),
             "annex": annex(meeting, records),
             "presenters": presenters(meeting, records, spoken),
-            "contributions": contributions(meeting, spoken, rules),
+            "contributions": parts["debate"],
+            "parts": parts,
             "floor": floor(meeting, timed),
             "questions": questions(meeting, transcripts),
             "unserved": unserved(meeting, transcripts)}

@@ -9,7 +9,7 @@ from typing import Any
 
 from .model import MeetingInfo
 
-SECTIONS = ("attendance", "contributions", "floor", "questions", "unserved")
+SECTIONS = ("attendance", "contributions", "parts", "floor", "questions", "unserved")
 ROW_KEYS = ("group", "side", "participant_id", "country", "theme")
 
 

@@ -9,6 +9,7 @@ import { namespaceAuth, pageElement } from "./context.js";
 import { mountFloorModerator } from "./floor-moderate.js";
 import { mountFloorView } from "./floor-view.js";
 import { mountFloor } from "./floor.js";
+import { mountModeratorName } from "./moderator-name.js";
 import { mountCopyButton, mountJoinForm, mountTranscriptEditor } from "./forms.js";
 import { mountQuestionsModerator } from "./questions-moderate.js";
 import { mountQuestionsScreen } from "./questions-view.js";
@@ -34,6 +35,7 @@ const LIVE_PANELS = [
   ["[data-questions=\"screen\"]", "/live", mountQuestionsScreen],
   [".agenda[data-meeting]", "/live", mountAgenda],
   ["#life-form", "/moderate", mountModeratorSession],
+  ["#moderator-name", "/moderate", mountModeratorName],
 ];
 
 /** Run one panel's start: a broken panel must not take the others (or the connections) down. */

@@ -37,7 +37,17 @@ export class Connections {
       });
       const socket = link.socket;
       socket.on("connect", function () { showStatus(t("Connected"), "online"); });
+      // The link this page was opened with was revoked: say so, and do not reconnect with it.
+      socket.on("access_revoked", function (info) {
+        link.revoked = (info && info.message) || t("This link is no longer valid.");
+        showStatus(link.revoked, "revoked");
+        socket.disconnect();
+      });
       socket.on("disconnect", function (reason) {
+        if (link.revoked) {
+          showStatus(link.revoked, "revoked");
+          return;
+        }
         showStatus(t("Connection lost, reconnecting…"), "offline");
         // The server closes every connection when it shuts down or restarts; Socket.IO does not retry a close
         // the server asked for, so ask again (Socket.IO's own back-off applies if the server is gone).

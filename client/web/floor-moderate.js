@@ -3,7 +3,7 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { KINDS, MODES, POLICIES, policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { KINDS, MODES, PARTS, POLICIES, policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
@@ -12,7 +12,8 @@ const ACTIONS = { floor_requested: t("asked for the floor"), floor_withdrawn: t(
   floor_granted: t("given the floor"), floor_declined: t("declined for now"), intervention_ended: t("intervention ended"),
   floor_request_moved: t("moved"), floor_list_closed: t("list closed"), floor_list_reopened: t("list reopened"),
   floor_policy_changed: t("order changed"), floor_time_limit_set: t("speaking time set"),
-  floor_group_budget_set: t("group budget set") };
+  floor_group_budget_set: t("group budget set"), intervention_paused: t("gave way to an interposed question"),
+  intervention_resumed: t("resumed"), floor_part_changed: t("part changed") };
 
 /** Run the chair's panel (``[data-floor="moderator"]``) on the page's /moderate connection. */
 export function mountFloorModerator(panel, socket) {
@@ -81,11 +82,12 @@ export function mountFloorModerator(panel, socket) {
     const body = $("flm-spoken");
     body.replaceChildren();
     floor.interventions.forEach(function (i) {
-      const end = i.end_ms === null ? t("speaking") : clock(i.end_ms - i.start_ms);
+      const end = i.end_ms === null ? t("speaking") : clock(i.end_ms - i.start_ms - (i.paused_ms || 0));
       body.appendChild(el("tr", {}, [
         el("td", { text: i.id }),
         el("td", { dir: "auto", text: (i.read_by ? t("{reader} reading", { reader: i.read_by }) + " " : "") + i.name +
-          (i.organisation ? ", " + i.organisation : "") }),
+          (i.organisation ? ", " + i.organisation : "") + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") +
+          (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
         el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
@@ -105,6 +107,9 @@ export function mountFloorModerator(panel, socket) {
       floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: POLICIES[p.key] || p.label })); });
     }
     if (document.activeElement !== policy) policy.value = floor.policy;
+    const part = $("flm-part");
+    if (document.activeElement !== part) part.value = floor.part || "";
+    renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     const limit = $("flm-limit");
     if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
     $("flm-open-close").textContent = floor.open ? t("Close the list") : t("Reopen the list");
@@ -127,7 +132,7 @@ export function mountFloorModerator(panel, socket) {
 
   function render() {
     const floor = store.get("floor");
-    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current, floor.paused);
     timer.sync(floor);
     const count = floor.queue.length;
     renderQueue($("flm-queue"), floor.queue, 0, function (row) { return rowControls(row, count); });
@@ -135,12 +140,25 @@ export function mountFloorModerator(panel, socket) {
     $("flm-count").textContent = String(count);
     $("flm-end").hidden = !floor.current;
     $("flm-decline").hidden = !floor.current;
-    $("flm-next").disabled = count === 0;
+    const resumes = floor.paused && !(floor.queue[0] && floor.queue[0].tier === "interposed");
+    $("flm-next").disabled = count === 0 && !resumes;
     const next = floor.queue[0];
-    $("flm-next").textContent = next ? t("Call next: {name}", { name: next.read_by || next.name }) : t("Call next");
-    $("flm-next-why").textContent = next ? t("Next because: {reason}.", next) : "";
+    $("flm-next").textContent = resumes ? t("Back to {name}", { name: floor.paused.name })
+      : next ? t("Call next: {name}", { name: next.read_by || next.name }) : t("Call next");
+    $("flm-next-why").textContent = !resumes && next ? t("Next because: {reason}.", next) : "";
     renderSettings(floor);
     renderSpoken(floor);
+  }
+
+  function renderCandidates(people) {
+    const select = $("flm-presenter"), keep = select.value, marked = select.dataset.marked;
+    select.replaceChildren();
+    people.forEach(function (p) {
+      select.appendChild(el("option", { value: String(p.participant_id),
+        text: p.name + (p.organisation ? ", " + p.organisation : "") + (p.presenter ? marked : "") }));
+    });
+    if (keep) select.value = keep;
+    $("flm-present-none").hidden = people.length > 0;
   }
 
   function refresh() {
@@ -153,6 +171,7 @@ export function mountFloorModerator(panel, socket) {
           .forEach(function (c) { select.appendChild(el("option", { value: c[0], text: c[1] })); });
         countriesLoaded = true;
       }
+      renderCandidates(r.candidates);
       if (store.put("floor", r.floor, r.floor.seq)) render();
     });
   }
@@ -181,6 +200,19 @@ export function mountFloorModerator(panel, socket) {
         minutes > 0 ? t("Speaking time: {time} from the next speaker.", { time: clock(minutes * 60000) })
           : t("No speaking time limit."));
   });
+  $("flm-part").addEventListener("change", function () {
+    const part = $("flm-part").value;
+    if (part) act("floor_part", { part: part }, t("The session is now in part: {part}.", { part: PARTS[part] || part }));
+  });
+  // Who may present changes as people join: the list is asked for again whenever the chair opens it.
+  $("flm-presenter").addEventListener("focus", refresh);
+  $("flm-present").addEventListener("submit", function (e) {
+    e.preventDefault();
+    const select = $("flm-presenter");
+    if (!select.value) return say(status, t("Choose a presenter first."), "error");
+    const name = select.options[select.selectedIndex].text;
+    act("floor_present", { participant_id: Number(select.value) }, t("{name} has the floor for a presentation.", { name: name }));
+  });
   $("flm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
   $("flm-open-close").addEventListener("click", function () {
     const open = store.get("floor") ? store.get("floor").open : true;
@@ -200,9 +232,13 @@ export function mountFloorModerator(panel, socket) {
                       country: $("flm-country").value, mode: $("flm-mode").value, kind: kind.value };
     if (kind.value === "right_of_reply") { payload.reply_to = $("flm-reply").value; payload.placement = $("flm-placement").value; }
     if (kind.value === "on_behalf") payload.on_behalf_of = $("flm-behalf").value;
-    act("floor_add", payload).then(function (r) {
+    const event = { presentation: "floor_present", interposed_question: "floor_interpose" }[kind.value] || "floor_add";
+    if (event !== "floor_add") delete payload.kind;
+    act(event, payload).then(function (r) {
       if (!r.ok) return;
-      say(status, t("{name} added to the list.", { name: name }));
+      say(status, event === "floor_present" ? t("{name} has the floor for a presentation.", { name: name })
+        : event === "floor_interpose" ? t("Interposed question added for {name}.", { name: name })
+          : t("{name} added to the list.", { name: name }));
       // Group, place and kind stay as they were: the next hand is often from the same part of the room.
       $("flm-name").value = "";
       $("flm-org").value = "";
@@ -236,6 +272,7 @@ export function mountFloorModerator(panel, socket) {
         if (d.reason) bits.push(d.reason);
         if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
         if (d.policy) bits.push(POLICIES[d.policy] || d.policy);
+        if (d.part) bits.push(PARTS[d.part] || d.part);
         if (d.seconds !== undefined) bits.push(d.seconds === null ? t("none") : t("{n} s", { n: d.seconds }));
         if (d.question_id) bits.push(t("question {id}", { id: d.question_id }));
         body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),

@@ -17,8 +17,19 @@ export const POLICIES = { fcfs: t("First come, first served"), alternate: t("Alt
 export function policyName(floor) {
   return POLICIES[floor.policy] || floor.policy_label;
 }
+/** The parts of a session the chair moves through. */
+export const PARTS = { presentations: t("Presentations"), panel: t("Panel"), debate: t("Debate"), closing: t("Closing") };
 export const KINDS = { normal: "", point_of_order: t("Point of order"), right_of_reply: t("Right of reply"),
-                       on_behalf: t("On behalf of a group") };
+                       on_behalf: t("On behalf of a group"), presentation: t("Presentation"),
+                       interposed_question: t("Interposed question") };
+
+/** Show the session part the chair moved to in a ``[data-floor-part]`` node (hidden before the first move). */
+export function renderPart(node, part) {
+  if (!node) return;
+  node.hidden = !part;
+  node.dataset.part = part || "";
+  node.textContent = part ? t("Now: {part}", { part: PARTS[part] || part }) : "";
+}
 
 /** One line about a person: organisation · country. */
 export function whereFrom(p) {
@@ -34,21 +45,26 @@ export function badges(p) {
   return out;
 }
 
-/** Fill a speaker card (``[data-floor-card]``) with the current intervention, or the "floor is free" line. */
-export function renderCard(card, current) {
+/** Fill a speaker card (``[data-floor-card]``) with the current intervention, or the "floor is free" line;
+    ``paused`` is the speaker an interposed question is put to. */
+export function renderCard(card, current, paused) {
   card.replaceChildren();
   card.dataset.speaking = current ? "true" : "false";
   if (!current) {
     card.appendChild(el("p", { class: "fl-free", text: t("Nobody has the floor.") }));
     return;
   }
-  card.appendChild(el("p", { class: "fl-label", text: current.read_by ? t("Question read aloud") : t("Has the floor") }));
+  card.dataset.kind = current.kind;
+  const label = current.read_by ? t("Question read aloud") : (KINDS[current.kind] && (current.kind === "presentation"
+    || current.kind === "interposed_question") ? KINDS[current.kind] : t("Has the floor"));
+  card.appendChild(el("p", { class: "fl-label", "data-floor-kind": current.kind, text: label }));
   card.appendChild(el("p", { class: "fl-name", dir: "auto", "data-floor-speaker": "", text: current.read_by || current.name }));
   const lines = [];
   if (current.read_by) {
     lines.push(current.organisation ? t("Question from {name}, {organisation}", current) : t("Question from {name}", current));
   } else if (whereFrom(current)) lines.push(whereFrom(current));
   if (current.on_behalf_of) lines.push(t("On behalf of {group}", { group: current.on_behalf_of }));
+  if (paused) lines.push(t("Question to {name}, who answers next", { name: paused.name }));
   if (current.theme) lines.push(t("Theme: {theme}", current));
   lines.forEach(function (line) { card.appendChild(el("p", { class: "fl-org", dir: "auto", text: line })); });
   card.appendChild(el("p", { class: "fl-badges" }, badges(current)));
@@ -77,7 +93,7 @@ export class Timer {
     node.hidden = !cur;
     if (!cur) { node.dataset.state = "idle"; return; }
     const limit = cur.timer.limit_s === null ? null : cur.timer.limit_s * 1000;
-    const elapsed = Math.max(0, Date.now() + this.offset - cur.start_ms);
+    const elapsed = Math.max(0, Date.now() + this.offset - cur.timer.start_ms);  // pauses left out by the server
     let state = "running", big, small;
     if (limit === null) {
       big = clock(elapsed);
@@ -127,6 +143,7 @@ export function mountFloorView(box, socket) {
   const empty = box.querySelector("[data-floor-empty]");
   const closed = box.querySelector("[data-floor-closed]");
   const policy = box.querySelector("[data-floor-policy]");
+  const part = box.querySelector("[data-floor-part]");
   const timer = new Timer(box.querySelector("[data-floor-timer]"));
   const limit = Number(box.dataset.next || 0);
 
@@ -134,7 +151,9 @@ export function mountFloorView(box, socket) {
     const state = floor.get("floor");
     box.dataset.speaking = state.current ? "true" : "false";
     box.dataset.waiting = String(state.queue.length);
-    if (card) renderCard(card, state.current);
+    box.dataset.part = state.part || "";
+    if (card) renderCard(card, state.current, state.paused);
+    renderPart(part, state.part);
     timer.sync(state);
     if (list) renderQueue(list, state.queue, limit);
     if (empty) empty.hidden = state.queue.length > 0;

@@ -2,10 +2,12 @@
    "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence } from "./dom.js";
-import { policyName, renderCard, renderQueue, Timer } from "./floor-view.js";
+import { policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { waitText } from "./time.js";
+
+/* This module's words about interposed questions, in one place for translation. */
 
 /** Run the participant panel (``[data-floor="participant"]``) on the page's /live connection. */
 export function mountFloor(panel, socket) {
@@ -43,6 +45,16 @@ export function mountFloor(panel, socket) {
       : (wait === null ? t("Expected wait not known yet.") : t("Expected wait: {wait}.", { wait: wait }));
   }
 
+  function renderInterpose(floor) {
+    const box = $("fl-interpose-box");
+    if (!box) return;
+    const cur = floor.current, speaker = floor.paused || cur;
+    const mineSpeaking = cur && mine().indexOf(cur.request_id) >= 0;
+    const asked = floor.queue.some(function (r) { return r.kind === "interposed_question" && mine().indexOf(r.id) >= 0; });
+    box.hidden = !speaker || speaker.kind === "point_of_order" || mineSpeaking || asked ||
+      (floor.paused && mine().indexOf(floor.paused.request_id) >= 0);
+  }
+
   function renderReplies(floor) {
     const select = $("fl-reply");
     if (!select) return;
@@ -58,7 +70,8 @@ export function mountFloor(panel, socket) {
 
   function render() {
     const floor = store.get("floor");
-    renderCard(panel.querySelector("[data-floor-card]"), floor.current);
+    renderCard(panel.querySelector("[data-floor-card]"), floor.current, floor.paused);
+    renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     timer.sync(floor);
     renderQueue($("fl-queue"), floor.queue, 5, function (row) {
       return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: t("You") }) : null;
@@ -67,6 +80,7 @@ export function mountFloor(panel, socket) {
     panel.querySelector("[data-floor-policy]").textContent = policyName(floor);
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     renderMine(floor);
+    renderInterpose(floor);
     renderReplies(floor);
   }
 
@@ -115,6 +129,16 @@ export function mountFloor(panel, socket) {
       say(status, r.ok ? done : sentence(r.error.message), r.ok ? "ok" : "error");
     });
   }
+  $("fl-interpose").addEventListener("click", function () {
+    $("fl-interpose").disabled = true;
+    call(socket, "floor_interpose", { language: $("fl-language").value }).then(function (r) {
+      $("fl-interpose").disabled = false;
+      if (!r.ok) return say(status, sentence(r.error.message), "error");
+      if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
+      say(status, t("Your question is next: the speaker answers it before the list goes on."));
+      if (store.get("floor")) render();
+    });
+  });
   $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", t("Your request was withdrawn.")); });
   $("fl-decline").addEventListener("click", function () {
     act("floor_decline", t("You declined for now; you keep your place in the list once."));

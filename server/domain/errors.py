@@ -3,6 +3,8 @@ layer's mapper gives the HTTP status)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A refusal with a stable machine-readable code and a human message."""
@@ -16,7 +18,7 @@ class DomainError(Exception):
         self.message = message or (self.__class__.__doc__ or self.code).strip()
         self.field = field
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         """The wire form: ``{"code", "message"}`` plus ``field`` when one is known."""
         out = {"code": self.code, "message": self.message}
         if self.field:
@@ -58,3 +60,15 @@ class RateLimited(DomainError):
     """Too many requests; try again shortly."""
 
     code = "rate_limited"
+
+    def __init__(self, message: str = "", *, retry_after: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        #: Whole seconds until another try may succeed, when known.
+        self.retry_after = retry_after
+
+    def as_dict(self) -> dict[str, Any]:
+        """The wire form, with ``retry_after`` (seconds) when known."""
+        out = super().as_dict()
+        if self.retry_after is not None:
+            out["retry_after"] = self.retry_after
+        return out

@@ -57,3 +57,34 @@ async def audit(db: Database, meeting_id: int, session_id: str, *, after: int = 
                               "participant_id": r["actor_participant_id"]},
                     "details": details})
     return out
+
+
+async def parts(db: Database, meeting_id: int, session_id: str) -> list[dict[str, Any]]:
+    """The parts the chair moved the session through, in order: ``{part, start_ms}``."""
+    rows = await db.fetchall("SELECT at_ms, body FROM floor_events WHERE meeting_id = ? AND session_id = ?"
+                             " AND name = 'floor_part_changed' ORDER BY id", (meeting_id, session_id))
+    return [{"part": json.loads(r["body"])["part"], "start_ms": r["at_ms"]} for r in rows]
+
+
+_PERSON = ("SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group',"
+           " p.mode")
+
+
+async def participant(db: Database, meeting_id: int, participant_id: int) -> dict[str, Any] | None:
+    """A registered participant of the meeting as a floor person snapshot, or ``None``."""
+    row = await db.fetchone(_PERSON + " FROM participants p WHERE p.meeting_id = ? AND p.id = ?",
+                            (meeting_id, participant_id))
+    return None if row is None else dict(row)
+
+
+async def candidates(db: Database, meeting_id: int, session_id: str) -> list[dict[str, Any]]:
+    """Whom the chair may call as a presenter: those marked as the session's presenters, then everyone who joined
+    the session, each once (``presenter`` tells which)."""
+    rows = await db.fetchall(
+        _PERSON + ", EXISTS (SELECT 1 FROM transcript_presenters t WHERE t.meeting_id = p.meeting_id"
+        " AND t.session_id = ? AND t.participant_id = p.id) AS presenter FROM participants p"
+        " WHERE p.meeting_id = ? AND (p.id IN (SELECT participant_id FROM attendance WHERE meeting_id = ?"
+        " AND session_id = ?) OR p.id IN (SELECT participant_id FROM transcript_presenters WHERE meeting_id = ?"
+        " AND session_id = ?)) ORDER BY presenter DESC, p.name COLLATE NOCASE, p.id",
+        (session_id, meeting_id, meeting_id, session_id, meeting_id, session_id))
+    return [{**dict(r), "presenter": bool(r["presenter"])} for r in rows]

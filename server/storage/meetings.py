@@ -21,6 +21,7 @@ from ..domain.meetings.models import (
     SessionState,
     StakeholderGroup,
 )
+from . import audit
 from .db import Database, inserted_id
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.
@@ -129,12 +130,13 @@ async def load_session_lives(db: Database, meeting_id: int, meeting: Meeting) ->
 
 
 async def save_session_life(db: Database, meeting_id: int, life: SessionLife, event: str, actor: str, now: int) -> None:
-    """Persist a session's state change and log who made it."""
+    """Persist a session's state change and log who made it (session log and audit log)."""
     async with db.write() as conn:
         await conn.execute("UPDATE sessions SET state=?, started_ms=?, ended_ms=? WHERE meeting_id=? AND id=?",
                            (life.state.value, life.started_ms, life.ended_ms, meeting_id, life.session.id))
         await conn.execute("INSERT INTO session_log (meeting_id, session_id, event, actor, at_ms) VALUES (?,?,?,?,?)",
                            (meeting_id, life.session.id, event, actor, now))
+        await audit.record(conn, meeting_id, life.session.id, event, actor, {}, now)
 
 
 # --- capability links -------------------------------------------------------------------------------------------
@@ -160,7 +162,8 @@ def derive_token(key: bytes, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeting, now: int) -> int:
+async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeting, now: int,
+                       actor: str = "meeting file") -> int:
     """Issue a link for every (scope, role) that has no active one; returns how many were issued."""
     rows = await db.fetchall("SELECT session_id, role FROM tokens WHERE meeting_id = ? AND revoked_ms IS NULL",
                              (meeting_id,))
@@ -170,21 +173,30 @@ async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeti
     if missing:
         async with db.write() as conn:
             for sid, role in missing:
-                await _insert_link(conn, key, meeting_id, sid, role, now)
+                link_id = await _insert_link(conn, key, meeting_id, sid, role, now)
+                await audit.record(conn, meeting_id, sid, "link_issued", actor, _link_detail(link_id, role), now)
     return len(missing)
 
 
-async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> None:
+def _link_detail(link_id: int, role: Role | str, **more: Any) -> dict[str, Any]:
+    return {"link_id": link_id, "role": role.value if isinstance(role, Role) else role, **more}
+
+
+async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> int:
     nonce = secrets.token_hex(16)
-    await conn.execute(
+    cur = await conn.execute(
         "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce) VALUES (?,?,?,?,?,?)",
         (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce))
+    return inserted_id(cur)
 
 
-async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> None:
-    """Issue one more link for a scope and role (a second captioner's own link, for instance)."""
+async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
+                     actor: str) -> int:
+    """Issue one more link for a scope and role (a second captioner's own link, for instance); returns its id."""
     async with db.write() as conn:
-        await _insert_link(conn, key, meeting_id, session_id, role, now)
+        link_id = await _insert_link(conn, key, meeting_id, session_id, role, now)
+        await audit.record(conn, meeting_id, session_id, "link_issued", actor, _link_detail(link_id, role), now)
+    return link_id
 
 
 async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
@@ -197,15 +209,30 @@ async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
                  r["created_ms"]) for r in rows]
 
 
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """What an active token grants: its link, role and session scope."""
+
+    link_id: int
+    role: Role
+    session_id: str | None
+
+
+async def token_grant(db: Database, meeting_id: int, token: str) -> Grant | None:
+    """The link, role and session scope an active token grants in this meeting, or None."""
+    row = await db.fetchone(
+        "SELECT id, role, session_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND revoked_ms IS NULL",
+        (meeting_id, hash_secret(token)))
+    return None if row is None else Grant(row["id"], Role(row["role"]), row["session_id"])
+
+
 async def find_token(db: Database, meeting_id: int, token: str) -> tuple[Role, str | None] | None:
     """The (role, session scope) an active token grants in this meeting, or None."""
-    row = await db.fetchone(
-        "SELECT role, session_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND revoked_ms IS NULL",
-        (meeting_id, hash_secret(token)))
-    return None if row is None else (Role(row["role"]), row["session_id"])
+    grant = await token_grant(db, meeting_id, token)
+    return None if grant is None else (grant.role, grant.session_id)
 
 
-async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int) -> Link | None:
+async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, actor: str) -> Link | None:
     """Revoke a link; returns its (scope, role) as a Link without token, or None if it was not active."""
     row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
                             (link_id, meeting_id))
@@ -213,18 +240,30 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int) -> 
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
+                           _link_detail(link_id, row["role"]), now)
     return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"])
 
 
-async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int) -> None:
-    """Revoke a link and issue a new one for the same scope and role, in one transaction."""
+async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int, actor: str) -> int:
+    """Revoke a link and issue a new one for the same scope and role, in one transaction; returns the new id."""
     row = await db.fetchone("SELECT * FROM tokens WHERE id = ? AND meeting_id = ? AND revoked_ms IS NULL",
                             (link_id, meeting_id))
     if row is None:
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
-        await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now)
+        new_id = await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now)
+        await audit.record(conn, meeting_id, row["session_id"], "link_rotated", actor,
+                           _link_detail(link_id, row["role"], new_link_id=new_id), now)
+    return new_id
+
+
+async def revoked_since(db: Database, since_ms: int) -> list[tuple[int, int]]:
+    """(meeting id, link id) of every link revoked at or after ``since_ms``."""
+    rows = await db.fetchall("SELECT meeting_id, id FROM tokens WHERE revoked_ms >= ? ORDER BY revoked_ms",
+                             (since_ms,))
+    return [(r["meeting_id"], r["id"]) for r in rows]
 
 
 # --- participants and attendance --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from .fanout import make_client_manager
 from .floor import http as floor_http
 from .floor import socket as floor_socket
 from .floor.service import Floor, floor_key
-from .keys import db_key, jinja_key, link_key_key, registry_key, settings_key, sio_key
+from .keys import db_key, jinja_key, limits_key, link_key_key, registry_key, settings_key, sio_key
 from .meetings import api as meetings_api
 from .meetings import pages as meetings_pages
 from .questions import http as questions_http
@@ -34,7 +34,9 @@ from .questions import socket as questions_socket
 from .questions.service import Questions, questions_key
 from .rapporteur import editor
 from .rapporteur import http as rapporteur_http
+from .ratelimit import Limits
 from .registry import MeetingRegistry
+from .revocation import revocation_context
 from .sessions import schedule_context, tail_flusher_key
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,19 @@ def _jinja() -> jinja2.Environment:
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    app = web.Application(middlewares=[i18n.locale_middleware, errors.errors, security.security_headers],
-                          client_max_size=1024 ** 2)
+    # The security headers outermost, so that they reach the error mapper's answers too; the locale before the
+    # error mapper, which answers in the reader's language.
+    app = web.Application(middlewares=[security.security_headers, i18n.locale_middleware, errors.errors,
+                                       security.long_urls, security.same_origin_writes],
+                          client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app[settings_key] = settings
+    app[limits_key] = Limits(settings)
     app[jinja_key] = _jinja()
     app[i18n.catalogues_key] = i18n.Catalogues()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(settings),
-        cors_allowed_origins=[],  # same origin only
+        cors_allowed_origins=security.socketio_origin_check(settings),  # our origins only, on every transport
         ping_interval=20,
         ping_timeout=20,
         max_http_buffer_size=256 * 1024,
@@ -92,7 +98,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(schedule_context)
-    app[bridge.bridges_key] = weakref.WeakSet()
+    app.cleanup_ctx.append(revocation_context)
+    app[bridge.bridges_key] = weakref.WeakKeyDictionary()
     app.on_shutdown.append(sessions.close_sockets)
     app.on_shutdown.append(bridge.close_bridges)
     return app

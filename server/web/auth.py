@@ -24,6 +24,8 @@ class Access:
     role: Role | None
     session_scope: str | None
     participant: Participant | None = None
+    #: The link the token belongs to (its connections are cut off when it is revoked).
+    link_id: int | None = None
 
     def has(self, role: Role, session_id: str | None = None) -> bool:
         """True when the link grants ``role`` for ``session_id`` (meeting-wide links cover every session)."""
@@ -52,7 +54,7 @@ async def sign_up(request: web.Request, loaded: LoadedMeeting, participant: Part
     cookie = secrets.token_urlsafe(32)
     stored = await meetings_db.register_participant(request.app[db_key], loaded.id, participant, cookie, now_ms())
     response.set_cookie(cookie_name(loaded.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
-                        samesite="Lax", secure=request.app[settings_key].cookie_secure, path="/")
+                        samesite="Lax", secure=request.app[settings_key].secure_cookies(), path="/")
     return stored
 
 
@@ -63,17 +65,17 @@ def cookie_name(slug: str) -> str:
 
 async def resolve(db: Database, loaded: LoadedMeeting, token: str | None, cookie: str | None) -> Access:
     """Turn a token and a cookie into an Access; a wrong or revoked token raises ``Forbidden``."""
-    role: Role | None = None
-    scope: str | None = None
+    grant = None
     if token:
-        found = await meetings_db.find_token(db, loaded.id, token)
-        if found is None:
+        grant = await meetings_db.token_grant(db, loaded.id, token)
+        if grant is None:
             raise Forbidden()
-        role, scope = found
     participant = None
     if cookie:
         participant = await meetings_db.participant_by_cookie(db, loaded.id, cookie)
-    return Access(role, scope, participant)
+    if grant is None:
+        return Access(None, None, participant)
+    return Access(grant.role, grant.session_id, participant, grant.link_id)
 
 
 def require(access: Access, role: Role, session_id: str | None = None) -> None:

@@ -68,17 +68,23 @@ def _wants_text(request: web.Request) -> bool:
     return "/ingest/" in request.path  # captioning tools read bodies as text
 
 
-def error_response(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
+def error_response(request: web.Request, status: int, code: str, message: str,
+                   retry_after: int | None = None) -> web.StreamResponse:
     """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
     interface language)."""
     message = translate(request.app[catalogues_key], request_locale(request), message, code)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if _wants_text(request):
-        return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8")
+        return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8",
+                            headers=headers)
     if _wants_json(request):
-        return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
+        error: dict[str, Any] = {"code": code, "message": message}
+        if retry_after is not None:
+            error["retry_after"] = retry_after
+        return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
     # The language menu leads home: an error page says nothing of the address that was refused.
     html = render_html(request, "error.html", status=status, code=code, message=message, here="/")
-    return web.Response(text=html, status=status, content_type="text/html")
+    return web.Response(text=html, status=status, content_type="text/html", headers=headers)
 
 
 @web.middleware
@@ -87,7 +93,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except DomainError as exc:
-        return error_response(request, status_for(exc), exc.code, exc.message)
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        return error_response(request, status_for(exc), exc.code, exc.message, retry_after)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.empty_body:
             raise

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..settings import Settings
 from ..storage.db import Database
+from .ratelimit import Limits
 from .registry import MeetingRegistry
 
 settings_key = web.AppKey("settings", Settings)
@@ -16,3 +17,4 @@ sio_key = web.AppKey("sio", socketio.AsyncServer)
 jinja_key = web.AppKey("jinja", jinja2.Environment)
 link_key_key = web.AppKey("link_key", bytes)
 registry_key = web.AppKey("registry", MeetingRegistry)
+limits_key = web.AppKey("limits", Limits)

@@ -35,14 +35,22 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            # aiohttp's parser errors quote the request line: the traceback may carry a token too.
+            out["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(out, default=str)
+
+
+class PlainFormatter(logging.Formatter):
+    """Plain text lines, redacted like the JSON ones."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure(level: str = "INFO", as_json: bool = True) -> None:
     """Send the root logger to stderr in JSON (or plain text)."""
     handler = logging.StreamHandler()
-    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    plain = PlainFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     handler.setFormatter(JsonFormatter() if as_json else plain)
     root = logging.getLogger()
     root.handlers[:] = [handler]

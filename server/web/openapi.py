@@ -62,7 +62,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                                             errors=(404,))},
         "/api/meetings/{slug}/participants": {"post": _op(
             "Register a participant (join token); sets the participant cookie", [_SLUG, _TOKEN],
-            _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404), body=registration, ok_status="201")},
+            _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404, 429), body=registration, ok_status="201")},
         "/api/meetings/{slug}/links": {"get": _op("Every active role link (admin token)", [_SLUG, _TOKEN],
                                                   _obj(links={"type": "array", "items": link}))},
         "/api/meetings/{slug}/sessions/{session_id}/attendance": {"get": _op(
@@ -196,17 +196,23 @@ def floor_paths() -> dict[str, Any]:
     """The floor queue: public state and queue page, stats, records and audit log."""
     person = dict(name=_STR, organisation=_STR, country=_STR, country_name=_STR, group=_STR, group_label=_STR,
                   mode={"type": "string", "enum": ["onsite", "remote", "hub"]})
-    kind = {"type": "string", "enum": ["normal", "point_of_order", "right_of_reply", "on_behalf"]}
+    kind = {"type": "string", "enum": ["normal", "point_of_order", "right_of_reply", "on_behalf", "presentation",
+                                       "interposed_question"]}
+    part = {"type": ["string", "null"], "enum": ["presentations", "panel", "debate", "closing", None]}
     timer = _obj(intervention_id=_STR, start_ms=_INT, limit_s=_NINT, elapsed_ms=_INT, remaining_ms=_NINT,
                  overrun_ms=_INT, state={"type": "string", "enum": ["running", "warning", "overrun"]})
-    row = _obj(id=_STR, position=_INT, reason=_STR, tier={"type": "string", "enum": ["point_of_order", "main", "end"]},
+    row = _obj(id=_STR, position=_INT, reason=_STR,
+               tier={"type": "string", "enum": ["interposed", "point_of_order", "main", "end"]}, addressed_to=_NSTR,
                pinned=_BOOL, expected_wait_ms=_NINT, kind=kind, theme=_NSTR, language=_NSTR, reply_to=_NSTR,
                on_behalf_of=_NSTR, question_id={"type": ["integer", "string", "null"]}, read_by=_NSTR,
                added_by=_STR, requested_ms=_INT, status=_STR, **person)
     current = _obj(id=_STR, request_id=_STR, kind=kind, requested_ms=_INT, called_ms=_INT, start_ms=_INT,
                    end_ms=_NINT, limit_s=_NINT, timer=timer, on_behalf_of=_NSTR, language=_NSTR, theme=_NSTR,
-                   reply_to=_NSTR, question_id={"type": ["integer", "string", "null"]}, read_by=_NSTR, **person)
-    state = _obj(seq=_INT, session_id=_STR, now_ms=_INT, open=_BOOL, policy=_STR, policy_label=_STR,
+                   reply_to=_NSTR, question_id={"type": ["integer", "string", "null"]}, read_by=_NSTR, part=part,
+                   paused_ms=_INT, addressed_to=_NSTR, **person)
+    paused = {k: v for k, v in current["properties"].items() if k != "timer"}
+    state = _obj(seq=_INT, session_id=_STR, now_ms=_INT, part=part,
+                 paused={"oneOf": [_obj(**paused), {"type": "null"}]}, open=_BOOL, policy=_STR, policy_label=_STR,
                  time_limit_s=_NINT, warn_fraction={"type": "number"}, warn_last_s=_INT,
                  current={"oneOf": [current, {"type": "null"}]}, queue={"type": "array", "items": row},
                  budgets={"type": "array", "items": _obj(group=_STR, label=_STR, budget_ms=_INT, used_ms=_INT,
@@ -216,7 +222,9 @@ def floor_paths() -> dict[str, Any]:
     summary = dict(interventions=_INT, floor_ms=_INT, average_wait_ms=_INT)
     stats = _obj(session_id=_STR, at_ms=_INT, unserved=_INT, unserved_by_status={"type": "object"},
                  by_group={"type": "object", "additionalProperties": _obj(label=_STR, **summary)},
-                 by_mode={"type": "object", "additionalProperties": _obj(**summary)}, **summary)
+                 by_mode={"type": "object", "additionalProperties": _obj(**summary)},
+                 by_kind={"type": "object", "additionalProperties": _obj(**summary)},
+                 by_part={"type": "object", "additionalProperties": _obj(**summary)}, **summary)
     record = {"type": "object", "description": "The person as they were (participant_id null for someone added "
               "from the room), kind, times, linked question, moves and declines."}
     entry = _obj(id=_INT, name=_STR, request_id=_NSTR, intervention_id=_NSTR, at_ms=_INT,
@@ -226,8 +234,8 @@ def floor_paths() -> dict[str, Any]:
         base: {"get": _op("Who has the floor, the speaking timer and the list of speakers in order (anyone)",
                           [_SLUG, _SID], state, errors=(404,))},
         f"{base}/stats": {"get": _op(
-            "Interventions, floor time and average wait in total, by stakeholder group and by mode, and requests "
-            "never served (rapporteur or moderator token)", [_SLUG, _SID, _TOKEN], stats)},
+            "Interventions, floor time and average wait in total, by stakeholder group, mode, kind and session part, "
+            "and requests never served (rapporteur or moderator token)", [_SLUG, _SID, _TOKEN], stats)},
         f"{base}/records": {"get": _op(
             "Every intervention and every unserved request with the person's snapshot (rapporteur or moderator "
             "token)", [_SLUG, _SID, _TOKEN],

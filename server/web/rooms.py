@@ -26,3 +26,8 @@ def participant(meeting_id: int, participant_id: int) -> str:
 def captions(meeting_id: int, session_id: str, lang: str) -> str:
     """Viewers of one caption language of a session."""
     return f"meeting:{meeting_id}:{session_id}:captions:{lang}"
+
+
+def link(link_id: int) -> str:
+    """Every connection opened with one capability link (cut off together when it is revoked)."""
+    return f"link:{link_id}"

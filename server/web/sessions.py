@@ -23,7 +23,7 @@ from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .keys import db_key, registry_key, sio_key
 from .registry import LoadedMeeting, session_state
-from .sockets import LIVE, MODERATE, NAMESPACES, Commands, Context, Payload
+from .sockets import LIVE, MODERATE, NAMESPACES, Commands, Context, Payload, display_name
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -100,8 +100,10 @@ async def session_action(request: web.Request) -> web.Response:
 async def session_form(request: web.Request) -> web.StreamResponse:
     """Start or end a session from the admin or moderator page, then go back to it."""
     loaded, session_id, access = await _moderator(request)
-    await change_session(request.app, loaded, session_id, request.match_info["action"], access.label)
     form = await request.post()
+    name = display_name(form.get("name"))  # several moderators may share a link: the page sends its holder's name
+    actor = f"{access.label} ({name})" if name else access.label
+    await change_session(request.app, loaded, session_id, request.match_info["action"], actor)
     token, back = str(form.get("t", "")), str(form.get("back", "admin"))
     if back == "moderate":
         url = request.app.router["moderate"].url_for(slug=loaded.meeting.slug, session_id=session_id)

@@ -32,10 +32,11 @@ from ..domain.captions.events import Captioner
 from ..domain.errors import DomainError, InvalidInput, NotAllowed
 from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
+from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .errors import ack_error, unknown_error
 from .i18n import COOKIE, DEFAULT_LOCALE, catalogues_key, choose_locale
-from .keys import db_key, registry_key
+from .keys import db_key, limits_key, registry_key
 from .registry import LoadedMeeting
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,19 @@ class Conn:
     attendance_id: int | None = None
     #: The captioner a ``/caption`` connection writes as (from its link).
     captioner: Captioner | None = None
+    #: The link the connection was opened with (None for a participant's cookie or a viewer).
+    link_id: int | None = None
+    #: The address the connection comes from (rate limits count per address too).
+    remote: str = ""
+    #: The display name a link holder gave (several moderators may share one link).
+    name: str = ""
 
     @property
     def label(self) -> str:
         """How the audit log names this connection's person."""
         if self.role is not None:
-            return f"{self.role.value}@{self.scope or 'meeting'}"
+            who = f"{self.role.value}@{self.scope or 'meeting'}"
+            return f"{who} ({self.name})" if self.name else who
         if self.participant is not None:
             return f"participant:{self.participant.id}"
         return "anonymous"
@@ -168,6 +176,31 @@ class Commands:
         return add
 
 
+#: Participants' events with limits of their own (settings ``<name>_rate``); ``*_ip`` count per address, the
+#: others per participant.
+EVENT_LIMITS: dict[str, tuple[str, ...]] = {
+    "question_submit": ("question_ip",),
+    "question_vote": ("vote",), "question_unvote": ("vote",),
+    "floor_request": ("floor",), "floor_withdraw": ("floor",),
+}
+#: The longest display name kept for the log.
+NAME_LENGTH = 60
+
+
+def display_name(raw: Any) -> str:
+    """The display name sent with a connection, trimmed to one line of at most ``NAME_LENGTH`` characters."""
+    if not isinstance(raw, str):
+        return ""
+    return " ".join(raw.split())[:NAME_LENGTH]
+
+
+def _remote(environ: dict[str, Any]) -> str:
+    request = environ.get("aiohttp.request")
+    if request is not None and request.remote:
+        return str(request.remote)
+    return str(environ.get("REMOTE_ADDR", ""))
+
+
 def _check(command: Command, conn: Conn) -> None:
     if command.role is not None and (conn.role is None or not conn.role.can(command.role)):
         raise NotAllowed(f"only a {command.role.value} may do this")
@@ -209,9 +242,16 @@ class _Server:
         if required is not None and not access.has(required, session_id):
             raise ConnectionRefusedError("forbidden")
         lang = data.get("lang") if isinstance(data.get("lang"), str) else None
-        conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang)
+        conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang,
+                    link_id=access.link_id, remote=_remote(environ), name=display_name(data.get("name")))
         await self.sio.save_session(sid, {"conn": conn, "locale": _handshake_locale(environ)}, namespace=namespace)
         ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
+        if conn.link_id is not None:
+            await ctx.enter_room(rooms.link(conn.link_id))
+            # A revocation committed after the check above but before this connection was in the link's room
+            # would miss it: look again now that it is in the room.
+            if not isinstance(token, str) or await meetings_db.token_grant(self.app[db_key], loaded.id, token) is None:
+                raise ConnectionRefusedError("forbidden")
         await ctx.enter_room(rooms.meeting(loaded.id))
         if session_id is not None:
             await ctx.enter_room(rooms.session(loaded.id, session_id))
@@ -245,6 +285,7 @@ class _Server:
                 raise InvalidInput("the payload must be an object")
             ctx = await self.context(sid, command.namespace)
             _check(command, ctx.conn)
+            await self.limit(command, ctx)
             result = await command.handler(ctx, data or {})
         except DomainError as exc:
             return ack_error(exc, self.app[catalogues_key], await self.locale(sid, command.namespace))
@@ -254,9 +295,25 @@ class _Server:
             return {"ok": False, "error": unknown_error(self.app[catalogues_key], locale)}
         return {"ok": True, **(result or {})}
 
+    async def limit(self, command: Command, ctx: Context) -> None:
+        """Count the event against the connection's limit and the event's own (raises ``RateLimited``)."""
+        limits = self.app[limits_key]
+        await limits.hit("socket_event", ctx.sid)
+        if command.namespace != LIVE:
+            return
+        for name in EVENT_LIMITS.get(command.event, ()):
+            if name.endswith("_ip"):
+                await limits.hit(name, ctx.meeting.id, ctx.conn.remote)
+            elif ctx.conn.participant is not None:
+                await limits.hit(name, ctx.meeting.id, ctx.conn.participant.id)
+
     async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
         """An event this namespace has no handler for."""
         catalogues, locale = self.app[catalogues_key], await self.locale(sid, namespace)
+        try:
+            await self.app[limits_key].hit("socket_event", sid)  # unknown events count against the connection too
+        except DomainError as exc:
+            return ack_error(exc, catalogues, locale)
         if event in self.events:
             return ack_error(NotAllowed("this connection may not do this"), catalogues, locale)
         return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), catalogues, locale)

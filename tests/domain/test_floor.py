@@ -613,8 +613,19 @@ def test_replay_from_stored_dicts_rebuilds_the_queue(queue: FloorQueue) -> None:
     assert rebuilt.call_next(ms(301)) == queue.call_next(ms(301))
 
 
+def agenda_scenario(queue: FloorQueue) -> None:
+    """After ``scenario``: parts, a presentation, and an interposed question that pauses and resumes it."""
+    queue.set_part("presentations", ms(110))
+    queue.present(person(8, "civil"), ms(111))
+    queue.request(person(9, "private"), ms(115), kind="interposed_question")
+    queue.call_next(ms(120))
+    queue.end(ms(130))
+    queue.set_part("debate", ms(140))
+
+
 def test_every_event_round_trips(queue: FloorQueue) -> None:
     scenario(queue)
+    agenda_scenario(queue)
     seen = {e.name for e in queue.audit_log}
     assert seen == set(FLOOR_EVENTS)  # the scenario covers every event type
     for event in queue.audit_log:

@@ -2,8 +2,10 @@
 
 Invariants after every step: nobody is queued twice, positions run 1..n, points of order come first,
 replaying the stored audit log rebuilds the same queue, expected waits follow the recorded
-interventions, a request declined for now is back at its former place, and each call honours the
-active policy's fairness rule (checked here from the recorded interventions, not with the policy's own
+interventions, a request declined for now is back at its former place, interposed questions come before
+everything and are put to the speaker who holds (or gave way to) the floor, a speaker paused for a question
+resumes before the list goes on, every intervention records the session part it began in, and each call honours
+the active policy's fairness rule (checked here from the recorded interventions, not with the policy's own
 code). Each session starts under a drawn policy, and the run as a whole must have seen every policy's
 rule decide a call, so a fixed seed cannot quietly skip one.
 """
@@ -31,11 +33,14 @@ from server.domain.floor.events import (
     FloorDeclined,
     FloorGranted,
     FloorRequested,
+    FloorWithdrawn,
     InterventionEnded,
+    InterventionPaused,
+    InterventionResumed,
     event_from_dict,
     event_to_dict,
 )
-from server.domain.floor.models import Kind, QueueEntry, Status
+from server.domain.floor.models import NOT_TURNS, Kind, Part, QueueEntry, Status
 from server.domain.floor.policies import POLICIES
 from server.domain.floor.queue import FloorQueue
 from server.domain.meetings.models import DEFAULT_GROUPS
@@ -81,6 +86,8 @@ class FloorMachine(RuleBasedStateMachine):
         self.queue = FloorQueue(labels=LABELS)
         self.now = T0
         self.open: dict[str, int | None] = {}  # request id → participant id, for queued or speaking requests
+        self.questions: set[str] = set()  # the open requests that are interposed questions
+        self.part: str | None = None  # the part the chair moved to last
         self.closed = False
         self.declined: set[str] = set()  # requests that already used their one "not now"
         self.called_from: dict[str, int | None] = {}  # request id → main-list position when called
@@ -127,14 +134,18 @@ class FloorMachine(RuleBasedStateMachine):
 
     def _ask(self, pid: int | None, now: int, kind: str, by_moderator: bool = False, **options: Any) -> None:
         """Make a request and check the outcome against the model."""
-        duplicate = pid is not None and pid in self.open.values()
-        refused_closed = self.closed and not by_moderator and kind in ("normal", "on_behalf")
+        asking = kind == "interposed_question"
+        duplicate = pid is not None and pid in [p for r, p in self.open.items() if (r in self.questions) == asking]
+        refused_closed = self.closed and not by_moderator and kind in ("normal", "on_behalf", "interposed_question")
         try:
             if by_moderator:
                 events = self.queue.add_from_room(snapshot_of(pid), now, kind=kind, **options)
             else:
                 events = self.queue.request(snapshot_of(pid), now, kind=kind, **options)
         except InvalidTransition as err:
+            if asking and err.code in ("floor_free", "not_interposable", "own_speech"):
+                self._check_not_interposable(pid, err.code)
+                return
             assert err.code in ("already_queued", "list_closed")
             assert (err.code == "already_queued") == duplicate
             if err.code == "list_closed":
@@ -144,6 +155,10 @@ class FloorMachine(RuleBasedStateMachine):
         (event,) = events
         assert isinstance(event, FloorRequested)
         self.open[event.request_id] = pid
+        if asking:
+            self.questions.add(event.request_id)
+            speaker = self.queue.paused or self.queue.current
+            assert speaker is not None and event.addressed_to == speaker.id
         assert event.request_id in [e.request.id for e in self.queue.order()]
 
     @rule(data=st.data(), pid=st.sampled_from(sorted(PEOPLE)), on_behalf=st.booleans())
@@ -172,6 +187,47 @@ class FloorMachine(RuleBasedStateMachine):
         target = data.draw(st.sampled_from([i.id for i in self.queue.interventions]), label="reply_to")
         self._ask(pid, now, "right_of_reply", reply_to=target, placement=placement)
 
+    def _check_not_interposable(self, pid: int | None, code: str) -> None:
+        """A refused interposed question had no speaker to be put to, or the wrong one."""
+        speaker = self.queue.paused or self.queue.current
+        if code == "floor_free":
+            assert speaker is None
+        elif code == "not_interposable":
+            assert speaker is not None and speaker.kind is Kind.POINT_OF_ORDER
+        else:
+            assert speaker is not None and speaker.person["participant_id"] == pid
+
+    @rule(data=st.data(), pid=st.sampled_from(sorted(PEOPLE)), by_moderator=st.booleans())
+    def interposed_question(self, data: st.DataObject, pid: int, by_moderator: bool) -> None:
+        """A participant (or the chair for them) puts a short question to whoever holds the floor."""
+        self._ask(pid, self.tick(data), "interposed_question", by_moderator=by_moderator)
+
+    @rule(data=st.data(), part=st.sampled_from([p.value for p in Part]))
+    def set_part(self, data: st.DataObject, part: str) -> None:
+        """The chair moves the session to another part; moving to the current part stores nothing."""
+        events = self.queue.set_part(part, self.tick(data))
+        assert len(events) == (0 if part == self.part else 1)
+        self.part = part
+        assert self.queue.part == part
+
+    @rule(data=st.data(), pid=st.one_of(st.none(), st.sampled_from(sorted(PEOPLE))))
+    def present(self, data: st.DataObject, pid: int | None) -> None:
+        """The chair calls a presentation: requested and given the floor at once."""
+        now = self.tick(data)
+        duplicate = pid is not None and pid in [p for r, p in self.open.items() if r not in self.questions]
+        try:
+            events = self.queue.present(snapshot_of(pid), now)
+        except InvalidTransition as err:
+            assert err.code == "already_queued" and duplicate
+            return
+        assert not duplicate
+        requested, *rest = events
+        assert isinstance(requested, FloorRequested) and requested.kind == "presentation"
+        self.open[requested.request_id] = pid
+        self.called_from[requested.request_id] = None
+        self._granted(rest, requested.request_id)
+        assert self.queue.current is not None and self.queue.current.kind is Kind.PRESENTATION
+
     @rule(data=st.data(), group=st.sampled_from(sorted(LABELS)), mode=st.sampled_from(["onsite", "remote", "hub"]))
     def add_from_room(self, data: st.DataObject, group: str, mode: str) -> None:
         """The moderator adds someone from the room (not registered): even on a closed list."""
@@ -186,7 +242,7 @@ class FloorMachine(RuleBasedStateMachine):
         entry = data.draw(st.sampled_from(self.queue.order()), label="withdraw")
         owner = entry.request.participant_id if by_owner else None
         self.queue.withdraw(entry.request.id, self.tick(data), by_participant=owner)
-        del self.open[entry.request.id]
+        self._closed_request(entry.request.id)
         assert entry.request.id not in [e.request.id for e in self.queue.order()]
 
     @precondition(lambda self: self.queue.current is not None)
@@ -196,15 +252,21 @@ class FloorMachine(RuleBasedStateMachine):
         current = self.queue.current
         assert current is not None
         request_id = current.request_id
-        (event,) = self.queue.decline(request_id, self.tick(data))
+        paused = self.queue.paused
+        event, *after = self.queue.decline(request_id, self.tick(data))
         assert isinstance(event, FloorDeclined)
-        assert event.returned == (request_id not in self.declined)
-        assert self.queue.current is None
+        assert event.returned == (request_id not in self.declined and current.kind is not Kind.PRESENTATION)
+        if paused is not None:  # a declined question gives the floor back to the speaker it was put to
+            assert after == [InterventionResumed(paused.id, event.at_ms)]
+            assert self.queue.current is not None and self.queue.current.id == paused.id
+        else:
+            self._lapsed(after, current.id)
+            assert self.queue.current is None
         if event.returned:
             self.declined.add(request_id)
             self._check_returned(request_id)
         else:
-            del self.open[request_id]
+            self._closed_request(request_id)
             assert self.queue.get(request_id).status is Status.DECLINED
 
     def _check_returned(self, request_id: str) -> None:
@@ -230,18 +292,18 @@ class FloorMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.queue.order()))
     @rule(data=st.data())
     def move(self, data: st.DataObject) -> None:
-        """The moderator moves a waiting request; a point of order cannot be moved."""
+        """The moderator moves a waiting request; a point of order or an interposed question cannot be moved."""
         order = self.queue.order()
         entry = data.draw(st.sampled_from(order), label="move")
         to = data.draw(st.integers(1, len(order)), label="to")
         now = self.tick(data)
-        if entry.request.kind is Kind.POINT_OF_ORDER:
+        if entry.request.kind in (Kind.POINT_OF_ORDER, Kind.INTERPOSED_QUESTION):
             try:
                 self.queue.move(entry.request.id, to, now)
             except InvalidTransition as err:
-                assert err.code == "point_of_order_first"
+                assert err.code == ("point_of_order_first" if entry.tier == "point_of_order" else "interposed_first")
                 return
-            raise AssertionError("a point of order was moved")
+            raise AssertionError("a point of order or an interposed question was moved")
         (event,) = self.queue.move(entry.request.id, to, now, reason="chair")
         after = self.queue.order()
         placed = next(e for e in after if e.request.id == entry.request.id)
@@ -263,7 +325,7 @@ class FloorMachine(RuleBasedStateMachine):
                 i["group"],
             )
             for i in self.queue.records()["interventions"]
-            if i["kind"] != "point_of_order"  # procedural: not a turn for the policies
+            if i["kind"] not in {k.value for k in NOT_TURNS}  # procedural, a question or a presentation: no turn
         ]
         policy = self.queue.policy
         mine = chosen.request
@@ -295,19 +357,46 @@ class FloorMachine(RuleBasedStateMachine):
         return arrival(chosen) != min(arrival(e) for e in waiting)
 
     def _granted(self, events: list[Any], request_id: str) -> None:
-        """Update the model after a grant (which may have ended the previous intervention)."""
-        *ended, granted = events
+        """Update the model after a grant, which may have paused the speaker (for an interposed question) or
+        ended the running and the paused intervention (their waiting questions lapsing)."""
+        *before, granted = events
         assert isinstance(granted, FloorGranted) and granted.request_id == request_id
-        for event in ended:
-            assert isinstance(event, InterventionEnded)
-            self._ended(event.intervention_id)
+        # The speaking time applies to everyone but a question to the speaker, whose clock counts up.
+        assert granted.limit_s == (None if request_id in self.questions else self.queue.time_limit_s)
+        if request_id in self.questions:
+            assert all(isinstance(e, (InterventionPaused, InterventionEnded)) for e in before)
+            assert self.queue.paused is not None
+            assert self.queue.get(request_id).addressed_to == self.queue.paused.id
+        else:
+            assert self.queue.paused is None
+        for event in before:
+            if isinstance(event, InterventionEnded):
+                self._ended(event.intervention_id)
+            elif isinstance(event, FloorWithdrawn):
+                assert event.by == "lapsed" and event.request_id in self.questions
+                self._closed_request(event.request_id)
+            else:
+                assert isinstance(event, InterventionPaused)
         current = self.queue.current
         assert current is not None and current.request_id == request_id
+        assert current.part == self.part
         assert self.queue.get(request_id).status is Status.SPEAKING
 
     def _ended(self, intervention_id: str) -> None:
         request_id = next(i.request_id for i in self.queue.interventions if i.id == intervention_id)
+        self._closed_request(request_id)
+
+    def _closed_request(self, request_id: str) -> None:
         del self.open[request_id]
+        self.questions.discard(request_id)
+
+    def _lapsed(self, events: list[Any], intervention_id: str) -> None:
+        """The questions still waiting for an intervention that is over lapsed, and only those."""
+        expected = sorted(r for r in self.questions if self.queue.get(r).addressed_to == intervention_id)
+        assert sorted(e.request_id for e in events if isinstance(e, FloorWithdrawn)) == expected
+        for event in events:
+            assert isinstance(event, FloorWithdrawn) and event.by == "lapsed"
+            self._closed_request(event.request_id)
 
     @staticmethod
     def _main_place(entry: QueueEntry, order: list[QueueEntry]) -> int | None:
@@ -320,6 +409,16 @@ class FloorMachine(RuleBasedStateMachine):
         """The moderator calls the next speaker: the first line of the displayed order."""
         now = self.tick(data)
         order = self.queue.order()
+        paused = self.queue.paused
+        if paused is not None and not (order and order[0].tier == "interposed"):
+            # The question was put: the speaker resumes, to answer and go on, before the list continues.
+            current = self.queue.current
+            assert current is not None and current.kind is Kind.INTERPOSED_QUESTION
+            events = self.queue.call_next(now)
+            assert events == [InterventionEnded(current.id, now), InterventionResumed(paused.id, now)]
+            self._ended(current.id)
+            assert self.queue.current is not None and self.queue.current.id == paused.id
+            return
         if not order:
             try:
                 self.queue.call_next(now)
@@ -356,9 +455,15 @@ class FloorMachine(RuleBasedStateMachine):
                 assert err.code == "floor_free"
                 return
             raise AssertionError("ended an intervention nobody was giving")
-        (event,) = self.queue.end(now)
+        paused = self.queue.paused
+        event, *after = self.queue.end(now)
         assert event == InterventionEnded(current.id, now)
         self._ended(current.id)
+        if paused is not None:
+            assert after == [InterventionResumed(paused.id, now)]
+            assert self.queue.current is not None and self.queue.current.id == paused.id
+            return
+        self._lapsed(after, current.id)
         assert self.queue.current is None and self.queue.timer(now) is None
 
     @rule(data=st.data(), close=st.booleans())
@@ -388,13 +493,31 @@ class FloorMachine(RuleBasedStateMachine):
 
     @invariant()
     def nobody_queued_twice(self) -> None:
-        """At most one open request per registered participant, and each request listed once."""
+        """At most one open request per registered participant besides one interposed question, and each
+        request listed once."""
         ids = [e.request.id for e in self.queue.order()]
         assert len(ids) == len(set(ids))
         open_requests = [r for r in self.queue.requests if r.status in (Status.QUEUED, Status.SPEAKING)]
-        pids = [r.participant_id for r in open_requests if r.participant_id is not None]
-        assert len(pids) == len(set(pids))
+        for asking in (True, False):
+            pids = [r.participant_id for r in open_requests
+                    if r.participant_id is not None and (r.kind is Kind.INTERPOSED_QUESTION) == asking]
+            assert len(pids) == len(set(pids))
         assert {r.id: r.participant_id for r in open_requests} == self.open
+        assert {r.id for r in open_requests if r.kind is Kind.INTERPOSED_QUESTION} == self.questions
+
+    @invariant()
+    def questions_go_to_the_speaker(self) -> None:
+        """Waiting interposed questions are put to the speaker who holds the floor or gave way to a question; a
+        paused speaker always has a question being put to them."""
+        speaker = self.queue.paused or self.queue.current
+        for entry in self.queue.order():
+            if entry.tier == "interposed":
+                assert speaker is not None and entry.request.addressed_to == speaker.id
+        paused = self.queue.paused
+        if paused is not None:
+            current = self.queue.current
+            assert current is not None and current.kind is Kind.INTERPOSED_QUESTION
+            assert current.addressed_to == paused.id and paused.paused_at is not None
 
     @invariant()
     def positions_are_contiguous(self) -> None:
@@ -403,13 +526,13 @@ class FloorMachine(RuleBasedStateMachine):
         assert [e.position for e in order] == list(range(1, len(order) + 1))
         assert {e.request.id for e in order} == {r.id for r in self.queue.requests if r.status is Status.QUEUED}
         tiers = [e.tier for e in order]
-        rank = {"point_of_order": 0, "main": 1, "end": 2}
+        rank = {"interposed": 0, "point_of_order": 1, "main": 2, "end": 3}
         assert tiers == sorted(tiers, key=rank.__getitem__)
 
     @invariant()
     def point_of_order_is_next(self) -> None:
-        """Whenever a point of order waits, it is first in line."""
-        order = self.queue.order()
+        """Whenever a point of order waits, it is first in line after any interposed question."""
+        order = [e for e in self.queue.order() if e.tier != "interposed"]
         if any(e.request.kind is Kind.POINT_OF_ORDER for e in order):
             assert order[0].request.kind is Kind.POINT_OF_ORDER
 
@@ -442,7 +565,7 @@ class FloorMachine(RuleBasedStateMachine):
     def expected_waits_follow_the_record(self) -> None:
         """Each waiting request expects its position times the average ended intervention (or the time
         limit before anyone finished; unknown without either)."""
-        ended = [i.end_ms - i.start_ms for i in self.queue.interventions if i.end_ms is not None]
+        ended = [i.end_ms - i.start_ms - i.paused_ms for i in self.queue.interventions if i.end_ms is not None]
         limit = self.queue.time_limit_s
         average = sum(ended) // len(ended) if ended else (None if limit is None else limit * 1000)
         expected = {e.request.id: None if average is None else e.position * average for e in self.queue.order()}

@@ -75,7 +75,7 @@ def intervention(iid: int, pid: int, start_min: float, end_min: float | None, *,
     at = lambda m: None if m is None else START + int(m * MIN)  # noqa: E731
     return {"id": iid, **person(pid), "kind": kind, "on_behalf_of": on_behalf_of, "language": "en",
             "requested_ms": at(requested), "called_ms": at(called), "start_ms": at(start_min), "end_ms": at(end_min),
-            "question_id": question_id, "read_by": read_by}
+            "question_id": question_id, "read_by": read_by, "part": None, "paused_ms": 0, "addressed_to": None}
 
 
 def question(qid: int, pid: int, text: str, status: str, *, show_name: bool = True, reason: str | None = None,
@@ -156,13 +156,13 @@ def dialogue_session() -> dict[str, Any]:
         segment(0, 10, ">> PRÉSIDENT : Bonjour et bienvenue.", lang="fr"),
         segment(1, 60, "Merci, Monsieur le Président.", iid=1, lang="fr"),
     ]
-    return {"format": "floorcast-transcript", "version": 1, "meeting": copy.deepcopy(MEETING),
+    return {"format": "floorcast-transcript", "version": 2, "meeting": copy.deepcopy(MEETING),
             "session": {"id": "ec-dialogue", "title": "Enhanced Cooperation: From Deadlock to Dialogue",
                         "room": "Room 3", "scheduled_start_ms": T0, "scheduled_end_ms": T0 + 90 * MIN,
                         "started_ms": START, "ended_ms": START + 32 * MIN,
                         "themes": ["Enhanced cooperation", "Internet governance"]},
             "segments": segments, "interventions": interventions, "unserved_requests": unserved,
-            "questions": questions, "attendance": attendance}
+            "questions": questions, "attendance": attendance, "parts": []}
 
 
 def main_session() -> dict[str, Any]:
@@ -198,4 +198,15 @@ def meeting_export() -> dict[str, Any]:
     sessions = [dialogue_session(), main_session()]
     for s in sessions:
         del s["meeting"]
-    return {"format": "floorcast-meeting", "version": 1, "meeting": copy.deepcopy(MEETING), "sessions": sessions}
+    return {"format": "floorcast-meeting", "version": 2, "meeting": copy.deepcopy(MEETING), "sessions": sessions}
+
+
+def version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """The same session export as a version 1 document: no parts, no pauses, none of the newer fields."""
+    old = copy.deepcopy(data)
+    old["version"] = 1
+    old.pop("parts", None)
+    for i in old.get("interventions", []):
+        for key in ("part", "paused_ms", "addressed_to"):
+            i.pop(key, None)
+    return old

@@ -33,7 +33,7 @@ def test_load_picks_the_kind_by_format(session_dict):
 @pytest.mark.parametrize("change, message", [
     (lambda d: d.update(format="srt"), "format: expected 'floorcast-transcript', got 'srt'"),
     (lambda d: d.update(format="floorcast-meeting"), "(this is a floorcast-meeting export)"),
-    (lambda d: d.update(version=2), "version: unsupported version 2"),
+    (lambda d: d.update(version=3), "version: unsupported version 3"),
     (lambda d: d["meeting"].update(timezone="Mars/Olympus"), "meeting.timezone: unknown IANA time zone"),
     (lambda d: d["segments"][2].update(first_ms="soon"), "segments[2].first_ms: expected an integer, got a string"),
     (lambda d: d["segments"][2].update(final_ms=d["segments"][2]["first_ms"] - 1), "segments[2].final_ms"),

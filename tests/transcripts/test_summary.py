@@ -62,7 +62,8 @@ def test_contributions(transcript):
     assert _counts(c["by_group"], "count", "interventions") == {
         "government": (4, 5), "igo": (1, 1), "private": (1, 1), "civil": (3, 3), "technical": (0, 0),
         "academic": (0, 0)}
-    assert c["by_kind"] == {"normal": 8, "point_of_order": 0, "right_of_reply": 1, "on_behalf": 1}
+    assert c["by_kind"] == {"normal": 8, "point_of_order": 0, "right_of_reply": 1, "on_behalf": 1,
+                            "presentation": 0, "interposed_question": 0}
     assert c["on_behalf_of"] == ["the Secretary-General of the ITU", "the G77 and China"]
     assert {r["country"]: (r["interventions"], r["speakers"]) for r in c["by_country"]} == {
         "BR": (2, 2), "CH": (1, 1), "DE": (1, 1), "IN": (2, 2), "KE": (2, 2), "US": (1, 1), "ZA": (1, 1)}

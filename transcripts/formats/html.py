@@ -14,7 +14,8 @@ import jinja2
 from ..model import Intervention, Transcript
 from .common import DISCLAIMER, stamp, title_block
 
-KIND_NOTES = MappingProxyType({"point_of_order": "point of order", "right_of_reply": "right of reply"})
+KIND_NOTES = MappingProxyType({"point_of_order": "point of order", "right_of_reply": "right of reply",
+                               "presentation": "presentation", "interposed_question": "interposed question"})
 
 
 def environment() -> jinja2.Environment:

@@ -32,16 +32,20 @@ class FloorRequested(Event):
     on_behalf_of: str | None = None
     question_id: int | str | None = None
     read_by: str | None = None
+    addressed_to: str | None = None  # interposed question: the intervention it is put to
 
 
 @dataclasses.dataclass(frozen=True)
 class FloorWithdrawn(Event):
-    """A queued request was withdrawn by its speaker or by the moderator."""
+    """A queued request was withdrawn by its speaker or by the moderator, or lapsed.
+
+    An interposed question lapses (``by="lapsed"``) when the intervention it was put to ends first.
+    """
 
     name = "floor_withdrawn"
     request_id: str
     at_ms: int
-    by: str = "participant"  # "participant" or "moderator"
+    by: str = "participant"  # "participant", "moderator" or "lapsed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +78,33 @@ class InterventionEnded(Event):
 
     name = "intervention_ended"
     intervention_id: str
+    at_ms: int
+
+
+@dataclasses.dataclass(frozen=True)
+class InterventionPaused(Event):
+    """The speaker gave way to an interposed question; their clock stops until they resume."""
+
+    name = "intervention_paused"
+    intervention_id: str
+    at_ms: int
+
+
+@dataclasses.dataclass(frozen=True)
+class InterventionResumed(Event):
+    """The interposed question was put: the paused speaker has the floor again, to answer and go on."""
+
+    name = "intervention_resumed"
+    intervention_id: str
+    at_ms: int
+
+
+@dataclasses.dataclass(frozen=True)
+class FloorPartChanged(Event):
+    """The chair moved the session to another part (presentations, panel, debate, closing)."""
+
+    name = "floor_part_changed"
+    part: str
     at_ms: int
 
 
@@ -142,6 +173,9 @@ FLOOR_EVENTS: Mapping[str, type[Event]] = types.MappingProxyType(
             FloorGranted,
             FloorDeclined,
             InterventionEnded,
+            InterventionPaused,
+            InterventionResumed,
+            FloorPartChanged,
             FloorRequestMoved,
             FloorListClosed,
             FloorListReopened,

@@ -18,6 +18,21 @@ class Kind(str, enum.Enum):
     POINT_OF_ORDER = "point_of_order"
     RIGHT_OF_REPLY = "right_of_reply"
     ON_BEHALF = "on_behalf"
+    PRESENTATION = "presentation"  # called by the chair; a part of the programme, not a turn in the debate
+    INTERPOSED_QUESTION = "interposed_question"  # a short question to the speaker, answered before the list goes on
+
+
+#: Kinds that are not turns in the debate: the ordering policies do not see them in the history.
+NOT_TURNS = frozenset({Kind.POINT_OF_ORDER, Kind.PRESENTATION, Kind.INTERPOSED_QUESTION})
+
+
+class Part(str, enum.Enum):
+    """The part of a session the chair has moved to; interventions are counted per part."""
+
+    PRESENTATIONS = "presentations"
+    PANEL = "panel"
+    DEBATE = "debate"
+    CLOSING = "closing"
 
 
 class Status(str, enum.Enum):
@@ -82,6 +97,7 @@ class Request:
     on_behalf_of: str | None = None
     question_id: int | str | None = None
     read_by: str | None = None
+    addressed_to: str | None = None  # interposed question: the intervention it is put to
     status: Status = Status.QUEUED
     seq: int = 0  # arrival order; request ids sort as text ("r10" < "r2"), this does not
     at_end: bool = False  # a right of reply kept for the end of the item
@@ -146,11 +162,16 @@ class Intervention:
     reply_to: str | None = None
     question_id: int | str | None = None
     read_by: str | None = None
+    part: str | None = None  # the session part when the floor was given
+    addressed_to: str | None = None  # interposed question: the intervention it was put to
+    paused_ms: int = 0  # time spent paused while interposed questions were put, not floor time
+    paused_at: int | None = None  # set while paused
 
     def duration_ms(self, now: int) -> int:
-        """Floor time used, counting a running intervention up to ``now``."""
-        end = self.end_ms if self.end_ms is not None else now
-        return max(0, end - self.start_ms)
+        """Floor time used, counting a running intervention up to ``now`` and leaving out its pauses."""
+        stopped = self.paused_at if self.paused_at is not None else self.end_ms
+        end = stopped if stopped is not None else now
+        return max(0, end - self.start_ms - self.paused_ms)
 
     @property
     def wait_ms(self) -> int:

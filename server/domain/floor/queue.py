@@ -5,7 +5,8 @@ Commands (``request``, ``call_next``, ``move``...) validate first, then build ev
 
 How the displayed order is built (and what ``call_next`` takes, always the first line):
 
-1. points of order, in order of request: a point of order is always next;
+0. interposed questions, in order of request: each is put to the speaker who has the floor, before anything else;
+1. points of order, in order of request: a point of order is always next after them;
 2. the main list, where requests the moderator placed are *pinned* to their position and the
    active policy orders everyone else around them. A pin is a position in the main list: it moves up
    when someone ahead of it leaves and down when another request is placed at or ahead of it, so a
@@ -14,7 +15,18 @@ How the displayed order is built (and what ``call_next`` takes, always the first
    request to its former place, except that the first in line goes second, so "not now" is honoured);
 3. rights of reply kept for the end of the item, in order of request.
 
-Policies see the session's interventions without points of order, which are procedural.
+Policies see the session's interventions without points of order (procedural), interposed questions and
+presentations (not turns in the debate).
+
+An interposed question (as OpenSlides has it) is asked while someone holds the floor and is put to them. Giving it
+the floor *pauses* that speaker (``InterventionPaused``: their clock stops); when the question ends, by ``end`` or
+``call_next``, the speaker *resumes* (``InterventionResumed``) to answer and go on, and only after they finish does
+the list continue. Further questions to the same speaker are taken in turn while they are paused. Questions still
+waiting when the speaker's intervention ends lapse (``FloorWithdrawn`` by ``lapsed``). Calling a particular other
+request while a question is put ends the question and the paused intervention together.
+
+A presentation is called by the chair (``present``): requested and given the floor at once, timed like any
+intervention, and recorded with its kind. Every intervention records the session part (``set_part``) it began in.
 """
 
 from __future__ import annotations
@@ -32,14 +44,17 @@ from .events import (
     FloorGroupBudgetSet,
     FloorListClosed,
     FloorListReopened,
+    FloorPartChanged,
     FloorPolicyChanged,
     FloorRequested,
     FloorRequestMoved,
     FloorTimeLimitSet,
     FloorWithdrawn,
     InterventionEnded,
+    InterventionPaused,
+    InterventionResumed,
 )
-from .models import GroupBudget, Kind, QueueEntry, Request, Status, Timer, clean_person
+from .models import GroupBudget, Intervention, Kind, Part, QueueEntry, Request, Status, Timer, clean_person
 from .policies import POLICIES, make_policy
 from .state import FloorState
 
@@ -86,12 +101,15 @@ class FloorQueue(FloorState):
     ) -> list[Event]:
         """Ask for the floor for ``person`` (a snapshot: participant_id, name, organisation, country, group, mode).
 
-        :param kind: ``normal``, ``point_of_order``, ``right_of_reply`` or ``on_behalf``.
+        :param kind: ``normal``, ``point_of_order``, ``right_of_reply``, ``on_behalf``, ``interposed_question`` (put
+            to whoever holds the floor, while someone does) or ``presentation`` (the chair only).
         :param reply_to: the intervention a right of reply answers (required for that kind).
         :param placement: right of reply only: ``now`` (next) or ``end`` of the item (default).
         :param on_behalf_of: required for ``on_behalf``, e.g. ``"G77"``.
         :param added_by: ``moderator`` when the chair adds someone; a closed list does not stop the chair.
-        Raises ``InvalidInput``, ``NotFound`` (reply_to), ``InvalidTransition`` (``already_queued``, ``list_closed``).
+        Raises ``InvalidInput``, ``NotFound`` (reply_to), ``NotAllowed`` (a participant's presentation),
+        ``InvalidTransition`` (``already_queued``, ``list_closed``; for an interposed question also ``floor_free``,
+        ``not_interposable``, ``own_speech``).
         """
         try:
             k = Kind(kind)
@@ -118,10 +136,17 @@ class FloorQueue(FloorState):
                 raise InvalidInput("placement must be now or end", field="placement")
         elif reply_to is not None or placement is not None:
             raise InvalidInput("reply_to and placement are for a right of reply", field="reply_to")
+        if k is Kind.PRESENTATION and added_by != "moderator":
+            raise NotAllowed("only the chair calls a presentation")
+        addressed_to = self._addressee(clean) if k is Kind.INTERPOSED_QUESTION else None
         pid = clean["participant_id"]
-        if pid is not None and any(r.participant_id == pid and r.status in _OPEN for r in self._requests.values()):
+        # One open request per person, and besides it one interposed question (asked while waiting to speak).
+        asking = k is Kind.INTERPOSED_QUESTION
+        if pid is not None and any(r.participant_id == pid and r.status in _OPEN
+                                   and (r.kind is Kind.INTERPOSED_QUESTION) == asking
+                                   for r in self._requests.values()):
             raise InvalidTransition("this person already has an open request", code="already_queued")
-        if self._closed and added_by == "participant" and k in (Kind.NORMAL, Kind.ON_BEHALF):
+        if self._closed and added_by == "participant" and k in (Kind.NORMAL, Kind.ON_BEHALF, Kind.INTERPOSED_QUESTION):
             raise InvalidTransition("the list of speakers is closed", code="list_closed")
         event = FloorRequested(
             request_id=f"r{self._n_requests + 1}",
@@ -132,9 +157,40 @@ class FloorQueue(FloorState):
             reply_to=reply_to,
             placement=placement,
             question_id=question_id,
+            addressed_to=addressed_to,
             **fields,
         )
         return self._commit(event)
+
+    def _addressee(self, person: Mapping[str, Any]) -> str:
+        """The intervention an interposed question from ``person`` would be put to; raises ``InvalidTransition``."""
+        speaker = self.paused or self.current
+        if speaker is None:
+            raise InvalidTransition("nobody has the floor to put a question to", code="floor_free")
+        if speaker.kind is Kind.POINT_OF_ORDER:
+            raise InvalidTransition("a point of order takes no interposed questions", code="not_interposable")
+        pid = person["participant_id"]
+        if pid is not None and speaker.person["participant_id"] == pid:
+            raise InvalidTransition("you have the floor yourself", code="own_speech")
+        return speaker.id
+
+    def present(self, person: Mapping[str, Any], now: int, **options: Any) -> list[Event]:
+        """The chair calls a presentation: ``person`` is requested and given the floor at once (ending any running
+        intervention); ``options`` as for ``request`` (theme, language)."""
+        self._grantable(now)
+        requested = self.request(person, now, kind=Kind.PRESENTATION.value, added_by="moderator", **options)
+        (event,) = requested
+        assert isinstance(event, FloorRequested)
+        return requested + self.call(event.request_id, now)
+
+    def set_part(self, part: str, now: int) -> list[Event]:
+        """Move the session to a part: ``presentations``, ``panel``, ``debate`` or ``closing``."""
+        try:
+            value = Part(part).value
+        except ValueError:
+            raise InvalidInput(f"unknown part {part!r}; one of {', '.join(p.value for p in Part)}",
+                               field="part") from None
+        return [] if value == self._part else self._commit(FloorPartChanged(value, now))
 
     def add_from_room(self, person: Mapping[str, Any], now: int, **options: Any) -> list[Event]:
         """The moderator adds someone (``participant_id`` may be ``None``); options as for ``request``."""
@@ -149,16 +205,36 @@ class FloorQueue(FloorState):
         return self._commit(FloorWithdrawn(request_id, now, by))
 
     def decline(self, request_id: str, now: int, *, by_participant: int | None = None) -> list[Event]:
-        """The person called declines for now: back to their place the first time, off the list the second."""
+        """The person called declines for now: back to their place the first time, off the list the second.
+
+        A declined presentation leaves the list (the chair calls it again when ready). A declined interposed
+        question gives the floor back to the speaker it was put to; questions put to a
+        speaker who declines lapse.
+        """
         request = self._owned(request_id, by_participant)
-        if request.status is not Status.SPEAKING or self._current is None:
+        current = self.current
+        if request.status is not Status.SPEAKING or current is None or current.request_id != request_id:
             raise InvalidTransition("only the person just called can decline", code="not_called")
-        returned = not request.declines
-        return self._commit(FloorDeclined(request_id, self._current, now, returned))
+        # A presentation is the chair's call, not a place in the list: not ready means called again later.
+        returned = not request.declines and request.kind is not Kind.PRESENTATION
+        events: list[Event] = [FloorDeclined(request_id, current.id, now, returned)]
+        paused = self.paused
+        if current.kind is Kind.INTERPOSED_QUESTION and paused is not None:
+            events.append(InterventionResumed(paused.id, max(now, paused.paused_at or now)))
+        else:
+            events += self._lapse(current.id, now)
+        return self._commit(*events)
 
     def call_next(self, now: int) -> list[Event]:
-        """Give the floor to the first of the displayed order, ending any running intervention."""
+        """Give the floor to the first of the displayed order, ending any running intervention.
+
+        While an interposed question is put, the next is another question to the same speaker if one waits, else
+        the paused speaker, who resumes: the list goes on only after they finish.
+        """
         order = self.order()
+        paused = self.paused
+        if paused is not None and not (order and order[0].tier == "interposed"):
+            return self._resume(paused, now)
         if not order:
             raise InvalidTransition("nobody is waiting for the floor", code="queue_empty")
         return self._grant(order[0], now)
@@ -172,13 +248,28 @@ class FloorQueue(FloorState):
         raise InvalidTransition("that request is not waiting", code="not_queued")
 
     def end(self, now: int) -> list[Event]:
-        """End the running intervention."""
+        """End the running intervention; after an interposed question the speaker it was put to resumes."""
         current = self.current
         if current is None:
             raise InvalidTransition("nobody has the floor", code="floor_free")
+        paused = self.paused
+        if paused is not None:
+            return self._resume(paused, now)
         if now < current.start_ms:
             raise InvalidInput("an intervention cannot end before it started", field="now")
-        return self._commit(InterventionEnded(current.id, now))
+        return self._commit(InterventionEnded(current.id, now), *self._lapse(current.id, now))
+
+    def _resume(self, paused: Intervention, now: int) -> list[Event]:
+        """End the interposed question being put (if any) and give the floor back to the paused speaker."""
+        current = self.current
+        if now < (current.start_ms if current is not None else paused.paused_at or 0):
+            raise InvalidInput("time went backwards", field="now")
+        ended: list[Event] = [] if current is None else [InterventionEnded(current.id, now)]
+        return self._commit(*ended, InterventionResumed(paused.id, now))
+
+    def _lapse(self, intervention_id: str, now: int) -> list[Event]:
+        """Withdraw the interposed questions still waiting for an intervention that is over."""
+        return [FloorWithdrawn(i, now, "lapsed") for i in self._iq if self._requests[i].addressed_to == intervention_id]
 
     def move(self, request_id: str, to_position: int, now: int, *, reason: str = "") -> list[Event]:
         """Place a waiting request at a position of the displayed order (1 = next), pinning it there.
@@ -193,12 +284,15 @@ class FloorQueue(FloorState):
             raise InvalidTransition("only a waiting request can be moved", code="not_queued")
         if request.kind is Kind.POINT_OF_ORDER:
             raise InvalidTransition("a point of order is always next", code="point_of_order_first")
+        if request.kind is Kind.INTERPOSED_QUESTION:
+            raise InvalidTransition("an interposed question is put before the list goes on", code="interposed_first")
         if not isinstance(to_position, int) or isinstance(to_position, bool) or not 1 <= to_position <= len(ids):
             raise InvalidInput(f"position must be between 1 and {len(ids)}", field="position")
         if not isinstance(reason, str):
             raise InvalidInput("reason must be text", field="reason")
         main_len = len(self._main) - (0 if request.at_end else 1)  # the main list without this request
-        to = min(max(to_position, len(self._poo) + 1), len(self._poo) + main_len + 1)
+        ahead = len(self._iq) + len(self._poo)
+        to = min(max(to_position, ahead + 1), ahead + main_len + 1)
         return self._commit(FloorRequestMoved(request_id, ids.index(request_id) + 1, to, now, reason.strip()))
 
     def close(self, now: int) -> list[Event]:
@@ -230,8 +324,9 @@ class FloorQueue(FloorState):
         if current is None:
             return None
         elapsed = current.duration_ms(now)
+        start = current.start_ms + current.paused_ms  # a clock counting from here leaves the pauses out
         if current.limit_s is None:
-            return Timer(current.id, current.start_ms, None, elapsed, None, 0, "running")
+            return Timer(current.id, start, None, elapsed, None, 0, "running")
         limit = current.limit_s * 1000
         remaining = max(0, limit - elapsed)
         if elapsed > limit:
@@ -240,7 +335,7 @@ class FloorQueue(FloorState):
             state = "warning"
         else:
             state = "running"
-        return Timer(current.id, current.start_ms, current.limit_s, elapsed, remaining, max(0, elapsed - limit), state)
+        return Timer(current.id, start, current.limit_s, elapsed, remaining, max(0, elapsed - limit), state)
 
     def budgets(self, now: int) -> dict[str, GroupBudget]:
         """Floor time used per group that has a budget, counting the running intervention up to ``now``."""
@@ -272,7 +367,10 @@ class FloorQueue(FloorState):
         waits = self.expected_waits()
         current = self.current
         timer = self.timer(now)
+        paused = self.paused
         return {
+            "part": self.part,
+            "paused": None if paused is None else paused.as_dict(),
             "open": not self.closed,
             "policy": self.policy,
             "policy_label": POLICIES[self.policy].label,
@@ -304,17 +402,35 @@ class FloorQueue(FloorState):
             raise NotAllowed("this is someone else's request")
         return request
 
-    def _grant(self, entry: QueueEntry, now: int, chosen_by: str = "policy") -> list[Event]:
-        """End the running intervention if any, then grant the floor to ``entry``."""
-        events: list[Event] = []
-        current = self.current
-        if current is not None:
-            if now < current.start_ms:
+    def _grantable(self, now: int) -> None:
+        """Refuse a grant at ``now`` if it would end the running (or paused) intervention before it began."""
+        for running in (self.current, self.paused):
+            if running is not None and now < max(running.start_ms, running.paused_at or 0):
                 raise InvalidInput("time went backwards", field="now")
-            events.append(InterventionEnded(current.id, now))
+
+    def _grant(self, entry: QueueEntry, now: int, chosen_by: str = "policy") -> list[Event]:
+        """Make way for ``entry``, then grant it the floor.
+
+        An interposed question pauses the speaker it is put to (or ends the question before it, to the same
+        speaker); anything else ends the running intervention and a paused one, whose waiting questions lapse.
+        """
+        self._grantable(now)
+        events: list[Event] = []
+        current, paused = self.current, self.paused
+        if entry.request.kind is Kind.INTERPOSED_QUESTION:
+            if current is not None and current.id == entry.request.addressed_to:
+                events.append(InterventionPaused(current.id, now))
+            elif current is not None:
+                events.append(InterventionEnded(current.id, now))
+        else:
+            for running in (current, paused):
+                if running is not None:
+                    events += [InterventionEnded(running.id, now), *self._lapse(running.id, now)]
         reason = entry.reason if chosen_by == "policy" else "called by the moderator"
+        # A question to the speaker has no speaking time of its own: its clock counts up, the chair keeps it short.
+        limit = None if entry.request.kind is Kind.INTERPOSED_QUESTION else self._limit_s
         events.append(
-            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, self._limit_s, self._policy, reason)
+            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, limit, self._policy, reason)
         )
         return self._commit(*events)
 

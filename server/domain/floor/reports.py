@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..meetings.models import Mode
-from .models import Intervention, Request, Status
+from .models import Intervention, Kind, Part, Request, Status
 
 
 def floor_time_by_group(interventions: Iterable[Intervention], now: int) -> dict[str, int]:
@@ -44,7 +44,8 @@ def _summary(items: list[Intervention], now: int) -> dict[str, int]:
 
 
 def stats(interventions: Iterable[Intervention], labels: Mapping[str, str], now: int) -> dict[str, Any]:
-    """Totals, then the same figures by stakeholder group and by mode (onsite, remote, hub)."""
+    """Totals, then the same figures by stakeholder group, by mode (onsite, remote, hub), by kind and by session
+    part (``none`` for interventions before the chair first chose a part)."""
     items = list(interventions)
     groups = list(labels) + sorted({str(i.person["group"]) for i in items} - set(labels))
     by_group = {}
@@ -52,4 +53,7 @@ def stats(interventions: Iterable[Intervention], labels: Mapping[str, str], now:
         summary = _summary([i for i in items if i.person["group"] == g], now)
         by_group[g] = {"label": labels.get(g, g), **summary}
     by_mode = {m.value: _summary([i for i in items if i.person["mode"] == m.value], now) for m in Mode}
-    return {**_summary(items, now), "by_group": by_group, "by_mode": by_mode}
+    by_kind = {k.value: _summary([i for i in items if i.kind is k], now) for k in Kind}
+    by_part = {p: _summary([i for i in items if (i.part or "none") == p], now)
+               for p in ("none", *(p.value for p in Part))}
+    return {**_summary(items, now), "by_group": by_group, "by_mode": by_mode, "by_kind": by_kind, "by_part": by_part}

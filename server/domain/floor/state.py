@@ -1,7 +1,8 @@
 """State of the floor queue and how events change it; commands are in :mod:`.queue`.
 
 ``apply`` is the only code that changes state, so replaying the audit log rebuilds the same queue.
-See :mod:`.queue` for how the displayed order is built from points of order, pins and the policy.
+See :mod:`.queue` for how the displayed order is built from interposed questions, points of order, pins and the
+policy, and for how an interposed question pauses the speaker it is put to.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from .events import (
     FloorGroupBudgetSet,
     FloorListClosed,
     FloorListReopened,
+    FloorPartChanged,
     FloorPolicyChanged,
     FloorRequested,
     FloorRequestMoved,
     FloorTimeLimitSet,
     FloorWithdrawn,
     InterventionEnded,
+    InterventionPaused,
+    InterventionResumed,
     event_from_dict,
 )
-from .models import Intervention, Kind, QueueEntry, QueueView, Request, Status, Turn
+from .models import NOT_TURNS, Intervention, Kind, QueueEntry, QueueView, Request, Status, Turn
 from .policies import make_policy
 
 
@@ -45,11 +49,14 @@ class FloorState:
         self._log: list[Event] = []
         self._requests: dict[str, Request] = {}
         self._interventions: dict[str, Intervention] = {}  # granted and not declined, in order
+        self._iq: list[str] = []  # queued interposed questions, in order of request
         self._poo: list[str] = []  # queued points of order, in order of request
         self._main: list[str] = []  # queued main-list requests, in order of request
         self._end: list[str] = []  # rights of reply kept for the end, in order of request
         self._pins: dict[str, int] = {}  # request id → position in the main list
         self._current: str | None = None
+        self._paused: str | None = None  # the intervention waiting while an interposed question is put
+        self._part: str | None = None
         self._closed = False
         self._policy = "fcfs"
         self._limit_s: int | None = None
@@ -95,6 +102,16 @@ class FloorState:
         return self._interventions[self._current] if self._current else None
 
     @property
+    def paused(self) -> Intervention | None:
+        """The intervention that gave way to an interposed question and resumes after it, if any."""
+        return self._interventions[self._paused] if self._paused else None
+
+    @property
+    def part(self) -> str | None:
+        """The session part the chair moved to last (``None`` before the first move)."""
+        return self._part
+
+    @property
     def interventions(self) -> list[Intervention]:
         """Every intervention granted (declined calls excluded), in order."""
         return list(self._interventions.values())
@@ -114,18 +131,22 @@ class FloorState:
     def history(self) -> tuple[Turn, ...]:
         """Who has spoken this session, oldest first, as the policies see it.
 
-        Points of order are left out: a procedural interruption should not cost a group its turn,
-        flip the room/remote alternation, or make a new voice count as heard.
+        Points of order, interposed questions and presentations are left out: a procedural interruption, a short
+        question to the speaker or a slot in the programme should not cost a group its turn, flip the room/remote
+        alternation, or make a new voice count as heard.
         """
-        requests = (self._requests[i.request_id] for i in self.interventions if i.kind is not Kind.POINT_OF_ORDER)
+        requests = (self._requests[i.request_id] for i in self.interventions if i.kind not in NOT_TURNS)
         return tuple(Turn(r.person_key, r.side, r.group, r.id) for r in requests)
 
     def order(self) -> list[QueueEntry]:
         """The displayed list of speakers: position, request, reason; ``call_next`` takes the first."""
+        iq = [(self._requests[i], "interposed question: put to the speaker before the list goes on", "interposed",
+               False) for i in self._iq]
         poo = [(self._requests[i], "point of order: always taken first", "point_of_order", False) for i in self._poo]
         main = [(r, why, "main", pinned) for r, why, pinned in self._main_order()]
         end = [(self._requests[i], "right of reply, at the end of the item", "end", False) for i in self._end]
-        return [QueueEntry(n, r, why, tier, pinned) for n, (r, why, tier, pinned) in enumerate(poo + main + end, 1)]
+        rows = iq + poo + main + end
+        return [QueueEntry(n, r, why, tier, pinned) for n, (r, why, tier, pinned) in enumerate(rows, 1)]
 
 
     def snapshot(self) -> dict[str, Any]:
@@ -133,12 +154,15 @@ class FloorState:
         return {
             "requests": [r.as_dict() for r in self._requests.values()],
             "interventions": [i.as_dict() for i in self._interventions.values()],
+            "iq": list(self._iq),
             "poo": list(self._poo),
             "main": list(self._main),
             "end": list(self._end),
             "pins": dict(sorted(self._pins.items())),
             "order": [e.request.id for e in self.order()],
             "current": self._current,
+            "paused": self._paused,
+            "part": self._part,
             "closed": self._closed,
             "policy": self._policy,
             "limit_s": self._limit_s,
@@ -184,7 +208,9 @@ class FloorState:
 
     def _unqueue(self, request: Request) -> None:
         """Take a waiting request off whichever list holds it; pins behind it move up."""
-        if request.id in self._poo:
+        if request.id in self._iq:
+            self._iq.remove(request.id)
+        elif request.id in self._poo:
             self._poo.remove(request.id)
         elif request.id in self._end:
             self._end.remove(request.id)
@@ -219,10 +245,12 @@ class FloorState:
         self._n_requests += 1
         request = Request(
             e.request_id, dict(e.person), Kind(e.kind), e.at_ms, e.added_by, e.theme, e.language, e.reply_to,
-            e.placement, e.on_behalf_of, e.question_id, e.read_by, seq=self._n_requests,
+            e.placement, e.on_behalf_of, e.question_id, e.read_by, e.addressed_to, seq=self._n_requests,
         )  # fmt: skip
         self._requests[request.id] = request
-        if request.kind is Kind.POINT_OF_ORDER:
+        if request.kind is Kind.INTERPOSED_QUESTION:
+            self._iq.append(request.id)
+        elif request.kind is Kind.POINT_OF_ORDER:
             self._poo.append(request.id)
         elif request.kind is Kind.RIGHT_OF_REPLY and e.placement == "end":
             request.at_end = True
@@ -247,7 +275,7 @@ class FloorState:
         self._interventions[e.intervention_id] = Intervention(
             e.intervention_id, request.id, dict(request.person), request.kind, request.requested_ms, e.at_ms,
             e.at_ms, e.limit_s, None, request.on_behalf_of, request.language, request.theme, request.reply_to,
-            request.question_id, request.read_by,
+            request.question_id, request.read_by, self._part, request.addressed_to,
         )  # fmt: skip
         self._current = e.intervention_id
 
@@ -260,7 +288,9 @@ class FloorState:
             request.status = Status.DECLINED
             return
         request.status = Status.QUEUED
-        if request.kind is Kind.POINT_OF_ORDER:
+        if request.kind is Kind.INTERPOSED_QUESTION:
+            self._insert_sorted(self._iq, request)
+        elif request.kind is Kind.POINT_OF_ORDER:
             self._insert_sorted(self._poo, request)
         elif request.at_end:
             self._insert_sorted(self._end, request)
@@ -277,7 +307,29 @@ class FloorState:
         intervention = self._interventions[e.intervention_id]
         intervention.end_ms = e.at_ms
         self._requests[intervention.request_id].status = Status.SERVED
+        if intervention.paused_at is not None:  # ended without resuming: the pause stops at the end
+            intervention.paused_ms += e.at_ms - intervention.paused_at
+            intervention.paused_at = None
+        if self._paused == intervention.id:
+            self._paused = None
+        if self._current == intervention.id:
+            self._current = None
+
+    def _on_intervention_paused(self, e: InterventionPaused) -> None:
+        self._interventions[e.intervention_id].paused_at = e.at_ms
+        self._paused = e.intervention_id
         self._current = None
+
+    def _on_intervention_resumed(self, e: InterventionResumed) -> None:
+        intervention = self._interventions[e.intervention_id]
+        assert intervention.paused_at is not None  # trusted: only a paused intervention resumes
+        intervention.paused_ms += e.at_ms - intervention.paused_at
+        intervention.paused_at = None
+        self._paused = None
+        self._current = intervention.id
+
+    def _on_floor_part_changed(self, e: FloorPartChanged) -> None:
+        self._part = e.part
 
     def _on_floor_request_moved(self, e: FloorRequestMoved) -> None:
         request = self._requests[e.request_id]
@@ -285,7 +337,7 @@ class FloorState:
         request.at_end = False
         self._main.append(request.id)
         why = f"moved by the moderator: {e.reason}" if e.reason else "moved by the moderator"
-        self._pin(request, e.to_position - len(self._poo), why)
+        self._pin(request, e.to_position - len(self._iq) - len(self._poo), why)
         request.moves.append(
             {"at_ms": e.at_ms, "from_position": e.from_position, "to_position": e.to_position, "reason": e.reason}
         )

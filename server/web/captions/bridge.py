@@ -33,8 +33,10 @@ from .ingest import caption_language, feed_name, feed_owner, flag
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
-#: The open bridge connections, so that shutdown can close them instead of waiting for them.
-bridges_key: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("caption_bridges")
+#: The open bridge connections with their link's id, so that shutdown (and revoking the link) can close them.
+bridges_key: web.AppKey[weakref.WeakKeyDictionary[web.WebSocketResponse, int]] = web.AppKey("caption_bridges")
+#: The close code and reason a bridge gets when its link is revoked (it must not reconnect with it).
+REVOKED_CLOSE = (WSCloseCode.POLICY_VIOLATION, b"link revoked")
 MAX_TEXT = 64 * 1024
 
 
@@ -64,7 +66,7 @@ async def bridge(request: web.Request) -> web.StreamResponse:
         return text_refusal(exc)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
     await ws.prepare(request)
-    request.app[bridges_key].add(ws)
+    request.app[bridges_key][ws] = link.id
     feed = feed_name(link.id, "bridge")
     window = flag(request.query.get("window"))
     captioner = captioner_for(link.id, link.session_id, request.query.get("name"))
@@ -98,3 +100,11 @@ async def close_bridges(app: web.Application) -> None:
     bridges = app[bridges_key]
     for ws in list(bridges):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+async def close_link_bridges(app: web.Application, link_ids: set[int]) -> int:
+    """Close the bridges of revoked links; returns how many were open."""
+    closing = [ws for ws, link_id in list(app[bridges_key].items()) if link_id in link_ids]
+    for ws in closing:
+        await ws.close(code=REVOKED_CLOSE[0], message=REVOKED_CLOSE[1])
+    return len(closing)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from ...domain.errors import InvalidInput
+from ...domain.errors import InvalidInput, NotFound
 from ...domain.events import Event
 from ...domain.floor.queue import FloorQueue
 from ...domain.meetings.models import Mode, Role
@@ -74,6 +74,15 @@ async def floor_request(ctx: Context, data: Payload) -> dict[str, Any]:
     return await _do(ctx, lambda q, now: q.request(person, now, **options), live_only=True)
 
 
+@commands.command("floor_interpose", LIVE, registered=True)
+async def floor_interpose(ctx: Context, data: Payload) -> dict[str, Any]:
+    """Put a short question to whoever has the floor, ahead of the list: ``{language?}``; the session must be
+    live and someone other than the caller must be speaking."""
+    person, language = ctx.participant.snapshot(), payloads.optional_text(data, "language", 20)
+    return await _do(ctx, lambda q, now: q.request(person, now, kind="interposed_question", language=language),
+                     live_only=True)
+
+
 @commands.command("floor_withdraw", LIVE, registered=True)
 async def floor_withdraw(ctx: Context, data: Payload) -> dict[str, Any]:
     """Withdraw one's own waiting request: ``{request_id}``."""
@@ -94,7 +103,8 @@ async def moderator_state(ctx: Context, data: Payload) -> dict[str, Any]:
     ``countries`` ([code, name] pairs) for the form that adds someone from the room."""
     state = await ctx.app[floor_key].session(ctx.meeting, ctx.session_id)
     return {"floor": moderator_view(ctx.meeting, ctx.session_id, state.queue, state.seq, ctx.now()),
-            "countries": sorted(country_names().items(), key=lambda item: item[1])}
+            "countries": sorted(country_names().items(), key=lambda item: item[1]),
+            "candidates": await floor_db.candidates(ctx.app[db_key], ctx.meeting.id, ctx.session_id)}
 
 
 def _room_person(data: Payload) -> dict[str, Any]:
@@ -106,6 +116,39 @@ def _room_person(data: Payload) -> dict[str, Any]:
     return {"participant_id": None, "name": payloads.text(data, "name", 120).strip(),
             "organisation": payloads.optional_text(data, "organisation", 200) or "", "country": country,
             "group": payloads.optional_text(data, "group", 40) or "", "mode": mode}
+
+
+async def _someone(ctx: Context, data: Payload) -> dict[str, Any]:
+    """A registered participant (``participant_id``) as they are now, or someone from the room as the chair
+    typed them."""
+    if data.get("participant_id") is None:
+        return _room_person(data)
+    pid = payloads.required_integer(data, "participant_id", low=1)
+    found = await floor_db.participant(ctx.app[db_key], ctx.meeting.id, pid)
+    if found is None:
+        raise NotFound(f"no participant {pid}", field="participant_id")
+    return found
+
+
+@commands.command("floor_present", MODERATE, role=Role.MODERATOR)
+async def floor_present(ctx: Context, data: Payload) -> dict[str, Any]:
+    """Call a presentation now: ``{participant_id}`` or someone from the room ``{name, group, …}``; ``theme?``."""
+    person, theme = await _someone(ctx, data), payloads.optional_text(data, "theme", 200)
+    return await _do(ctx, lambda q, now: q.present(person, now, theme=theme), live_only=True)
+
+
+@commands.command("floor_interpose", MODERATE, role=Role.MODERATOR)
+async def chair_interpose(ctx: Context, data: Payload) -> dict[str, Any]:
+    """Put an interposed question for someone: ``{participant_id}`` or ``{name, group, …}``."""
+    person = await _someone(ctx, data)
+    return await _do(ctx, lambda q, now: q.add_from_room(person, now, kind="interposed_question"), live_only=True)
+
+
+@commands.command("floor_part", MODERATE, role=Role.MODERATOR)
+async def floor_part(ctx: Context, data: Payload) -> dict[str, Any]:
+    """Move the session to a part: ``{part: presentations|panel|debate|closing}``."""
+    part = payloads.text(data, "part", 20).strip()
+    return await _do(ctx, lambda q, now: q.set_part(part, now))
 
 
 @commands.command("floor_add", MODERATE, role=Role.MODERATOR)

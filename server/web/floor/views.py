@@ -6,6 +6,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from ...domain.floor.models import Part
 from ...domain.floor.policies import POLICIES
 from ...domain.floor.queue import FloorQueue
 from ...domain.meetings.models import countries
@@ -36,9 +37,11 @@ def moderator_view(loaded: LoadedMeeting, session_id: str, queue: FloorQueue, se
         "seq": seq, "session_id": session_id, "now_ms": now,
         "warn_fraction": queue.warn_fraction, "warn_last_s": queue.warn_last_s,
         "current": None if view["current"] is None else card(view["current"], labels),
+        "paused": None if view["paused"] is None else card(view["paused"], labels),
         "queue": [card(row, labels) for row in view["queue"]],
         "interventions": [card(dict(i.as_dict()), labels) for i in queue.interventions],
         "policies": [{"key": k, "label": cls.label} for k, cls in POLICIES.items()],
+        "parts": [p.value for p in Part],
         "groups": [{"slug": g.slug, "label": g.label} for g in loaded.meeting.groups],
     }
 
@@ -56,6 +59,7 @@ def public_view(loaded: LoadedMeeting, session_id: str, queue: FloorQueue, seq: 
         "seq": seq, "session_id": session_id, "now_ms": now,
         "warn_fraction": queue.warn_fraction, "warn_last_s": queue.warn_last_s,
         "current": None if view["current"] is None else strip(view["current"]),
+        "paused": None if view["paused"] is None else strip(view["paused"]),
         "queue": [strip(row) for row in view["queue"]],
         # Who has spoken, so a participant can name the intervention a right of reply answers.
         "spoken": [{"id": i.id, "name": i.person["name"], "organisation": i.person["organisation"],

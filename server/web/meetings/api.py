@@ -16,6 +16,7 @@ from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..openapi import openapi_document
 from ..registry import LoadedMeeting
+from .pages import count_registration
 
 routes = web.RouteTableDef()
 
@@ -65,6 +66,7 @@ async def register(request: web.Request) -> web.Response:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
+    await count_registration(request, loaded.id, access)
     try:
         data = await request.json()
     except ValueError:

@@ -7,11 +7,13 @@ from aiohttp import web
 from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
+from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
 from .. import auth, i18n
-from ..keys import db_key, link_key_key, settings_key
+from ..keys import db_key, limits_key, link_key_key, settings_key
 from ..links import link_rows
 from ..pages import render, session_page
+from ..revocation import cut_off
 
 routes = web.RouteTableDef()
 
@@ -47,6 +49,7 @@ async def join_submit(request: web.Request) -> web.StreamResponse:
     form = dict(await request.post())
     access = await auth.resolve(request.app[db_key], loaded, str(form.get("t", "")), None)
     auth.require(access, Role.PARTICIPANT)
+    await count_registration(request, loaded.id, access)
     try:
         participant = registration(loaded.meeting, form, {code for code, _ in countries()})
     except DomainError as exc:
@@ -63,6 +66,13 @@ def _countries(request: web.Request) -> list[tuple[str, str]]:
     return i18n.countries(i18n.request_locale(request), [code for code, _ in countries()])
 
 
+async def count_registration(request: web.Request, meeting_id: int, access: auth.Access) -> None:
+    """Count a registration against the limits per address and per join link (raises ``RateLimited``)."""
+    limits = request.app[limits_key]
+    await limits.hit("register_ip", meeting_id, request.remote or "")
+    await limits.hit("register_link", meeting_id, access.link_id or 0)
+
+
 @routes.get("/m/{slug}/admin", name="admin")
 async def admin_page(request: web.Request) -> web.Response:
     """Every link of the meeting, with revoke and rotate, and every session's Start/End."""
@@ -71,8 +81,9 @@ async def admin_page(request: web.Request) -> web.Response:
     auth.require(access, Role.ADMIN)
     links = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
     base = request.app[settings_key].public_base_url()
+    entries = await audit_db.recent(request.app[db_key], loaded.id)
     return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=loaded.states(),
-                  links=link_rows(base, loaded.meeting, links), done=request.query.get("done"))
+                  links=link_rows(base, loaded.meeting, links), done=request.query.get("done"), audit=entries)
 
 
 def _back_to_admin(request: web.Request, slug: str, token: str, done: str) -> web.HTTPSeeOther:
@@ -88,9 +99,10 @@ async def admin_link_action(request: web.Request) -> web.StreamResponse:
     link_id, action = int(request.match_info["link_id"]), request.match_info["action"]
     db, now = request.app[db_key], now_ms()
     if action == "revoke":
-        await meetings_db.revoke_link(db, loaded.id, link_id, now)
+        await meetings_db.revoke_link(db, loaded.id, link_id, now, access.label)
     else:
-        await meetings_db.rotate_link(db, request.app[link_key_key], loaded.id, link_id, now)
+        await meetings_db.rotate_link(db, request.app[link_key_key], loaded.id, link_id, now, access.label)
+    await cut_off(request.app, {link_id})
     # After rotating the admin's own link the old token no longer works: go back to the meeting instead.
     token = str((await request.post()).get("t", ""))
     if await meetings_db.find_token(db, loaded.id, token) is None:
@@ -105,7 +117,7 @@ async def admin_issue_links(request: web.Request) -> web.StreamResponse:
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
     await meetings_db.ensure_links(request.app[db_key], request.app[link_key_key], loaded.id, loaded.meeting,
-                                   now_ms())
+                                   now_ms(), access.label)
     raise _back_to_admin(request, loaded.meeting.slug, str((await request.post()).get("t", "")), "issue")
 
 
@@ -116,7 +128,7 @@ async def issue_captioner_link(request: web.Request) -> web.StreamResponse:
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
     await meetings_db.issue_link(request.app[db_key], request.app[link_key_key], loaded.id, session_id,
-                                 Role.CAPTIONER, now_ms())
+                                 Role.CAPTIONER, now_ms(), access.label)
     raise _back_to_admin(request, loaded.meeting.slug, str((await request.post()).get("t", "")), "captioner")
 
 
