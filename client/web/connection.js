@@ -39,7 +39,10 @@ export class Connections {
       socket.on("connect", function () { showStatus(t("Connected"), "online"); });
       // The link this page was opened with was revoked: say so, and do not reconnect with it.
       socket.on("access_revoked", function (info) {
-        link.revoked = (info && info.message) || t("This link is no longer valid.");
+        // The push goes to every page in the link's room at once: its words are chosen here, by code.
+        link.revoked = info && info.code === "link_revoked"
+          ? t("This link has been revoked by the organisers. Ask them for a new one.")
+          : (info && info.message) || t("This link is no longer valid.");
         showStatus(link.revoked, "revoked");
         socket.disconnect();
       });
