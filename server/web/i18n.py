@@ -5,6 +5,7 @@ request (cookie, else the browser's Accept-Language through Babel's ``negotiate_
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import unicodedata
@@ -65,28 +66,34 @@ class Catalogues:
                 self.translations[code] = gettext.NullTranslations()
                 self.browser[code] = _browser_catalogue(code, {})
                 continue
-            with path.open("rb") as f:
-                catalog = read_po(f, locale=code)
-            compiled = io.BytesIO()
-            write_mo(compiled, catalog, use_fuzzy=False)
-            compiled.seek(0)
-            self.translations[code] = gettext.GNUTranslations(compiled)
-            client: dict[str, str | list[str]] = {}
-            for message in catalog:
-                if not message.id or message.fuzzy or not any(loc.startswith(_CLIENT_SOURCES)
-                                                              for loc, _ in message.locations):
-                    continue
-                key = str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
-                if isinstance(message.string, tuple):
-                    if all(message.string):
-                        client[key] = list(message.string)
-                elif message.string:
-                    client[key] = message.string
+            compiled, client = _compile(path, code, path.stat().st_mtime_ns)
+            self.translations[code] = gettext.GNUTranslations(io.BytesIO(compiled))
             self.browser[code] = _browser_catalogue(code, client)
 
     def get(self, locale: str) -> gettext.NullTranslations:
         """The translations of a locale (English: the source strings)."""
         return self.translations.get(locale, self.translations[DEFAULT_LOCALE])
+
+
+@functools.cache
+def _compile(path: Path, code: str, mtime_ns: int) -> tuple[bytes, dict[str, str | list[str]]]:
+    """A catalogue compiled to .mo bytes, and its messages used by the browser (cached per file version: every
+    app built in one process, as the tests do, shares the work)."""
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=code)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    client: dict[str, str | list[str]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not any(loc.startswith(_CLIENT_SOURCES) for loc, _ in message.locations):
+            continue
+        key = str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
+        if isinstance(message.string, tuple | list):
+            if all(message.string):
+                client[key] = list(message.string)
+        elif message.string:
+            client[key] = message.string
+    return compiled.getvalue(), client
 
 
 def _language(code: str) -> Language:
