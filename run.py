@@ -143,7 +143,9 @@ async def cmd_links(settings: Settings, slug: str | None, as_json: bool) -> int:
         out: list[dict[str, Any]] = []
         for s in slugs:
             meeting_id, meeting = await meetings_db.load_meeting(db, s)
-            rows = link_rows(settings.public_base_url(), meeting, await meetings_db.active_links(db, key, meeting_id))
+            names = {h.id: h.name for h in await meetings_db.hubs(db, meeting_id)}
+            rows = link_rows(settings.public_base_url(), meeting, await meetings_db.active_links(db, key, meeting_id),
+                             names)
             out.append({"meeting": s, "title": meeting.title, "links": rows})
     except Exception as exc:  # NotFound for a wrong slug
         print(f"error: {exc}", file=sys.stderr)

@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .clock import now_ms
 from .domain import revisions
 from .domain.floor.queue import FloorQueue
+from .domain.meetings.attendance import per_person
 from .domain.meetings.models import Meeting, SessionLife
 from .domain.questions.board import QuestionBoard
 from .storage import captions as captions_db
@@ -107,9 +109,9 @@ async def lines(db: Database, meeting_id: int, session_id: str,
 
 
 async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: SessionLife,
-                         lang: str | None = None, version: int | None = 0) -> dict[str, Any]:
+                         lang: str | None = None, version: int | None = 0, with_roster: bool = True) -> dict[str, Any]:
     """The export dict of one session (``lang``: only that caption language; ``version``: 0 raw, N, or
-    ``None`` for the latest edited version).
+    ``None`` for the latest edited version; ``with_roster``: with the meeting's hubs and registrations).
 
     A segment that starts a turn without a known speaker gets the captioners' ``>>`` mark back, so the
     transcript shows the speaker change; intervention ids are kept only for interventions in the export.
@@ -134,24 +136,58 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
                          "intervention_id": iid if iid in known else None,
                          "captioner": seg.captioner.label, "revision": seg.revision + (1 if changed else 0)})
     marked = await revisions_db.presenters(db, meeting_id, session.id)
-    attendance = [{"participant_id": a["participant_id"], "name": a["name"], "organisation": a["organisation"],
-                   "country": a["country"], "group": a["group"], "mode": a["mode"],
-                   "hub_city": a["hub_city"] or None, "hub_country": a["hub_country"] or None,
-                   "hub_headcount": a["hub_headcount"] if a["mode"] == "hub" else None, "listed": bool(a["listed"]),
-                   "presenter": a["participant_id"] in marked, "join_ms": a["join_ms"], "leave_ms": a["leave_ms"]}
-                  for a in await meetings_db.attendance(db, meeting_id, session.id)]
+    now = now_ms()
+    held = life.held(now)
     return {
         "format": "floorcast-transcript", "version": FORMAT_VERSION, "transcript_version": used,
         "meeting": meeting_block(meeting),
         "session": {"id": session.id, "title": session.title, "room": session.room,
                     "scheduled_start_ms": session.start_ms, "scheduled_end_ms": session.end_ms,
-                    "started_ms": life.started_ms, "ended_ms": life.ended_ms, "themes": list(session.themes)},
+                    "started_ms": held[0] if held else None,
+                    "ended_ms": held[1] if held and not life.is_live(now) else None, "themes": list(session.themes)},
         "segments": segments, "interventions": interventions,
         "unserved_requests": [_unserved(r) for r in floor["unserved"] if r.get("requested_ms") is not None],
         "questions": await questions(db, meeting_id, meeting, session.id, known),
-        "attendance": attendance,
+        "attendance": await attendance(db, meeting_id, life, now, marked),
         "parts": await floor_db.parts(db, meeting_id, session.id),
+        **(await roster(db, meeting_id) if with_roster else {}),
     }
+
+
+async def attendance(db: Database, meeting_id: int, life: SessionLife, now: int,
+                     presenters: set[int] | frozenset[int] = frozenset()) -> list[dict[str, Any]]:
+    """One record per person (or hub taking part as itself) who attended the session while it was held: the
+    connections of one person merged, with the total time, first join and last leave (``leave_ms`` null for
+    someone still there). A session never started has none."""
+    rows = await meetings_db.connections(db, meeting_id, life.session.id)
+    presences = per_person(rows, life.held(now), now)
+    people = await meetings_db.participants_by_id(db, meeting_id, {p.participant_id for p in presences})
+    live = life.is_live(now)
+    still = {pid for pid, _, leave in rows if leave is None} if live else set()
+    out = []
+    for p in presences:
+        who = people[p.participant_id]
+        out.append({"participant_id": who.id, "name": who.name, "organisation": who.organisation,
+                    "country": who.country, "group": who.group, "mode": who.mode.value, "hub_id": who.hub_id,
+                    "kind": "hub" if who.is_hub else "person", "listed": who.listed,
+                    "presenter": who.id in presenters, "join_ms": p.first_join_ms,
+                    "leave_ms": None if who.id in still else p.last_leave_ms, "attended_ms": p.attended_ms,
+                    "intervals": [list(i) for i in p.intervals]})
+    return out
+
+
+async def roster(db: Database, meeting_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The meeting's ``hubs`` (with how many people registered at each) and ``registrations`` (every registered
+    person, attended or not): what the figures compare attendance with."""
+    counts = await meetings_db.hub_registrations(db, meeting_id)
+    hubs = [{"id": h.id, "name": h.name, "city": h.city, "country": h.country,
+             "host_organisation": h.host_organisation, "group": h.group,
+             "expected_headcount": h.expected_headcount, "registered": counts.get(h.id, 0)}
+            for h in await meetings_db.hubs(db, meeting_id)]
+    people = [{"participant_id": p.id, "name": p.name, "organisation": p.organisation, "country": p.country,
+               "group": p.group, "mode": p.mode.value, "hub_id": p.hub_id, "listed": p.listed}
+              for p in await meetings_db.participants(db, meeting_id)]
+    return {"hubs": hubs, "registrations": people}
 
 
 def meeting_block(meeting: Meeting) -> dict[str, Any]:
@@ -169,8 +205,8 @@ async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives:
     for n, session in enumerate(meeting.sessions, start=1):
         if progress is not None:
             progress(n, len(meeting.sessions), session.id)
-        doc = await session_export(db, meeting_id, meeting, lives[session.id], version=version)
+        doc = await session_export(db, meeting_id, meeting, lives[session.id], version=version, with_roster=False)
         del doc["meeting"]
         sessions.append(doc)
     return {"format": "floorcast-meeting", "version": FORMAT_VERSION, "meeting": meeting_block(meeting),
-            "sessions": sessions}
+            **await roster(db, meeting_id), "sessions": sessions}

@@ -22,7 +22,8 @@ async def load_meeting_text(db: Database, key: bytes, text: str, now: int) -> tu
     """
     meeting = parse_meeting(text)
     meeting_id, changed = await meetings_db.save_meeting(db, meeting, now)
-    issued = await meetings_db.ensure_links(db, key, meeting_id, meeting, now)
+    issued = await meetings_db.ensure_hubs(db, key, meeting_id, meeting.hubs, now)  # each with its link
+    issued += await meetings_db.ensure_links(db, key, meeting_id, meeting, now)
     return meeting.slug, changed, issued
 
 

@@ -128,10 +128,10 @@ async def test_rapporteur_attendance_columns_name_the_meeting_zone(server, http)
     async with http.get(server.url(f"{S}/rapporteur?t={token}")) as r:
         body = await r.text()
     assert "(UTC)" not in body
-    assert '<th scope="col">Joined (Azerbaijan Time)</th>' in body
+    assert '<th scope="col">First joined (Azerbaijan Time)</th>' in body
     async with http.get(server.url(f"{S}/rapporteur?t={token}"), headers={"Cookie": f"{COOKIE}=ar"}) as r:
         body = await r.text()
-    assert '<th scope="col">الانضمام (توقيت أذربيجان)</th>' in body
+    assert '<th scope="col">أول انضمام (توقيت أذربيجان)</th>' in body
 
 
 async def test_the_no_javascript_page_is_translated_and_keeps_the_captions_language(server, http):

@@ -36,8 +36,7 @@ PEOPLE = {
            "mode": "remote"},
     "gb": {"name": "Nigel Hickson", "organisation": "ICANN", "country": "GB", "group": "technical",
            "mode": "onsite", "listed": False},
-    "hub": {"name": "Grace Githaiga", "organisation": "KICTANet", "country": "KE", "group": "civil", "mode": "hub",
-            "hub_city": "Nairobi", "hub_country": "KE", "hub_headcount": 23},
+    "hub": {"name": "Grace Githaiga", "organisation": "KICTANet", "country": "KE", "group": "civil", "mode": "hub"},
 }
 for _body in PEOPLE.values():
     _body.setdefault("listed", True)  # consent to the annex is explicit at registration
@@ -54,8 +53,15 @@ class Replay:
         await start(server, http)
         self.server, self.http = server, http
         self.clients: dict[str, Any] = {}
+        # The Nairobi hub is registered once by the admin; Grace registers at it.
+        admin = await server.token("admin")
+        async with http.post(server.url(f"/api/meetings/{DEMO}/hubs?t={admin}"), json={
+                "name": "Nairobi hub", "city": "Nairobi", "country": "KE", "host_organisation": "KICTANet",
+                "group": "civil", "expected_headcount": 23}) as r:
+            assert r.status == 201, await r.text()
+            hub = (await r.json())["hub"]["id"]
         for key, body in PEOPLE.items():
-            cookies = await register(server, body)
+            cookies = await register(server, {**body, "hub": hub} if key == "hub" else body)
             # Connecting to the session with the participant cookie records attendance.
             self.clients[key] = await connect("/live", session="morning", cookies=cookies)
         self.mod = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))
@@ -131,8 +137,8 @@ async def test_pack_figures_match_the_replayed_session(replay):
         "government": (2, 3), "igo": (2, 2), "civil": (2, 2), "technical": (1, 1)}
     assert (a["governments"], a["igo_organisations"], a["others"], a["persons"]) == (2, 0, 5, 8)
     assert a["by_mode"] == {"onsite": 4, "remote": 3, "hub": 1}
-    assert [(h["name"], h["city"], h["country"], h["headcount"]) for h in a["hubs"]] == [
-        ("Grace Githaiga", "Nairobi", "KE", 23)]
+    assert [(h["name"], h["city"], h["country"], h["expected_headcount"], h["registered"], h["people"])
+            for h in a["hubs"]] == [("Nairobi hub", "Nairobi", "KE", 23, 1, 23)]
     c = figs["contributions"]
     assert c["interventions"] == 3 and (c["governments"], c["others"]) == (2, 1)
     assert c["by_kind"] == {"normal": 2, "point_of_order": 0, "right_of_reply": 0, "on_behalf": 1, "presentation": 0,

@@ -98,10 +98,11 @@ def _questions_put(meeting: MeetingInfo, t: Transcript) -> list[dict[str, Any]]:
 
 def context(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules) -> dict[str, Any]:
     """What a summary template can use: ``meeting``, ``sessions``, ``figures``, ``speakers``, ``questions_put``."""
-    sessions = []
+    sessions: list[dict[str, Any]] = []
     for t in transcripts:
         block = title_block(t)
-        sessions.append({"id": t.session.id, "title": t.session.title, "room": t.session.room, "date": block.date,
+        sessions.append({"id": t.session.id, "title": t.session.title, "room": t.session.room, "held": t.held,
+                         "date": block.date,
                          "hours": block.hours, "time": block.time, "themes": list(t.session.themes),
                          "speakers": _speakers(meeting, t), "questions_put": _questions_put(meeting, t)})
     days = [t.local(t.reference_ms).date() for t in transcripts]

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import clock
 from .errors import TranscriptFormatError
-from .people import PARTS, Attendee, Author, Intervention, Question, StatusChange, UnservedRequest
+from .people import PARTS, Attendee, Author, Hub, Intervention, Question, Registration, StatusChange, UnservedRequest
 from .reading import Fields
 from .segments import Segment
 from .turns import SpeakerTurn, TurnPart, build_turns
 
-__all__ = ["AgendaPart", "Attendee", "Author", "Group", "Intervention", "MeetingInfo", "MeetingRecord", "Question",
-           "Segment", "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript", "TurnPart", "UnservedRequest", "load"]
+__all__ = ["AgendaPart", "Attendee", "Author", "Group", "Hub", "Intervention", "MeetingInfo", "MeetingRecord",
+           "Question", "Registration", "Roster", "Segment", "SessionInfo", "SpeakerTurn", "StatusChange", "Transcript",
+           "TurnPart", "UnservedRequest", "load"]
 
 SESSION_FORMAT = "floorcast-transcript"
 MEETING_FORMAT = "floorcast-meeting"
@@ -103,6 +104,24 @@ class SessionInfo:
         return self.started_ms if self.started_ms is not None else self.scheduled_start_ms
 
 
+@dataclasses.dataclass(frozen=True)
+class Roster:
+    """The meeting's registered hubs and people: what attendance is compared with (empty in older exports)."""
+
+    hubs: tuple[Hub, ...] = ()
+    registrations: tuple[Registration, ...] = ()
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> Roster:
+        """Read the top-level ``hubs`` and ``registrations`` lists (both optional)."""
+        return cls(hubs=tuple(Hub.from_fields(h) for h in f.objects("hubs", [])),
+                   registrations=tuple(Registration.from_fields(r) for r in f.objects("registrations", [])))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The two lists as export fields (left out when empty, as in older exports)."""
+        return {name: plain(getattr(self, name)) for name in ("hubs", "registrations") if getattr(self, name)}
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class AgendaPart:
     """A part of the session the chair moved to (presentations, panel, debate, closing), from ``start_ms`` on."""
@@ -128,10 +147,13 @@ class Transcript:
     questions: tuple[Question, ...] = ()
     attendance: tuple[Attendee, ...] = ()
     parts: tuple[AgendaPart, ...] = ()
+    roster: Roster = Roster()
 
     @classmethod
-    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "") -> Transcript:
-        """Read a ``floorcast-transcript`` dict; raises ``TranscriptFormatError`` naming the bad field."""
+    def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "",
+                  roster: Roster | None = None) -> Transcript:
+        """Read a ``floorcast-transcript`` dict (``meeting``/``roster``: a meeting export's, when the session
+        document leaves them out); raises ``TranscriptFormatError`` naming the bad field."""
         f = Fields(data, path)
         _check_header(f, SESSION_FORMAT)
         meeting = meeting or MeetingInfo.from_fields(f.obj("meeting"))
@@ -151,7 +173,9 @@ class Transcript:
                    unserved_requests=tuple(UnservedRequest.from_fields(u) for u in f.objects("unserved_requests", [])),
                    questions=tuple(Question.from_fields(q) for q in f.objects("questions", [])),
                    attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])),
-                   parts=tuple(AgendaPart.from_fields(p) for p in f.objects("parts", [])))
+                   parts=tuple(AgendaPart.from_fields(p) for p in f.objects("parts", [])),
+                   roster=roster if roster is not None and "hubs" not in f.data and "registrations" not in f.data
+                   else Roster.from_fields(f))
 
     def to_dict(self, *, with_meeting: bool = True) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
@@ -161,6 +185,8 @@ class Transcript:
         out["session"] = plain(self.session)
         for name in ("segments", "interventions", "unserved_requests", "questions", "attendance", "parts"):
             out[name] = plain(getattr(self, name))
+        if with_meeting:
+            out.update(self.roster.to_dict())
         return out
 
     @property
@@ -212,6 +238,11 @@ class Transcript:
         return build_turns(self.segments_in(self.language(lang)), self.interventions_by_id)
 
     @property
+    def held(self) -> bool:
+        """True when the session was started (a session never started was not held, whatever its schedule)."""
+        return self.session.started_ms is not None
+
+    @property
     def end_ms(self) -> int:
         """When the session ended: actual end, else the last caption, else the scheduled end."""
         if self.session.ended_ms is not None:
@@ -233,7 +264,8 @@ class MeetingRecord:
         f = Fields(data, "")
         _check_header(f, MEETING_FORMAT)
         meeting = MeetingInfo.from_fields(f.obj("meeting"))
-        sessions = tuple(Transcript.from_dict(s.data, meeting, s.path) for s in f.objects("sessions"))
+        roster = Roster.from_fields(f)
+        sessions = tuple(Transcript.from_dict(s.data, meeting, s.path, roster) for s in f.objects("sessions"))
         ids = [t.session.id for t in sessions]
         if len(set(ids)) != len(ids):
             raise TranscriptFormatError("session ids must be unique", "sessions")
@@ -241,7 +273,8 @@ class MeetingRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
-        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting),
+        roster = self.sessions[0].roster if self.sessions else Roster()
+        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting), **roster.to_dict(),
                 "sessions": [t.to_dict(with_meeting=False) for t in self.sessions]}
 
     def session(self, session_id: str) -> Transcript:

@@ -10,6 +10,8 @@ MODES = ("onsite", "remote", "hub")
 KINDS = ("normal", "point_of_order", "right_of_reply", "on_behalf", "presentation", "interposed_question")
 PARTS = ("presentations", "panel", "debate", "closing")  # the session's parts; an intervention records its own
 STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")
+#: An attendance record is a person's, or a hub's taking part as itself.
+KINDS_OF_ATTENDEE = ("person", "hub")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -147,7 +149,9 @@ class Question:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Attendee:
-    """One attendance record (a participant may have several: one per join)."""
+    """One person's attendance of a session (or a hub's, taking part as itself: ``kind`` ``hub``): first join,
+    last leave, the time attended and the merged intervals. Older exports have one record per connection, with
+    the hub described on each person (``hub_city``, ``hub_country``, ``hub_headcount``)."""
 
     participant_id: int
     name: str
@@ -162,12 +166,73 @@ class Attendee:
     presenter: bool
     join_ms: int
     leave_ms: int | None
+    kind: str = "person"
+    hub_id: int | None = None
+    attended_ms: int | None = None
+    intervals: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def from_fields(cls, f: Fields) -> Attendee:
         """Read and check one exported attendance record."""
+        intervals = []
+        for i, pair in enumerate(f.data.get("intervals") or []):
+            if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, int) and not isinstance(x, bool)
+                                                                         for x in pair) or pair[1] < pair[0]):
+                raise f.fail("expected [join_ms, leave_ms] with leave_ms >= join_ms", f"intervals[{i}]")
+            intervals.append((pair[0], pair[1]))
         return cls(participant_id=f.int("participant_id"), name=f.str("name"), organisation=f.str("organisation", ""),
                    country=f.str("country", ""), group=f.str("group"), mode=f.str("mode", choices=MODES),
                    hub_city=f.str("hub_city", None), hub_country=f.str("hub_country", None),
                    hub_headcount=f.int("hub_headcount", None, minimum=0), listed=f.bool("listed", False),
-                   presenter=f.bool("presenter", False), join_ms=f.int("join_ms"), leave_ms=f.int("leave_ms", None))
+                   presenter=f.bool("presenter", False), join_ms=f.int("join_ms"), leave_ms=f.int("leave_ms", None),
+                   kind=f.str("kind", "person", choices=KINDS_OF_ATTENDEE), hub_id=f.int("hub_id", None),
+                   attended_ms=f.int("attended_ms", None, minimum=0), intervals=tuple(intervals))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Hub:
+    """A remote hub registered for the meeting: where it is, who hosts it, how many people it expected and how
+    many registered through its link."""
+
+    id: int
+    name: str
+    city: str
+    country: str
+    host_organisation: str
+    group: str
+    expected_headcount: int
+    registered: int
+
+    @property
+    def people(self) -> int:
+        """How many people the hub gathered: its expected headcount, or those registered through it when more."""
+        return max(self.expected_headcount, self.registered)
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> Hub:
+        """Read and check one exported hub."""
+        return cls(id=f.int("id"), name=f.str("name"), city=f.str("city", ""), country=f.str("country", ""),
+                   host_organisation=f.str("host_organisation", ""), group=f.str("group", ""),
+                   expected_headcount=f.int("expected_headcount", 0, minimum=0),
+                   registered=f.int("registered", 0, minimum=0))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Registration:
+    """A person registered for the meeting, whether or not they attended."""
+
+    participant_id: int
+    name: str
+    organisation: str
+    country: str
+    group: str
+    mode: str
+    hub_id: int | None
+    listed: bool
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> Registration:
+        """Read and check one exported registration."""
+        return cls(participant_id=f.int("participant_id"), name=f.str("name"), organisation=f.str("organisation", ""),
+                   country=f.str("country", ""), group=f.str("group"), mode=f.str("mode", choices=MODES),
+                   hub_id=f.int("hub_id", None), listed=f.bool("listed", False))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from .model import Attendee, Intervention, MeetingInfo, Transcript
+from .model import Attendee, Hub, Intervention, MeetingInfo, Roster, Transcript
 from .people import KINDS, STATUSES
 
 SIDES = MappingProxyType({"onsite": "room", "remote": "remote", "hub": "hub"})
@@ -76,37 +76,98 @@ def _split(counts: dict[str, int], rules: CountingRules) -> dict[str, int]:
             "others": sum(counts.values()) - governments - igo}
 
 
-def attendance(meeting: MeetingInfo, records: Sequence[Attendee], rules: CountingRules) -> dict[str, Any]:
-    """Who attended: by group (in each group's unit), by mode, hubs and their headcounts."""
+def _legacy_hubs(records: Sequence[Attendee]) -> list[Hub]:
+    """Hubs of an older export, where each person at a hub described it again: one hub per city and country,
+    expecting the largest headcount given, named and numbered after its first record (such exports have no
+    registered hubs whose ids it could meet)."""
+    found: dict[tuple[str, str], Hub] = {}
+    for a in records:
+        if a.mode != "hub" or a.hub_id is not None or not a.hub_city:
+            continue
+        country = (a.hub_country or a.country).upper()
+        key = (a.hub_city.strip().casefold(), country)
+        old = found.get(key)
+        headcount = max(a.hub_headcount or 0, old.expected_headcount if old else 0)
+        found[key] = Hub(id=old.id if old else a.participant_id, name=old.name if old else a.name,
+                         city=a.hub_city, country=country, host_organisation="", group=a.group,
+                         expected_headcount=headcount, registered=0)
+    return list(found.values())
+
+
+def _hub_of(a: Attendee, legacy: dict[tuple[str, str], int]) -> int | None:
+    if a.hub_id is not None:
+        return a.hub_id
+    if a.mode == "hub" and a.hub_city:
+        return legacy.get((a.hub_city.strip().casefold(), (a.hub_country or a.country).upper()))
+    return None
+
+
+def attendance(meeting: MeetingInfo, records: Sequence[Attendee], rules: CountingRules,
+               roster: Roster | None = None) -> dict[str, Any]:
+    """Who registered and who attended: persons (hubs taking part as themselves are not persons) by group (in
+    each group's unit), by mode and by country; the hubs that took part, each counting its expected headcount or
+    the people registered through it when more."""
+    roster = roster or Roster()
+    persons_here = [a for a in records if a.kind == "person"]
     entities: dict[str, set[object]] = {}
     persons: dict[str, set[int]] = {}
     by_mode: dict[str, set[int]] = {mode: set() for mode in SIDES}
-    hubs: dict[int, dict[str, Any]] = {}
-    for a in records:
+    countries: dict[str, dict[str, set[int]]] = {}
+    for a in persons_here:
         entities.setdefault(a.group, set()).add(rules.entity(a.group, a.participant_id, a.country, a.organisation))
         persons.setdefault(a.group, set()).add(a.participant_id)
         by_mode[a.mode].add(a.participant_id)
-        if a.mode == "hub":
-            hub = hubs.setdefault(a.participant_id, {"participant_id": a.participant_id, "name": a.name,
-                                                     "city": a.hub_city or "", "country": a.hub_country or a.country,
-                                                     "headcount": 0})
-            # The same people at a hub follow several sessions, so a meeting counts a hub's largest headcount.
-            hub["headcount"] = max(hub["headcount"], a.hub_headcount or 0)
+        countries.setdefault(a.country.upper(), {"registered": set(), "attended": set()})["attended"].add(
+            a.participant_id)
+    registered: dict[str, set[object]] = {}
+    for r in roster.registrations:
+        registered.setdefault(r.group, set()).add(rules.entity(r.group, r.participant_id, r.country, r.organisation))
+        countries.setdefault(r.country.upper(), {"registered": set(), "attended": set()})["registered"].add(
+            r.participant_id)
+    legacy = _legacy_hubs(records)
+    legacy_keys = {(h.city.strip().casefold(), h.country): h.id for h in legacy}
+    known = {h.id: h for h in (*roster.hubs, *legacy)}
+    members: dict[int, set[int]] = {}
+    present: set[int] = set()
+    for a in records:
+        hub_id = _hub_of(a, legacy_keys)
+        if hub_id is None or hub_id not in known:
+            continue
+        present.add(hub_id)
+        if a.kind == "person":
+            members.setdefault(hub_id, set()).add(a.participant_id)
+    hub_rows: list[dict[str, Any]] = []
+    for h in sorted((known[i] for i in present), key=lambda h: (h.city.casefold(), h.name.casefold())):
+        registered_at = max(h.registered, len(members.get(h.id, ())))
+        hub_rows.append({"hub_id": h.id, "name": h.name, "city": h.city, "country": h.country,
+                         "host_organisation": h.host_organisation, "expected_headcount": h.expected_headcount,
+                         "registered": registered_at, "attended": len(members.get(h.id, ())),
+                         "people": max(h.expected_headcount, registered_at)})
+    hub_countries: dict[str, dict[str, int]] = {}
+    for row in hub_rows:
+        c = hub_countries.setdefault(row["country"], {"country": row["country"], "hubs": 0, "people": 0})
+        c["hubs"] += 1
+        c["people"] += row["people"]
     counts = {g: len(entities[g]) for g in entities}
     by_group = [{"group": g, "label": meeting.group_label(g), "unit": rules.unit(g), "count": counts.get(g, 0),
-                 "persons": len(persons.get(g, ()))} for g in _groups(meeting, entities)]
-    hub_list = sorted(hubs.values(), key=lambda h: (h["city"].casefold(), h["name"].casefold()))
+                 "persons": len(persons.get(g, ())), "registered": len(registered.get(g, ()))}
+                for g in _groups(meeting, set(entities) | set(registered))]
     return {"by_group": by_group, **_split(counts, rules),
-            "persons": len({a.participant_id for a in records}),
+            "registered": len(roster.registrations),
+            "persons": len({a.participant_id for a in persons_here}),
             "by_mode": {mode: len(ids) for mode, ids in by_mode.items()},
-            "hubs": hub_list, "hub_headcount": sum(h["headcount"] for h in hub_list)}
+            "by_country": [{"country": c, "registered": len(v["registered"]), "attended": len(v["attended"])}
+                           for c, v in sorted(countries.items()) if c],
+            "hubs": hub_rows, "hubs_registered": len(roster.hubs) or len(legacy),
+            "hub_people": sum(h["people"] for h in hub_rows),
+            "hubs_by_country": sorted(hub_countries.values(), key=lambda c: c["country"])}
 
 
 def annex(meeting: MeetingInfo, records: Sequence[Attendee]) -> list[dict[str, str]]:
     """Attendees who agreed to be listed, once each, sorted by group (meeting order) then name."""
     people: dict[int, Attendee] = {}
     for a in records:
-        if a.listed:
+        if a.listed and a.kind == "person":
             people.setdefault(a.participant_id, a)
     rows = sorted(people.values(), key=lambda a: (meeting.group_order(a.group), a.group, a.name.casefold()))
     return [{"name": a.name, "organisation": a.organisation, "country": a.country, "group": a.group,
@@ -256,7 +317,9 @@ def figures(
 ) -> dict[str, Any]:
     """Every figure for one session (one transcript) or a meeting (all of them), as a JSON-ready dict."""
     rules = rules or CountingRules()
-    records = [a for t in transcripts for a in t.attendance]
+    held = [t for t in transcripts if t.held]
+    # A session never started was not held: nobody attended it, whatever connections were recorded.
+    records = [a for t in held for a in t.attendance]
     timed = [(i, max(i.end_ms if i.end_ms is not None else t.end_ms, i.start_ms))
              for t in transcripts for i in sorted(t.interventions, key=lambda i: (i.start_ms, i.id))]
     spoken = [i for i, _ in timed]
@@ -264,7 +327,9 @@ def figures(
     return {"scope": "session" if len(transcripts) == 1 else "meeting",
             "sessions": [t.session.id for t in transcripts],
             "rules": dataclasses.asdict(rules),
-            "attendance": attendance(meeting, records, rules),
+            "held": [t.session.id for t in held],
+            "not_held": [t.session.id for t in transcripts if not t.held],
+            "attendance": attendance(meeting, records, rules, transcripts[0].roster if transcripts else None),
             "annex": annex(meeting, records),
             "presenters": presenters(meeting, records, spoken),
             "contributions": parts["debate"],

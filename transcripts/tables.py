@@ -10,7 +10,7 @@ from typing import Any
 from .model import MeetingInfo
 
 SECTIONS = ("attendance", "contributions", "parts", "floor", "questions", "unserved")
-ROW_KEYS = ("group", "side", "participant_id", "country", "theme")
+ROW_KEYS = ("hub_id", "group", "side", "participant_id", "country", "theme")
 
 
 def _flatten(section: str, item: str, value: Any) -> Iterator[tuple[str, str, str, Any]]:

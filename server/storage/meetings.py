@@ -10,9 +10,10 @@ import json
 import secrets
 from typing import Any
 
-from ..domain.errors import NotFound
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.meetings.models import (
     AgendaSession,
+    Hub,
     Meeting,
     Mode,
     Participant,
@@ -151,6 +152,7 @@ class Link:
     role: Role
     token: str
     created_ms: int
+    hub_id: int | None = None
 
 
 def derive_token(key: bytes, nonce: str) -> str:
@@ -170,23 +172,32 @@ async def ensure_links(db: Database, key: bytes, meeting_id: int, meeting: Meeti
     have = {(r["session_id"], r["role"]) for r in rows}
     wanted = [(None, r) for r in MEETING_ROLES] + [(s.id, r) for s in meeting.sessions for r in SESSION_ROLES]
     missing = [(sid, role) for sid, role in wanted if (sid, role.value) not in have]
-    if missing:
+    hubs_without = [r["id"] for r in await db.fetchall(
+        "SELECT id FROM hubs h WHERE meeting_id = ? AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.hub_id = h.id"
+        " AND t.revoked_ms IS NULL) ORDER BY id", (meeting_id,))]
+    if missing or hubs_without:
         async with db.write() as conn:
             for sid, role in missing:
                 link_id = await _insert_link(conn, key, meeting_id, sid, role, now)
                 await audit.record(conn, meeting_id, sid, "link_issued", actor, _link_detail(link_id, role), now)
-    return len(missing)
+            for hub_id in hubs_without:
+                link_id = await _insert_link(conn, key, meeting_id, None, Role.HUB, now, hub_id)
+                await audit.record(conn, meeting_id, None, "link_issued", actor,
+                                   _link_detail(link_id, Role.HUB, hub_id=hub_id), now)
+    return len(missing) + len(hubs_without)
 
 
 def _link_detail(link_id: int, role: Role | str, **more: Any) -> dict[str, Any]:
     return {"link_id": link_id, "role": role.value if isinstance(role, Role) else role, **more}
 
 
-async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int) -> int:
+async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
+                       hub_id: int | None = None) -> int:
     nonce = secrets.token_hex(16)
     cur = await conn.execute(
-        "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce) VALUES (?,?,?,?,?,?)",
-        (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce))
+        "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce, hub_id)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce, hub_id))
     return inserted_id(cur)
 
 
@@ -206,24 +217,25 @@ async def active_links(db: Database, key: bytes, meeting_id: int) -> list[Link]:
         " WHERE t.meeting_id = ? AND t.revoked_ms IS NULL AND (t.session_id IS NULL OR s.in_agenda = 1)"
         " ORDER BY t.session_id IS NOT NULL, s.position, t.id", (meeting_id,))
     return [Link(r["id"], r["meeting_id"], r["session_id"], Role(r["role"]), derive_token(key, r["nonce"]),
-                 r["created_ms"]) for r in rows]
+                 r["created_ms"], r["hub_id"]) for r in rows]
 
 
 @dataclasses.dataclass(frozen=True)
 class Grant:
-    """What an active token grants: its link, role and session scope."""
+    """What an active token grants: its link, role and session scope and, for a hub's link, the hub."""
 
     link_id: int
     role: Role
     session_id: str | None
+    hub_id: int | None = None
 
 
 async def token_grant(db: Database, meeting_id: int, token: str) -> Grant | None:
-    """The link, role and session scope an active token grants in this meeting, or None."""
+    """The link, role, session scope and hub an active token grants in this meeting, or None."""
     row = await db.fetchone(
-        "SELECT id, role, session_id FROM tokens WHERE meeting_id = ? AND token_hash = ? AND revoked_ms IS NULL",
-        (meeting_id, hash_secret(token)))
-    return None if row is None else Grant(row["id"], Role(row["role"]), row["session_id"])
+        "SELECT id, role, session_id, hub_id FROM tokens WHERE meeting_id = ? AND token_hash = ?"
+        " AND revoked_ms IS NULL", (meeting_id, hash_secret(token)))
+    return None if row is None else Grant(row["id"], Role(row["role"]), row["session_id"], row["hub_id"])
 
 
 async def find_token(db: Database, meeting_id: int, token: str) -> tuple[Role, str | None] | None:
@@ -240,9 +252,10 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, act
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
+        await _forget_hub_identity(conn, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
                            _link_detail(link_id, row["role"]), now)
-    return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"])
+    return Link(row["id"], meeting_id, row["session_id"], Role(row["role"]), "", row["created_ms"], row["hub_id"])
 
 
 async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, now: int, actor: str) -> int:
@@ -253,10 +266,22 @@ async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, n
         raise NotFound("no such active link")
     async with db.write() as conn:
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
-        new_id = await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now)
+        await _forget_hub_identity(conn, row["hub_id"])
+        new_id = await _insert_link(conn, key, meeting_id, row["session_id"], Role(row["role"]), now, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_rotated", actor,
                            _link_detail(link_id, row["role"], new_link_id=new_id), now)
     return new_id
+
+
+async def _forget_hub_identity(conn: Any, hub_id: int | None) -> None:
+    """A hub's link revoked or rotated: browsers that took the hub's identity with the old link lose it (a new
+    nonce derives a new cookie, set the first time someone opens the new link)."""
+    if hub_id is None:
+        return
+    nonce = secrets.token_hex(16)
+    await conn.execute("UPDATE hubs SET nonce = ? WHERE id = ?", (nonce, hub_id))
+    await conn.execute("UPDATE participants SET cookie_hash = ? WHERE id = (SELECT participant_id FROM hubs"
+                       " WHERE id = ?)", (f"unset:{nonce}", hub_id))
 
 
 async def revoked_since(db: Database, since_ms: int) -> list[tuple[int, int]]:
@@ -270,18 +295,20 @@ async def revoked_since(db: Database, since_ms: int) -> list[tuple[int, int]]:
 
 def _participant(row: Any) -> Participant:
     return Participant(id=row["id"], name=row["name"], organisation=row["organisation"], country=row["country"],
-                       group=row["group_slug"], mode=Mode(row["mode"]), hub_city=row["hub_city"],
-                       hub_country=row["hub_country"], hub_headcount=row["hub_headcount"], listed=bool(row["listed"]))
+                       group=row["group_slug"], mode=Mode(row["mode"]), listed=bool(row["listed"]),
+                       hub_id=row["hub_id"], is_hub=bool(row["is_hub"]))
 
 
 async def register_participant(db: Database, meeting_id: int, p: Participant, cookie: str, now: int) -> Participant:
     """Store a new participant with the hash of their session cookie; returns it with its id."""
     async with db.write() as conn:
+        if p.hub_id is not None:
+            await _hub_row(conn, meeting_id, p.hub_id)
         cur = await conn.execute(
-            "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, hub_city,"
-            " hub_country, hub_headcount, listed, cookie_hash, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (meeting_id, p.name, p.organisation, p.country, p.group, p.mode.value, p.hub_city, p.hub_country,
-             p.hub_headcount, int(p.listed), hash_secret(cookie), now))
+            "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, listed, hub_id,"
+            " cookie_hash, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (meeting_id, p.name, p.organisation, p.country, p.group, p.mode.value, int(p.listed), p.hub_id,
+             hash_secret(cookie), now))
     return dataclasses.replace(p, id=inserted_id(cur))
 
 
@@ -292,8 +319,15 @@ async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> P
     return None if row is None else _participant(row)
 
 
+async def participants(db: Database, meeting_id: int) -> list[Participant]:
+    """Every registered person of a meeting (hubs' own identities left out), in order of registration."""
+    rows = await db.fetchall("SELECT * FROM participants WHERE meeting_id = ? AND is_hub = 0 ORDER BY id",
+                             (meeting_id,))
+    return [_participant(r) for r in rows]
+
+
 async def record_join(db: Database, meeting_id: int, session_id: str, participant_id: int, now: int) -> int:
-    """Open an attendance interval; returns its id."""
+    """Open an attendance interval (one per connection); returns its id."""
     async with db.write() as conn:
         cur = await conn.execute(
             "INSERT INTO attendance (participant_id, meeting_id, session_id, join_ms) VALUES (?,?,?,?)",
@@ -314,13 +348,115 @@ async def close_open_attendance(db: Database, now: int) -> int:
     return cur.rowcount
 
 
-async def attendance(db: Database, meeting_id: int, session_id: str | None = None) -> list[dict[str, Any]]:
-    """Attendance intervals joined with who attended, for one session or the whole meeting."""
-    sql = ("SELECT a.session_id, a.join_ms, a.leave_ms, p.id AS participant_id, p.name, p.organisation, p.country,"
-           " p.group_slug AS 'group', p.mode, p.hub_city, p.hub_country, p.hub_headcount, p.listed"
-           " FROM attendance a JOIN participants p ON p.id = a.participant_id WHERE a.meeting_id = ?")
-    params: list[Any] = [meeting_id]
-    if session_id is not None:
-        sql += " AND a.session_id = ?"
-        params.append(session_id)
-    return [dict(r) for r in await db.fetchall(sql + " ORDER BY a.join_ms, a.id", params)]
+async def connections(db: Database, meeting_id: int, session_id: str) -> list[tuple[int, int, int | None]]:
+    """Every connection interval of a session as ``(participant_id, join_ms, leave_ms)``, in order of joining."""
+    rows = await db.fetchall("SELECT participant_id, join_ms, leave_ms FROM attendance WHERE meeting_id = ?"
+                             " AND session_id = ? ORDER BY join_ms, id", (meeting_id, session_id))
+    return [(r["participant_id"], r["join_ms"], r["leave_ms"]) for r in rows]
+
+
+async def participants_by_id(db: Database, meeting_id: int, ids: set[int]) -> dict[int, Participant]:
+    """The participants (people and hub identities) with these ids."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = await db.fetchall(f"SELECT * FROM participants WHERE meeting_id = ? AND id IN ({marks})",
+                             (meeting_id, *sorted(ids)))
+    return {r["id"]: _participant(r) for r in rows}
+
+
+# --- remote hubs ------------------------------------------------------------------------------------------------
+
+def _hub(row: Any) -> Hub:
+    return Hub(id=row["id"], name=row["name"], city=row["city"], country=row["country"],
+               host_organisation=row["host_organisation"], group=row["group_slug"],
+               expected_headcount=row["expected_headcount"])
+
+
+async def _hub_row(conn: Any, meeting_id: int, hub_id: int) -> Any:
+    async with conn.execute("SELECT * FROM hubs WHERE id = ? AND meeting_id = ?", (hub_id, meeting_id)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound("no such hub in this meeting")
+    return row
+
+
+async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int, actor: str) -> Hub:
+    """Register a hub once: the hub, its own identity and its link, in one transaction (``actor`` names who did
+    it in the audit log); refuses a second hub of the same name in the same country (``hub_exists``)."""
+    async with db.write() as conn:
+        async with conn.execute("SELECT 1 FROM hubs WHERE meeting_id = ? AND name = ? COLLATE NOCASE AND country = ?",
+                                (meeting_id, hub.name, hub.country)) as cur:
+            if await cur.fetchone() is not None:
+                raise InvalidInput(f"A hub named {hub.name!r} in {hub.country} is already registered.",
+                                   code="hub_exists", field="name")
+        nonce = secrets.token_hex(16)
+        cur = await conn.execute(
+            "INSERT INTO hubs (meeting_id, name, city, country, host_organisation, group_slug, expected_headcount,"
+            " nonce, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
+            (meeting_id, hub.name, hub.city, hub.country, hub.host_organisation, hub.group, hub.expected_headcount,
+             nonce, now))
+        stored = dataclasses.replace(hub, id=inserted_id(cur))
+        me = stored.identity()
+        cur = await conn.execute(
+            "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, listed, hub_id,"
+            " is_hub, cookie_hash, created_ms) VALUES (?,?,?,?,?,?,0,?,1,?,?)",
+            (meeting_id, me.name, me.organisation, me.country, me.group, me.mode.value, stored.id,
+             hash_secret(_hub_cookie(key, nonce)), now))
+        await conn.execute("UPDATE hubs SET participant_id = ? WHERE id = ?", (inserted_id(cur), stored.id))
+        link_id = await _insert_link(conn, key, meeting_id, None, Role.HUB, now, stored.id)
+        await audit.record(conn, meeting_id, None, "link_issued", actor,
+                           _link_detail(link_id, Role.HUB, hub_id=stored.id), now)
+    return stored
+
+
+async def ensure_hubs(db: Database, key: bytes, meeting_id: int, wanted: tuple[Hub, ...], now: int,
+                      actor: str = "meeting file") -> int:
+    """Register the hubs a meeting file lists that the meeting does not have yet (same name and country);
+    returns how many were added. Hubs already registered are left as they are."""
+    have = {(h.name.casefold(), h.country) for h in await hubs(db, meeting_id)}
+    added = 0
+    for hub in wanted:
+        if (hub.name.casefold(), hub.country) not in have:
+            await add_hub(db, key, meeting_id, hub, now, actor)
+            have.add((hub.name.casefold(), hub.country))
+            added += 1
+    return added
+
+
+async def hubs(db: Database, meeting_id: int) -> list[Hub]:
+    """Every hub of a meeting, in order of registration."""
+    return [_hub(r) for r in await db.fetchall("SELECT * FROM hubs WHERE meeting_id = ? ORDER BY id", (meeting_id,))]
+
+
+async def hub(db: Database, meeting_id: int, hub_id: int) -> Hub:
+    """One hub; raises ``NotFound``."""
+    row = await db.fetchone("SELECT * FROM hubs WHERE id = ? AND meeting_id = ?", (hub_id, meeting_id))
+    if row is None:
+        raise NotFound("no such hub in this meeting")
+    return _hub(row)
+
+
+async def hub_registrations(db: Database, meeting_id: int) -> dict[int, int]:
+    """How many people registered at each hub (hub id to count)."""
+    rows = await db.fetchall("SELECT hub_id, COUNT(*) AS n FROM participants WHERE meeting_id = ? AND is_hub = 0"
+                             " AND hub_id IS NOT NULL GROUP BY hub_id", (meeting_id,))
+    return {r["hub_id"]: r["n"] for r in rows}
+
+
+def _hub_cookie(key: bytes, nonce: str) -> str:
+    return derive_token(key, f"hub-identity:{nonce}")
+
+
+async def hub_identity_cookie(db: Database, key: bytes, meeting_id: int, hub_id: int) -> str:
+    """The session cookie that makes a browser the hub itself (derived, like link tokens, so every device of the
+    hub gets the same one); stores its hash on first use."""
+    row = await db.fetchone("SELECT nonce, participant_id FROM hubs WHERE id = ? AND meeting_id = ?",
+                            (hub_id, meeting_id))
+    if row is None:
+        raise NotFound("no such hub in this meeting")
+    cookie = _hub_cookie(key, row["nonce"])
+    async with db.write() as conn:
+        await conn.execute("UPDATE participants SET cookie_hash = ? WHERE id = ? AND cookie_hash <> ?",
+                           (hash_secret(cookie), row["participant_id"], hash_secret(cookie)))
+    return cookie

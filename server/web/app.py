@@ -28,6 +28,7 @@ from .floor import socket as floor_socket
 from .floor.service import Floor, floor_key
 from .keys import db_key, jinja_key, limits_key, link_key_key, registry_key, settings_key, sio_key
 from .meetings import api as meetings_api
+from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
 from .questions import http as questions_http
 from .questions import socket as questions_socket
@@ -42,8 +43,9 @@ from .sessions import schedule_context, tail_flusher_key
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
-ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, sessions.routes, ingest.routes, bridge.routes,
-          outputs.routes, questions_http.routes, floor_http.routes, rapporteur_http.routes, editor.routes)
+ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
+          ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
+          rapporteur_http.routes, editor.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 

@@ -26,6 +26,8 @@ class Access:
     participant: Participant | None = None
     #: The link the token belongs to (its connections are cut off when it is revoked).
     link_id: int | None = None
+    #: The hub whose link this is (role ``hub``).
+    hub_id: int | None = None
 
     def has(self, role: Role, session_id: str | None = None) -> bool:
         """True when the link grants ``role`` for ``session_id`` (meeting-wide links cover every session)."""
@@ -53,9 +55,15 @@ async def sign_up(request: web.Request, loaded: LoadedMeeting, participant: Part
     """Store a checked registration and give ``response`` the participant's new session cookie."""
     cookie = secrets.token_urlsafe(32)
     stored = await meetings_db.register_participant(request.app[db_key], loaded.id, participant, cookie, now_ms())
+    set_participant_cookie(request, loaded, cookie, response)
+    return stored
+
+
+def set_participant_cookie(request: web.Request, loaded: LoadedMeeting, cookie: str,
+                           response: web.StreamResponse) -> None:
+    """Make ``response`` give the browser a participant session cookie (a person's, or a hub's own)."""
     response.set_cookie(cookie_name(loaded.meeting.slug), cookie, max_age=COOKIE_MAX_AGE, httponly=True,
                         samesite="Lax", secure=request.app[settings_key].secure_cookies(), path="/")
-    return stored
 
 
 def cookie_name(slug: str) -> str:
@@ -75,7 +83,7 @@ async def resolve(db: Database, loaded: LoadedMeeting, token: str | None, cookie
         participant = await meetings_db.participant_by_cookie(db, loaded.id, cookie)
     if grant is None:
         return Access(None, None, participant)
-    return Access(grant.role, grant.session_id, participant, grant.link_id)
+    return Access(grant.role, grant.session_id, participant, grant.link_id, grant.hub_id)
 
 
 def require(access: Access, role: Role, session_id: str | None = None) -> None:

@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from yarl import URL
 
+from ..domain.meetings.models import countries as all_countries
 from .keys import jinja_key
 
 #: The six official languages of the United Nations; English is the language of the source strings.
@@ -242,6 +243,11 @@ def countries(locale: str, codes: list[str] | tuple[str, ...] | set[str]) -> lis
     """(code, name in ``locale``) for these country codes, sorted as a reader of that language expects."""
     named = [(code, country_name(code, locale)) for code in codes]
     return sorted(named, key=lambda item: _collation_key(item[1]))
+
+
+def country_choices(request: web.Request) -> list[tuple[str, str]]:
+    """Every country a form offers, named and sorted in the request's interface language."""
+    return countries(request_locale(request), [code for code, _ in all_countries()])
 
 
 def _collation_key(text: str) -> str:

@@ -45,14 +45,21 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     country = {"type": "string", "description": "ISO 3166-1 alpha-2"}
     registration = {**_obj(name=_STR, organisation=_STR, country=country,
                            group=_STR, mode={"type": "string", "enum": ["onsite", "remote", "hub"]},
-                           hub_city=_STR, hub_country=_STR, hub_headcount=_INT, listed=_BOOL),
+                           hub={"type": "integer", "description": "the hub a person at a hub registers at; with a "
+                                "hub's own link, that hub"}, listed=_BOOL),
                     "required": ["name", "country", "group", "mode"]}
     participant = _obj(participant_id=_INT, name=_STR, organisation=_STR, country=_STR, group=_STR, mode=_STR,
-                       hub_city=_STR, hub_country=_STR, hub_headcount=_INT, listed=_BOOL)
-    attendance_row = _obj(session_id=_STR, join_ms=_INT, leave_ms=_NINT, participant_id=_INT, name=_STR,
-                          organisation=_STR, country=_STR, group=_STR, mode=_STR, hub_city=_STR, hub_country=_STR,
-                          hub_headcount=_INT, listed=_BOOL)
-    link = _obj(id=_INT, role=_STR, session_id=_NSTR, scope=_STR, label=_STR, url=_STR, created_ms=_INT,
+                       hub_id=_NINT, listed=_BOOL)
+    attendance_row = _obj(participant_id=_INT, name=_STR, organisation=_STR, country=_STR, group=_STR, mode=_STR,
+                          kind={"type": "string", "enum": ["person", "hub"]}, hub_id=_NINT, listed=_BOOL,
+                          presenter=_BOOL, join_ms=_INT, leave_ms=_NINT, attended_ms=_INT,
+                          intervals={"type": "array", "items": {"type": "array", "items": _INT}})
+    hub_form = {**_obj(name=_STR, city=_STR, country=country, host_organisation=_STR, group=_STR,
+                       expected_headcount={"type": "integer", "minimum": 1, "maximum": 100_000}),
+                "required": ["name", "city", "country", "group", "expected_headcount"]}
+    hub = _obj(id=_INT, name=_STR, city=_STR, country=_STR, host_organisation=_STR, group=_STR,
+               expected_headcount=_INT, registered=_INT, people=_INT, link=_NSTR)
+    link = _obj(id=_INT, role=_STR, session_id=_NSTR, scope=_STR, label=_STR, url=_STR, created_ms=_INT, hub_id=_INT,
                 ingest={"type": "object", "additionalProperties": _STR})
     paths: dict[str, Any] = {
         "/healthz": {"get": _op("Liveness and readiness", [], _obj(ok=_BOOL, version=_STR), errors=())},
@@ -63,10 +70,15 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "/api/meetings/{slug}/participants": {"post": _op(
             "Register a participant (join token); sets the participant cookie", [_SLUG, _TOKEN],
             _obj(ok=_BOOL, participant=participant), errors=(400, 403, 404, 429), body=registration, ok_status="201")},
+        "/api/meetings/{slug}/hubs": {
+            "get": _op("Every remote hub with its counts and link (admin token)", [_SLUG, _TOKEN],
+                       _obj(hubs={"type": "array", "items": hub})),
+            "post": _op("Register a remote hub once, with its own link (admin token)", [_SLUG, _TOKEN],
+                        _obj(ok=_BOOL, hub=hub), errors=(400, 403, 404), body=hub_form, ok_status="201")},
         "/api/meetings/{slug}/links": {"get": _op("Every active role link (admin token)", [_SLUG, _TOKEN],
                                                   _obj(links={"type": "array", "items": link}))},
         "/api/meetings/{slug}/sessions/{session_id}/attendance": {"get": _op(
-            "Attendance of a session (rapporteur token)", [_SLUG, _SID, _TOKEN],
+            "Attendance of a session, one row per person (rapporteur token)", [_SLUG, _SID, _TOKEN],
             _obj(session_id=_STR, attendance={"type": "array", "items": attendance_row}))},
     }
     paths.update(caption_paths())

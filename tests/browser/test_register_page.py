@@ -35,7 +35,11 @@ async def test_remote_participant_registers_through_the_page(server, browser, tm
         "Anriette <b>Esterhuysen</b>", "ZA", "civil", "remote")
 
 
-async def test_registration_errors_are_shown_next_to_the_field(server, browser):
+async def test_registration_errors_are_shown_next_to_the_field(server, http, browser):
+    admin = await server.token("admin")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/hubs?t={admin}"), json={
+            "name": "Delhi hub", "city": "Delhi", "country": "IN", "group": "civil", "expected_headcount": 30}) as r:
+        assert r.status == 201
     page = await browser.new_page()
     await page.goto(server.url(f"/m/{DEMO}/join?t={await server.token('participant')}"))
     await page.get_by_label("Full name").fill("Parminder Singh")
@@ -46,6 +50,8 @@ async def test_registration_errors_are_shown_next_to_the_field(server, browser):
     await page.get_by_role("button", name="Register").click()
     alert = page.get_by_role("alert")
     await alert.wait_for(timeout=5000)
-    assert "hub" in (await alert.inner_text()).lower()
+    assert "Choose your hub from the list." in await alert.inner_text()  # "through a hub" names the hub
+    assert await page.locator("#hub-error").inner_text() == "Choose your hub from the list."
+    assert "Delhi hub (Delhi, IN)" in await page.get_by_label("Your hub").inner_text()
     assert await page.get_by_label("Full name").input_value() == "Parminder Singh"  # the form keeps what was typed
     assert not any(c["name"] == f"fc_p_{DEMO}" for c in await page.context.cookies())

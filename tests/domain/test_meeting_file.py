@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.domain.meetings.file import FileProblem, MeetingFileError, parse_meeting
-from server.domain.meetings.models import AgendaSession, Meeting, StakeholderGroup
+from server.domain.meetings.models import AgendaSession, Hub, Meeting, StakeholderGroup
 from server.loading import demo_meeting_text
 
 MINIMAL = """\
@@ -240,3 +240,44 @@ def test_toml_errors_keep_the_parser_message(text, line):
     with pytest.raises(MeetingFileError) as info:
         parse_meeting(text)
     assert [(p.line, p.field, p.message) for p in info.value.problems] == [(line, "toml", str(parser.value))]
+
+
+HUBS = """
+[[hubs]]
+name = "Nairobi hub"
+city = "Nairobi"
+country = "KE"
+host_organisation = "KICTANet"
+group = "civil"
+expected_headcount = 12
+
+[[hubs]]
+name = "Dhaka hub"
+city = "Dhaka"
+country = "bd"
+group = "academic"
+expected_headcount = 30
+"""
+
+
+def test_hubs_are_registered_by_the_meeting_file():
+    m = parse_meeting(MINIMAL + HUBS)
+    assert m.hubs == (Hub(0, "Nairobi hub", "Nairobi", "KE", "KICTANet", "civil", 12),
+                      Hub(0, "Dhaka hub", "Dhaka", "BD", "", "academic", 30))
+    assert parse_meeting(MINIMAL).hubs == ()
+
+
+def test_hub_problems_name_their_line_and_field():
+    text = MINIMAL + HUBS.replace("expected_headcount = 12", "expected_headcount = 0").replace(
+        'group = "academic"', 'group = "press"\nwebsite = "x"')
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(text)
+    lines = text.splitlines()
+    found = {p.field: (p.line, p.message) for p in info.value.problems}
+    assert found["hubs[1].expected_headcount"] == (lines.index("expected_headcount = 0") + 1,
+                                                   "The expected headcount must be between 1 and 100000.")
+    assert found["hubs[2].group"][0] == lines.index('group = "press"') + 1
+    assert found["hubs[2].website"] == (lines.index('website = "x"') + 1, "is not a hub field")
+    with pytest.raises(MeetingFileError) as twice:
+        parse_meeting(MINIMAL + HUBS + HUBS.split("[[hubs]]")[1].join(["[[hubs]]", ""]))
+    assert [p.message for p in twice.value.problems] == ["'Nairobi hub' in KE is listed twice"]

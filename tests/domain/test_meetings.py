@@ -63,9 +63,9 @@ def test_registration_normalises_and_checks():
                                "group": "technical", "mode": "remote", "listed": "on"}, {"CH"})
     assert (p.name, p.country, p.mode, p.listed) == ("Markus Kummer", "CH", Mode.REMOTE, True)
     with pytest.raises(InvalidInput) as info:
-        registration(meeting, {"name": "X", "country": "CH", "group": "technical", "mode": "hub",
-                               "hub_city": "Geneva", "hub_country": "CH", "hub_headcount": "many"}, {"CH"})
-    assert info.value.code == "invalid_headcount" and info.value.field == "hub_headcount"
+        registration(meeting, {"name": "X", "country": "CH", "group": "technical", "mode": "hub", "hub": "many"},
+                     {"CH"}, hub_ids={3})
+    assert info.value.code == "invalid_hub" and info.value.field == "hub"
 
 
 def test_session_events_name_the_session_and_the_time():

@@ -43,7 +43,7 @@ NOW = 1_750_000_000_000
 THEMES = ("access", "ai")
 ALICE = Participant(1, "Alice Achieng", "KICTANet", "KE", "civil", Mode.REMOTE)
 BOB = Participant(2, "Bob Braga", "Ministry of Communications", "BR", "government", Mode.ONSITE)
-CAROL = Participant(3, "Carol Chen", "Example Corp", "SG", "private", Mode.HUB, hub_city="Singapore")
+CAROL = Participant(3, "Carol Chen", "Example Corp", "SG", "private", Mode.HUB)
 DAVE = Participant(4, "Dave Dube", "University of Zimbabwe", "ZW", "academic", Mode.REMOTE)
 MOD = Actor(Role.MODERATOR, "Chair")
 A, B, C, D = (Actor.of(p) for p in (ALICE, BOB, CAROL, DAVE))

@@ -15,7 +15,8 @@ from server.loading import demo_meeting_text
 COUNTRIES = {"CH", "KE", "BR"}
 FORM: dict[str, Any] = {"name": "Ana Souza", "organisation": "NIC.br", "country": "BR", "group": "technical",
                         "mode": "remote"}  # fmt: skip
-HUB: dict[str, Any] = {**FORM, "mode": "hub", "hub_city": "Nairobi", "hub_country": "ke", "hub_headcount": " 25 "}
+HUB: dict[str, Any] = {**FORM, "mode": "hub", "hub": " 7 "}
+HUBS = {7, 9}
 
 
 @pytest.fixture(scope="module")
@@ -23,24 +24,37 @@ def meeting():
     return parse_meeting(demo_meeting_text())
 
 
-def register(meeting, **changes: Any) -> Participant:
-    base = HUB if changes.pop("hub", False) else FORM
+def register(meeting, at_hub: bool = False, hub_link: int | None = None, hubs: set[int] | None = None,
+             **changes: Any) -> Participant:
+    base = HUB if at_hub else FORM
     data = {k: v for k, v in {**base, **changes}.items() if v is not None}
-    return registration(meeting, data, COUNTRIES)
+    return registration(meeting, data, COUNTRIES, hub_link, HUBS if hubs is None else hubs)
 
 
 def test_a_remote_participant_is_kept_as_given(meeting):
-    assert register(meeting) == Participant(0, "Ana Souza", "NIC.br", "BR", "technical", Mode.REMOTE, "", "", 0, False)
+    assert register(meeting) == Participant(0, "Ana Souza", "NIC.br", "BR", "technical", Mode.REMOTE, False)
 
 
-def test_a_hub_keeps_its_city_country_and_headcount(meeting):
-    p = register(meeting, hub=True, organisation=None, country="ch ")
-    assert p == Participant(0, "Ana Souza", "", "CH", "technical", Mode.HUB, "Nairobi", "KE", 25, False)
+def test_a_person_at_a_hub_names_one_of_the_meetings_hubs(meeting):
+    p = register(meeting, at_hub=True, organisation=None, country="ch ")
+    assert p == Participant(0, "Ana Souza", "", "CH", "technical", Mode.HUB, False, hub_id=7)
 
 
-def test_hub_fields_are_ignored_for_other_modes(meeting):
-    p = register(meeting, hub=True, mode="onsite")
-    assert (p.mode, p.hub_city, p.hub_country, p.hub_headcount) == (Mode.ONSITE, "", "", 0)
+def test_the_hubs_link_attaches_the_person_to_the_hub_whatever_the_form_says(meeting):
+    p = register(meeting, hub_link=9, mode="onsite")
+    assert (p.mode, p.hub_id, p.is_hub) == (Mode.HUB, 9, False)
+
+
+def test_hub_fields_of_the_old_form_create_nothing(meeting):
+    """The per-person hub description (city, country, headcount) is no longer read: hubs are registered once."""
+    p = register(meeting, hubs=set(), mode="hub", hub_city="Nairobi", hub_country="KE", hub_headcount="23")
+    assert (p.mode, p.hub_id) == (Mode.HUB, None)
+    assert not hasattr(p, "hub_headcount")
+
+
+def test_the_hub_choice_is_ignored_for_other_modes(meeting):
+    p = register(meeting, at_hub=True, mode="onsite")
+    assert (p.mode, p.hub_id) == (Mode.ONSITE, None)
 
 
 @pytest.mark.parametrize(
@@ -80,30 +94,14 @@ def test_text_is_trimmed_and_spaces_collapsed(meeting, field, value, kept):
         ({"mode": None}, "mode_required", "mode", "Please give your mode."),
         ({"mode": "online"}, "invalid_mode", "mode", "Mode must be onsite, remote or hub."),
         ({"mode": "m" * 11}, "mode_too_long", "mode", "mode is longer than 10 characters"),
-        ({"hub": True, "hub_city": None}, "hub_city_required", "hub_city", "Please give your hub city."),
-        ({"hub": True, "hub_city": "c" * 121}, "hub_city_too_long", "hub_city",
-         "hub_city is longer than 120 characters"),
-        ({"hub": True, "hub_country": None}, "hub_country_required", "hub_country", "Please give your hub country."),
-        ({"hub": True, "hub_country": "KEN"}, "hub_country_too_long", "hub_country",
-         "hub_country is longer than 2 characters"),
-        ({"hub": True, "hub_country": "FR"}, "invalid_country", "hub_country",
-         "Choose the hub's country from the list."),
-        ({"hub": True, "hub_headcount": None}, "invalid_headcount", "hub_headcount",
-         "Give the number of people at the hub."),
-        ({"hub": True, "hub_headcount": "2.5"}, "invalid_headcount", "hub_headcount",
-         "Give the number of people at the hub."),
-        ({"hub": True, "hub_headcount": "0"}, "invalid_headcount", "hub_headcount",
-         "The hub headcount must be between 1 and 100000."),
-        ({"hub": True, "hub_headcount": 100_001}, "invalid_headcount", "hub_headcount",
-         "The hub headcount must be between 1 and 100000."),
+        ({"at_hub": True, "hub": None}, "invalid_hub", "hub", "Choose your hub from the list."),
+        ({"at_hub": True, "hub": ""}, "invalid_hub", "hub", "Choose your hub from the list."),
+        ({"at_hub": True, "hub": "8"}, "invalid_hub", "hub", "Choose your hub from the list."),
+        ({"at_hub": True, "hub": "seven"}, "invalid_hub", "hub", "Choose your hub from the list."),
+        ({"at_hub": True, "hub": True}, "invalid_hub", "hub", "Choose your hub from the list."),
     ],
 )
 def test_refusals_name_the_field(meeting, changes, code, field, message):
     with pytest.raises(InvalidInput) as info:
         register(meeting, **changes)
     assert (info.value.code, info.value.field, info.value.message) == (code, field, message)
-
-
-@pytest.mark.parametrize("headcount", [1, "1", 100_000, " 100000 "])
-def test_hub_headcount_bounds_are_inclusive(meeting, headcount):
-    assert register(meeting, hub=True, hub_headcount=headcount).hub_headcount == int(str(headcount))

@@ -61,11 +61,12 @@ def person(pid: int) -> dict[str, Any]:
 
 
 def attendee(pid: int, join: int, leave: int | None = None) -> dict[str, Any]:
-    """One attendance record."""
+    """One attendance record (as older exports wrote them: one per join, each hub described on its record)."""
     _n, _o, _c, _g, _mode, listed, presenter = PEOPLE[pid]
     city, country, headcount = HUBS.get(pid, (None, None, None))
     return {**person(pid), "hub_city": city, "hub_country": country, "hub_headcount": headcount, "listed": listed,
-            "presenter": presenter, "join_ms": join, "leave_ms": leave}
+            "presenter": presenter, "join_ms": join, "leave_ms": leave, "kind": "person", "hub_id": None,
+            "attended_ms": None, "intervals": []}
 
 
 def intervention(iid: int, pid: int, start_min: float, end_min: float | None, *, requested: float | None = None,

@@ -25,8 +25,10 @@ def test_session_sentences(transcript):
     for sentence in [
         "The session was held in Room 3 on 5 November 2012, 10:32-11:04 (Asia/Baku).",
         "It was attended by 4 governments and 12 other participants, who are listed in an Annex.",
-        "Of the 17 registered participants, 12 took part in the room, 3 remotely and 2 through remote hubs.",
-        "Remote participation hubs in Dhaka and Nairobi gathered 37 people.",
+        # This export lists no registrations: only who attended is known.
+        "Of the 17 participants who attended, 12 took part in the room, 3 remotely and 2 through remote hubs.",
+        "2 remote hubs took part, in Dhaka (BD) and Nairobi (KE), gathering 37 people (2 registered through their "
+        "hubs).",
         "The session addressed Enhanced cooperation and Internet governance.",
         "The session began with three presentations. The presenters were:",
         "Contributions to the debate were made by 4 governments and by 5 participants from other stakeholder "
@@ -42,8 +44,43 @@ def test_session_sentences(transcript):
     assert "1. Anriette Esterhuysen, Association for Progressive Communications (ZA), Civil society\n" in md
     assert "7. Ravi Kumar, Permanent Mission of India (IN), Governments, on behalf of the G77 and China\n" in md
     assert "9. Grace Wanjiru, Ministry of ICT (KE), Governments (right of reply)\n" in md
-    assert "| Governments | 4 | countries | 4 | 5 | 13 min 00 s | 4 min 12 s |" in md
+    assert "| Governments | - | 4 | countries | 4 | 5 | 13 min 00 s | 4 min 12 s |" in md
+    assert "| KE | - | 2 |" in md  # Grace Wanjiru and the Nairobi hub's record
     assert "| Remote hubs | 1 | 2 min 00 s | 10 min 00 s |" in md
+
+
+def test_registered_and_attended_are_told_apart(session_dict):
+    session_dict["registrations"] = [
+        {"participant_id": pid, "name": f"P{pid}", "country": "BR", "group": "civil", "mode": "remote",
+         "hub_id": None, "listed": True} for pid in range(1, 23)]  # 17 came (ids 1-17), 5 did not
+    session_dict["hubs"] = [{"id": 1, "name": "Nairobi hub", "city": "Nairobi", "country": "KE",
+                             "expected_headcount": 12, "registered": 1}]
+    for a in session_dict["attendance"]:
+        if a["participant_id"] in (16, 17):
+            a.update({"hub_city": None, "hub_country": None, "hub_headcount": None, "hub_id": 1})
+    md = _md(Transcript.from_dict(session_dict))
+    assert "Of the 22 registered participants, 17 attended: 12 in the room, 3 remotely and 2 through remote hubs." \
+        in md
+    assert "1 remote hub took part, in Nairobi (KE), gathering 12 people (2 registered through the hub)." in md
+    assert "| BR | 22 | 3 |" in md
+
+
+def test_a_session_never_started_is_reported_not_held_with_no_attendance(session_dict):
+    session_dict["session"]["started_ms"] = session_dict["session"]["ended_ms"] = None
+    md = _md(Transcript.from_dict(session_dict))
+    assert "The session was not held. It had been scheduled in Room 3 on 5 November 2012, 10:30-12:00 (Asia/Baku)." \
+        in md
+    assert "was held" not in md and "attended" not in md and "registered participants" not in md
+    assert "remote hub took part" not in md and "remote hubs took part" not in md
+
+
+def test_a_meeting_names_its_sessions_not_held(meeting):
+    data = meeting.to_dict()
+    data["sessions"][1]["session"]["started_ms"] = data["sessions"][1]["session"]["ended_ms"] = None
+    record = type(meeting).from_dict(data)
+    md = draft.render_markdown(record.meeting, list(record.sessions))
+    assert "1 session of the 2 on the agenda was not held: Main Session: Taking Stock." in md
+    assert "It was attended by 4 governments and 12 other participants" in md  # the first session's only
 
 
 def test_questions_put_hide_anonymous_authors_and_dismissed_questions(transcript):
@@ -130,13 +167,13 @@ def test_hostile_text_is_escaped_in_every_output(hostile):
 
 def test_html_and_docx_follow_the_markdown(transcript):
     page = Page(draft.render_html(transcript.meeting, [transcript]))
-    assert page.tags.count("h1") == 1 and page.tags.count("table") == 2 and page.tags.count("ol") == 1
+    assert page.tags.count("h1") == 1 and page.tags.count("table") == 3 and page.tags.count("ol") == 1
     assert "It was attended by 4 governments and 12 other participants" in page.text
     document = docx.Document(io.BytesIO(draft.render_docx(transcript.meeting, [transcript])))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings == ["Enhanced Cooperation: From Deadlock to Dialogue", "Agenda", "Presentations", "Debate",
                         "Questions", "Figures"]
-    assert len(document.tables) == 2 and document.tables[0].cell(1, 0).text == "Governments"
+    assert len(document.tables) == 3 and document.tables[0].cell(1, 0).text == "Governments"
     assert document.tables[0].cell(0, 0).paragraphs[0].runs[0].bold
 
 

@@ -48,7 +48,7 @@ def test_figures_csv_and_annex_csv(meeting):
     assert lookup[("attendance.by_group", "government", "count")] == "5"
     assert lookup[("floor.by_side", "hub", "avg_wait_ms")] == "600000"
     assert lookup[("questions.dismissed_by_reason", "", "duplicate")] == "2"
-    assert lookup[("attendance.hubs", "16", "headcount")] == "30"
+    assert lookup[("attendance.hubs", "16", "people")] == "30"
     annex = list(csv.reader(io.StringIO(archive.read("annex.csv").decode())))
     assert annex[0] == ["name", "organisation", "country", "stakeholder_group", "mode"]
     assert annex[1] == ["Ana Souza", "Ministry of Communications", "BR", "Governments", "onsite"]

@@ -23,10 +23,11 @@ def test_session_attendance(transcript):
         "civil": ("persons", 4, 4), "technical": ("persons", 2, 2), "academic": ("persons", 2, 2)}
     assert (a["governments"], a["igo_organisations"], a["others"], a["persons"]) == (4, 0, 12, 17)
     assert a["by_mode"] == {"onsite": 12, "remote": 3, "hub": 2}
-    assert a["hubs"] == [
-        {"participant_id": 17, "name": "Dhaka remote hub", "city": "Dhaka", "country": "BD", "headcount": 12},
-        {"participant_id": 16, "name": "Nairobi remote hub", "city": "Nairobi", "country": "KE", "headcount": 25}]
-    assert a["hub_headcount"] == 37
+    # An older export describes each hub on its attendance record: one hub per city and country.
+    assert [(h["hub_id"], h["name"], h["city"], h["country"], h["expected_headcount"], h["people"])
+            for h in a["hubs"]] == [(17, "Dhaka remote hub", "Dhaka", "BD", 12, 12),
+                                    (16, "Nairobi remote hub", "Nairobi", "KE", 25, 25)]
+    assert a["hub_people"] == 37 and a["hubs_registered"] == 2
 
 
 def test_igo_counted_as_organisations(transcript):
@@ -108,7 +109,7 @@ def test_meeting_figures_count_each_country_and_person_once(meeting):
     assert f["scope"] == "meeting" and f["sessions"] == ["ec-dialogue", "main-session"]
     a, c = f["attendance"], f["contributions"]
     assert (a["governments"], a["others"], a["persons"]) == (5, 12, 18)  # France joins; BR and APC come back
-    assert [(h["city"], h["headcount"]) for h in a["hubs"]] == [("Dhaka", 12), ("Nairobi", 30)]  # largest day
+    assert [(h["city"], h["people"]) for h in a["hubs"]] == [("Dhaka", 12), ("Nairobi", 30)]  # largest day
     assert len(f["annex"]) == 16
     assert (c["governments"], c["others"], c["interventions"]) == (5, 5, 12)
     assert f["questions"]["received"] == 8 and f["questions"]["published"] == 5
@@ -135,3 +136,47 @@ def test_empty_session_has_zero_figures(session_dict):
     t = Transcript.from_dict(session_dict)
     f = figures(t.meeting, [t])
     assert f["attendance"]["persons"] == 0 and f["floor"]["avg_wait_ms"] is None and f["annex"] == []
+
+
+def _with_roster(session_dict: dict, **changes: object) -> Transcript:
+    """The session with a hub registered at the meeting and every attendee registered, plus two no-shows."""
+    hub = {"id": 3, "name": "Nairobi hub", "city": "Nairobi", "country": "KE", "host_organisation": "KICTANet",
+           "group": "civil", "expected_headcount": 12, "registered": 1}
+    records = session_dict["attendance"]
+    once = {a["participant_id"]: a for a in records if a["participant_id"] != 16}  # Kenya joined twice
+    registrations = [{k: a[k] for k in ("participant_id", "name", "organisation", "country", "group", "mode",
+                                        "listed")} | {"hub_id": None} for a in once.values()]
+    registrations += [{"participant_id": 40, "name": "No Show", "organisation": "", "country": "BR",
+                       "group": "government", "mode": "remote", "hub_id": None, "listed": True},
+                      {"participant_id": 41, "name": "Also Absent", "organisation": "", "country": "NG",
+                       "group": "civil", "mode": "hub", "hub_id": 3, "listed": True}]
+    # The Nairobi hub takes part as itself (not a person) through its own identity.
+    for a in records:
+        if a["participant_id"] == 16:
+            a.update({"kind": "hub", "hub_id": 3, "hub_city": None, "hub_country": None, "hub_headcount": None})
+    session_dict.update({"hubs": [hub], "registrations": registrations, **changes})
+    return Transcript.from_dict(session_dict)
+
+
+def test_registered_and_attended_are_counted_apart_by_group_and_country(session_dict):
+    t = _with_roster(session_dict)
+    a = figures(t.meeting, [t])["attendance"]
+    assert (a["registered"], a["persons"]) == (18, 16)  # the hub itself is not a person; two did not come
+    assert _counts(a["by_group"], "registered", "count", "persons") == {
+        "government": (4, 4, 5), "igo": (3, 3, 3), "private": (1, 1, 1), "civil": (4, 3, 3),
+        "technical": (2, 2, 2), "academic": (2, 2, 2)}
+    countries = {r["country"]: (r["registered"], r["attended"]) for r in a["by_country"]}
+    assert countries["BR"] == (4, 3) and countries["NG"] == (1, 0) and countries["KE"] == (1, 1)
+    assert [(h["name"], h["expected_headcount"], h["registered"], h["people"]) for h in a["hubs"]] == [
+        ("Dhaka remote hub", 12, 1, 12), ("Nairobi hub", 12, 1, 12)]
+    assert a["hubs_by_country"] == [{"country": "BD", "hubs": 1, "people": 12}, {"country": "KE", "hubs": 1,
+                                                                                 "people": 12}]
+    assert "Nairobi remote hub" not in [r["name"] for r in figures(t.meeting, [t])["annex"]]
+
+
+def test_a_session_never_started_was_not_held_and_had_no_attendance(session_dict):
+    session_dict["session"]["started_ms"] = session_dict["session"]["ended_ms"] = None
+    t = Transcript.from_dict(session_dict)
+    f = figures(t.meeting, [t])
+    assert (f["held"], f["not_held"]) == ([], ["ec-dialogue"])
+    assert f["attendance"]["persons"] == 0 and f["attendance"]["hubs"] == [] and f["annex"] == []

@@ -13,7 +13,8 @@ import zoneinfo
 from typing import Any
 
 from ..errors import InvalidInput
-from .models import DEFAULT_GROUPS, AgendaSession, Meeting, StakeholderGroup
+from .hubs import hub_registration
+from .models import DEFAULT_GROUPS, AgendaSession, Hub, Meeting, StakeholderGroup, countries
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -124,15 +125,44 @@ def parse_meeting(text: str) -> Meeting:
 
     groups = _groups(raw, problem, text_field)
     sessions = _sessions(raw, tz, problem, text_field)
+    hubs = _hubs(raw, groups, problem)
     known = set(raw) - {"slug", "title", "venue", "timezone", "start_date", "end_date", "languages", "groups",
-                        "sessions", "description"}
+                        "sessions", "description", "hubs"}
     for key in sorted(known):
         problem("", 0, key, "is not a meeting-file field")
     if problems:
         raise MeetingFileError(problems)
     return Meeting(slug=slug, title=title, venue=venue, timezone=tz_name, start_date=dates[0].isoformat(),
                    end_date=dates[1].isoformat(), groups=groups, languages=tuple(languages), sessions=sessions,
-                   description=str(raw.get("description", "")).strip())
+                   description=str(raw.get("description", "")).strip(), hubs=hubs)
+
+
+def _hubs(raw: dict[str, Any], groups: tuple[StakeholderGroup, ...], problem: Any) -> tuple[Hub, ...]:
+    """``[[hubs]]`` tables: name, city, country, host_organisation, group, expected_headcount (as on the admin
+    page's form)."""
+    items = raw.get("hubs", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        problem("", 0, "hubs", "must be [[hubs]] tables")
+        return ()
+    # Only the groups matter to a hub's checks; the rest of the meeting is not needed.
+    frame = Meeting("", "", "", "", "", "", groups, (), ())
+    valid = {code for code, _ in countries()}
+    out: list[Hub] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        for key in sorted(set(item) - {"name", "city", "country", "host_organisation", "group",
+                                        "expected_headcount"}):
+            problem("hubs", i, key, "is not a hub field")
+        try:
+            hub = hub_registration(frame, item, valid)
+        except InvalidInput as exc:
+            problem("hubs", i, exc.field or "hubs", exc.message)
+            continue
+        if (hub.name.casefold(), hub.country) in seen:
+            problem("hubs", i, "name", f"{hub.name!r} in {hub.country} is listed twice")
+        seen.add((hub.name.casefold(), hub.country))
+        out.append(hub)
+    return tuple(out)
 
 
 def _groups(raw: dict[str, Any], problem: Any, text_field: Any) -> tuple[StakeholderGroup, ...]:

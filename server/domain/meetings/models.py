@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Collection
 from typing import Any
 
 from ..errors import InvalidInput, InvalidTransition, NotLive
@@ -28,12 +29,15 @@ class Role(str, enum.Enum):
     CAPTIONER = "captioner"
     RAPPORTEUR = "rapporteur"
     PARTICIPANT = "participant"
+    #: A remote hub's own link: registers people at the hub and lets the hub take part as itself.
+    HUB = "hub"
 
     def can(self, other: Role) -> bool:
-        """True when this role includes ``other`` (admin includes every role, moderator includes participant)."""
+        """True when this role includes ``other`` (admin includes every role; moderator and hub include
+        participant)."""
         if self is other or self is Role.ADMIN:
             return True
-        return self is Role.MODERATOR and other is Role.PARTICIPANT
+        return self in (Role.MODERATOR, Role.HUB) and other is Role.PARTICIPANT
 
 
 class Mode(str, enum.Enum):
@@ -85,6 +89,8 @@ class Meeting:
     languages: tuple[str, ...]
     sessions: tuple[AgendaSession, ...]
     description: str = ""
+    #: Remote hubs the meeting file registers (created once, when the file is loaded; the database keeps them).
+    hubs: tuple[Hub, ...] = ()
 
     def session(self, session_id: str) -> AgendaSession:
         """The agenda session with this id; raises ``NotFound``."""
@@ -110,7 +116,8 @@ class Meeting:
 
 @dataclasses.dataclass(frozen=True)
 class Participant:
-    """A registered participant. ``hub_*`` fields are set only for mode ``hub``."""
+    """A registered participant: a person, or a remote hub's own identity (``is_hub``) when the hub takes part
+    as itself. ``hub_id`` is the hub a person registered at (mode ``hub``), or the hub an identity stands for."""
 
     id: int
     name: str
@@ -118,10 +125,9 @@ class Participant:
     country: str
     group: str
     mode: Mode
-    hub_city: str = ""
-    hub_country: str = ""
-    hub_headcount: int = 0
     listed: bool = True
+    hub_id: int | None = None
+    is_hub: bool = False
 
     def snapshot(self) -> dict[str, Any]:
         """Who this participant was at a moment: kept with questions and interventions."""
@@ -133,6 +139,25 @@ class Participant:
             "group": self.group,
             "mode": self.mode.value,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class Hub:
+    """A remote hub: where it is, who hosts it, how many people it expects, and the stakeholder group its own
+    statements count in (the host organisation's)."""
+
+    id: int
+    name: str
+    city: str
+    country: str
+    host_organisation: str
+    group: str
+    expected_headcount: int
+
+    def identity(self) -> Participant:
+        """The hub taking part as itself (its floor requests speak for the hub); never listed in the annex."""
+        return Participant(0, self.name, self.host_organisation, self.country, self.group, Mode.HUB, listed=False,
+                           hub_id=self.id, is_hub=True)
 
 
 class SessionState(str, enum.Enum):
@@ -188,6 +213,18 @@ class SessionLife:
         if not self.is_live(now):
             raise NotLive(f"session {self.session.id!r} is not live")
 
+    def held(self, now: int) -> tuple[int, int] | None:
+        """The time the session was held, from its start to its end (``now`` while live); None if never started."""
+        state = self.effective_state(now)
+        if self.started_ms is not None:
+            start = self.started_ms
+        elif state is not SessionState.SCHEDULED:
+            start = self.session.start_ms  # started automatically at its scheduled time
+        else:
+            return None
+        ended = self.ended_ms if self.ended_ms is not None else self.session.end_ms
+        return start, max(start, now if state is SessionState.LIVE else ended)
+
     def start(self, now: int) -> SessionStarted:
         """Open the session; a session that ended can be restarted (resumed after a break)."""
         if self.effective_state(now) is SessionState.LIVE and self.state is SessionState.LIVE:
@@ -215,46 +252,54 @@ def countries() -> list[tuple[str, str]]:
     return sorted(((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries), key=lambda x: x[1])
 
 
-def registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[str]) -> Participant:
-    """Check a registration form and return the (not yet stored) participant; raises ``InvalidInput``."""
+def _chosen_hub(raw: Any, hub_ids: Collection[int]) -> int:
+    try:
+        chosen = int(str(raw).strip()) if not isinstance(raw, bool) else -1
+    except ValueError:
+        chosen = -1
+    if chosen not in hub_ids:
+        raise InvalidInput("Choose your hub from the list.", code="invalid_hub", field="hub")
+    return chosen
 
-    def text(name: str, max_len: int, required: bool = True) -> str:
-        value = data.get(name, "")
-        if not isinstance(value, str):
-            raise InvalidInput(f"{name} must be text", field=name)
-        value = " ".join(value.split())
-        if required and not value:
-            raise InvalidInput(f"Please give your {name.replace('_', ' ')}.", code=f"{name}_required", field=name)
-        if len(value) > max_len:
-            raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
-        return value
 
-    name = text("name", 120)
-    organisation = text("organisation", 200, required=False)
-    country = text("country", 2).upper()
+def form_text(data: dict[str, Any], name: str, max_len: int, required: bool = True, label: str = "") -> str:
+    """A form field as text with its spaces collapsed; ``InvalidInput`` names the field."""
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    value = " ".join(value.split())
+    if required and not value:
+        raise InvalidInput(f"Please give {label or 'your ' + name.replace('_', ' ')}.", code=f"{name}_required",
+                           field=name)
+    if len(value) > max_len:
+        raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
+    return value
+
+
+def registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[str],
+                 hub_id: int | None = None, hub_ids: Collection[int] = ()) -> Participant:
+    """Check a registration form and return the (not yet stored) participant; raises ``InvalidInput``.
+
+    ``hub_id``: the hub whose link the person registers with; they take part through it (mode ``hub``).
+    Otherwise a person taking part through a hub names it in ``hub`` (one of ``hub_ids``, the meeting's hubs).
+    Only while a meeting has no hub may ``mode: hub`` name none: the person is counted as following from a hub,
+    but creates none. Hubs are registered once, by the admin.
+    """
+    name = form_text(data, "name", 120)
+    organisation = form_text(data, "organisation", 200, required=False)
+    country = form_text(data, "country", 2).upper()
     if country not in valid_countries:
         raise InvalidInput("Choose a country from the list (ISO 3166 code).", code="invalid_country", field="country")
-    group = text("group", 40)
+    group = form_text(data, "group", 40)
     meeting.group(group)
-    try:
-        mode = Mode(text("mode", 10))
-    except ValueError:
-        raise InvalidInput("Mode must be onsite, remote or hub.", code="invalid_mode", field="mode") from None
-    hub_city = hub_country = ""
-    headcount = 0
-    if mode is Mode.HUB:
-        hub_city = text("hub_city", 120)
-        hub_country = text("hub_country", 2).upper()
-        if hub_country not in valid_countries:
-            raise InvalidInput("Choose the hub's country from the list.", code="invalid_country", field="hub_country")
-        raw = data.get("hub_headcount", "")
+    if hub_id is not None:
+        mode = Mode.HUB
+    else:
         try:
-            headcount = int(str(raw).strip())
+            mode = Mode(form_text(data, "mode", 10))
         except ValueError:
-            raise InvalidInput("Give the number of people at the hub.", code="invalid_headcount",
-                               field="hub_headcount") from None
-        if not 1 <= headcount <= 100_000:
-            raise InvalidInput("The hub headcount must be between 1 and 100000.", code="invalid_headcount",
-                               field="hub_headcount")
+            raise InvalidInput("Mode must be onsite, remote or hub.", code="invalid_mode", field="mode") from None
+        if mode is Mode.HUB and (hub_ids or data.get("hub") not in (None, "")):
+            hub_id = _chosen_hub(data.get("hub"), hub_ids)
     listed = data.get("listed") in (True, "1", "on", "true", "yes")
-    return Participant(0, name, organisation, country, group, mode, hub_city, hub_country, headcount, listed)
+    return Participant(0, name, organisation, country, group, mode, listed, hub_id)

@@ -7,7 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import __version__
+from ... import __version__, exports
+from ...clock import now_ms
 from ...domain.errors import InvalidInput
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
@@ -73,24 +74,23 @@ async def register(request: web.Request) -> web.Response:
         raise InvalidInput("the body must be JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    participant = registration(loaded.meeting, data, {c for c, _ in countries()})
+    hub_ids = {h.id for h in await meetings_db.hubs(request.app[db_key], loaded.id)}
+    participant = registration(loaded.meeting, data, {c for c, _ in countries()}, access.hub_id, hub_ids)
     response = web.json_response(status=201)
     participant = await auth.sign_up(request, loaded, participant, response)
     response.text = json.dumps({"ok": True, "participant": {
-        **participant.snapshot(), "hub_city": participant.hub_city, "hub_country": participant.hub_country,
-        "hub_headcount": participant.hub_headcount, "listed": participant.listed}})
+        **participant.snapshot(), "hub_id": participant.hub_id, "listed": participant.listed}})
     return response
 
 
 @routes.get("/api/meetings/{slug}/sessions/{session_id}/attendance")
 async def attendance(request: web.Request) -> web.Response:
-    """Attendance intervals of a session (rapporteur)."""
+    """Attendance of a session (rapporteur): one row per person, their connections merged, within the time the
+    session was held (none for a session never started)."""
     loaded, session_id = await auth.session_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.RAPPORTEUR, session_id)
-    rows = await meetings_db.attendance(request.app[db_key], loaded.id, session_id)
-    for row in rows:
-        row["listed"] = bool(row["listed"])
+    rows = await exports.attendance(request.app[db_key], loaded.id, loaded.life(session_id), now_ms())
     return web.json_response({"session_id": session_id, "attendance": rows})
 
 
@@ -101,4 +101,6 @@ async def links(request: web.Request) -> web.Response:
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
     found = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
-    return web.json_response({"links": link_rows(request.app[settings_key].public_base_url(), loaded.meeting, found)})
+    names = {h.id: h.name for h in await meetings_db.hubs(request.app[db_key], loaded.id)}
+    return web.json_response({"links": link_rows(request.app[settings_key].public_base_url(), loaded.meeting, found,
+                                                 names)})

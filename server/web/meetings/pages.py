@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
-from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
-from .. import auth, i18n
-from ..keys import db_key, limits_key, link_key_key, settings_key
-from ..links import link_rows
+from .. import auth
+from ..i18n import country_choices
+from ..keys import db_key, limits_key, link_key_key
 from ..pages import render, session_page
+from ..registry import LoadedMeeting
 from ..revocation import cut_off
+from .admin import admin_context
 
 routes = web.RouteTableDef()
 
@@ -38,32 +41,38 @@ async def join_form(request: web.Request) -> web.Response:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
-    return render(request, "join.html", meeting=loaded.meeting, token=request.query["t"], form={}, error=None,
-                  countries=_countries(request), current=access.participant)
+    return render(request, "join.html", **await _join_context(request, loaded, access, request.query["t"]),
+                  form={}, error=None, current=access.participant)
+
+
+async def _join_context(request: web.Request, loaded: LoadedMeeting, access: auth.Access,
+                        token: str) -> dict[str, Any]:
+    """The join form's context: the hub whose link this is (if any), else the hubs a person may choose."""
+    found = await meetings_db.hubs(request.app[db_key], loaded.id)
+    at = next((h for h in found if h.id == access.hub_id), None)
+    return {"meeting": loaded.meeting, "token": token, "countries": country_choices(request), "at_hub": at,
+            "hubs": [] if at else found}
 
 
 @routes.post("/m/{slug}/join")
 async def join_submit(request: web.Request) -> web.StreamResponse:
-    """Register a participant, give them a session cookie, and send them to the meeting."""
+    """Register a participant (at the hub, with a hub's link), give them a session cookie, and send them to the
+    meeting."""
     loaded = await auth.meeting_of(request)
     form = dict(await request.post())
     access = await auth.resolve(request.app[db_key], loaded, str(form.get("t", "")), None)
     auth.require(access, Role.PARTICIPANT)
     await count_registration(request, loaded.id, access)
+    context = await _join_context(request, loaded, access, str(form.get("t", "")))
     try:
-        participant = registration(loaded.meeting, form, {code for code, _ in countries()})
+        participant = registration(loaded.meeting, form, {code for code, _ in countries()}, access.hub_id,
+                                   {h.id for h in context["hubs"]})
     except DomainError as exc:
-        return render(request, "join.html", status=400, meeting=loaded.meeting, token=form.get("t", ""), form=form,
-                      error=exc, countries=_countries(request), current=None)
+        return render(request, "join.html", status=400, **context, form=form, error=exc, current=None)
     url = request.app.router["meeting"].url_for(slug=loaded.meeting.slug).with_query(welcome="1")
     response = web.HTTPSeeOther(url)
     await auth.sign_up(request, loaded, participant, response)
     raise response
-
-
-def _countries(request: web.Request) -> list[tuple[str, str]]:
-    """Every country, named and sorted in the reader's interface language."""
-    return i18n.countries(i18n.request_locale(request), [code for code, _ in countries()])
 
 
 async def count_registration(request: web.Request, meeting_id: int, access: auth.Access) -> None:
@@ -79,11 +88,7 @@ async def admin_page(request: web.Request) -> web.Response:
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
-    links = await meetings_db.active_links(request.app[db_key], request.app[link_key_key], loaded.id)
-    base = request.app[settings_key].public_base_url()
-    entries = await audit_db.recent(request.app[db_key], loaded.id)
-    return render(request, "admin.html", meeting=loaded.meeting, token=request.query["t"], states=loaded.states(),
-                  links=link_rows(base, loaded.meeting, links), done=request.query.get("done"), audit=entries)
+    return render(request, "admin.html", **await admin_context(request, loaded, request.query["t"]))
 
 
 def _back_to_admin(request: web.Request, slug: str, token: str, done: str) -> web.HTTPSeeOther:

@@ -27,7 +27,6 @@ from ...domain.errors import DomainError, InvalidInput
 from ...domain.meetings.models import Role
 from ...exports import lines, meeting_export, session_export
 from ...settings import Settings
-from ...storage import meetings as meetings_db
 from ...storage import revisions as revisions_db
 from ...storage import search as search_db
 from .. import auth
@@ -176,7 +175,7 @@ async def page(request: web.Request) -> web.Response:
             hits = await search_hits(request, loaded, access, query)
         except search_db.InvalidQuery as exc:
             search_error = exc.message
-    rows = await meetings_db.attendance(db, loaded.id, session_id)
+    rows = export["attendance"]
     marked = await revisions_db.presenters(db, loaded.id, session_id)
     return await session_page(
         request, "rapporteur.html", None, attendance=rows, presenters=marked, figures=figs, preview=preview,

@@ -1,0 +1,41 @@
+"""Remote participation hubs: a group following the meeting together, registered once by the admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInput
+from .models import Hub, Meeting, form_text
+
+#: The largest expected headcount a hub may give.
+MAX_HEADCOUNT = 100_000
+
+
+def people_at(hub: Hub, registered: int) -> int:
+    """How many people a hub gathered: its expected headcount, or the people who registered through its link
+    when they are more (a hub of 12 with one registration gathered 12; one that expected 5 and registered 8,
+    8)."""
+    return max(hub.expected_headcount, registered)
+
+
+def hub_registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[str]) -> Hub:
+    """Check a hub's form (admin page, API or meeting file) and return the (not yet stored) hub."""
+    name = form_text(data, "name", 120, label="the hub's name")
+    city = form_text(data, "city", 120, label="the hub's city")
+    country = form_text(data, "country", 2, label="the hub's country").upper()
+    if country not in valid_countries:
+        raise InvalidInput("Choose the hub's country from the list (ISO 3166 code).", code="invalid_country",
+                           field="country")
+    host = form_text(data, "host_organisation", 200, required=False)
+    group = form_text(data, "group", 40, label="the stakeholder group of the host organisation")
+    meeting.group(group)
+    raw = data.get("expected_headcount", "")
+    try:
+        headcount = int(str(raw).strip()) if not isinstance(raw, bool) else -1
+    except ValueError:
+        raise InvalidInput("Give the number of people expected at the hub.", code="invalid_headcount",
+                           field="expected_headcount") from None
+    if not 1 <= headcount <= MAX_HEADCOUNT:
+        raise InvalidInput(f"The expected headcount must be between 1 and {MAX_HEADCOUNT}.",
+                           code="invalid_headcount", field="expected_headcount")
+    return Hub(0, name, city, country, host, group, headcount)
