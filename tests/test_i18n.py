@@ -169,3 +169,22 @@ async def test_a_page_without_a_menu_takes_its_language_from_the_address(server,
     async with http.get(server.url("/language/es"), params={"next": f"{S}/screen?ui=ar&lines=2"},
                         allow_redirects=False) as r:
         assert r.headers["Location"] == f"{S}/screen?ui=es&lines=2"  # the switch wins over the address
+
+
+async def test_translations_with_quotes_stay_inside_their_attribute(server, http):
+    from html.parser import HTMLParser
+
+    class Placeholder(HTMLParser):
+        found: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "input" and ("id", "q") in attrs:
+                self.found = dict(attrs).get("placeholder")
+
+    token = await server.token("rapporteur", "morning")
+    for locale, expected in [("en", 'e.g. "enhanced cooperation" OR hubs'),
+                             ("fr", 'p. ex. "coopération renforcée" OR centres')]:
+        async with http.get(server.url(f"{S}/rapporteur?t={token}&ui={locale}")) as r:
+            parser = Placeholder()
+            parser.feed(await r.text())
+        assert parser.found == expected, locale
