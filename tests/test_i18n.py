@@ -188,3 +188,15 @@ async def test_translations_with_quotes_stay_inside_their_attribute(server, http
             parser = Placeholder()
             parser.feed(await r.text())
         assert parser.found == expected, locale
+
+
+async def test_names_held_in_variables_are_translated_as_text_not_markup(server, http):
+    admin = await server.token("admin")
+    hub = {"name": "<b id=x>Hub</b>", "city": "Nairobi", "country": "KE", "group": "civil",
+           "expected_headcount": 3}
+    async with http.post(server.url(f"/api/meetings/{DEMO}/hubs?t={admin}"), json=hub) as r:
+        assert r.status == 201, await r.text()
+    for locale in ("en", "ar"):
+        async with http.get(server.url(f"/m/{DEMO}/admin?t={admin}&ui={locale}")) as r:
+            body = await r.text()
+        assert "<b id=x>" not in body and "&lt;b id=x&gt;Hub&lt;/b&gt;" in body, locale

@@ -283,3 +283,28 @@ def test_style_sheets_mirror_for_right_to_left_and_write_no_words(name: str) -> 
 ])
 def test_the_style_sheet_check_finds_what_it_should(source: str, expected: list[str]) -> None:
     assert css_problems(source) == expected
+
+
+# --- no translation of a variable through _() -------------------------------------------------------------------
+
+def gettext_of_variables(source: str) -> list[str]:
+    """Calls of ``_``/``gettext``/``ngettext`` whose message is not a literal: the i18n extension marks what they
+    return as safe markup, so a variable (a name, a title) would reach the page unescaped. Use ``| message``."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    tokens = [(kind, value) for _, kind, value in env.lex(source) if kind not in ("whitespace",)]
+    found = []
+    for i in range(len(tokens) - 2):
+        if tokens[i] in (("name", "_"), ("name", "gettext"), ("name", "ngettext")) and tokens[i + 1] == ("operator", "("):
+            if tokens[i + 2][0] != "string":
+                found.append(f"{tokens[i][1]}({tokens[i + 2][1]} …)")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_templates_translate_only_literal_messages(name: str) -> None:
+    found = gettext_of_variables((TEMPLATES / name).read_text(encoding="utf-8"))
+    assert not found, f"{name}: " + ", ".join(found)
+
+
+def test_the_variable_check_finds_what_it_should() -> None:
+    assert gettext_of_variables("{{ _(hub.name) }} {{ _('Hub') }} {{ hub.name | message }}") == ["_(hub …)"]

@@ -284,6 +284,9 @@ def install(env: jinja2.Environment) -> None:
     env.filters["day"] = _day_filter
     env.globals["zone_label"] = _zone_global
     env.filters["refusal"] = _refusal_filter
+    # A message held in a variable: ``_()`` would mark it safe (it trusts its argument as template text), so a
+    # variable goes through this filter, which translates it and leaves it to autoescaping.
+    env.filters["message"] = _message_filter
 
 
 @jinja2.pass_context
@@ -309,6 +312,14 @@ def _number_filter(ctx: jinja2.runtime.Context, value: float | int) -> str:
 @jinja2.pass_context
 def _day_filter(ctx: jinja2.runtime.Context, iso: str) -> str:
     return format_day(iso, ctx.get("ui_locale", DEFAULT_LOCALE))
+
+
+@jinja2.pass_context
+def _message_filter(ctx: jinja2.runtime.Context, text: str) -> str:
+    request = ctx.get("request")
+    if not isinstance(request, web.Request) or not text:
+        return str(text)
+    return str(request.app[catalogues_key].get(ctx.get("ui_locale", DEFAULT_LOCALE)).gettext(str(text)))
 
 
 @jinja2.pass_context
