@@ -293,10 +293,10 @@ def gettext_of_variables(source: str) -> list[str]:
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
     tokens = [(kind, value) for _, kind, value in env.lex(source) if kind not in ("whitespace",)]
     found = []
+    calls = (("name", "_"), ("name", "gettext"), ("name", "ngettext"))
     for i in range(len(tokens) - 2):
-        if tokens[i] in (("name", "_"), ("name", "gettext"), ("name", "ngettext")) and tokens[i + 1] == ("operator", "("):
-            if tokens[i + 2][0] != "string":
-                found.append(f"{tokens[i][1]}({tokens[i + 2][1]} …)")
+        if tokens[i] in calls and tokens[i + 1] == ("operator", "(") and tokens[i + 2][0] != "string":
+            found.append(f"{tokens[i][1]}({tokens[i + 2][1]} …)")
     return found
 
 
