@@ -90,7 +90,8 @@ def update() -> None:
                     message.string = message.id if not isinstance(message.id, tuple | list) else tuple(
                         message.id[0] if i == 0 else message.id[1] for i in range(catalog.num_plurals))
         with (LOCALE_DIR / f"{locale}.po").open("wb") as f:
-            write_po(f, catalog, width=120, ignore_obsolete=True, include_previous=False)
+            # No line numbers: a catalogue changes when a message does, not when code moves around it.
+            write_po(f, catalog, width=120, ignore_obsolete=True, include_previous=False, include_lineno=False)
 
 
 def main() -> int:
