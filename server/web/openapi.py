@@ -305,6 +305,17 @@ def rapporteur_paths() -> dict[str, Any]:
                 lang=_STR, seq=_INT, before=_obj(text=_STR, speaker=_NSTR), after=_obj(text=_STR, speaker=_NSTR),
                 speaker_changed=_BOOL, parts={"type": "array", "items": _obj(op=_STR, text=_STR)})}}),
             errors=(400, 403, 404))},
+        "/m/{slug}/s/{session_id}/presenters": {"post": {
+            "summary": "Mark who presented in the session (the rapporteur page's attendance form); answers with a "
+                       "redirect back to the page (rapporteur token)",
+            "parameters": [_SLUG, _SID, _TOKEN],
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _obj(
+                t=_STR, presenter={"type": "array", "items": {"type": "string", "pattern": "^[0-9]{1,15}$"},
+                                   "description": "Participant ids; those not listed are unmarked."})}}},
+            "responses": {"303": {"description": "Saved: back to the rapporteur page"},
+                          "200": {"description": "The rapporteur page, for a client that follows the redirect",
+                                  "content": {"text/html": {"schema": _STR}}},
+                          **{str(status): {"description": "Refused"} for status in (400, 403, 404)}}}},
         "/api/meetings/{slug}/search": {"get": _op(
             "Full-text search (SQLite FTS5 syntax) over the meeting's transcripts, raw and edited",
             [_SLUG, _TOKEN, _query("q", "Words, \"a phrase\", OR, NOT, prefix*", _STR)],

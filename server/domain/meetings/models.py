@@ -91,6 +91,7 @@ class Meeting:
     description: str = ""
     #: Remote hubs the meeting file registers (created once, when the file is loaded; the database keeps them).
     hubs: tuple[Hub, ...] = ()
+    secretariat: str = ""  # who runs the meeting: the author of its exported documents
 
     def session(self, session_id: str) -> AgendaSession:
         """The agenda session with this id; raises ``NotFound``."""

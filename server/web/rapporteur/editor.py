@@ -118,7 +118,7 @@ async def set_presenters(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     ids: list[int] = []
     for raw in form.getall("presenter", []):
-        if not str(raw).isdigit():
+        if not (str(raw).isdigit() and len(str(raw)) <= 15):  # a stored id: a positive 64-bit integer
             raise InvalidInput("presenter must be a participant id", field="presenter")
         ids.append(int(str(raw)))
     await revisions_db.set_presenters(request.app[db_key], loaded.id, session_id, ids)
