@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import copy
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -89,9 +90,17 @@ def update() -> None:
                 if message.id and not (message.string and all(message.string)):
                     message.string = message.id if not isinstance(message.id, tuple | list) else tuple(
                         message.id[0] if i == 0 else message.id[1] for i in range(catalog.num_plurals))
-        with (LOCALE_DIR / f"{locale}.po").open("wb") as f:
-            # No line numbers: a catalogue changes when a message does, not when code moves around it.
-            write_po(f, catalog, width=120, ignore_obsolete=True, include_previous=False, include_lineno=False)
+        out = io.BytesIO()
+        # No line numbers: a catalogue changes when a message does, not when code moves around it.
+        write_po(out, catalog, width=120, ignore_obsolete=True, include_previous=False, include_lineno=False)
+        path = LOCALE_DIR / f"{locale}.po"
+        if not path.exists() or _undated(path.read_bytes()) != _undated(out.getvalue()):
+            path.write_bytes(out.getvalue())
+
+
+def _undated(po: bytes) -> bytes:
+    """A catalogue without its creation date, which changes at every extraction."""
+    return re.sub(rb'"POT-Creation-Date: [^"]*"', b"", po)
 
 
 def main() -> int:
