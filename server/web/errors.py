@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+<<<<<<< HEAD
 from ..domain.errors import (
     DomainError,
     InvalidInput,
@@ -21,6 +22,10 @@ from ..domain.errors import (
     Unavailable,
 )
 from .keys import jinja_key
+=======
+from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
+from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
+>>>>>>> i18n
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -29,9 +34,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500}
 #: Statuses by error class (the first match in the class's MRO wins).
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
+<<<<<<< HEAD
                                            InvalidTransition: 409, NotLive: 400, RateLimited: 429,
                                            Unavailable: 503}
 UNKNOWN = {"code": "unknown_error", "message": "Something went wrong on the server."}
+=======
+                                           InvalidTransition: 409, NotLive: 400, RateLimited: 429}
+UNKNOWN = {"code": "unknown_error", "message": N_("Something went wrong on the server.")}
+>>>>>>> i18n
 
 
 class Forbidden(DomainError):
@@ -50,9 +60,18 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
-def ack_error(exc: DomainError) -> dict[str, Any]:
-    """The Socket.IO ACK of a refusal."""
-    return {"ok": False, "error": exc.as_dict()}
+def ack_error(exc: DomainError, catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """The Socket.IO ACK of a refusal, its message in the connection's interface language."""
+    error = exc.as_dict()
+    if catalogues is not None:
+        error["message"] = translate(catalogues, locale, exc.message, exc.code)
+    return {"ok": False, "error": error}
+
+
+def unknown_error(catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    """The ``unknown_error`` refusal, its message in the connection's interface language."""
+    message = UNKNOWN["message"]
+    return {"code": UNKNOWN["code"], "message": translate(catalogues, locale, message) if catalogues else message}
 
 
 def text_refusal(exc: DomainError) -> web.Response:
@@ -71,7 +90,9 @@ def _wants_text(request: web.Request) -> bool:
 
 def error_response(request: web.Request, status: int, code: str, message: str,
                    retry_after: int | None = None) -> web.StreamResponse:
-    """JSON for API clients, plain text for captioning tools, the error page for people."""
+    """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
+    interface language)."""
+    message = translate(request.app[catalogues_key], request_locale(request), message, code)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if _wants_text(request):
         return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8",
@@ -81,7 +102,8 @@ def error_response(request: web.Request, status: int, code: str, message: str,
         if retry_after is not None:
             error["retry_after"] = retry_after
         return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
-    html = request.app[jinja_key].get_template("error.html").render(status=status, code=code, message=message)
+    # The language menu leads home: an error page says nothing of the address that was refused.
+    html = render_html(request, "error.html", status=status, code=code, message=message, here="/")
     return web.Response(text=html, status=status, content_type="text/html", headers=headers)
 
 

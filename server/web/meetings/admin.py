@@ -8,9 +8,10 @@ from aiohttp import web
 
 from ...domain.errors import DomainError
 from ...domain.meetings.hubs import people_at
-from ...domain.meetings.models import Hub, countries
+from ...domain.meetings.models import Hub
 from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
+from ..i18n import country_choices
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..registry import LoadedMeeting
@@ -50,6 +51,12 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
     base = request.app[settings_key].public_base_url()
     return {"meeting": loaded.meeting, "token": token, "states": loaded.states(),
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
+<<<<<<< HEAD
             "hubs": await hub_rows(request, loaded), "countries": countries(), "hub_form": hub_form or {},
             "hub_error": hub_error, "done": DONE.get(request.query.get("done", "")),
+=======
+            "hubs": await hub_rows(request, loaded), "countries": country_choices(request),
+            "hub_form": hub_form or {},
+            "hub_error": hub_error, "done": request.query.get("done"),
+>>>>>>> i18n
             "audit": await audit_db.recent(db, loaded.id)}
