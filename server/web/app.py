@@ -18,11 +18,7 @@ from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
-<<<<<<< HEAD
-from . import errors, health, logs, security, sessions, sockets, transport
-=======
-from . import errors, i18n, security, sessions, sockets
->>>>>>> i18n
+from . import errors, health, i18n, logs, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -47,15 +43,9 @@ from .sessions import schedule_context, tail_flusher_key
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
-<<<<<<< HEAD
-ROUTES = (meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes, ingest.routes,
-          bridge.routes, outputs.routes, questions_http.routes, floor_http.routes, rapporteur_http.routes,
-          editor.routes, health.routes)
-=======
 ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
-          rapporteur_http.routes, editor.routes)
->>>>>>> i18n
+          rapporteur_http.routes, editor.routes, health.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from aiohttp import web
 
-<<<<<<< HEAD
 from ..domain.errors import (
     DomainError,
     InvalidInput,
@@ -21,11 +20,7 @@ from ..domain.errors import (
     RateLimited,
     Unavailable,
 )
-from .keys import jinja_key
-=======
-from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
 from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
->>>>>>> i18n
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -34,14 +29,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500}
 #: Statuses by error class (the first match in the class's MRO wins).
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
-<<<<<<< HEAD
                                            InvalidTransition: 409, NotLive: 400, RateLimited: 429,
                                            Unavailable: 503}
-UNKNOWN = {"code": "unknown_error", "message": "Something went wrong on the server."}
-=======
-                                           InvalidTransition: 409, NotLive: 400, RateLimited: 429}
 UNKNOWN = {"code": "unknown_error", "message": N_("Something went wrong on the server.")}
->>>>>>> i18n
 
 
 class Forbidden(DomainError):

@@ -37,9 +37,7 @@ async def hub_rows(request: web.Request, loaded: LoadedMeeting) -> list[dict[str
 
 
 #: What the admin page confirms after an action (``?done=``); any other value shows nothing.
-DONE = {"revoke": "Link revoked.", "rotate": "Link rotated: the old link no longer works.",
-        "issue": "Missing links issued.", "captioner": "Another captioner link was issued: it is listed below.",
-        "hub": "The hub was registered: send it the link below."}
+DONE = frozenset({"revoke", "rotate", "issue", "captioner", "hub"})
 
 
 async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str, hub_form: dict[str, str] | None = None,
@@ -51,12 +49,7 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
     base = request.app[settings_key].public_base_url()
     return {"meeting": loaded.meeting, "token": token, "states": loaded.states(),
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
-<<<<<<< HEAD
-            "hubs": await hub_rows(request, loaded), "countries": countries(), "hub_form": hub_form or {},
-            "hub_error": hub_error, "done": DONE.get(request.query.get("done", "")),
-=======
             "hubs": await hub_rows(request, loaded), "countries": country_choices(request),
             "hub_form": hub_form or {},
-            "hub_error": hub_error, "done": request.query.get("done"),
->>>>>>> i18n
+            "hub_error": hub_error, "done": request.query.get("done") if request.query.get("done") in DONE else None,
             "audit": await audit_db.recent(db, loaded.id)}

@@ -10,12 +10,8 @@ from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-<<<<<<< HEAD
 from .. import auth, payloads
-=======
-from .. import auth
 from ..i18n import country_choices
->>>>>>> i18n
 from ..keys import db_key, limits_key, link_key_key
 from ..pages import render, session_page
 from ..registry import LoadedMeeting
