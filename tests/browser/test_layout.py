@@ -24,10 +24,11 @@ LONG = {
           "and that remote participants from hubs in every region be given the same speaking time as the room.",
     "ar": "يوصي الفريق العامل بأن يستمع الرئيس إلى كل مجموعة من أصحاب المصلحة قبل إغلاق القائمة، وأن يمنح المشاركون "
           "عن بعد من المراكز في كل منطقة الوقت نفسه للكلام الذي يمنح للحاضرين في القاعة.",
-    "zh": "工作组建议主席在结束发言名单之前听取每个利益相关方群体的意见，并给予各地区远程中心的与会者与会场内相同的发言时间。"
+    "zh": "工作组建议主席在结束发言名单之前听取每个利益相关方群体的意见，"
+          "并给予各地区远程中心的与会者与会场内相同的发言时间。"
           "这一点对于来自发展中国家的参与者尤为重要，因为他们往往只能远程参加会议。",
     "ru": "Рабочая группа рекомендует председателю выслушать каждую группу заинтересованных сторон до закрытия "
-          "списка, а удалённым участникам из центров во всех регионах предоставить столько же времени для выступлений.",
+          "списка, а удалённым участникам из центров во всех регионах предоставить столько же времени для выступлений.",  # noqa: RUF001
 }
 
 
@@ -67,8 +68,8 @@ async def test_no_page_scrolls_sideways(server, http, browser, width, height):
     box = await page.get_by_role("button", name="Register").bounding_box()
     if box is None or box["x"] < 0 or box["x"] + box["width"] > width:
         wide["join: Register button"] = box
-    reply = await context.request.post(server.url(f"/api/meetings/{DEMO}/participants?t={await server.token('participant')}"),
-                                       data=ALICE)
+    join = server.url(f"/api/meetings/{DEMO}/participants?t={await server.token('participant')}")
+    reply = await context.request.post(join, data=ALICE)
     assert reply.status == 201, await reply.text()
     await page.goto(server.url(f"/m/{DEMO}/s/morning"))
     if (extra := await overflow(page)) > 0:
@@ -133,8 +134,8 @@ async def test_room_screen_keeps_the_newest_line_in_view(server, http, connect, 
         }""")
         last_box, (page_w, page_h, inner_w, inner_h) = boxes["last"], boxes["page"]
         assert page_w <= inner_w and page_h <= inner_h, (lang, boxes)
-        assert 0 <= last_box["top"] and last_box["bottom"] <= inner_h, (lang, boxes)
-        assert 0 <= last_box["left"] and last_box["right"] <= inner_w, (lang, boxes)
+        assert last_box["top"] >= 0 and last_box["bottom"] <= inner_h, (lang, boxes)
+        assert last_box["left"] >= 0 and last_box["right"] <= inner_w, (lang, boxes)
         assert boxes["question"]["bottom"] <= inner_h and boxes["question"]["top"] >= 0, (lang, boxes)
         for other in ("question", "speaker"):   # nothing covers the live line
             o = boxes[other]
