@@ -20,9 +20,11 @@ _TYPES = frozenset({"text/html", "application/json", "text/plain", "text/vtt", "
 async def compress_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Compress a whole (not streamed) text answer with gzip when the client accepts it."""
     response = await handler(request)
-    if (type(response) is web.Response and response.body is not None and "t" not in request.query
-            and response.content_type in _TYPES and hdrs.CONTENT_ENCODING not in response.headers
-            and isinstance(response.body, bytes) and len(response.body) >= MIN_BYTES
-            and "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "").lower()):
-        response.enable_compression(ContentCoding.gzip)
+    if (type(response) is web.Response and "t" not in request.query and response.content_type in _TYPES
+            and hdrs.CONTENT_ENCODING not in response.headers
+            and isinstance(response.body, bytes) and len(response.body) >= MIN_BYTES):
+        vary = response.headers.get(hdrs.VARY)
+        response.headers[hdrs.VARY] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+        if "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "").lower():
+            response.enable_compression(ContentCoding.gzip)
     return response
