@@ -99,9 +99,10 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", port=0, log_json=False)
-        async with TestServer(create_app(settings), port=0) as server:
+        app = create_app(settings)
+        async with TestServer(app, port=0) as server:
             base = str(server.make_url("")).rstrip("/")
-            found = await tokens(server.app)
+            found = await tokens(app)
             await prepare(base, found, args.lines)
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
