@@ -10,7 +10,7 @@ import json
 import secrets
 from typing import Any
 
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput, InvalidTransition, NotFound
 from ..domain.meetings.models import (
     AgendaSession,
     Hub,
@@ -253,6 +253,16 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, act
     if row is None:
         raise NotFound("no such active link")
     async with db.write() as conn:
+        if row["role"] == Role.ADMIN.value:
+            # Checked inside the write, so two admins revoking each other's link cannot both succeed.
+            cursor = await conn.execute("SELECT COUNT(*) FROM tokens WHERE meeting_id = ? AND role = ? AND "
+                                        "revoked_ms IS NULL AND id != ?", (meeting_id, Role.ADMIN.value, link_id))
+            counted = await cursor.fetchone()
+            if counted is None or not counted[0]:
+                raise InvalidTransition(
+                    "This is the meeting's last admin link: without it nobody could manage the meeting. Rotate it "
+                    "to replace it with a new one; whoever runs the server can always print the current links "
+                    "with: python run.py links", code="last_admin_link")
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
         await _forget_hub_identity(conn, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
