@@ -472,3 +472,18 @@ async def hub_identity_cookie(db: Database, key: bytes, meeting_id: int, hub_id:
         await conn.execute("UPDATE participants SET cookie_hash = ? WHERE id = ? AND cookie_hash <> ?",
                            (hash_secret(cookie), row["participant_id"], hash_secret(cookie)))
     return cookie
+
+
+async def screen_shows(db: Database, meeting_id: int, session_id: str) -> str | None:
+    """What the chair last chose the room screen to show for a session (None: never chosen)."""
+    row = await db.fetchone("SELECT shows FROM screen_settings WHERE meeting_id = ? AND session_id = ?",
+                            (meeting_id, session_id))
+    return None if row is None else str(row["shows"])
+
+
+async def set_screen_shows(db: Database, meeting_id: int, session_id: str, shows: str, now: int) -> None:
+    """Store what the room screen shows for a session."""
+    async with db.write() as conn:
+        await conn.execute("INSERT INTO screen_settings (meeting_id, session_id, shows, changed_ms) VALUES (?, ?, ?, ?)"
+                           " ON CONFLICT (meeting_id, session_id) DO UPDATE SET shows = excluded.shows,"
+                           " changed_ms = excluded.changed_ms", (meeting_id, session_id, shows, now))

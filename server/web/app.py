@@ -29,6 +29,7 @@ from .keys import db_key, jinja_key, limits_key, link_key_key, registry_key, set
 from .meetings import api as meetings_api
 from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
+from .meetings import screen as meetings_screen
 from .questions import http as questions_http
 from .questions import socket as questions_socket
 from .questions.service import Questions, questions_key
@@ -45,7 +46,8 @@ ROUTES = (assets.routes, i18n.routes, meetings_pages.routes, meetings_api.routes
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
           rapporteur_http.routes, editor.routes, health.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
-COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
+COMMANDS = (sessions.commands, meetings_screen.commands, captions_socket.commands, questions_socket.commands,
+            floor_socket.commands)
 
 
 def _jinja(static: assets.Assets) -> jinja2.Environment:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from server.clock import now_ms
 from server.loading import demo_meeting_text, load_meeting_text
@@ -140,3 +141,41 @@ async def test_room_screen_keeps_the_newest_line_in_view(server, http, connect, 
         for other in ("question", "speaker"):   # nothing covers the live line
             o = boxes[other]
             assert o["bottom"] <= last_box["top"] or o["top"] >= last_box["bottom"], (lang, other, boxes)
+
+
+async def test_the_chair_chooses_what_the_room_screen_shows(server, http, connect, browser):
+    chair_socket = await speaker_and_question(server, http, connect)
+    screen = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
+    await screen.goto(server.url(f"/m/{DEMO}/s/morning/screen"))
+    speaker, question = screen.locator(".fl-screen"), screen.locator("#q-screen")
+    await expect(speaker).to_be_visible(timeout=WAIT_MS)
+    await expect(question).to_be_visible(timeout=WAIT_MS)
+    chair = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
+    await chair.goto(server.url(f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"))
+    choice = chair.get_by_role("group", name="The room screen shows")
+    await expect(choice.get_by_label("The captions, the speaker and the question on screen")).to_be_checked()
+
+    await choice.get_by_label("The captions only").check()
+    await expect(chair.locator("[data-screen-status]")).to_have_text("The room screen was updated.", timeout=WAIT_MS)
+    await expect(speaker).to_be_hidden(timeout=WAIT_MS)
+    await expect(question).to_be_hidden()
+    await screen.reload()                                   # stored: a reloaded screen keeps it
+    await screen.locator(".screen-captions").wait_for(timeout=WAIT_MS)
+    await expect(speaker).to_be_hidden()
+    await expect(question).to_be_hidden()
+
+    await choice.get_by_label("The captions and the speaker").check()
+    await expect(speaker).to_be_visible(timeout=WAIT_MS)
+    await expect(question).to_be_hidden()
+    await caption(server, connect, "en", 30)
+    last = screen.locator(".caption-line").filter(has_text="30. ").last
+    await last.wait_for(timeout=WAIT_MS)
+    box = await last.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+    await chair.reload()
+    await expect(chair.get_by_label("The captions and the speaker")).to_be_checked(timeout=WAIT_MS)
+
+    refused = await call(chair_socket, "screen_layout", {"shows": "<b>everything</b>"}, "/moderate")
+    assert refused["ok"] is False and refused["error"]["code"] == "invalid_format"
+    participant = await connect("/live", session="morning", cookies=await register(server, {**BOB, "name": "Eve"}))
+    assert (await call(participant, "screen_layout", {"shows": "captions"}))["ok"] is False

@@ -9,6 +9,7 @@ from aiohttp import web
 from ...clock import now_ms
 from ...domain.errors import DomainError, NotFound
 from ...domain.meetings.models import Role, countries, registration
+from ...domain.meetings.screen import SHOWS
 from ...storage import meetings as meetings_db
 from .. import auth, payloads
 from ..confirm import confirmation, confirmed
@@ -18,6 +19,7 @@ from ..links import link_rows
 from ..pages import render, session_page
 from ..registry import LoadedMeeting
 from ..revocation import cut_off
+from . import screen
 from .admin import admin_context
 
 routes = web.RouteTableDef()
@@ -158,11 +160,15 @@ async def participant_page(request: web.Request) -> web.Response:
 @routes.get("/m/{slug}/s/{session_id}/moderate", name="moderate")
 async def moderator_page(request: web.Request) -> web.Response:
     """The moderator's view of a session."""
-    return await session_page(request, "moderate.html", Role.MODERATOR)
+    loaded, session_id = await auth.session_of(request)
+    return await session_page(request, "moderate.html", Role.MODERATOR, screen_choices=SHOWS,
+                              shows=await screen.shows(request.app[db_key], loaded, session_id))
 
 
 @routes.get("/m/{slug}/s/{session_id}/screen", name="screen")
 async def screen_page(request: web.Request) -> web.Response:
     """The room screen for the venue projector (``?lines=N``: at most N live lines, 1 to 10)."""
     lines = payloads.query_int(request.query.get("lines"), "lines", default=0, low=1, high=10)
-    return await session_page(request, "screen.html", None, lines=lines or "")
+    loaded, session_id = await auth.session_of(request)
+    return await session_page(request, "screen.html", None, lines=lines or "",
+                              shows=await screen.shows(request.app[db_key], loaded, session_id))
