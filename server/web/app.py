@@ -65,11 +65,12 @@ def _jinja(static: assets.Assets) -> jinja2.Environment:
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    # The security headers outermost, so that they reach the error mapper's answers too; the locale before the
-    # error mapper, which answers in the reader's language.
-    app = web.Application(middlewares=[security.security_headers, i18n.locale_middleware, errors.errors,
-                                       security.long_urls, security.same_origin_writes,
-                                       compression.compress_pages],
+    # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
+    # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
+    # which answers in the reader's language.
+    app = web.Application(middlewares=[security.security_headers, compression.compress_pages,
+                                       i18n.locale_middleware, errors.errors, security.long_urls,
+                                       security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings

@@ -23,8 +23,8 @@ async def compress_pages(request: web.Request, handler: Handler) -> web.StreamRe
     if (type(response) is web.Response and "t" not in request.query and response.content_type in _TYPES
             and hdrs.CONTENT_ENCODING not in response.headers
             and isinstance(response.body, bytes) and len(response.body) >= MIN_BYTES):
-        vary = response.headers.get(hdrs.VARY)
-        response.headers[hdrs.VARY] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+        vary = [v for v in response.headers.getall(hdrs.VARY, []) if v]
+        response.headers[hdrs.VARY] = ", ".join([*vary, "Accept-Encoding"])
         if "gzip" in request.headers.get(hdrs.ACCEPT_ENCODING, "").lower():
             response.enable_compression(ContentCoding.gzip)
     return response
