@@ -1,7 +1,7 @@
 /* The room screen's layout: the chair chooses on the moderator page what the screen shows next to the captions
    (the captions only, with the speaker, or with the speaker and the question); every screen of the session
    follows at once, and a screen opened later starts with the stored choice. */
-import { call } from "./connection.js";
+import { call, onConnect } from "./connection.js";
 import { say, sentence } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -21,9 +21,12 @@ export function mountScreenChoice(box, socket) {
   });
 }
 
-/** Room screen (``main[data-show]``): follow the chair's choice. */
+/** Room screen (``main[data-show]``): follow the chair's choice, and ask again after a reconnection. */
 export function mountScreenLayout(main, socket) {
   socket.on("screen_layout", function (m) {
     if (m.session_id === main.dataset.session) main.dataset.show = m.shows;
+  });
+  onConnect(socket, function () {
+    call(socket, "screen_state", {}).then(function (r) { if (r.ok) main.dataset.show = r.shows; });
   });
 }

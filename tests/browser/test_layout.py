@@ -174,6 +174,8 @@ async def test_the_chair_chooses_what_the_room_screen_shows(server, http, connec
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
     await chair.reload()
     await expect(chair.get_by_label("The captions and the speaker")).to_be_checked(timeout=WAIT_MS)
+    viewer = await connect("/live", session="morning")   # what a screen asks after a reconnection
+    assert await call(viewer, "screen_state", {}) == {"ok": True, "shows": "speaker"}
 
     refused = await call(chair_socket, "screen_layout", {"shows": "<b>everything</b>"}, "/moderate")
     assert refused["ok"] is False and refused["error"]["code"] == "invalid_format"

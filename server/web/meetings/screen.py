@@ -23,6 +23,12 @@ async def shows(db: Database, loaded: LoadedMeeting, session_id: str) -> str:
     return await meetings_db.screen_shows(db, loaded.id, session_id) or DEFAULT_SHOWS
 
 
+@commands.command("screen_state", LIVE)
+async def screen_state(ctx: Context, data: Payload) -> dict[str, Any]:
+    """What the room screen shows now (a screen asks again after a reconnection, in case it missed a change)."""
+    return {"shows": await shows(ctx.app[db_key], ctx.meeting, ctx.session_id)}
+
+
 @commands.command("screen_layout", MODERATE, role=Role.MODERATOR)
 async def screen_layout(ctx: Context, data: Payload) -> dict[str, Any]:
     """Choose what the room screen shows: ``{shows: "captions" | "speaker" | "all"}``."""
