@@ -107,7 +107,7 @@ def create_app(settings: Settings) -> web.Application:
 async def database_context(app: web.Application) -> AsyncIterator[None]:
     """Open the database and the key, load the demo meeting when there is none, close on the way out."""
     settings = app[settings_key]
-    db = await open_database(settings.database)
+    db = await open_database(settings.database_target())
     app[db_key] = db
     app[link_key_key] = load_or_create_key(settings.data_dir)
     app[registry_key] = MeetingRegistry(db)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from server.domain.floor.queue import FloorQueue
 from server.storage import floor as floor_db
-from server.storage.db import open_database
 
 LABELS = {"civil": "Civil society", "government": "Governments", "technical": "Technical community"}
 ALICE = {"participant_id": 1, "name": "Alice <b>", "organisation": "APC", "country": "ZA", "group": "civil",
@@ -18,10 +15,9 @@ CHAIR = {"role": "moderator", "label": "moderator@morning", "participant_id": No
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "f.db")
-    yield database
-    await database.close()
+def db(store):
+    """The store of the kind the run chose (--database)."""
+    return store
 
 
 def busy_queue() -> tuple[FloorQueue, list]:
@@ -77,7 +73,7 @@ async def test_the_log_is_append_only(db):
     _, events = busy_queue()
     await floor_db.append(db, 7, "morning", events[:2], CHAIR)
     for sql in ("UPDATE floor_events SET actor_label = 'someone else'", "DELETE FROM floor_events"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(Exception, match="append-only"):
             async with db.write() as conn:
                 await conn.execute(sql)
     assert len(await floor_db.load_events(db, 7, "morning")) == 2

@@ -7,17 +7,15 @@ import pytest
 from server.domain.meetings.models import Mode, Participant, Role
 from server.domain.questions.board import Actor, QuestionBoard
 from server.storage import questions as questions_db
-from server.storage.db import open_database
 
 ALICE = Participant(1, "Alice <b>", "APC", "ZA", "civil", Mode.REMOTE)
 MOD = Actor(Role.MODERATOR, "moderator@morning")
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "q.db")
-    yield database
-    await database.close()
+def db(store):
+    """The store of the kind the run chose (--database)."""
+    return store
 
 
 async def test_events_round_trip_and_replay_to_the_same_board(db):
