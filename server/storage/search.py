@@ -14,7 +14,9 @@ matches words as written (no folding of diacritics) and has no ``NEAR``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -124,20 +126,60 @@ async def _search_sqlite(db: Database, meeting_id: int, query: str, limit: int) 
                            field="q") from None
 
 
-_HEADLINE = f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=16, MinWords=6, ShortWord=0"
+#: PostgreSQL's parser reads ``<…>`` as markup (and skips what a ``<script>`` holds); captions are plain text, so
+#: angle brackets become private-use characters while searching (the same expression as the index).
+_PLAIN = "translate(h.text, '<>', U&'\\E000\\E001')"
+_WORD = re.compile(r"\w+")
+SNIPPET_WORDS = 16
 
 
 async def _search_postgres(db: Database, meeting_id: int, query: str, limit: int) -> list[Any]:
-    expr, params = tsquery(query)
-    return await db.fetchall(
+    parsed = tsquery(query)
+    rows = await db.fetchall(
         "WITH hits AS (SELECT session_id, lang, seq, 0 AS version, text FROM caption_segments WHERE meeting_id = ?"
         " UNION ALL SELECT v.session_id, e->>'lang', (e->>'seq')::bigint, v.version, e->>'text'"
         " FROM transcript_versions v CROSS JOIN LATERAL jsonb_array_elements(v.edits::jsonb) e"
-        f" WHERE v.meeting_id = ?), q AS (SELECT {expr} AS q)"
-        " SELECT h.session_id, h.lang, h.seq, h.version, h.text, ts_headline('simple', h.text, q.q, ?) AS snip"
-        " FROM hits h, q WHERE to_tsvector('simple', h.text) @@ q.q"
-        " ORDER BY ts_rank(to_tsvector('simple', h.text), q.q) DESC, h.session_id, h.lang, h.seq, h.version LIMIT ?",
-        (meeting_id, meeting_id, *params, _HEADLINE, limit))
+        f" WHERE v.meeting_id = ?), q AS (SELECT {parsed.expr} AS q)"
+        " SELECT h.session_id, h.lang, h.seq, h.version, h.text"
+        f" FROM hits h, q WHERE to_tsvector('simple', {_PLAIN}) @@ q.q"
+        f" ORDER BY ts_rank(to_tsvector('simple', {_PLAIN}), q.q) DESC, h.session_id, h.lang, h.seq, h.version"
+        " LIMIT ?", (meeting_id, meeting_id, *parsed.params, limit))
+    return [{**dict(r), "snip": snippet(r["text"], parsed)} for r in rows]
+
+
+def snippet(text: str, query: ParsedQuery, size: int = SNIPPET_WORDS) -> str:
+    """Up to ``size`` words of ``text`` around its first match, matched words between FTS5's markers, ``…`` where
+    text was cut (the form FTS5's ``snippet()`` gives)."""
+    words = list(_WORD.finditer(text))
+    if not words:
+        return text
+
+    def matches(word: str) -> bool:
+        word = word.lower()
+        return word in query.words or any(word.startswith(p) for p in query.prefixes)
+
+    hits = [i for i, w in enumerate(words) if matches(w.group())]
+    first = max(0, min((hits[0] if hits else 0) - 3, len(words) - size))
+    last = min(len(words), first + size)
+    start = words[first].start() if first else 0
+    end = words[last - 1].end() if last < len(words) else len(text)
+    out, at = [], start
+    for w in words[first:last]:
+        if matches(w.group()):
+            out += [text[at:w.start()], OPEN, w.group(), CLOSE]
+            at = w.end()
+    out.append(text[at:end])
+    return ("…" if first else "") + "".join(out) + ("…" if last < len(words) else "")
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedQuery:
+    """A query as a ``tsquery`` expression with its ``?`` parameters, and the words it looks for (to mark them)."""
+
+    expr: str
+    params: tuple[str, ...]
+    words: frozenset[str]
+    prefixes: frozenset[str]
 
 
 def _tokens(query: str) -> list[tuple[str, str]]:
@@ -184,7 +226,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
     return out
 
 
-def tsquery(query: str) -> tuple[str, list[str]]:
+def tsquery(query: str) -> ParsedQuery:
     """An FTS5 query as a PostgreSQL ``tsquery`` expression with ``?`` parameters; raises ``InvalidQuery``.
 
     Grammar (FTS5's, binding loosest first): ``OR``, then ``AND`` (or nothing between two terms), then ``NOT``.
@@ -249,4 +291,6 @@ def tsquery(query: str) -> tuple[str, list[str]]:
     expr = either()
     if pos != len(tokens):
         raise bad(f"unexpected {tokens[pos][1]!r}")
-    return expr, params
+    words = {w.lower() for kind, text in tokens if kind in ("phrase", "word") for w in _WORD.findall(text)}
+    prefixes = {text.lower() for kind, text in tokens if kind == "prefix"}
+    return ParsedQuery(expr, tuple(params), frozenset(words), frozenset(prefixes))

@@ -1,4 +1,5 @@
-"""Caption storage in a real store (SQLite file or PostgreSQL database): one transaction per change, restore, pull positions."""
+"""Caption storage in a real store (SQLite file or PostgreSQL database): one transaction per change, restore,
+pull positions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Hubs and participants in a real store (SQLite file or PostgreSQL database): a hub registered once with its identity and link, the people
-registered at it, and the migration that turns the old per-person hub descriptions into one hub per place."""
+"""Hubs and participants in a real store (SQLite file or PostgreSQL database): a hub registered once with its
+identity and link, the people registered at it, and the migration that turns the old per-person hub descriptions
+into one hub per place."""
 
 from __future__ import annotations
 

@@ -26,4 +26,6 @@ CREATE TABLE transcript_presenters (
     PRIMARY KEY (meeting_id, session_id, participant_id)
 );
 
-CREATE INDEX caption_segments_search ON caption_segments USING gin (to_tsvector('simple', text));
+-- Angle brackets are searched as plain characters, not markup (storage/search.py).
+CREATE INDEX caption_segments_search ON caption_segments
+    USING gin (to_tsvector('simple', translate(text, '<>', U&'\E000\E001')));
