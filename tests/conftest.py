@@ -59,11 +59,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--database") != "postgresql":
-        return
-    skip = pytest.mark.skip(reason="reads the SQLite file itself")
+    on_postgres = config.getoption("--database") == "postgresql"
+    skip = pytest.mark.skip(reason="reads the SQLite file itself" if on_postgres else "runs with --database postgresql")
     for item in items:
-        if "sqlite" in item.keywords:
+        if ("sqlite" if on_postgres else "postgres") in item.keywords:
             item.add_marker(skip)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from server.domain.floor.queue import FloorQueue
 from server.storage import floor as floor_db
+from server.storage.interface import StorageConflict
 
 LABELS = {"civil": "Civil society", "government": "Governments", "technical": "Technical community"}
 ALICE = {"participant_id": 1, "name": "Alice <b>", "organisation": "APC", "country": "ZA", "group": "civil",
@@ -78,3 +79,14 @@ async def test_the_log_is_append_only(db):
                 await conn.execute(sql)
     assert len(await floor_db.load_events(db, 7, "morning")) == 2
 
+
+
+async def test_an_append_from_an_out_of_date_queue_conflicts_instead_of_forking_the_log(db):
+    _, events = busy_queue()
+    await floor_db.append(db, 7, "morning", events[:2], CHAIR, after_seq=0)
+    await floor_db.append(db, 7, "morning", events[2:3], CHAIR, after_seq=2)  # another writer, up to date
+    with pytest.raises(StorageConflict):
+        await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=2)  # built on the first two only
+    assert await floor_db.load_events(db, 7, "morning") == events[:3]
+    await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=3)
+    assert await floor_db.load_events(db, 7, "morning") == events[:5]
