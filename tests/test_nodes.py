@@ -7,6 +7,7 @@ the next try works from the stored log.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -16,10 +17,11 @@ from aiohttp.test_utils import TestServer
 
 from server.settings import Settings
 from server.storage import floor as floor_db
+from server.storage import meetings as meetings_db
 from server.web.app import create_app
 from server.web.keys import db_key
 
-from .conftest import Running
+from .conftest import DEMO, Running
 from .test_questions import call, open_client, start
 
 
@@ -55,3 +57,11 @@ async def test_an_action_on_an_out_of_date_queue_is_refused_then_works_from_the_
         assert (await chair(a, "floor_state"))["floor"]["open"] is False
         events = await floor_db.audit(a.app[db_key], 1, "morning")
         assert [e["name"] for e in events] == ["floor_time_limit_set", "floor_list_closed"]
+
+
+async def test_nodes_starting_together_on_an_empty_store_load_the_demo_meeting_once(settings):
+    async with contextlib.AsyncExitStack() as stack:
+        a, b = await asyncio.gather(*(stack.enter_async_context(node(settings)) for _ in range(2)))
+        meetings = await meetings_db.list_meetings(a.app[db_key])
+        assert [m["slug"] for m in meetings] == [DEMO]
+        assert await a.token("moderator", "morning") == await b.token("moderator", "morning")

@@ -80,8 +80,8 @@ class SqliteDatabase:
                 yield self._tx
             except sqlite3.IntegrityError as exc:
                 await self.conn.rollback()
-                # Another process writing the same file appended to a log first.
-                if "UNIQUE constraint failed" in str(exc) and "_events.seq" in str(exc):
+                # Another process writing the same file stored the same key first (the next number of a log).
+                if str(exc).startswith("UNIQUE constraint failed"):
                     raise StorageConflict() from exc
                 raise
             except BaseException:
@@ -103,24 +103,46 @@ class SqliteDatabase:
         await self.conn.close()
 
 
+def statements(script: str) -> list[str]:
+    """The statements of a migration script, trigger bodies kept whole (``sqlite3.complete_statement``)."""
+    found, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(x.strip().startswith("--") or not x.strip() for x in buffer.splitlines()):
+        raise ValueError(f"a migration ends inside a statement: {buffer.strip()[:80]!r}")
+    return found
+
+
 async def migrate(conn: aiosqlite.Connection) -> list[str]:
-    """Apply every numbered migration not yet applied; returns the names applied."""
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_ms INTEGER NOT NULL)"
-    )
-    async with conn.execute("SELECT version FROM schema_migrations") as cur:
-        done = {row[0] for row in await cur.fetchall()}
-    applied = []
-    for m in migrations("sqlite"):
-        if m.version in done:
-            continue
-        # executescript commits first; the migration and its bookkeeping row go in one explicit transaction.
-        await conn.executescript(f"BEGIN IMMEDIATE;\n{m.sql}\nINSERT INTO schema_migrations (version, name,"
-                                 f" applied_ms) VALUES ({m.version}, '{m.name}', {time.time_ns() // 1_000_000});"
-                                 "\nCOMMIT;")
-        applied.append(m.name)
-        log.info("migration applied", extra={"migration": m.name})
+    """Apply every numbered migration not yet applied, all in one transaction; returns the names applied.
+
+    The applied versions are read inside the ``BEGIN IMMEDIATE`` transaction, so processes starting together on one
+    file apply each migration once: the second waits for the first and then finds nothing left to do.
+    """
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                           " name TEXT NOT NULL, applied_ms INTEGER NOT NULL)")
+        async with conn.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] for row in await cur.fetchall()}
+        applied = []
+        for m in migrations("sqlite"):
+            if m.version in done:
+                continue
+            for statement in statements(m.sql):
+                await conn.execute(statement)
+            await conn.execute("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)",
+                               (m.version, m.name, time.time_ns() // 1_000_000))
+            applied.append(m.name)
+    except BaseException:
+        await conn.rollback()
+        raise
+    await conn.commit()
+    for name in applied:
+        log.info("migration applied", extra={"migration": name})
     return applied
 
 

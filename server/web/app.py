@@ -17,6 +17,7 @@ from ..loading import demo_meeting_text, load_meeting_text
 from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
+from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
 from . import errors, security, sessions, sockets
 from .captions import bridge, ingest, outputs
@@ -115,8 +116,13 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     if closed:
         log.info("closed attendance left open by the previous run", extra={"count": closed})
     if settings.demo and not await meetings_db.list_meetings(db):
-        slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
-        log.info("demo meeting loaded", extra={"meeting": slug})
+        try:
+            slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
+        except StorageConflict:
+            # Another node sharing the store loaded it at the same moment (the slug is unique).
+            log.info("demo meeting loaded by another node")
+        else:
+            log.info("demo meeting loaded", extra={"meeting": slug})
     yield
     await meetings_db.close_open_attendance(db, now_ms())
     await db.close()
