@@ -8,6 +8,8 @@ through, the questions, attendance and the presenters the rapporteur marked.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,7 +40,7 @@ def record_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    digits = re.sub(r"\D", "", str(value))
+    digits = re.sub(r"[^0-9]", "", str(value))  # ASCII digits only: int() also reads other scripts
     return int(digits) if digits and len(digits) < 16 else None
 
 
@@ -100,12 +102,52 @@ async def lines(db: Database, meeting_id: int, session_id: str,
                 version: int | None = None) -> tuple[dict[revisions.Key, revisions.Line], list[tuple[str, Any]], int]:
     """Editable lines of a session at ``version`` (0: raw, ``None``: latest), the stored segments, and the
     version number actually used."""
+    edited, stored, edits = await _versions(db, meeting_id, session_id, version)
+    return edited, stored, len(edits)
+
+
+async def _versions(db: Database, meeting_id: int, session_id: str, version: int | None
+                    ) -> tuple[dict[revisions.Key, revisions.Line], list[tuple[str, Any]], list[list[dict]]]:
     stored = await captions_db.all_segments(db, meeting_id, session_id)
     raw = {(lang, s.seq): revisions.Line(lang, s.seq, s.text, s.speaker) for lang, s in stored}
     if version == 0:
-        return raw, stored, 0
+        return raw, stored, []
     edits = await revisions_db.edits_upto(db, meeting_id, session_id, version)
-    return revisions.apply(raw, edits), stored, len(edits)
+    return revisions.apply(raw, edits), stored, edits
+
+
+def segment_records(stored: list[tuple[str, Any]], edits: list[list[dict]], names: Mapping[int, str],
+                    lang: str | None) -> list[dict[str, Any]]:
+    """The export records of stored segments with saved versions' ``edits`` applied (``lang``: one language only).
+
+    A corrected speaker outranks the floor log: the segment leaves the intervention (``names``: intervention id ->
+    name) unless the correction names its speaker. ``revision`` counts live corrections (the stored revision starts
+    at 1) and each saved version that changed the line.
+    """
+    raw = {(seg_lang, s.seq): revisions.Line(seg_lang, s.seq, s.text, s.speaker) for seg_lang, s in stored
+           if lang is None or seg_lang == lang}
+    edited = revisions.apply(raw, edits)
+    saves = collections.Counter((e["lang"], e["seq"]) for saved in edits for e in saved)
+    out = []
+    for seg_lang, seg in stored:
+        if lang is not None and seg_lang != lang:
+            continue
+        line = edited[(seg_lang, seg.seq)]
+        text = f">> {line.text}" if seg.new_turn and not line.speaker and not line.text.startswith(">>") \
+            else line.text
+        iid = record_id(seg.intervention_id)
+        iid = iid if iid in names else None
+        if iid is not None and line.speaker != seg.speaker and not _same_name(line.speaker, names[iid]):
+            iid = None
+        out.append({"seq": seg.seq, "lang": seg_lang, "text": text, "first_ms": seg.first_ms,
+                    "final_ms": max(seg.final_ms, seg.first_ms), "speaker": line.speaker, "intervention_id": iid,
+                    "captioner": seg.captioner.label,
+                    "revision": max(seg.revision - 1, 0) + saves[(seg_lang, seg.seq)]})
+    return out
+
+
+def _same_name(a: str | None, b: str | None) -> bool:
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
 async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: SessionLife,
@@ -120,21 +162,12 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
     session = life.session
     floor = await floor_records(db, meeting_id, session.id, {g.slug: g.label for g in meeting.groups})
     interventions = [x for x in (_intervention(i) for i in floor["interventions"]) if x is not None]
-    known = {i["id"] for i in interventions}
-    edited, stored, used = await lines(db, meeting_id, session.id, version)
-    segments = []
-    for seg_lang, seg in stored:
-        if lang is not None and seg_lang != lang:
-            continue
-        line = edited[(seg_lang, seg.seq)]
-        changed = (line.text, line.speaker) != (seg.text, seg.speaker)
-        text = f">> {line.text}" if seg.new_turn and not line.speaker and not line.text.startswith(">>") \
-            else line.text
-        iid = record_id(seg.intervention_id)
-        segments.append({"seq": seg.seq, "lang": seg_lang, "text": text, "first_ms": seg.first_ms,
-                         "final_ms": max(seg.final_ms, seg.first_ms), "speaker": line.speaker,
-                         "intervention_id": iid if iid in known else None,
-                         "captioner": seg.captioner.label, "revision": seg.revision + (1 if changed else 0)})
+    names = {i["id"]: i["name"] for i in interventions}
+    stored = await captions_db.all_segments(db, meeting_id, session.id)
+    edits = [] if version == 0 else await revisions_db.edits_upto(db, meeting_id, session.id, version)
+    used = len(edits)
+    # Thousands of segments are CPU work: assembled beside the event loop, so captions keep flowing meanwhile.
+    segments = await asyncio.to_thread(segment_records, stored, edits, names, lang)
     marked = await revisions_db.presenters(db, meeting_id, session.id)
     now = now_ms()
     held = life.held(now)
@@ -147,7 +180,7 @@ async def session_export(db: Database, meeting_id: int, meeting: Meeting, life: 
                     "ended_ms": held[1] if held and not life.is_live(now) else None, "themes": list(session.themes)},
         "segments": segments, "interventions": interventions,
         "unserved_requests": [_unserved(r) for r in floor["unserved"] if r.get("requested_ms") is not None],
-        "questions": await questions(db, meeting_id, meeting, session.id, known),
+        "questions": await questions(db, meeting_id, meeting, session.id, set(names)),
         "attendance": await attendance(db, meeting_id, life, now, marked),
         "parts": await floor_db.parts(db, meeting_id, session.id),
         **(await roster(db, meeting_id) if with_roster else {}),
@@ -192,8 +225,9 @@ async def roster(db: Database, meeting_id: int) -> dict[str, list[dict[str, Any]
 
 def meeting_block(meeting: Meeting) -> dict[str, Any]:
     """The ``meeting`` block of an export."""
-    return {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
-            "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+    block = {"slug": meeting.slug, "title": meeting.title, "venue": meeting.venue, "timezone": meeting.timezone,
+             "groups": [{"slug": g.slug, "label": g.label} for g in meeting.groups]}
+    return {**block, "secretariat": meeting.secretariat} if meeting.secretariat else block
 
 
 async def meeting_export(db: Database, meeting_id: int, meeting: Meeting, lives: Mapping[str, SessionLife],

@@ -3,15 +3,22 @@
     python -m transcripts export.json --to vtt -o session.vtt
     python -m transcripts meeting.json --to summary-docx -o summary.docx
     python -m transcripts meeting.json --to pack -o igf2012.zip
+    python -m transcripts - --json-lines --to pack < meeting.jsonl > igf2012.zip
+
+With ``--json-lines`` the input is read one line at a time: a ``floorcast-meeting`` document without its sessions,
+then one session document per line (or a single ``floorcast-transcript`` line). A pack is then written as the
+sessions arrive, so neither the meeting nor the zip is ever held whole; this is how the server streams packs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import jinja2
 
@@ -19,7 +26,8 @@ from . import draft, pack
 from .errors import TranscriptFormatError
 from .formats import WRITERS, writer
 from .formats.common import CLOCKS
-from .model import MeetingRecord, Transcript, load
+from .model import MEETING_FORMAT, MeetingInfo, MeetingRecord, Roster, Transcript, load
+from .reading import Fields
 from .summary import CountingRules
 
 SUMMARIES = ("summary-md", "summary-html", "summary-docx")
@@ -61,6 +69,11 @@ def parser() -> argparse.ArgumentParser:
                    help="count intergovernmental organisations' people as persons, or each organisation once")
     p.add_argument("--on-behalf", choices=("speaker", "exclude"), default="speaker",
                    help="whether a statement on behalf of a group of states counts for the speaker's country")
+    p.add_argument("--json-lines", action="store_true",
+                   help="INPUT is JSON Lines: a meeting without its sessions, then one session per line (or one "
+                        "session); a pack is written as the sessions are read")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="lower this process's CPU priority by N (for exports run beside live work)")
     return p
 
 
@@ -81,15 +94,76 @@ def _read(source: str) -> Transcript | MeetingRecord:
         raise CliError(f"{source} is not a Floorcast export: {exc}") from exc
 
 
+def _lines(source: str) -> Iterator[tuple[int, object]]:
+    try:
+        stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115 closed below
+    except OSError as exc:
+        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CliError(f"{source} line {number} is not valid JSON: {exc.msg}") from exc
+
+
+def _read_lines(source: str) -> tuple[Transcript | MeetingInfo, Iterator[Transcript]]:
+    """The first line (a session, or a meeting without sessions) and an iterator over the sessions that follow."""
+    lines = _lines(source)
+    first = next(lines, None)
+    if first is None:
+        raise CliError(f"{source} is empty")
+    _, data = first
+    try:
+        if not (isinstance(data, dict) and data.get("format") == MEETING_FORMAT):
+            return Transcript.from_dict(data), iter(())
+        meeting = MeetingInfo.from_fields(Fields(data, "").obj("meeting"))
+        roster = Roster.from_fields(Fields(data, ""))  # the meeting's hubs and registrations
+    except TranscriptFormatError as exc:
+        raise CliError(f"{source} is not a Floorcast export: {exc}") from exc
+
+    def sessions() -> Iterator[Transcript]:
+        for number, item in lines:
+            try:
+                yield Transcript.from_dict(item, meeting, f"line {number}", roster)
+            except TranscriptFormatError as exc:
+                raise CliError(f"{source} is not a Floorcast export: {exc}") from exc
+
+    return meeting, sessions()
+
+
+def _stream_pack(args: argparse.Namespace, out: IO[bytes]) -> None:
+    """Write a pack from JSON Lines input to ``out`` as the sessions are read."""
+    first, sessions = _read_lines(args.input)
+    rules = CountingRules(igo_as=args.igo, on_behalf=args.on_behalf)
+    template = _template(args)
+    if isinstance(first, Transcript):
+        pack.write(first, out, rules=rules, template=template, stamps=args.stamps is not False)
+    else:
+        pack.write_meeting(first, sessions, out, rules=rules, template=template, stamps=args.stamps is not False)
+
+
+def _template(args: argparse.Namespace) -> Path | None:
+    template: Path | None = args.summary_template
+    if template is not None and not template.is_file():
+        raise CliError(f"summary template {template} does not exist")
+    return template
+
+
 def convert(args: argparse.Namespace) -> str | bytes:
     """Produce the requested output."""
-    record = _read(args.input)
+    if args.json_lines:
+        first, _ = _read_lines(args.input)
+        if not isinstance(first, Transcript):
+            raise CliError("JSON Lines input holding a meeting only converts to a pack")
+        record: Transcript | MeetingRecord = first
+    else:
+        record = _read(args.input)
     rules = CountingRules(igo_as=args.igo, on_behalf=args.on_behalf)
     if isinstance(record, MeetingRecord) and args.session:
         record = record.session(args.session)
-    template = args.summary_template
-    if template is not None and not template.is_file():
-        raise CliError(f"summary template {template} does not exist")
+    template = _template(args)
     if args.to == "pack":
         return pack.build(record, rules=rules, template=template, stamps=args.stamps is not False)
     if args.to in SUMMARIES:
@@ -115,7 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.to in BINARY and not args.output and sys.stdout.isatty():
         print(f"transcripts: error: {args.to} output is binary; write it to a file with -o", file=sys.stderr)
         return 2
+    if args.nice:
+        os.nice(args.nice)
     try:
+        if args.json_lines and args.to == "pack":
+            return _write_stream(args)
         result = convert(args)
     except (CliError, TranscriptFormatError) as exc:
         print(f"transcripts: error: {exc}", file=sys.stderr)
@@ -135,6 +213,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    return 0
+
+
+def _write_stream(args: argparse.Namespace) -> int:
+    """A pack from JSON Lines, written to the output as it is made."""
+    try:
+        out: IO[bytes] = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115 closed below
+    except OSError as exc:
+        print(f"transcripts: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
+        _stream_pack(args, out)
+    finally:
+        out.flush()
+        if args.output:
+            out.close()
     return 0
 
 

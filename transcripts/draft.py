@@ -135,11 +135,14 @@ class Drafter:
         return self.page.render(title=title, body=Markup(markdown.to_html(source)))
 
     @staticmethod
-    def docx(title: str, source: str) -> bytes:
-        """A Markdown draft as a Word document."""
-        document = new_document(xml_safe(title))
-        markdown.to_docx(source, document)
-        return save(document)
+    def docx(title: str, source: str, *, author: str = "", made_ms: int = 0) -> bytes:
+        """A Markdown draft as a Word document (``author`` and ``made_ms`` go in its properties)."""
+        return save(_filled(new_document(xml_safe(title), author=author, made_ms=made_ms), source))
+
+
+def _filled(document: Any, source: str) -> Any:
+    markdown.to_docx(source, document)
+    return document
 
 
 def title(meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:
@@ -166,4 +169,10 @@ def render_docx(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: 
                 template: str | Path | None = None) -> bytes:
     """The draft as a Word document."""
     drafter = Drafter(template, rules)
-    return drafter.docx(title(meeting, transcripts), drafter.markdown(meeting, transcripts))
+    return drafter.docx(title(meeting, transcripts), drafter.markdown(meeting, transcripts),
+                        author=meeting.secretariat or meeting.title, made_ms=made_ms(transcripts))
+
+
+def made_ms(transcripts: Sequence[Transcript]) -> int:
+    """When a draft of these sessions was made: their latest export (or end) time."""
+    return max((t.made_ms for t in transcripts), default=0)

@@ -137,19 +137,23 @@ def to_html(source: str) -> str:
 
 def to_docx(source: str, document: Any) -> None:
     """Append Markdown to a python-docx document as headings, paragraphs, lists and tables."""
+    from .formats import wordml
     from .formats.docx import xml_safe
 
     def fill(paragraph: Any, text: str) -> None:
         for chunk, bold, italic in runs(text):
-            run = paragraph.add_run(xml_safe(chunk))
-            run.bold, run.italic = bold or None, italic or None
+            wordml.add_run(paragraph, xml_safe(chunk), bold=bold or None, italic=italic or None)
 
+    # A list style resolved once: looking a style up by name scans every style of the document each time.
+    styles = {kind: document.styles[name].style_id for kind, name in (("ul", "List Bullet"), ("ol", "List Number"))}
     for kind, value in blocks(source):
         if kind.startswith("h"):
             fill(document.add_heading("", level=int(kind[1]) - 1), value)
         elif kind in ("ul", "ol"):
             for item in value:
-                fill(document.add_paragraph(style="List Bullet" if kind == "ul" else "List Number"), item)
+                paragraph = document.add_paragraph()
+                wordml.set_style(paragraph, styles[kind])
+                fill(paragraph, item)
         elif kind == "table" and value:
             width = max(len(r) for r in value)
             table = document.add_table(rows=len(value), cols=width)

@@ -49,6 +49,7 @@ class MeetingInfo:
     venue: str
     timezone: str
     groups: tuple[Group, ...]
+    secretariat: str = ""
 
     @classmethod
     def from_fields(cls, f: Fields) -> MeetingInfo:
@@ -59,7 +60,15 @@ class MeetingInfo:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise f.fail(f"unknown IANA time zone {tz!r}", "timezone") from exc
         groups = tuple(Group(g.str("slug"), g.str("label")) for g in f.objects("groups", []))
-        return cls(slug=f.str("slug"), title=f.str("title"), venue=f.str("venue", ""), timezone=tz, groups=groups)
+        return cls(slug=f.str("slug"), title=f.str("title"), venue=f.str("venue", ""), timezone=tz, groups=groups,
+                   secretariat=f.str("secretariat", ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The meeting block (``secretariat`` only when there is one, as the field is optional)."""
+        out: dict[str, Any] = plain(self)
+        if not self.secretariat:
+            del out["secretariat"]
+        return out
 
     @functools.cached_property
     def tz(self) -> ZoneInfo:
@@ -148,6 +157,7 @@ class Transcript:
     attendance: tuple[Attendee, ...] = ()
     parts: tuple[AgendaPart, ...] = ()
     roster: Roster = Roster()
+    exported_ms: int | None = None
 
     @classmethod
     def from_dict(cls, data: Any, meeting: MeetingInfo | None = None, path: str = "",
@@ -175,19 +185,27 @@ class Transcript:
                    attendance=tuple(Attendee.from_fields(a) for a in f.objects("attendance", [])),
                    parts=tuple(AgendaPart.from_fields(p) for p in f.objects("parts", [])),
                    roster=roster if roster is not None and "hubs" not in f.data and "registrations" not in f.data
-                   else Roster.from_fields(f))
+                   else Roster.from_fields(f),
+                   exported_ms=f.int("exported_ms", None))
 
     def to_dict(self, *, with_meeting: bool = True) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
         out: dict[str, Any] = {"format": SESSION_FORMAT, "version": VERSION}
         if with_meeting:
-            out["meeting"] = plain(self.meeting)
+            out["meeting"] = self.meeting.to_dict()
         out["session"] = plain(self.session)
         for name in ("segments", "interventions", "unserved_requests", "questions", "attendance", "parts"):
             out[name] = plain(getattr(self, name))
         if with_meeting:
             out.update(self.roster.to_dict())
+        if self.exported_ms is not None:
+            out["exported_ms"] = self.exported_ms
         return out
+
+    @property
+    def made_ms(self) -> int:
+        """When the documents were made: the export time, else the session's end (so a file stays reproducible)."""
+        return self.exported_ms if self.exported_ms is not None else self.end_ms
 
     @property
     def reference_ms(self) -> int:
@@ -257,6 +275,7 @@ class MeetingRecord:
 
     meeting: MeetingInfo
     sessions: tuple[Transcript, ...]
+    exported_ms: int | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> MeetingRecord:
@@ -269,13 +288,16 @@ class MeetingRecord:
         ids = [t.session.id for t in sessions]
         if len(set(ids)) != len(ids):
             raise TranscriptFormatError("session ids must be unique", "sessions")
-        return cls(meeting=meeting, sessions=sessions)
+        return cls(meeting=meeting, sessions=sessions, exported_ms=f.int("exported_ms", None))
 
     def to_dict(self) -> dict[str, Any]:
         """The export dict (the inverse of ``from_dict``)."""
         roster = self.sessions[0].roster if self.sessions else Roster()
-        return {"format": MEETING_FORMAT, "version": VERSION, "meeting": plain(self.meeting), **roster.to_dict(),
-                "sessions": [t.to_dict(with_meeting=False) for t in self.sessions]}
+        out = {"format": MEETING_FORMAT, "version": VERSION, "meeting": self.meeting.to_dict(), **roster.to_dict(),
+               "sessions": [t.to_dict(with_meeting=False) for t in self.sessions]}
+        if self.exported_ms is not None:
+            out["exported_ms"] = self.exported_ms
+        return out
 
     def session(self, session_id: str) -> Transcript:
         """The transcript of one session; raises ``TranscriptFormatError`` listing the ids when unknown."""

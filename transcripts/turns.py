@@ -27,7 +27,9 @@ _LABEL = re.compile(r"([^:<>\n]{1,60}?)\s*:(?:\s+|$)")
 _PARENS = re.compile(r"\([^()]*\)")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# Not frozen: a long meeting makes hundreds of thousands of parts, and frozen ones are several times slower to make.
+# Treat them as read-only all the same.
+@dataclasses.dataclass(slots=True)
 class TurnPart:
     """The part of one segment spoken within one turn, with its share of the segment's time span."""
 
@@ -77,6 +79,9 @@ class _Piece:
 
 def split_markers(text: str) -> list[_Piece]:
     """Cut a segment's text at each ``>>`` marker, reading an optional ``NAME:`` after it."""
+    if ">>" not in text:  # most segments: no marker, one piece (the same result as splitting, without the regex)
+        stripped = text.strip()
+        return [_Piece(False, None, stripped)] if stripped else []
     chunks = _MARKER.split(text)
     pieces = [_Piece(False, None, chunks[0].strip())] if chunks[0].strip() else []
     for chunk in chunks[1:]:
@@ -98,16 +103,33 @@ def build_turns(segments: list[Segment], interventions: Mapping[int, Interventio
     """Group segments (already in ``seq`` order) into speaker turns."""
     turns: list[SpeakerTurn] = []
     key: tuple[object, ...] | None = None  # ("attributed", intervention id, name) or ("cart", turn count)
+    labels: dict[str, str] = {}
     for seg in segments:
         intervention = interventions.get(seg.intervention_id) if seg.intervention_id is not None else None
         attributed = intervention.name if intervention else seg.speaker
-        attributed = " ".join(attributed.split()) if attributed else None  # a label is one line
-        pieces = split_markers(seg.text)
+        if attributed:
+            label = labels.get(attributed)
+            if label is None:
+                label = labels[attributed] = " ".join(attributed.split())  # a label is one line
+            attributed = label
+        text = seg.text
+        if attributed and ">>" not in text:
+            # Most segments: one unmarked piece of an attributed speaker (the general path below, without its
+            # pieces and timing).
+            new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
+            if new_key != key:
+                turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
+                key = new_key
+            stripped = text.strip()
+            if stripped:
+                turns[-1].parts.append(TurnPart(seg, stripped, seg.first_ms, seg.final_ms, True))
+            continue
+        pieces = split_markers(text)
         first = True
         for i, (piece, start, end) in enumerate(_timed(seg, pieces)):
             if attributed and (i == 0 or not piece.new_turn):
                 # The floor log is more reliable than a typed label: a leading marker only restates it.
-                new_key: tuple[object, ...] = ("attributed", intervention.id if intervention else None, attributed)
+                new_key = ("attributed", intervention.id if intervention else None, attributed)
                 if new_key != key:
                     turns.append(SpeakerTurn(len(turns), attributed, intervention, []))
                     key = new_key
@@ -132,6 +154,10 @@ def _renumber(turns: list[SpeakerTurn]) -> Iterator[SpeakerTurn]:
 
 def _timed(seg: Segment, pieces: list[_Piece]) -> Iterator[tuple[_Piece, int, int]]:
     """Each piece with the slice of the segment's time span proportional to its length."""
+    if len(pieces) == 1:
+        piece = pieces[0]
+        yield piece, seg.first_ms, seg.final_ms if piece.text else seg.first_ms
+        return
     total = sum(len(p.text) for p in pieces) or 1
     span = seg.final_ms - seg.first_ms
     done = 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .interface import Database, one
+from .interface import Database, DatabaseProblem, one
 from .postgres import open_postgres
 from .sqlite import open_sqlite
 
-__all__ = ["Database", "is_postgres_url", "one", "open_database"]
+__all__ = ["Database", "DatabaseProblem", "is_postgres_url", "one", "open_database"]
 
 
 def is_postgres_url(target: str | Path) -> bool:

@@ -21,6 +21,10 @@ Dialect = Literal["sqlite", "postgresql"]
 Row = Any
 
 
+class DatabaseProblem(Exception):
+    """The store cannot be used (damaged, not a database, read-only, unreachable); the message is one line."""
+
+
 class StorageConflict(DomainError):
     """Someone else changed this first; reload and try again."""
 
@@ -50,7 +54,9 @@ class Database(Protocol):
     """An open store: reads, write transactions, and closing.
 
     A write transaction that loses a race on a unique key (two nodes appending the same sequence number to a
-    log) raises :class:`StorageConflict`; the caller reloads what it holds and may try again.
+    log) raises :class:`StorageConflict`; the caller reloads what it holds and may try again. A store that cannot
+    take writes now (disk full, read-only, unreachable) raises ``Unavailable`` (``storage_full``,
+    ``storage_unavailable``) and keeps nothing of the transaction.
     """
 
     dialect: Dialect
@@ -65,6 +71,10 @@ class Database(Protocol):
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """All rows of a query."""
+
+    async def probe(self, now: int) -> str | None:
+        """Check that writes work now: ``None``, or the code of what fails (``storage_full``,
+        ``storage_unavailable``)."""
 
     async def close(self) -> None:
         """Close the store's connections."""

@@ -49,18 +49,19 @@ async def save_meeting(db: Database, meeting: Meeting, now: int) -> tuple[int, b
         return row["id"], False
     groups = json.dumps([{"slug": g.slug, "label": g.label} for g in meeting.groups])
     values = (meeting.title, meeting.venue, meeting.timezone, meeting.start_date, meeting.end_date,
-              json.dumps(list(meeting.languages)), groups, meeting.description, digest)
+              json.dumps(list(meeting.languages)), groups, meeting.description, meeting.secretariat, digest)
     async with db.write() as conn:
         if row is None:
             meeting_id = await conn.insert(
                 "INSERT INTO meetings (title, venue, timezone, start_date, end_date, languages, groups_json,"
-                " description, source_hash, slug, created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " description, secretariat, source_hash, slug, created_ms, updated_ms)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*values, meeting.slug, now, now))
         else:
             meeting_id = row["id"]
             await conn.execute(
                 "UPDATE meetings SET title=?, venue=?, timezone=?, start_date=?, end_date=?, languages=?,"
-                " groups_json=?, description=?, source_hash=?, updated_ms=? WHERE id=?",
+                " groups_json=?, description=?, secretariat=?, source_hash=?, updated_ms=? WHERE id=?",
                 (*values, now, meeting_id))
         await conn.execute("UPDATE sessions SET in_agenda = 0 WHERE meeting_id = ?", (meeting_id,))
         for position, s in enumerate(meeting.sessions):
@@ -81,7 +82,8 @@ def _meeting_from_rows(row: Any, sessions: list[Any]) -> Meeting:
         start_date=row["start_date"], end_date=row["end_date"],
         groups=tuple(StakeholderGroup(g["slug"], g["label"]) for g in json.loads(row["groups_json"])),
         languages=tuple(json.loads(row["languages"])),
-        sessions=tuple(_session_from_row(s) for s in sessions), description=row["description"])
+        sessions=tuple(_session_from_row(s) for s in sessions), description=row["description"],
+        secretariat=row["secretariat"])
 
 
 def _session_from_row(s: Any) -> AgendaSession:

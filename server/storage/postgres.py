@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from .interface import Dialect, Row, StorageConflict
+from ..domain.errors import Unavailable
+from .interface import DatabaseProblem, Dialect, Row, StorageConflict
 from .schema import migrations
 
 log = logging.getLogger(__name__)
@@ -94,14 +95,49 @@ class PostgresDatabase:
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[PostgresTransaction]:
-        """A transaction: committed when the block ends, rolled back on error."""
-        async with self.pool.acquire() as conn:
-            try:
-                async with conn.transaction():
-                    yield PostgresTransaction(conn)
-            except asyncpg.UniqueViolationError as exc:
-                # Another node wrote the same key first (the next number of a log, the same hub twice).
-                raise StorageConflict() from exc
+        """A transaction: committed when the block ends, rolled back on error.
+
+        A lost unique key raises ``StorageConflict``; a full disk, a read-only server or a lost connection raises
+        ``Unavailable`` (``storage_full``/``storage_unavailable``); nothing of the transaction is kept.
+        """
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                yield PostgresTransaction(conn)
+        except asyncpg.UniqueViolationError as exc:
+            # Another node wrote the same key first (the next number of a log, the same hub twice).
+            raise StorageConflict() from exc
+        except asyncpg.DiskFullError:
+            log.warning("database write failed", extra={"code": "storage_full"})
+            raise Unavailable("The server's storage is full: nothing was stored. Send it again later.",
+                              code="storage_full") from None
+        except (OSError, asyncpg.ReadOnlySQLTransactionError, asyncpg.PostgresConnectionError,
+                asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
+            log.warning("database write failed", extra={"code": "storage_unavailable", "error": str(exc)})
+            raise Unavailable("The server cannot store this now: nothing was stored. Send it again later.") from None
+
+    async def probe(self, now: int) -> str | None:
+        """Check that writes work now: ``None``, or the code of what fails (``storage_full``,
+        ``storage_unavailable``): a committed one-row write, then a 64 KiB row added and rolled back."""
+        try:
+            async with self.write() as tx:
+                await tx.execute("INSERT INTO health_probe (id, filler, at_ms) VALUES (1, NULL, ?) ON CONFLICT (id)"
+                                 " DO UPDATE SET at_ms = excluded.at_ms", (now,))
+            async with self.pool.acquire() as conn:
+                tx = conn.transaction()
+                await tx.start()
+                try:
+                    # id 2: the identity sequence would start at the probe row's own id
+                    await conn.execute("INSERT INTO health_probe (id, filler, at_ms) VALUES (2, $1, $2)",
+                                       bytes(65536), now)
+                finally:
+                    await tx.rollback()
+        except Unavailable as exc:
+            return exc.code
+        except asyncpg.DiskFullError:
+            return "storage_full"
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return "storage_unavailable"
+        return None
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """All rows of a query."""
@@ -182,12 +218,20 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
 async def open_postgres(url: str, *, create: bool = True, max_size: int = 10) -> PostgresDatabase:
     """Connect to the database a URL names (creating it first when ``create`` and missing), bring its schema up to
     date, and open the pool."""
-    if create:
-        await create_database_if_missing(url)
-    conn = await asyncpg.connect(url)
     try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
-    return PostgresDatabase(pool, redacted(url))
+        if create:
+            await create_database_if_missing(url)
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise DatabaseProblem(f"{redacted(url)}: {' '.join(str(exc).split())[:300]}") from None
+    database = PostgresDatabase(pool, redacted(url))
+    failure = await database.probe(time.time_ns() // 1_000_000)
+    if failure is not None:
+        await database.close()
+        raise DatabaseProblem(f"{redacted(url)}: the database does not take writes ({failure.replace('_', ' ')})")
+    return database

@@ -30,8 +30,8 @@ from ..settings import Settings
 from .errors import Handler, error_response
 from .keys import settings_key
 
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:;"
-        " object-src 'none'; base-uri 'none'; form-action 'self'")
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{style}; img-src 'self' data:;"
+        " connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'")
 #: Routes that may be framed (by the ``frame_origins`` setting's origins only).
 FRAMABLE_ROUTES = frozenset({"caption_overlay", "screen"})
 #: Methods that never change state.
@@ -54,7 +54,22 @@ def _headers(request: web.BaseRequest, response: web.StreamResponse, settings: S
     else:
         ancestors = "'none'"
         headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Content-Security-Policy", f"{_CSP}; frame-ancestors {ancestors}")
+    # A response may allow more (an HTML transcript allows its own <style> element): then it sets the policy, with
+    # :func:`policy`, and the framing rule is added to it.
+    csp = headers.get("Content-Security-Policy", policy())
+    if "frame-ancestors" not in csp:
+        headers["Content-Security-Policy"] = f"{csp}; frame-ancestors {ancestors}"
+
+
+def add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The security headers, for a handler to add to a streamed response before it sends the headers (the
+    middleware adds them after the handler, when a stream's headers are already sent)."""
+    _headers(request, response, request.app[settings_key])
+
+
+def policy(style_source: str = "") -> str:
+    """The Content-Security-Policy, allowing one more style source (e.g. the hash of a page's own ``<style>``)."""
+    return _CSP.format(style=f" {style_source}" if style_source else "")
 
 
 @web.middleware

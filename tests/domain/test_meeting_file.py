@@ -44,6 +44,14 @@ def test_default_groups_are_the_igf_six():
     assert m.languages == ("en",) and m.sessions[0].auto_start is True
     assert [g.slug for g in m.groups] == ["government", "igo", "private", "civil", "technical", "academic"]
     assert m.description == "" and m.sessions[0].description == "" and m.sessions[0].themes == ()
+    assert m.secretariat == ""  # optional
+
+
+def test_the_secretariat_is_read():
+    assert parse_meeting(demo_meeting_text()).secretariat == "IGF Secretariat"
+    with pytest.raises(MeetingFileError) as info:
+        parse_meeting(MINIMAL.replace('slug = "cstd-2012"', 'slug = "cstd-2012"\nsecretariat = 7'))
+    assert [p.field for p in info.value.problems] == ["secretariat"]
 
 
 @pytest.mark.parametrize("edit, line, field, words", [

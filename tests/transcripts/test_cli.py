@@ -115,3 +115,20 @@ def test_bad_input_gives_one_clear_line_and_a_non_zero_exit(files, args, content
 def test_usage_errors_exit_2(files):
     done = run(str(files["session"]), "--to", "pdf")
     assert done.returncode == 2 and "invalid choice" in done.stderr.decode()
+
+
+def test_json_lines_meeting_streams_a_pack(tmp_path):
+    meeting = meeting_export()
+    sessions = meeting.pop("sessions")
+    lines = "\n".join(json.dumps(x) for x in [{**meeting, "sessions": []}, *sessions]) + "\n"
+    done = run("-", "--json-lines", "--to", "pack", "--nice", "5", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    archive = zipfile.ZipFile(io.BytesIO(done.stdout))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert names[0] == "README.txt" and names[-6:] == ["summary.md", "summary.html", "summary.docx", "figures.json",
+                                                        "figures.csv", "annex.csv"]
+    assert b"5 governments and 12 other participants" in archive.read("summary.md")
+    assert "sessions/ec-dialogue/transcript.en.vtt" in names
+    bad = run("-", "--json-lines", "--to", "pack", stdin=lines + "{not json\n")
+    assert bad.returncode == 1 and b"line 4 is not valid JSON" in bad.stderr

@@ -30,3 +30,4 @@ def test_one_language(transcript):
     data = json.loads(json_writer.render(transcript, lang="fr"))
     assert {s["lang"] for s in data["segments"]} == {"fr"} and list(data["derived"]["turns"]) == ["fr"]
     assert len(Transcript.from_dict(data).segments) == 2
+

@@ -66,3 +66,21 @@ def test_pack_is_reproducible(meeting):
     assert pack.build(meeting) == pack.build(meeting)
     info = _zip(pack.build(meeting)).infolist()[0]
     assert info.date_time == (2012, 11, 5, 0, 0, 0)
+
+
+def test_figures_cells_cannot_run_as_formulas(session_dict):
+    for i in session_dict["interventions"]:
+        i["on_behalf_of"] = None
+    session_dict["interventions"][6]["on_behalf_of"] = '=HYPERLINK("http://x","G77")'
+    archive = _zip(pack.build(Transcript.from_dict(session_dict)))
+    rows = list(csv.reader(io.StringIO(archive.read("figures.csv").decode())))
+    cells = [cell for row in rows for cell in row]
+    assert "'=HYPERLINK(\"http://x\",\"G77\")" in cells
+    assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells if not cell.lstrip("-").isdigit())
+
+
+def test_one_escaping_writer_for_every_table():
+    from transcripts import tables
+
+    rows = [["=1+1", "+x", "-y", "@z", "\tt", "plain", 5, -3, None]]
+    assert tables.csv_text(["a"] * 9, rows) == "a,a,a,a,a,a,a,a,a\n'=1+1,'+x,'-y,'@z,'\tt,plain,5,-3,\n"

@@ -138,3 +138,17 @@ def test_titles_with_any_arrow_keep_the_file_valid(vtt_validator):
 def test_note_text_never_holds_an_arrow_or_a_blank_line(title):
     note = vtt.note_text(title)
     assert "-->" not in note and "\n" not in note
+
+
+@given(st.lists(st.sampled_from(["a", "to", "word", "multistakeholder", "x" * 41, "y" * 42, "z" * 43, "é" * 50]),
+                max_size=40), st.sampled_from(["", " ", "  \t"]))
+@settings(max_examples=200, deadline=None)
+def test_wrap_fills_lines_greedily(words, gap):
+    from transcripts.formats.cues import wrap
+
+    text = (gap or " ").join(words)
+    lines = wrap(text)
+    assert all(0 < len(line) <= LINE_LENGTH for line in lines)
+    assert "".join(" ".join(lines).split()) == "".join(text.split())  # nothing lost but spaces
+    for first, second in itertools.pairwise(lines):  # greedy: the next line's first word did not fit
+        assert len(first) + 1 + len(second.split(" ")[0]) > LINE_LENGTH or len(second.split(" ")[0]) >= LINE_LENGTH

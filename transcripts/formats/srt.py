@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from ..clock import srt_timestamp
+from collections.abc import Sequence
+
 from ..model import Transcript
-from .cues import cues
+from ..turns import SpeakerTurn
+from .cues import rows, timestamp
 
 
-def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
-    """The captions of one language as a SubRip file (speaker names as a ``NAME:`` prefix on a turn's first cue)."""
+def mark(speaker: str | None) -> str:
+    """The CART mark that opens a turn: ``>> NAME:``, or ``>>`` for an unnamed speaker."""
+    # SubRip has no voice markup; players show the usual CART marks as plain text.
+    return f">> {speaker.upper()}:" if speaker else ">>"
+
+
+def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[SpeakerTurn] | None = None,
+           **_: object) -> str:
+    """The captions of one language as a SubRip file (speaker names as a ``NAME:`` prefix on a turn's first cue,
+    wrapped with the words so that every line keeps to the line length)."""
     out: list[str] = []
-    for n, cue in enumerate(cues(transcript, lang), start=1):
-        lines = list(cue.lines)
-        if cue.turn_start:
-            # SubRip has no voice markup; players show the usual CART marks as plain text.
-            lines[0] = f">> {cue.speaker.upper()}: {lines[0]}" if cue.speaker else f">> {lines[0]}"
-        out.append(str(n))
-        out.append(f"{srt_timestamp(cue.start_ms)} --> {srt_timestamp(cue.end_ms)}")
-        out.extend(lines)
-        out.append("")
+    for n, (start, end, lines, _speaker, _first) in enumerate(rows(transcript, lang, mark=mark, turns=turns),
+                                                              start=1):
+        out.append(f"{n}\n{timestamp(start, ',')} --> {timestamp(end, ',')}\n" + "\n".join(lines) + "\n")
     return "\n".join(out) + ("\n" if out else "")

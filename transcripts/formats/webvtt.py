@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from ..clock import vtt_timestamp
 from ..model import Transcript
-from .cues import cues
+from ..turns import SpeakerTurn
+from .cues import rows, timestamp
 
 #: Any run of two or more hyphens before ``>``: each would read as the cue timing arrow ``-->``.
 _ARROWS = re.compile(r"-{2,}>")
@@ -19,22 +20,25 @@ def note_text(text: str) -> str:
 
 def escape(text: str) -> str:
     """Escape the three characters WebVTT cue text reserves (also inside a ``<v>`` annotation)."""
+    if "&" not in text and "<" not in text and ">" not in text:  # most lines: nothing to escape
+        return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render(transcript: Transcript, *, lang: str | None = None, **_: object) -> str:
-    """The captions of one language as a WebVTT file."""
+def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[SpeakerTurn] | None = None,
+           **_: object) -> str:
+    """The captions of one language as a WebVTT file (``turns``: the language's turns, when already built)."""
     # A NOTE ends at a blank line and may not contain "-->", so the title is kept to one plain line.
     out = ["WEBVTT", "", "NOTE", note_text(f"{transcript.meeting.title} - {transcript.session.title}"), ""]
-    for n, cue in enumerate(cues(transcript, lang), start=1):
-        lines = [escape(line) for line in cue.lines]
-        if cue.speaker:
-            name = " ".join(escape(cue.speaker).split())  # an annotation is one line
-            lines[0] = f"<v {name}>{lines[0]}"
-        elif cue.turn_start:
-            lines[0] = f"&gt;&gt; {lines[0]}"  # the captioners' mark for a new, unnamed speaker
-        out.append(str(n))
-        out.append(f"{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}")
-        out.extend(lines)
-        out.append("")
+    voices: dict[str, str] = {}
+    for n, (start, end, cue_lines, speaker, turn_start) in enumerate(rows(transcript, lang, turns=turns), start=1):
+        text = escape("\n".join(cue_lines))
+        if speaker:
+            voice = voices.get(speaker)
+            if voice is None:
+                voice = voices[speaker] = "<v " + " ".join(escape(speaker).split()) + ">"  # an annotation is one line
+            text = voice + text
+        elif turn_start:
+            text = "&gt;&gt; " + text  # the captioners' mark for a new, unnamed speaker
+        out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text}\n")
     return "\n".join(out)

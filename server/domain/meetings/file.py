@@ -98,6 +98,7 @@ def parse_meeting(text: str) -> Meeting:
         problem("", 0, "slug", "use lowercase letters, digits and '-' (at most 63)")
     title = text_field(raw, "", 0, "title")
     venue = text_field(raw, "", 0, "venue")
+    secretariat = text_field(raw, "", 0, "secretariat", required=False)
     tz_name = text_field(raw, "", 0, "timezone")
     tz: dt.tzinfo = dt.UTC
     if tz_name:
@@ -127,14 +128,15 @@ def parse_meeting(text: str) -> Meeting:
     sessions = _sessions(raw, tz, problem, text_field)
     hubs = _hubs(raw, groups, problem)
     known = set(raw) - {"slug", "title", "venue", "timezone", "start_date", "end_date", "languages", "groups",
-                        "sessions", "description", "hubs"}
+                        "sessions", "description", "hubs", "secretariat"}
     for key in sorted(known):
         problem("", 0, key, "is not a meeting-file field")
     if problems:
         raise MeetingFileError(problems)
     return Meeting(slug=slug, title=title, venue=venue, timezone=tz_name, start_date=dates[0].isoformat(),
                    end_date=dates[1].isoformat(), groups=groups, languages=tuple(languages), sessions=sessions,
-                   description=str(raw.get("description", "")).strip(), hubs=hubs)
+                   description=str(raw.get("description", "")).strip(), hubs=hubs,
+                   secretariat=secretariat)
 
 
 def _hubs(raw: dict[str, Any], groups: tuple[StakeholderGroup, ...], problem: Any) -> tuple[Hub, ...]:

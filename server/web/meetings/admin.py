@@ -35,6 +35,12 @@ async def hub_rows(request: web.Request, loaded: LoadedMeeting) -> list[dict[str
     return [{**hub_json(h, counts.get(h.id, 0)), "link": rows.get(h.id, {}).get("url")} for h in found]
 
 
+#: What the admin page confirms after an action (``?done=``); any other value shows nothing.
+DONE = {"revoke": "Link revoked.", "rotate": "Link rotated: the old link no longer works.",
+        "issue": "Missing links issued.", "captioner": "Another captioner link was issued: it is listed below.",
+        "hub": "The hub was registered: send it the link below."}
+
+
 async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str, hub_form: dict[str, str] | None = None,
                         hub_error: DomainError | None = None) -> dict[str, Any]:
     """The admin page's template context (``hub_form``/``hub_error``: a refused hub form shown again)."""
@@ -45,5 +51,5 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
     return {"meeting": loaded.meeting, "token": token, "states": loaded.states(),
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
             "hubs": await hub_rows(request, loaded), "countries": countries(), "hub_form": hub_form or {},
-            "hub_error": hub_error, "done": request.query.get("done"),
+            "hub_error": hub_error, "done": DONE.get(request.query.get("done", "")),
             "audit": await audit_db.recent(db, loaded.id)}

@@ -6,12 +6,12 @@ as a formula (starting with ``= + - @``, a tab or a carriage return) is prefixed
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from aiohttp import web
+
+from transcripts import tables
 
 from ...domain.errors import InvalidInput
 from ...domain.questions.models import CSV_COLUMNS, PUBLIC_STATUSES, csv_row, public_view
@@ -29,7 +29,6 @@ TIME_COLUMNS = ("submitted_utc", "published_utc", "on_screen_utc", "answered_utc
 _ACTION_COLUMN = {"question_published": "published_utc", "question_put_on_screen": "on_screen_utc",
                   "question_answered": "answered_utc", "question_dismissed": "dismissed_utc",
                   "question_withdrawn": "withdrawn_utc", "questions_merged": "dismissed_utc"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iso(ms: int | None) -> str:
@@ -39,14 +38,9 @@ def iso(ms: int | None) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never evaluates."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
-    """Header and one row per question: the board's columns, the state-change times, and the history."""
-    rows = [[*CSV_COLUMNS, *TIME_COLUMNS, "history"]]
+    """One row per question: the board's columns, the state-change times, and the history."""
+    rows = []
     for record in records:
         times = {c: "" for c in TIME_COLUMNS}
         times["submitted_utc"] = iso(record["submitted_at"])
@@ -59,7 +53,7 @@ def export_rows(records: list[dict[str, Any]]) -> list[list[str]]:
                 times[column] = iso(entry["at"])
             steps.append(f"{iso(entry['at'])} {entry['action'].removeprefix('question_')} by {entry['by']['label']}")
         rows.append([*csv_row(record), *(times[c] for c in TIME_COLUMNS), "; ".join(steps)])
-    return [[safe_cell(cell) for cell in row] for row in rows]
+    return rows
 
 
 @routes.get(BASE + "/counts")
@@ -105,8 +99,7 @@ async def export(request: web.Request) -> web.StreamResponse:
                 "session_title": loaded.meeting.session(session_id).title,
                 "counts": public_counts(state.board), "questions": records}
         return web.json_response(body, headers=headers)
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheets then read the file as UTF-8
-    csv.writer(out, lineterminator="\r\n").writerows(export_rows(records))
-    return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8", headers=headers)
+    # The one escaping writer of every CSV export: no cell can run as a spreadsheet formula.
+    text = tables.csv_text([*CSV_COLUMNS, *TIME_COLUMNS, "history"], export_rows(records), line_end="\r\n", bom=True)
+    return web.Response(text=text, content_type="text/csv", charset="utf-8", headers=headers)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,17 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from transcripts import draft, markdown, pack
-from transcripts.formats import WRITERS, writer
-from transcripts.model import MeetingRecord, Transcript
+from transcripts import draft, markdown
+from transcripts.formats import WRITERS
+from transcripts.formats import html as html_format
+from transcripts.model import Transcript
 from transcripts.summary import CountingRules, figures
 
+from ...clock import now_ms
 from ...domain import revisions
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.meetings.models import Role
-from ...exports import lines, meeting_export, session_export
+from ...exports import lines, meeting_block, roster, session_export
 from ...settings import Settings
 from ...storage import revisions as revisions_db
 from ...storage import search as search_db
@@ -34,17 +36,13 @@ from ..errors import Forbidden
 from ..keys import db_key, settings_key
 from ..pages import page_language, session_page
 from ..registry import LoadedMeeting
+from ..security import policy
+from .render import SummaryTemplateError, stream
 
 routes = web.RouteTableDef()
 FORMATS = {name: (ext, binary) for name, _module, ext, binary in WRITERS}
 MEDIA_TYPES = {"txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip", "json": "application/json",
                "html": "text/html", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-
-
-class SummaryTemplateError(DomainError):
-    """The configured summary template cannot be used."""
-
-    code = "summary_template_error"
 
 
 def counting_rules(settings: Settings, query: Mapping[str, str]) -> CountingRules:
@@ -68,12 +66,16 @@ def summary_template(settings: Settings) -> Path | None:
     return path
 
 
-def build_pack(record: Transcript | MeetingRecord, rules: CountingRules, template: Path | None) -> bytes:
-    """The zip, or ``SummaryTemplateError`` for a template that does not render."""
-    try:
-        return pack.build(record, rules=rules, template=template)
-    except jinja2.TemplateError as exc:
-        raise SummaryTemplateError(f"the summary template does not render: {exc}") from None
+def pack_args(settings: Settings, query: Mapping[str, str]) -> list[str]:
+    """Command-line options of a pack: the counting rules and the summary template."""
+    rules, template = counting_rules(settings, query), summary_template(settings)
+    args = ["--to", "pack", "--igo", rules.igo_as, "--on-behalf", rules.on_behalf]
+    return args + (["--summary-template", str(template)] if template else [])
+
+
+async def _docs(*docs: Mapping[str, Any]) -> AsyncIterator[Mapping[str, Any]]:
+    for doc in docs:
+        yield doc
 
 
 async def session_access(request: web.Request, *roles: Role) -> tuple[LoadedMeeting, str, auth.Access]:
@@ -89,61 +91,68 @@ async def export_of(request: web.Request, loaded: LoadedMeeting, session_id: str
                     lang: str | None = None) -> dict[str, Any]:
     """The export dict of a session at ``?version=`` (raw, latest or N; default raw for downloads)."""
     version = revisions.parse_version(request.query.get("version", "raw"))
-    return await session_export(request.app[db_key], loaded.id, loaded.meeting, loaded.life(session_id), lang,
-                                version)
+    export = await session_export(request.app[db_key], loaded.id, loaded.meeting, loaded.life(session_id), lang,
+                                  version)
+    return {**export, "exported_ms": now_ms()}
 
 
-def _attachment(body: bytes, name: str, media_type: str) -> web.Response:
-    return web.Response(body=body, content_type=media_type, charset=None if media_type.endswith("zip") or
-                        "officedocument" in media_type else "utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                 "Cache-Control": "no-store"})
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
 
 
 @routes.get(f"/m/{{slug}}/s/{{session_id}}/transcript.{{fmt:{'|'.join(FORMATS)}}}", name="transcript")
-async def transcript_download(request: web.Request) -> web.Response:
-    """One session's transcript in one language and format, raw or edited."""
+async def transcript_download(request: web.Request) -> web.StreamResponse:
+    """One session's transcript in one language and format, raw or edited (the TXT with the pack's stamps)."""
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR, Role.CAPTIONER)
     fmt = request.match_info["fmt"]
     lang = loaded.language(request.query.get("lang"))
     every_language = fmt == "json" and "lang" not in request.query
     export = await export_of(request, loaded, session_id, None if every_language else lang)
-    transcript = Transcript.from_dict(export)
-    data = writer(fmt).render(transcript, lang=lang)
+    args = ["--to", fmt, "--lang", lang, "--stamps"]
+    if fmt == "html":
+        # Shown in the browser so search hits can jump to #seg-N. The page holds no script; its one <style> element
+        # is allowed by its hash, so the policy still refuses any other inline style.
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": policy(html_format.style_source())}
+        return await stream(request, _docs(export), args, headers, "text/html", "utf-8")
     tag = "raw" if export["transcript_version"] == 0 else f"v{export['transcript_version']}"
     name = f"{loaded.meeting.slug}-{session_id}-{lang}-{tag}.{FORMATS[fmt][0]}"
-    if fmt == "html":
-        # Shown in the browser so search hits can jump to #seg-N; the page holds no script at all.
-        return web.Response(text=data, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
-    return _attachment(data if isinstance(data, bytes) else data.encode(), name, MEDIA_TYPES[fmt])
+    return await stream(request, _docs(export), args, _attachment(name), MEDIA_TYPES[fmt],
+                        None if FORMATS[fmt][1] else "utf-8")
 
 
 @routes.get("/m/{slug}/s/{session_id}/pack.zip", name="session_pack")
-async def session_pack(request: web.Request) -> web.Response:
+async def session_pack(request: web.Request) -> web.StreamResponse:
     """The rapporteur's zip for one session: transcripts, figures, annex and the summary draft."""
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
-    settings = request.app[settings_key]
-    rules, template = counting_rules(settings, request.query), summary_template(settings)
-    record = Transcript.from_dict(await export_of(request, loaded, session_id))
-    body = await asyncio.to_thread(build_pack, record, rules, template)
-    return _attachment(body, f"{loaded.meeting.slug}-{session_id}-pack.zip", "application/zip")
+    args = pack_args(request.app[settings_key], request.query)
+    export = await export_of(request, loaded, session_id)
+    return await stream(request, _docs(export), args, _attachment(f"{loaded.meeting.slug}-{session_id}-pack.zip"),
+                        "application/zip")
 
 
 @routes.get("/m/{slug}/pack.zip", name="meeting_pack")
-async def meeting_pack(request: web.Request) -> web.Response:
-    """The zip for the whole meeting (meeting-wide rapporteur or admin link)."""
+async def meeting_pack(request: web.Request) -> web.StreamResponse:
+    """The zip for the whole meeting (meeting-wide rapporteur or admin link), streamed one session at a time."""
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     if access.session_scope is not None or not access.has(Role.RAPPORTEUR):
         raise Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
-    settings = request.app[settings_key]
-    rules, template = counting_rules(settings, request.query), summary_template(settings)
+    args = pack_args(request.app[settings_key], request.query)
     version = revisions.parse_version(request.query.get("version", "raw"))
     if version not in (0, None):
         raise InvalidInput("a meeting pack is raw or latest: version numbers belong to one session", field="version")
-    export = await meeting_export(request.app[db_key], loaded.id, loaded.meeting, loaded.lives, version)
-    body = await asyncio.to_thread(build_pack, MeetingRecord.from_dict(export), rules, template)
-    return _attachment(body, f"{loaded.meeting.slug}-pack.zip", "application/zip")
+    db, meeting, made = request.app[db_key], loaded.meeting, now_ms()
+
+    async def docs() -> AsyncIterator[Mapping[str, Any]]:
+        yield {"format": "floorcast-meeting", "version": 1, "meeting": meeting_block(meeting),
+               **await roster(db, loaded.id), "sessions": [], "exported_ms": made}
+        for session in meeting.sessions:
+            doc = await session_export(db, loaded.id, meeting, loaded.lives[session.id], version=version,
+                                       with_roster=False)
+            del doc["meeting"]
+            yield {**doc, "exported_ms": made}
+
+    return await stream(request, docs(), args, _attachment(f"{meeting.slug}-pack.zip"), "application/zip")
 
 
 @routes.get("/m/{slug}/s/{session_id}/rapporteur", name="rapporteur")
@@ -154,14 +163,12 @@ async def page(request: web.Request) -> web.Response:
     lang = page_language(loaded, request.query.get("lang"))
     rules = counting_rules(settings, request.query)
     export = await session_export(db, loaded.id, loaded.meeting, loaded.life(session_id), None, None)
-    transcript = Transcript.from_dict(export)
-    figs = figures(transcript.meeting, [transcript], rules)
     try:
-        source = draft.Drafter(summary_template(settings), rules).markdown(transcript.meeting, [transcript])
-        # The Markdown renderer escapes every character of text; only its own tags are markup.
-        preview, preview_error = Markup(markdown.to_html(source)), None
-    except (SummaryTemplateError, jinja2.TemplateError) as exc:
-        preview, preview_error = Markup(""), str(exc)
+        template, template_error = summary_template(settings), None
+    except SummaryTemplateError as exc:
+        template, template_error = None, str(exc)
+    # Reading the record and drafting the summary is CPU work: done beside the event loop, not on it.
+    figs, preview, preview_error = await asyncio.to_thread(page_summary, export, rules, template, template_error)
     current, _, latest = await lines(db, loaded.id, session_id, None)
     versions = await revisions_db.versions(db, loaded.id, session_id)
     diff_to = request.query.get("diff")
@@ -183,6 +190,21 @@ async def page(request: web.Request) -> web.Response:
         segments=[current[k] for k in sorted(current) if k[0] == lang], formats=list(FORMATS),
         query=query, hits=hits, search_error=search_error, meeting_wide=access.session_scope is None,
         can_pack=access.has(Role.RAPPORTEUR, session_id))
+
+
+def page_summary(export: dict[str, Any], rules: CountingRules, template: Path | None,
+                 template_error: str | None) -> tuple[dict[str, Any], Markup, str | None]:
+    """The figures and the summary preview of a session's export (with the error of a template that fails)."""
+    transcript = Transcript.from_dict(export)
+    figs = figures(transcript.meeting, [transcript], rules)
+    if template_error is not None:
+        return figs, Markup(""), template_error
+    try:
+        source = draft.Drafter(template, rules).markdown(transcript.meeting, [transcript])
+    except jinja2.TemplateError as exc:
+        return figs, Markup(""), str(exc)
+    # The Markdown renderer escapes every character of text; only its own tags are markup.
+    return figs, Markup(markdown.to_html(source)), None
 
 
 async def diff_context(request: web.Request, loaded: LoadedMeeting, session_id: str, start: int | None,

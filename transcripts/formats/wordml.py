@@ -1,0 +1,91 @@
+"""The python-docx internals the Word writers lean on for speed and reproducibility, kept in one place.
+
+python-docx sets a run's text one character at a time (to turn tabs and line breaks into elements) and looks a
+paragraph style up by name across every style of the document each time. For a transcript of thousands of
+paragraphs that is most of the time spent, so text without tabs or line breaks goes straight into a ``<w:t>`` and
+a style is resolved once and its id set on each paragraph. ``save`` writes the package's parts as python-docx
+does, but with a fixed time on each zip entry (python-docx stamps the current time), in one pass.
+Written for python-docx 1.1 and 1.2 (pinned in ``pyproject.toml``); importing this module fails at once if those
+internals are gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from typing import Any
+
+import docx
+from docx.opc.pkgwriter import PackageWriter
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.text.run import CT_R
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+_NEEDED = ((CT_R, "add_t"), (PackageWriter, "_write_content_types_stream"), (PackageWriter, "_write_pkg_rels"),
+           (PackageWriter, "_write_parts"))
+if not all(callable(getattr(owner, name, None)) for owner, name in _NEEDED) or \
+        not isinstance(getattr(CT_P, "style", None), property):
+    raise ImportError(f"python-docx {getattr(docx, '__version__', '?')} lacks an internal that "
+                      "transcripts.formats.wordml uses (written for python-docx 1.1-1.2)")
+#: The time on every zip entry, so the same document gives the same bytes.
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+
+_SPECIAL = frozenset("\t\n\r")
+
+
+def add_run(paragraph: Paragraph, text: str, *, bold: bool | None = None, italic: bool | None = None) -> Run:
+    """Append a run of ``text`` (the same XML as ``paragraph.add_run(text)``, without the per-character walk)."""
+    run = paragraph.add_run()
+    if _SPECIAL.isdisjoint(text):
+        run._r.add_t(text)  # CT_R.add_t keeps leading and trailing spaces (xml:space="preserve")
+    else:
+        run.text = text  # tabs and line breaks become <w:tab/> and <w:br/>
+    if bold is not None:
+        run.bold = bold
+    if italic is not None:
+        run.italic = italic
+    return run
+
+
+def set_style(paragraph: Paragraph, style_id: str) -> None:
+    """Give a paragraph a style by its id (``document.styles[name].style_id``, resolved once by the caller)."""
+    paragraph._p.style = style_id
+
+
+def set_core(document: docx.document.Document, *, title: str, author: str, when: dt.datetime) -> None:
+    """Core properties of a made document: its title and author, made and modified at ``when`` (naive UTC)."""
+    props = document.core_properties
+    props.title = title[:255]
+    props.author = props.last_modified_by = author[:255]
+    props.comments = ""
+    props.revision = 1
+    props.created = props.modified = when
+
+
+class _Entries:
+    """What ``PackageWriter`` writes parts to: here, zip entries with a fixed time."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        # Level 1: a transcript's XML shrinks nearly as much as at the default level, several times faster.
+        self.archive.writestr(zipfile.ZipInfo(pack_uri.membername, date_time=ENTRY_TIME), blob,
+                              compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+
+def save(document: docx.document.Document) -> bytes:
+    """The ``.docx`` bytes of a document, identical for identical content (``OpcPackage.save`` with fixed times)."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        entries = _Entries(archive)
+        package_writer: Any = PackageWriter  # untyped internals; their presence is checked on import
+        package_writer._write_content_types_stream(entries, package.parts)
+        package_writer._write_pkg_rels(entries, package.rels)
+        package_writer._write_parts(entries, package.parts)
+    return buffer.getvalue()
