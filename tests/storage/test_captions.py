@@ -11,6 +11,7 @@ from server.domain.captions.stream import CaptionStream, TailState
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import captions as captions_db
 from server.storage.db import open_database
+from server.storage.interface import StorageConflict
 from server.storage.schema import migrations
 
 ANA = Captioner("link:1", "Session captioner #1")
@@ -88,3 +89,20 @@ async def test_an_existing_database_migrates(tmp_path):
         assert await captions_db.pull_text(db, 1, "morning", "fr", 0) == ("Salut\n", 6)
     finally:
         await db.close()
+
+
+async def test_a_segment_numbered_by_another_writer_first_is_a_conflict_and_nothing_of_the_change_is_kept(store):
+    """Two nodes captioning one stream from the same stored state: the second to commit line 1 stores nothing."""
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    here, there = CaptionStream("morning", "en"), CaptionStream("morning", "en")
+    events = here.append("From here\n", ANA, 1000)
+    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1000,
+                           feed=captions_db.FeedPost("1:zoom:en", 1))
+    events = there.append("From there\nand a tail", ANA, 1100, writer="2:zoom")
+    with pytest.raises(StorageConflict):
+        await captions_db.save(store, 1, "morning", "en", events, tails=there.tails(), now=1100,
+                               feed=captions_db.FeedPost("2:zoom:en", 1))
+    stored = await captions_db.load_stream(store, 1, "morning", "en")
+    assert [s.text for s in stored.segments] == ["From here"]
+    assert [t.writer for t in stored.tails if t.text] == []
+    assert await captions_db.feed_seq(store, 1, "morning", "2:zoom:en") is None
