@@ -127,8 +127,8 @@ def rows(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
                     yield p_start, p_end if p_end < start else start, p_chunk, p_speaker, p_turn
                 end -= ref
                 held = True
-                p_start, p_end, p_chunk, p_speaker, p_turn = (
-                    start, end if end > start + MIN_DURATION_MS else start + MIN_DURATION_MS, chunk, speaker, turn_start)
+                p_start, p_chunk, p_speaker, p_turn = start, chunk, speaker, turn_start
+                p_end = end if end > start + MIN_DURATION_MS else start + MIN_DURATION_MS
                 last = start
                 turn_start = False
     if held:
