@@ -9,7 +9,7 @@ from ...clock import now_ms
 from ...domain.meetings.models import Role
 from ...domain.meetings.screen import DEFAULT_SHOWS, screen_shows
 from ...storage import meetings as meetings_db
-from ...storage.db import Database
+from ...storage.interface import Database
 from .. import rooms
 from ..keys import db_key
 from ..registry import LoadedMeeting
