@@ -141,3 +141,17 @@ async def test_metrics_name_no_token_and_no_text(server, http, live, connect):
     assert live not in text and "Secret words" not in text
     for token in (await server.links()).values():
         assert token not in text
+
+
+@pytest.mark.redis
+async def test_an_unreachable_redis_is_counted_and_shown_by_node(settings, http):
+    # Nothing listens on port 1: every ping is refused at once.
+    node = Settings(**{**settings.__dict__, "redis_url": "redis://127.0.0.1:1", "node": "node-a"})
+    async with TestServer(create_app(node), port=0) as srv:
+        running = Running(srv, node)
+        first = await scrape(running, http)
+        second = await scrape(running, http)
+    assert value(first, "floorcast_health_check", node="node-a", check="redis", state="redis_unreachable") == 1
+    assert value(second, "floorcast_redis_errors_total", node="node-a", source="ping") \
+        > value(first, "floorcast_redis_errors_total", node="node-a", source="ping") >= 1
+    assert {dict(labels)["node"] for (_, labels) in second if labels} == {"node-a"}

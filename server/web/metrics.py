@@ -41,13 +41,16 @@ class Metrics:
 
     def __init__(self, app: web.Application) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
+        #: Fixed for the process's life: the setting, or the fan-out manager's host id, or the host name.
+        self.node = node_name(app)
+        # The labelled children are kept, so an observation costs no label lookup.
         self.ack_latency = Histogram(
             "floorcast_caption_ack_seconds", "A caption change from its arrival (ingest URL, bridge or socket) to "
-            "stored and acknowledged.", buckets=BUCKETS, registry=self.registry)
+            "stored and acknowledged.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
         self.fanout_latency = Histogram(
             "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
-            "viewers.", buckets=BUCKETS, registry=self.registry)
-        self.collector = Collector(app)
+            "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+        self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
 
 
@@ -66,15 +69,15 @@ def node_name(app: web.Application) -> str:
 class Collector(BaseCollector):
     """Figures computed at scrape time from what the process keeps anyway."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, node: str) -> None:
         self.app = app
+        self.node = node
         #: ``/healthz`` check verdicts, set by the handler just before each collection (the checks are async).
         self.checks: dict[str, str] = {}
 
     def collect(self) -> Iterator[Metric]:
         """Every gauge and counter (the registry adds the histograms)."""
-        app = self.app
-        node = node_name(app)
+        app, node = self.app, self.node
         yield self._viewers(node)
         manager = app[sio_key].manager
         delivered = CounterMetricFamily("floorcast_caption_deliveries", "Frames written to viewers by the fan-out "
