@@ -131,11 +131,13 @@ def allowed(request: web.Request, token: str) -> bool:
     if token:
         given = request.headers.get("Authorization", "")
         return given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode())
-    peer = request.remote or ""
     try:
-        return ipaddress.ip_address(peer.split("%")[0]).is_loopback
+        peer = ipaddress.ip_address((request.remote or "").split("%")[0])
     except ValueError:
         return False
+    if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+        return peer.ipv4_mapped.is_loopback  # ::ffff:127.0.0.1 on a dual-stack socket
+    return peer.is_loopback
 
 
 @routes.get("/metrics")
