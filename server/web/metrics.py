@@ -62,8 +62,8 @@ def node_name(app: web.Application) -> str:
     settings = app[settings_key]
     if settings.node:
         return settings.node
-    host_id = getattr(app[sio_key].manager, "host_id", None)
-    return str(host_id) if host_id else socket.gethostname()
+    manager = app[sio_key].manager
+    return str(manager.host_id) if isinstance(manager, FastRedisManager) else socket.gethostname()
 
 
 class Collector(BaseCollector):
