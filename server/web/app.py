@@ -18,7 +18,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import assets, compression, errors, health, i18n, logs, security, sessions, sockets, transport
+from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -31,6 +31,7 @@ from .meetings import api as meetings_api
 from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
 from .meetings import screen as meetings_screen
+from .metrics import Metrics, metrics_key
 from .questions import http as questions_http
 from .questions import socket as questions_socket
 from .questions.service import Questions, questions_key
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 
 ROUTES = (assets.routes, i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
-          rapporteur_http.routes, editor.routes, health.routes)
+          rapporteur_http.routes, editor.routes, health.routes, metrics.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, meetings_screen.commands, captions_socket.commands, questions_socket.commands,
             floor_socket.commands)
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[sio_key] = sio
+    app[metrics_key] = Metrics(app)
     # The features, wired through their interfaces: captions ask the floor who speaks, questions hand over to
     # the floor, the floor tells the questions when an intervention that took one up has ended, and session life
     # has the caption hub finalise the live lines of a session that ends.
