@@ -295,15 +295,23 @@ async def serve(settings: Settings) -> int:
 
     from aiohttp import web
 
+    from server.storage.db import DatabaseProblem
+    from server.storage.keyfile import KeyProblem
     from server.web import logs
     from server.web.app import create_app
 
     app = create_app(settings)
     runner = web.AppRunner(app, access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_timeout,
                            handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        # Start-up checks (the database's quick_check and a write, the key's length) fail here, before listening.
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+    except (DatabaseProblem, KeyProblem, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        await runner.cleanup()
+        return 2
     settings.port = runner.addresses[0][1]  # the real one for port 0 (the only site's first socket)
     logging.getLogger("floorcast").info("listening", extra={"url": settings.public_base_url()})
     print(f"Floorcast is serving {settings.public_base_url()}/  (data in {settings.data_dir}; role links: "

@@ -37,6 +37,8 @@ log = logging.getLogger("floorcast.captioner")
 #: The first wait after a failed attempt and the longest: an outage of a few seconds must not leave the captions
 #: many seconds behind, and a server that is back is reached within about a second.
 RETRY_FIRST = 0.1
+#: Refusals that say "not now" rather than "never": the text stays pending and is sent again after a reconnect.
+KEEP_AND_RETRY = frozenset({"session_not_live", "storage_full", "storage_unavailable"})
 RETRY_MAX = 1.0
 
 
@@ -182,10 +184,10 @@ class Bridge:
             if reply.get("type") == "ack":
                 self.outbox.ack(int(reply["seq"]))
             elif reply.get("type") == "error":
-                if reply.get("code") == "session_not_live":
-                    log.warning("the session is not live: text kept until it starts")
+                if reply.get("code") in KEEP_AND_RETRY:
+                    log.warning("%s: text kept, sent again shortly", reply.get("message"))
                     await asyncio.sleep(2)  # ask again later: reconnecting resends what is still pending
-                    raise ConnectionError("session not live")
+                    raise ConnectionError(str(reply.get("code")))
                 log.error("refused #%s: %s (%s); dropped", reply.get("seq"), reply.get("message"), reply.get("code"))
                 if reply.get("seq") is not None:
                     self.outbox.ack(int(reply["seq"]))

@@ -40,7 +40,7 @@ def record_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    digits = re.sub(r"\D", "", str(value))
+    digits = re.sub(r"[^0-9]", "", str(value))  # ASCII digits only: int() also reads other scripts
     return int(digits) if digits and len(digits) < 16 else None
 
 

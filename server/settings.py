@@ -69,6 +69,11 @@ class Settings:
                                "or organisations.", "FLOORCAST_COUNT_IGO_AS")
     count_on_behalf: str = _field("speaker", "Default counting of statements on behalf of a group of states: speaker "
                                   "(counts for the speaker's country) or exclude.", "FLOORCAST_COUNT_ON_BEHALF")
+    health_interval: float = _field(5.0, "Seconds between the canary messages each process sends itself through "
+                                    "Redis; /healthz is unhealthy when none came back for three intervals.",
+                                    "FLOORCAST_HEALTH_INTERVAL")
+    metrics_interval: float = _field(60.0, "Seconds between metrics log lines (memory, open files, tasks, "
+                                     "connections, rooms); 0: none.", "FLOORCAST_METRICS_INTERVAL")
     shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
                                      "FLOORCAST_SHUTDOWN_TIMEOUT")
 

@@ -56,9 +56,12 @@ async def test_protocol_acks_repeats_and_refusals(server, http):
         assert (reply["type"], reply["code"], reply["seq"]) == ("error", "session_not_live", 1)
         await start(server, http)
         await ws.send(json.dumps({"type": "text", "seq": 1, "text": "Good morning.\n"}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT)) == {"type": "ack", "seq": 1, "applied": True}
+        first = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        assert {k: first[k] for k in ("type", "seq", "applied")} == {"type": "ack", "seq": 1, "applied": True}
         await ws.send(json.dumps({"type": "text", "seq": 1, "text": "Good morning.\n"}))
-        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT)) == {"type": "ack", "seq": 1, "applied": False}
+        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT)) == {**first, "applied": False}  # the original time
+        await ws.send(json.dumps({"type": "text", "seq": 1, "text": "Other text.\n"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["code"] == "seq_conflict"
         await ws.send("not json")
         assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["code"] == "invalid_format"
         await ws.send(json.dumps({"type": "text", "seq": 2, "text": "Bonjour.\n", "lang": "fr-FR"}))

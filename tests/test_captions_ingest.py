@@ -7,6 +7,8 @@ import re
 import pytest
 
 from server.storage import captions as captions_db
+from server.web.captions.hub import CaptionHub, caption_hub_key
+from server.web.floor.service import floor_key
 from server.web.keys import db_key
 
 from .conftest import DEMO, WAIT
@@ -150,3 +152,49 @@ async def test_two_captioner_links_hand_over(server, http, live, connect, inbox)
     assert handover["from_captioner"]["label"].startswith("Session captioner")
     assert handover["to_captioner"]["label"].startswith("Meeting captioner")
     assert [s["text"] for s in await segments(server)] == ["First captioner", "Second captioner"]
+
+
+# -- seq bounds and retries ----------------------------------------------------------------------------------------
+
+
+async def test_one_huge_seq_cannot_poison_the_feed(server, http, live):
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=3", "One.\n"))[0] == 200
+    for huge in [10 ** 17, 2 ** 31, 3 + 100_001]:
+        status, body = await post(http, server, f"{ROOT}/zoom?t={live}&seq={huge}", "Garbage.\n")
+        assert status == 400 and body.startswith("seq_out_of_range"), (huge, status, body)
+    status, _ = await post(http, server, f"{ROOT}/zoom?t={live}&seq=4", "Two.\n")
+    assert status == 200
+    # Never 200 for text that is not stored: an older seq, or the last seq with other text, is refused.
+    status, body = await post(http, server, f"{ROOT}/zoom?t={live}&seq=2", "Late.\n")
+    assert status == 409 and body.startswith("seq_stale"), body
+    status, body = await post(http, server, f"{ROOT}/zoom?t={live}&seq=4", "Other text.\n")
+    assert status == 409 and body.startswith("seq_conflict"), body
+    assert [s["text"] for s in await segments(server)] == ["One.", "Two."]
+    async with http.get(server.url(f"{ROOT}/zoom/seq?t={live}")) as r:
+        assert (await r.text()).strip() == "4"
+    # The largest seq allowed starts a feed; a tool that restarts at 1 is followed.
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq={2 ** 31 - 1}&lang=fr", "Un.\n"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1&lang=fr", "Deux.\n"))[0] == 200
+    assert [s["text"] for s in await segments(server, "fr")] == ["Un.", "Deux."]
+
+
+async def test_a_retry_is_answered_with_the_original_time(server, http, live, monkeypatch):
+    clock = {"now": 1_700_000_000_123}
+    for module in ("server.web.captions.hub", "server.web.captions.ingest"):
+        monkeypatch.setattr(f"{module}.now_ms", lambda: clock["now"])
+    status, first = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Hello.\n")
+    assert (status, first.strip()) == (200, "2023-11-14T22:13:20.123")
+    clock["now"] += 4_321
+    status, retry = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Hello.\n")
+    assert (status, retry) == (200, first)
+    # Also after a restart of the process's memory: the time is stored with the feed's last seq.
+    old = server.app[caption_hub_key]
+    server.app[caption_hub_key] = CaptionHub(server.app, server.app[floor_key])
+    try:
+        status, retry = await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Hello.\n")
+    finally:
+        server.app[caption_hub_key] = old
+    assert (status, retry) == (200, first)
+    status, second = await post(http, server, f"{ROOT}/zoom?t={live}&seq=2", "Again.\n")
+    assert (status, second.strip()) == (200, "2023-11-14T22:13:24.444")
+    assert [s["text"] for s in await segments(server)] == ["Hello.", "Again."]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from server.loading import demo_meeting_text
 from server.settings import Settings
@@ -150,3 +151,64 @@ async def test_serve_demo_then_stop_on_sigterm(tmp_path):
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+def _sound_data_dir(data: Path) -> Path:
+    """A data directory with a real database (the demo meeting loaded) and a key."""
+    meeting = data.parent / "meeting.toml"
+    meeting.write_text(demo_meeting_text())
+    assert run("load", str(meeting), data=data).returncode == 0
+    return data
+
+
+def _garbage_inside(data: Path) -> None:
+    db = data / "floorcast.db"
+    body = bytearray(db.read_bytes())
+    assert len(body) > 32 * 1024
+    body[16 * 1024:24 * 1024] = bytes((i * 37 + 11) % 256 for i in range(8 * 1024))  # 8 KB, past the header
+    db.write_bytes(bytes(body))
+
+
+def _not_a_database(data: Path) -> None:
+    (data / "floorcast.db").write_bytes(b"this is no SQLite file\n" * 400)
+
+
+def _short_key(data: Path) -> None:
+    (data / "link.key").write_bytes(b"0123456789")
+
+
+def _read_only(data: Path) -> None:
+    # Root ignores file modes; the immutable attribute stops root too (chattr needs root and ext2/3/4 or xfs).
+    db = data / "floorcast.db"
+    if os.geteuid() != 0:
+        db.chmod(0o444)
+        data.chmod(0o555)
+    elif subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+        pytest.skip("root ignores file modes and this file system has no immutable attribute")
+
+
+def _writable_again(data: Path) -> None:
+    if (data / "floorcast.db").exists():
+        subprocess.run(["chattr", "-i", str(data / "floorcast.db")], capture_output=True)
+    data.chmod(0o755)
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (_garbage_inside, "the database is damaged"),
+    (_not_a_database, "file is not a database"),
+    (_short_key, "link.key is damaged: expected 32 bytes, found 10"),
+    (_read_only, "the database does not take writes"),
+], ids=["garbage-inside", "not-a-database", "short-key", "read-only"])
+def test_serve_refuses_to_start_on_damaged_data_with_one_line(tmp_path, damage, said):
+    data = _sound_data_dir(tmp_path / "d")
+    damage(data)
+    try:
+        started = subprocess.run([sys.executable, "run.py", "--data", str(data), "--port", "0"], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=30,
+                                 env={**os.environ, "FLOORCAST_LOG_LEVEL": "ERROR"})
+    finally:
+        _writable_again(data)
+    assert started.returncode == 2, started.stderr[-2000:]
+    lines = started.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: ") and said in lines[-1], started.stderr[-2000:]
+    assert "Traceback" not in started.stderr and "Floorcast is serving" not in started.stderr

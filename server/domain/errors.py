@@ -56,6 +56,12 @@ class NotLive(DomainError):
     code = "session_not_live"
 
 
+class Unavailable(DomainError):
+    """The server cannot store this now (its storage is full or failing); nothing was stored: send it again."""
+
+    code = "storage_unavailable"
+
+
 class RateLimited(DomainError):
     """Too many requests; try again shortly."""
 

@@ -13,11 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import InvalidInput
+from .numbers import whole_number
 
 #: Longest segment text and speaker label the editor accepts.
 MAX_TEXT = 5000
 MAX_SPEAKER = 200
 MAX_EDITS = 5000
+#: The highest version number a query may name (versions count saves of one session's transcript).
+MAX_VERSION = 10 ** 8
 _WORDS = re.compile(r"\s+|[^\s]+")
 
 
@@ -109,6 +112,7 @@ def parse_version(raw: str | None) -> int | None:
         return None
     if raw == "raw":
         return 0
-    if raw.isdigit() and len(raw) < 9:
-        return int(raw)
-    raise InvalidInput("version must be raw, latest or a version number", field="version")
+    try:
+        return whole_number(raw, "version", high=MAX_VERSION)
+    except InvalidInput:
+        raise InvalidInput("version must be raw, latest or a version number", field="version") from None

@@ -19,6 +19,7 @@ from ..domain.captions.events import (
     SegmentCorrected,
     SegmentFinalised,
 )
+from ..domain.captions.ingest import Post
 from ..domain.captions.stream import TailState, turn_lead
 from ..domain.events import Event
 from .db import Database, one
@@ -43,6 +44,16 @@ class FeedPost:
 
     feed: str
     seq: int
+    #: The feed's last accepted posts including this one (``FeedSequence.with_post``), to tell retries from clashes.
+    recent: tuple[Post, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedState:
+    """A captioner feed's last accepted ``seq`` and its last posts (``seq``, text fingerprint, time)."""
+
+    last_seq: int
+    recent: tuple[Post, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,9 +145,10 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
              for t in tails])
         if feed is not None:
             await conn.execute(
-                "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (meeting_id, session_id, feed) DO UPDATE SET last_seq = excluded.last_seq,"
-                " updated_ms = excluded.updated_ms", (meeting_id, session_id, feed.feed, feed.seq, now))
+                "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms, recent_posts)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, feed) DO UPDATE SET"
+                " last_seq = excluded.last_seq, updated_ms = excluded.updated_ms, recent_posts = excluded.recent_posts",
+                (meeting_id, session_id, feed.feed, feed.seq, now, json.dumps([list(p) for p in feed.recent])))
 
 
 async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) -> int | None:
@@ -144,6 +156,16 @@ async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) ->
     row = await db.fetchone("SELECT last_seq FROM caption_feeds WHERE meeting_id = ? AND session_id = ? AND feed = ?",
                             (meeting_id, session_id, feed))
     return None if row is None else row["last_seq"]
+
+
+async def feed_state(db: Database, meeting_id: int, session_id: str, feed: str) -> FeedState | None:
+    """A captioner feed's last accepted post, or None before its first."""
+    row = await db.fetchone("SELECT last_seq, recent_posts FROM caption_feeds WHERE meeting_id = ? AND"
+                            " session_id = ? AND feed = ?", (meeting_id, session_id, feed))
+    if row is None:
+        return None
+    recent = tuple(Post(int(s), str(d), int(at)) for s, d, at in json.loads(row["recent_posts"] or "[]"))
+    return FeedState(row["last_seq"], recent)
 
 
 async def segments_after(db: Database, meeting_id: int, session_id: str, lang: str, after_seq: int,

@@ -18,7 +18,7 @@ from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.keyfile import load_or_create_key
-from . import errors, i18n, security, sessions, sockets
+from . import errors, health, i18n, logs, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -45,7 +45,7 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
 ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
-          rapporteur_http.routes, editor.routes)
+          rapporteur_http.routes, editor.routes, health.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[security.security_headers, i18n.locale_middleware, errors.errors,
                                        security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
+    app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
     app[limits_key] = Limits(settings)
     app[jinja_key] = _jinja()
@@ -80,9 +81,9 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=security.socketio_origin_check(settings),  # our origins only, on every transport
         ping_interval=20,
         ping_timeout=20,
-        max_http_buffer_size=256 * 1024,
-        logger=False,
-        engineio_logger=False,
+        max_http_buffer_size=transport.MAX_PACKET_BYTES,
+        logger=logs.library_logger("socketio.server"),
+        engineio_logger=logs.library_logger("engineio.server"),
     )
     sio.attach(app)
     app[sio_key] = sio
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(schedule_context)
     app.cleanup_ctx.append(revocation_context)
+    app.cleanup_ctx.append(health.health_context)
     app[bridge.bridges_key] = weakref.WeakKeyDictionary()
     app.on_shutdown.append(sessions.close_sockets)
     app.on_shutdown.append(bridge.close_bridges)
@@ -110,16 +112,20 @@ def create_app(settings: Settings) -> web.Application:
 async def database_context(app: web.Application) -> AsyncIterator[None]:
     """Open the database and the key, load the demo meeting when there is none, close on the way out."""
     settings = app[settings_key]
-    db = await open_database(settings.database)
-    app[db_key] = db
-    app[link_key_key] = load_or_create_key(settings.data_dir)
-    app[registry_key] = MeetingRegistry(db)
-    closed = await meetings_db.close_open_attendance(db, now_ms())
-    if closed:
-        log.info("closed attendance left open by the previous run", extra={"count": closed})
-    if settings.demo and not await meetings_db.list_meetings(db):
-        slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
-        log.info("demo meeting loaded", extra={"meeting": slug})
+    app[link_key_key] = load_or_create_key(settings.data_dir)  # raises KeyProblem: checked before anything opens
+    db = await open_database(settings.database)  # raises DatabaseProblem: damaged, not a database, read-only
+    try:
+        app[db_key] = db
+        app[registry_key] = MeetingRegistry(db)
+        closed = await meetings_db.close_open_attendance(db, now_ms())
+        if closed:
+            log.info("closed attendance left open by the previous run", extra={"count": closed})
+        if settings.demo and not await meetings_db.list_meetings(db):
+            slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
+            log.info("demo meeting loaded", extra={"meeting": slug})
+    except BaseException:
+        await db.close()  # its thread would keep the process alive after a failed start
+        raise
     yield
     await meetings_db.close_open_attendance(db, now_ms())
     await db.close()

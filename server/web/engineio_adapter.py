@@ -24,6 +24,11 @@ What it touches, and why:
   A TLS transport gets the frame through its own ``write``, which encrypts it.
 * ``AsyncPubSubManager._handle_emit(message)`` and the message's keys (socket.io): local delivery of an emit that
   came through Redis takes the fast path too.
+* ``AsyncPubSubManager._publish(message)`` and ``host_id``: the health canary is published straight to Redis under
+  another ``host_id`` (the library hands its own emits to itself without Redis and skips them when they come
+  back), so that this process hears it only if the bus delivers. ``AsyncServer.manager_initialized``: the library
+  starts the manager (and its Redis listener) at the first connection; ``start_manager`` starts it at start-up so
+  the canary is heard before anyone connects.
 * ``AsyncServer.packet_class`` (socket.io): encode with the server's serializer, as the stock manager does.
 """
 
@@ -37,6 +42,7 @@ import importlib.metadata
 import inspect
 import logging
 import os
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -83,9 +89,10 @@ def check(sio: Any) -> list[str]:
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
-    hook = getattr(AsyncPubSubManager, "_handle_emit", None)
-    if not inspect.iscoroutinefunction(hook) or list(inspect.signature(hook).parameters) != ["self", "message"]:
-        problems.append("socketio.AsyncPubSubManager._handle_emit: expected a coroutine taking (self, message)")
+    for name in ("_handle_emit", "_publish"):
+        hook = getattr(AsyncPubSubManager, name, None)
+        if not inspect.iscoroutinefunction(hook) or len(inspect.signature(hook).parameters) != 2:
+            problems.append(f"socketio.AsyncPubSubManager.{name}: expected a coroutine taking (self, message)")
     return problems
 
 
@@ -239,11 +246,41 @@ def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any,
     return short
 
 
+def start_manager(sio: Any) -> None:
+    """Start the client manager now (its Redis listener with it) instead of at the first connection.
+
+    ``manager_initialized`` is set by the server's constructor after the manager is attached (so after ``check``
+    ran): it is checked here, when the application starts.
+    """
+    if not isinstance(getattr(sio, "manager_initialized", None), bool):
+        raise InternalsChanged(f"socketio.AsyncServer.manager_initialized: missing or not a bool ({_versions()})")
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
 class PubSubEmitHook(AsyncPubSubManager):
-    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``."""
+    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``,
+    and a canary this process sent itself through the backend is noted in ``canary_received`` (monotonic s)."""
+
+    canary_event = "fanout_canary"
+    canary_received: float | None = None
+
+    def _canary_sender(self) -> str:
+        return f"{self.host_id}:canary"
+
+    async def publish_canary(self) -> None:
+        """Publish a message only this process takes, and only once it came back through the backend."""
+        await self._publish({"method": "emit", "event": self.canary_event, "data": [None], "binary": False,
+                             "namespace": "/", "room": None, "skip_sid": None, "callback": None,
+                             "host_id": self._canary_sender()})
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         """Deliver one emit locally (the library's hook, called for this process's emits and Redis's alike)."""
+        if message.get("event") == self.canary_event:
+            if message.get("host_id") == self._canary_sender():
+                self.canary_received = time.monotonic()
+            return  # another process's canary, or one handed over without the backend: not for any socket
         callback = message.get("callback")
         if callback is not None and len(callback) == 3:  # an emit with an ACK: the library's own path
             return await super()._handle_emit(message)

@@ -10,7 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from ..domain.errors import DomainError, InvalidInput, InvalidTransition, NotAllowed, NotFound, NotLive, RateLimited
+from ..domain.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    NotLive,
+    RateLimited,
+    Unavailable,
+)
 from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
 
 log = logging.getLogger(__name__)
@@ -20,7 +29,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500}
 #: Statuses by error class (the first match in the class's MRO wins).
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
-                                           InvalidTransition: 409, NotLive: 400, RateLimited: 429}
+                                           InvalidTransition: 409, NotLive: 400, RateLimited: 429,
+                                           Unavailable: 503}
 UNKNOWN = {"code": "unknown_error", "message": N_("Something went wrong on the server.")}
 
 

@@ -164,7 +164,11 @@ class FastManager(_FastEmit):
 
 
 class FastRedisManager(_FastEmit, PubSubEmitHook, socketio.AsyncRedisManager):
-    """The Redis pub/sub manager (several processes) whose local delivery is task-free too."""
+    """The Redis pub/sub manager (several processes) whose local delivery is task-free too.
+
+    ``publish_canary`` sends a message this process hears only through Redis; ``canary_received`` (monotonic
+    seconds) says when the last one came back, so the health check notices a bus that stopped delivering.
+    """
 
     def __init__(self, url: str, outbox_limit: int = 256, channel: str = "floorcast") -> None:
         super().__init__(url, channel=channel)

@@ -40,6 +40,57 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class MalformedPackets(logging.Filter):
+    """Turn python-engineio's traceback for a packet it could not decode into a one-line warning with a code.
+
+    A client that sends a broken Socket.IO packet (``42/live,[``, ``4x``) makes the library log ``message async
+    handler error`` with the decoder's traceback; that is the client's fault, not the server's, and the connection
+    carries on. Errors raised elsewhere keep their level and traceback (the JSON formatter writes it on one line).
+    """
+
+    _DECODERS = ("socketio/packet.py", "engineio/packet.py", "engineio/payload.py", "engineio/json.py")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a decoding failure in place; always keep the record."""
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and self.from_decoder(exc):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "malformed Socket.IO packet", ()
+            record.code = "invalid_packet"
+            record.error = self.line(exc)
+            record.exc_info = record.exc_text = None
+        return True
+
+    @classmethod
+    def from_decoder(cls, exc: BaseException) -> bool:
+        """True for an exception raised while decoding what a client sent (bad UTF-8 is always that)."""
+        if isinstance(exc, UnicodeDecodeError):
+            return True
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith(cls._DECODERS):
+                return True
+            tb = tb.tb_next
+        return False
+
+    @staticmethod
+    def line(exc: BaseException) -> str:
+        """The exception as one short line."""
+        return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+
+
+def library_logger(name: str) -> logging.Logger:
+    """The logger handed to python-socketio/python-engineio (``socketio.server``, ``engineio.server``).
+
+    Handing over a logger object stops the libraries from adding their own plain-text handler, which would
+    print every traceback over several lines beside the JSON log; engine.io's gets :class:`MalformedPackets`.
+    """
+    logger = logging.getLogger(name)
+    if name.startswith("engineio") and not any(isinstance(f, MalformedPackets) for f in logger.filters):
+        logger.addFilter(MalformedPackets())
+    return logger
+
+
 class PlainFormatter(logging.Formatter):
     """Plain text lines, redacted like the JSON ones."""
 

@@ -36,6 +36,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     """The whole API description."""
     session_state = _obj(session_id=_STR, state={"type": "string", "enum": ["scheduled", "live", "ended"]},
                          started_ms=_NINT, ended_ms=_NINT)
+    checks = _obj(ok=_BOOL, version=_STR, checks={"type": "object", "additionalProperties": _STR},
+                  reasons={"type": "array", "items": _STR})
+    health = _op("Readiness: the database takes writes; with Redis, Redis answers and the fan-out canary comes back",
+                 [], checks, errors=())
+    health["responses"]["503"] = {"description": "Unhealthy: reasons lists storage_full, storage_unavailable, "
+                                  "redis_unreachable or fanout_stalled",
+                                  "content": {"application/json": {"schema": checks}}}
     session = {"allOf": [session_state, _obj(id=_STR, title=_STR, room=_STR, start_ms=_INT, end_ms=_INT,
                                              themes={"type": "array", "items": _STR}, auto_start=_BOOL)]}
     meeting = _obj(slug=_STR, title=_STR, venue=_STR, timezone=_STR, start_date=_STR, end_date=_STR,
@@ -62,7 +69,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     link = _obj(id=_INT, role=_STR, session_id=_NSTR, scope=_STR, label=_STR, url=_STR, created_ms=_INT, hub_id=_INT,
                 ingest={"type": "object", "additionalProperties": _STR})
     paths: dict[str, Any] = {
-        "/healthz": {"get": _op("Liveness and readiness", [], _obj(ok=_BOOL, version=_STR), errors=())},
+        "/healthz": {"get": health},
         "/api/meetings": {"get": _op("List meetings", [], _obj(meetings={"type": "array", "items": _obj(
             slug=_STR, title=_STR, venue=_STR, start_date=_STR, end_date=_STR)}), errors=())},
         "/api/meetings/{slug}": {"get": _op("A meeting, its agenda and live sessions", [_SLUG], meeting,

@@ -4,13 +4,14 @@ with the field's name, so every refusal is a coded ACK or a 400, never a server 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.errors import InvalidInput
+from aiohttp import web
 
-#: The largest integer SQLite stores (64-bit signed).
-MAX_INT = 2 ** 63 - 1
+from ..domain.errors import InvalidInput
+from ..domain.numbers import MAX_INT, is_whole_number, whole_number
 
 
 def text(data: Mapping[str, Any], name: str, max_len: int = 10_000, required: bool = True) -> str:
@@ -18,6 +19,7 @@ def text(data: Mapping[str, Any], name: str, max_len: int = 10_000, required: bo
     value = data.get(name, "")
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be text", field=name)
+    no_surrogates(value, name)
     if required and not value.strip():
         raise InvalidInput(f"{name} is required", code=f"{name}_required", field=name)
     if len(value) > max_len:
@@ -46,8 +48,9 @@ def integer(data: Mapping[str, Any], name: str, *, low: int = 0, high: int = MAX
     value = data.get(name)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not is_whole_number(value, low=low, high=high):
         raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+    assert isinstance(value, int)
     return value
 
 
@@ -63,9 +66,34 @@ def query_int(raw: str | None, name: str, *, default: int, low: int = 0, high: i
     """A whole number from a query string (ASCII digits only) within ``low..high``."""
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
-    return int(raw)
+    return whole_number(raw, name, low=low, high=high)
+
+
+def number_text(raw: str, name: str, *, low: int = 0, high: int = MAX_INT) -> int:
+    """A required whole number sent as text (a form field, a path segment): ASCII digits within ``low..high``."""
+    return whole_number(raw, name, low=low, high=high)
+
+
+def no_surrogates(value: str, name: str) -> str:
+    """Refuse text with a lone UTF-16 surrogate (JSON ``"\\ud800"``): it cannot be stored or sent as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{name} contains an invalid character", field=name) from None
+    return value
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request body as JSON; refuses a body that is not JSON or holds text that is not valid Unicode."""
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body must be JSON") from None
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("the body contains an invalid character (a lone surrogate)") from None
+    return data
 
 
 def seconds(data: Mapping[str, Any], name: str = "seconds") -> int | None:
@@ -73,6 +101,6 @@ def seconds(data: Mapping[str, Any], name: str = "seconds") -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 24 * 3600:
+    if not is_whole_number(value, low=1, high=24 * 3600):
         raise InvalidInput(f"{name} must be a number of seconds or null", field=name)
     return value

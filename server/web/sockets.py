@@ -259,9 +259,14 @@ class _Server:
                 await ctx.enter_room(rooms.moderators(loaded.id, session_id))
         if conn.participant is not None:
             await ctx.enter_room(rooms.participant(loaded.id, conn.participant.id))
-        for ns, hook in self.joins:
-            if ns == namespace:
-                await hook(ctx, data)
+        try:
+            for ns, hook in self.joins:
+                if ns == namespace:
+                    await hook(ctx, data)
+        except DomainError as exc:
+            # Undo what the hooks that ran did (an attendance interval opened), then refuse with the code.
+            await self.disconnect(namespace, sid)
+            raise ConnectionRefusedError(exc.code) from None
 
     async def disconnect(self, namespace: str, sid: str) -> None:
         """Run the leave hooks of a connection that was accepted."""

@@ -7,16 +7,19 @@ import datetime
 import pytest
 
 from server.domain.captions.ingest import (
+    MAX_SEQ,
+    MAX_SEQ_JUMP,
     Cue,
     FeedSequence,
     continued,
     decode_body,
     parse_seq,
     parse_youtube,
+    post_digest,
     server_time,
 )
 from server.domain.captions.stream import Captioner, CaptionStream, SegmentFinalised
-from server.domain.errors import InvalidInput
+from server.domain.errors import InvalidInput, InvalidTransition
 
 NOW = 1_715_000_000_000
 CART = Captioner("feed-1", "CART 1")
@@ -291,3 +294,36 @@ def test_text_lines_after_one_timestamp_are_one_cue_on_one_line():
     # A two-line cue (wrapped text or <br> inside it) is one line of the captioner's text.
     body = "2024-05-06T07:08:09.100   \n  first line  \nsecond<br>third\n\n2024-05-06T07:08:10.000\n"
     assert parse_youtube(body) == [Cue(_ms("2024-05-06T07:08:09.100"), "first line second third")]
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("²", "seq_required"), ("-0", "seq_required"), ("1e3", "seq_required"), ("", "seq_required"),
+    (str(10 ** 30), "seq_required"), (str(2 ** 31), "seq_out_of_range"), ("0x10", "seq_required")])
+def test_parse_seq_takes_ascii_digits_up_to_the_bound(raw: str, code: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_seq(raw)
+    assert refused.value.code == code
+    assert parse_seq(str(MAX_SEQ)) == MAX_SEQ
+
+
+def test_a_repeated_seq_is_a_retry_only_with_the_same_text_of_a_recent_post() -> None:
+    feed = FeedSequence()
+    feed.accept(3, post_digest("One.\n"), 900)
+    feed.accept(4, post_digest("Two.\n"), 1_000)
+    assert feed.check(4) == "duplicate" and feed.repeated_at(4, post_digest("Two.\n")) == 1_000
+    assert feed.repeated_at(3, post_digest("One.\n")) == 900  # acknowledged, then its successor: still a retry
+    with pytest.raises(InvalidTransition) as conflict:
+        feed.repeated_at(4, post_digest("Other.\n"))
+    assert conflict.value.code == "seq_conflict"
+    with pytest.raises(InvalidTransition) as stale:
+        feed.repeated_at(2, post_digest("Zero.\n"))
+    assert stale.value.code == "seq_stale"
+    with pytest.raises(InvalidInput) as jump:
+        feed.check(4 + MAX_SEQ_JUMP + 1)
+    assert jump.value.code == "seq_out_of_range"
+    assert feed.check(4 + MAX_SEQ_JUMP) == "gap"
+    for seq in range(5, 5 + FeedSequence.RECENT):
+        feed.accept(seq, post_digest(f"{seq}\n"), seq)
+    assert [p.seq for p in feed.recent] == list(range(5, 5 + FeedSequence.RECENT))
+    with pytest.raises(InvalidTransition):
+        feed.repeated_at(4, post_digest("Two.\n"))  # forgotten: too old to be a retry

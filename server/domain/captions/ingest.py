@@ -21,15 +21,21 @@ tools expect; ``invalid_format`` → 400).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 from typing import Literal, NamedTuple
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
+from ..numbers import whole_number
 
 SeqVerdict = Literal["apply", "duplicate", "gap"]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
-_SEQ = re.compile(r"[0-9]{1,18}")
+#: The highest ``seq`` a feed may send (a 32-bit signed counter: 13 years of five posts a second).
+MAX_SEQ = 2 ** 31 - 1
+#: How far ahead of the last accepted ``seq`` a post may jump; further is a corrupted counter, not lost posts,
+#: and accepting it would leave every later normal post looking like an old one.
+MAX_SEQ_JUMP = 100_000
 # A line that starts like a timestamp is one; if it then fails to parse, the body is malformed.
 _TIMESTAMP_START = re.compile(r"\d{4}-\d{2}-\d{2}T\d")
 _TIMESTAMP = re.compile(
@@ -37,6 +43,14 @@ _TIMESTAMP = re.compile(
 )
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _BR_END = re.compile(r"(?:<br\s*/?>\s*)+$", re.IGNORECASE)
+
+
+class Post(NamedTuple):
+    """An accepted feed post as remembered: its ``seq``, text fingerprint (``post_digest``) and time (ms)."""
+
+    seq: int
+    digest: str
+    at_ms: int
 
 
 class Cue(NamedTuple):
@@ -57,10 +71,29 @@ def decode_body(raw: bytes) -> str:
 
 
 def parse_seq(raw: str | None) -> int:
-    """The ``seq`` query parameter as an int ≥ 0; raises ``InvalidInput`` with code ``seq_required``."""
-    if raw is None or not _SEQ.fullmatch(raw.strip()):
-        raise InvalidInput("a non-negative integer seq parameter is required", code="seq_required", field="seq")
-    return int(raw.strip())
+    """The ``seq`` query parameter as an int in ``0..MAX_SEQ``; raises ``InvalidInput`` with code ``seq_required``
+    when it is missing or not ASCII digits, ``seq_out_of_range`` when it is above ``MAX_SEQ``."""
+    digits = (raw or "").strip()
+    try:
+        whole_number(digits, "seq")
+    except InvalidInput:
+        raise InvalidInput("a non-negative integer seq parameter is required", code="seq_required",
+                           field="seq") from None
+    return check_seq(int(digits))
+
+
+def check_seq(seq: object) -> int:
+    """A feed's ``seq`` as sent in JSON: a whole number in ``0..MAX_SEQ``."""
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+        raise InvalidInput("seq must be a non-negative integer", code="seq_required", field="seq")
+    if seq > MAX_SEQ:
+        raise InvalidInput(f"seq must be at most {MAX_SEQ}", code="seq_out_of_range", field="seq")
+    return seq
+
+
+def post_digest(text: str) -> str:
+    """A short fingerprint of a post's text, kept with the feed's last ``seq`` to tell a retry from a clash."""
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
 
 
 class FeedSequence:
@@ -74,8 +107,21 @@ class FeedSequence:
     #: (restarted captioning software), not a late retry: retries repeat the latest seq right away.
     RESTART_AFTER = 10
 
-    def __init__(self, last_seq: int | None = None) -> None:
+    #: Accepted posts remembered (``seq``, text fingerprint, time) to recognise a retry of one of them.
+    RECENT = 8
+
+    def __init__(self, last_seq: int | None = None, recent: tuple[Post, ...] = ()) -> None:
         self._last = last_seq
+        self._recent = tuple(recent)[-self.RECENT:]
+
+    @property
+    def recent(self) -> tuple[Post, ...]:
+        """The last accepted posts, oldest first."""
+        return self._recent
+
+    def with_post(self, seq: int, digest: str, at_ms: int) -> tuple[Post, ...]:
+        """``recent`` once this post is accepted (what storage keeps with the feed)."""
+        return (*self._recent, Post(seq, digest, at_ms))[-self.RECENT:]
 
     @property
     def last_seq(self) -> int | None:
@@ -83,20 +129,43 @@ class FeedSequence:
         return self._last
 
     def check(self, seq: int) -> SeqVerdict:
-        """``apply`` (next in line), ``gap`` (apply, but posts were skipped or the tool restarted) or ``duplicate``."""
-        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise InvalidInput("seq must be a non-negative integer", code="seq_required", field="seq")
+        """``apply`` (next in line), ``gap`` (apply, but posts were skipped or the tool restarted) or ``duplicate``.
+
+        Raises ``InvalidInput`` (``seq_out_of_range``) for a ``seq`` above ``MAX_SEQ`` or more than
+        ``MAX_SEQ_JUMP`` ahead of the last accepted one.
+        """
+        check_seq(seq)
         last = self._last
         if last is None:
             return "apply"  # nothing to compare with: a feed may start at any number
         if seq <= last:
             return "gap" if seq <= 1 and last > seq + self.RESTART_AFTER else "duplicate"
+        if seq - last > MAX_SEQ_JUMP:
+            raise InvalidInput(f"seq {seq} jumps more than {MAX_SEQ_JUMP} past the last accepted seq {last}",
+                               code="seq_out_of_range", field="seq")
         return "apply" if seq == last + 1 else "gap"
 
-    def accept(self, seq: int) -> None:
+    def repeated_at(self, seq: int, digest: str) -> int | None:
+        """For a ``duplicate``: when the original was accepted (ms), if this is the retry of one of the ``RECENT``
+        last posts (same ``seq``, same text); raises ``InvalidTransition`` otherwise, so that a post that is not
+        stored is never acknowledged.
+
+        ``seq_conflict``: a remembered ``seq`` with other text; ``seq_stale``: an older ``seq``.
+        """
+        for post in reversed(self._recent):
+            if post.seq == seq:
+                if post.digest != digest:
+                    raise InvalidTransition(f"seq {seq} was already accepted with other text", code="seq_conflict")
+                return post.at_ms
+        if seq == self._last and not self._recent:
+            return None  # a feed stored before posts were fingerprinted: its last seq is taken as a retry
+        raise InvalidTransition(f"seq {seq} is behind the last accepted seq {self._last}", code="seq_stale")
+
+    def accept(self, seq: int, digest: str = "", at_ms: int = 0) -> None:
         """Record ``seq`` as applied (call after the post's text was applied and stored)."""
         if self.check(seq) == "duplicate":
             raise InvalidInput(f"seq {seq} was already accepted", code="seq_duplicate", field="seq")
+        self._recent = self.with_post(seq, digest, at_ms)
         self._last = seq
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidInput
+from ..numbers import is_whole_number, whole_number
 from .models import Hub, Meeting, form_text
 
 #: The largest expected headcount a hub may give.
@@ -31,8 +32,9 @@ def hub_registration(meeting: Meeting, data: dict[str, Any], valid_countries: se
     meeting.group(group)
     raw = data.get("expected_headcount", "")
     try:
-        headcount = int(str(raw).strip()) if not isinstance(raw, bool) else -1
-    except ValueError:
+        headcount = whole_number(str(raw).strip() if is_whole_number(raw) or isinstance(raw, str) else "",
+                                 "expected_headcount")
+    except InvalidInput:
         raise InvalidInput("Give the number of people expected at the hub.", code="invalid_headcount",
                            field="expected_headcount") from None
     if not 1 <= headcount <= MAX_HEADCOUNT:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InvalidInput, InvalidTransition, NotLive
 from ..events import Event
+from ..numbers import is_whole_number, whole_number
 
 #: The IGF's stakeholder groups, the default for a new meeting (slug, label).
 DEFAULT_GROUPS: tuple[tuple[str, str], ...] = (
@@ -255,8 +256,8 @@ def countries() -> list[tuple[str, str]]:
 
 def _chosen_hub(raw: Any, hub_ids: Collection[int]) -> int:
     try:
-        chosen = int(str(raw).strip()) if not isinstance(raw, bool) else -1
-    except ValueError:
+        chosen = whole_number(str(raw).strip() if is_whole_number(raw) or isinstance(raw, str) else "", "hub")
+    except InvalidInput:
         chosen = -1
     if chosen not in hub_ids:
         raise InvalidInput("Choose your hub from the list.", code="invalid_hub", field="hub")

@@ -3,8 +3,9 @@
 JSON text frames. The server opens with ``{"type": "hello", "last_seq": N, "languages": [...]}``, N being the
 last sequence number this link's bridge feed had accepted (0 before any). The bridge sends
 ``{"type": "text", "seq": N, "text": "...", "lang": "en"}`` with realtime text as CAT software writes it
-(backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool}`` once it is
-committed (``applied`` is false for a repeated seq, which is not applied again), or
+(backspaces, line breaks), and each message is answered ``{"type": "ack", "seq": N, "applied": bool, "server_time"}``
+once it is committed (``applied`` is false for a retry of a recent seq with the same text, which is not applied
+again and is answered with the original's ``server_time``), or
 ``{"type": "error", "seq": N, "code": "...", "message": "..."}`` when refused (nothing of it was applied).
 The bridge numbers all its messages with one counter, whatever their language, so its feed is the link's alone.
 Text continues the link's bridge line in each language (its own tail, whoever else writes); ``window=1`` in the
@@ -21,7 +22,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ...clock import now_ms
-from ...domain.captions.ingest import server_time
+from ...domain.captions.ingest import check_seq, post_digest, server_time
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
@@ -48,8 +49,7 @@ def _message(raw: str) -> tuple[int, str, str | None]:
     if not isinstance(data, dict) or data.get("type") != "text":
         raise InvalidInput("expected {\"type\": \"text\", \"seq\", \"text\"}")
     seq, text, lang = data.get("seq"), data.get("text"), data.get("lang")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise InvalidInput("seq must be a whole number", code="seq_required", field="seq")
+    seq = check_seq(seq)
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise InvalidInput("text must be a string of at most 64 KiB", field="text")
     if lang is not None and not isinstance(lang, str):
@@ -87,8 +87,10 @@ async def bridge(request: web.Request) -> web.StreamResponse:
                                      writer=feed, window=window)
 
             outcome = await request.app[caption_hub_key].change(loaded, session_id, lang, operation, feed=feed, seq=seq,
-                                                                 writer=feed)
-            await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied})
+                                                                 writer=feed, digest=post_digest(text))
+            # A retry is answered with the time its original was accepted, as over HTTP.
+            at = outcome.at_ms if outcome.at_ms is not None else now_ms()
+            await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied, "server_time": server_time(at)})
         except DomainError as exc:
             await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})
     log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})

@@ -74,6 +74,8 @@ class Outcome:
     tail: str
     last_seq: int
     events: tuple[Event, ...] = ()
+    #: When the post was accepted (ms; for a retry, when its original was), ``None`` when not known.
+    at_ms: int | None = None
 
 
 class CaptionHub:
@@ -107,18 +109,20 @@ class CaptionHub:
         """The sequence of one captioner feed, read from storage on first use."""
         key = (loaded.id, session_id, feed)
         if key not in self._feeds:
-            last = await captions_db.feed_seq(self.app[db_key], loaded.id, session_id, feed)
-            self._feeds.setdefault(key, FeedSequence(last))
+            state = await captions_db.feed_state(self.app[db_key], loaded.id, session_id, feed)
+            self._feeds.setdefault(key, FeedSequence() if state is None else
+                                   FeedSequence(state.last_seq, state.recent))
         return self._feeds[key]
 
     async def change(self, loaded: LoadedMeeting, session_id: str, lang: str, operation: Operation, *,
                      require_live: bool = True, feed: str | None = None, seq: int | None = None,
-                     writer: str | None = None) -> Outcome:
+                     writer: str | None = None, digest: str | None = None) -> Outcome:
         """Apply one caption change: check, apply, commit, then broadcast.
 
         :param operation: called with the stream, the floor's speaker context and now; returns the events.
             It must validate before it mutates (the stream's methods do).
-        :param feed: the captioner feed posting (with its ``seq``): a repeated ``seq`` changes nothing.
+        :param feed: the captioner feed posting (with its ``seq``): a retry of one of its last posts (same ``seq``
+            and ``digest``) changes nothing and answers the original's time; any other repeated ``seq`` is refused.
         :param writer: whose tail the operation writes to; the outcome's ``tail`` is that writer's.
         """
         now = now_ms()
@@ -127,12 +131,13 @@ class CaptionHub:
                 loaded.life(session_id).require_live(now)
             sequence = verdict = post = None
             if feed is not None and seq is not None:
-                post = captions_db.FeedPost(feed, seq)
                 sequence = await self.feed(loaded, session_id, feed)
                 verdict = sequence.check(seq)
                 if verdict == "duplicate":
+                    original = sequence.repeated_at(seq, digest or "")
                     stream = await self.stream(loaded, session_id, lang)
-                    return Outcome(False, verdict, _tail(stream, writer), stream.last_seq)
+                    return Outcome(False, verdict, _tail(stream, writer), stream.last_seq, at_ms=original)
+                post = captions_db.FeedPost(feed, seq, sequence.with_post(seq, digest or "", now))
                 if verdict == "gap":
                     log.warning("caption feed gap", extra={"meeting": loaded.meeting.slug, "session": session_id,
                                                            "feed": feed, "last_seq": sequence.last_seq, "seq": seq})
@@ -147,9 +152,9 @@ class CaptionHub:
                 self._streams.pop(key, None)
                 raise
             if sequence is not None and post is not None:
-                sequence.accept(post.seq)
+                sequence.accept(post.seq, digest or "", now)
             await self.publish(loaded, session_id, lang, events, stream)
-            return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events))
+            return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events), now)
 
     def _speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
         """The floor's current speaker; a failure there is logged and never stops captions."""

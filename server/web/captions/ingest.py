@@ -1,12 +1,14 @@
 """Captioner links over HTTP: what Zoom-, YouTube- and StreamText-style captioning tools post.
 
 ``POST /m/{slug}/s/{session_id}/ingest/{zoom|youtube|streamtext}?t=TOKEN&seq=N&lang=ll-CC[&window=1]`` answers ``200``
-with the server's UTC time as its body, for a new post and a repeated one alike (a repeat is not applied again).
+with the server's UTC time as its body; a retry of a recent post (same ``seq``, same text) is not applied again and
+answered with its original's time, and any other repeated ``seq`` is refused ``409`` (never a 200 for unstored text).
 Every post continues the live line of its link and tool; only a line break, the idle flush or the session's end
 finalises it (see ``docs/API.md``). ``seq`` counts per link, tool and language. ``window=1`` declares a tool that
 re-sends the end of its window with each post. ``GET …/ingest/{kind}/seq?t=TOKEN&lang=ll-CC`` answers the feed's
 last accepted ``seq``. Refusals are plain text: ``403`` for a wrong token or a missing ``seq``, ``400`` when the
-session is not live or the language or body is wrong, ``405`` with ``Allow`` for another method.
+session is not live, the language or body is wrong or ``seq`` is out of range, ``405`` with ``Allow`` for another
+method, ``503`` when storage is full or failing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 from aiohttp import web
 
 from ...clock import now_ms
-from ...domain.captions.ingest import continued, decode_body, parse_seq, parse_youtube, server_time
+from ...domain.captions.ingest import continued, decode_body, parse_seq, parse_youtube, post_digest, server_time
 from ...domain.captions.stream import CaptionStream, SpeakerContext
 from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
@@ -110,13 +112,14 @@ async def ingest(request: web.Request) -> web.Response:
 
         outcome = await request.app[caption_hub_key].change(
             loaded, session_id, lang, operation, feed=feed_name(link.id, kind, lang) if seq is not None else None,
-            seq=seq, writer=writer)
+            seq=seq, writer=writer, digest=post_digest(body))
     except DomainError as exc:
         return text_refusal(exc)
     if not outcome.applied:
         log.info("caption post repeated", extra={"session": session_id, "feed": feed_name(link.id, kind, lang),
                                                  "seq": seq})
-    return _text(server_time(now_ms()))
+    # A retry is answered with its original's time, so the tool sees one answer per post.
+    return _text(server_time(outcome.at_ms if outcome.at_ms is not None else now_ms()))
 
 
 @routes.get(f"/m/{{slug}}/s/{{session_id}}/ingest/{{kind:{'|'.join(KINDS)}}}/seq")

@@ -74,9 +74,9 @@ async def viewer_joined(ctx: Context, data: Payload) -> None:
         return
     try:
         lang = _lang(ctx.meeting, data.get("lang"))
-        last_seq = payloads.integer(data, "last_seq")
     except InvalidInput:
-        lang, last_seq = ctx.meeting.meeting.default_language, None
+        lang = ctx.meeting.meeting.default_language
+    last_seq = payloads.integer(data, "last_seq")  # refused: the connection is refused with the code
     await ctx.emit("caption_backlog", await _subscribe(ctx, lang, last_seq))
 
 

@@ -8,7 +8,7 @@ by then, so nothing pushed afterwards is missed, and ``seq`` orders the two.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from ...domain.errors import InvalidInput, NotFound
 from ...domain.events import Event
@@ -196,7 +196,7 @@ async def chair_withdraw(ctx: Context, data: Payload) -> dict[str, Any]:
 @commands.command("floor_move", MODERATE, role=Role.MODERATOR)
 async def floor_move(ctx: Context, data: Payload) -> dict[str, Any]:
     """Place a waiting request at ``position`` (1 = next), with an optional ``reason``; it holds there."""
-    rid, position = _request_id(data), cast(int, data.get("position"))  # the queue checks it
+    rid, position = _request_id(data), payloads.required_integer(data, "position", low=1, high=100_000)
     reason = payloads.optional_text(data, "reason", 300) or ""
     return await _do(ctx, lambda q, now: q.move(rid, position, now, reason=reason))
 

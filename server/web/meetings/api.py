@@ -1,4 +1,4 @@
-"""The meeting's JSON API under ``/api/`` (described by ``/api/openapi.json``), and ``/healthz``."""
+"""The meeting's JSON API under ``/api/`` (described by ``/api/openapi.json``); ``/healthz`` is in ``health``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import __version__, exports
+from ... import exports
 from ...clock import now_ms
 from ...domain.errors import InvalidInput
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, payloads
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..openapi import openapi_document
@@ -20,13 +20,6 @@ from ..registry import LoadedMeeting
 from .pages import count_registration
 
 routes = web.RouteTableDef()
-
-
-@routes.get("/healthz")
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness and readiness: the database answers."""
-    await meetings_db.ping(request.app[db_key])
-    return web.json_response({"ok": True, "version": __version__})
 
 
 @routes.get("/api/openapi.json")
@@ -68,10 +61,7 @@ async def register(request: web.Request) -> web.Response:
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.PARTICIPANT)
     await count_registration(request, loaded.id, access)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("the body must be JSON") from None
+    data = await payloads.json_body(request)
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     hub_ids = {h.id for h in await meetings_db.hubs(request.app[db_key], loaded.id)}

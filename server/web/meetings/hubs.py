@@ -12,7 +12,7 @@ from ...domain.errors import InvalidInput
 from ...domain.meetings.hubs import hub_registration
 from ...domain.meetings.models import Hub, Role, countries
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, payloads
 from ..keys import db_key, link_key_key
 from ..pages import render
 from ..registry import LoadedMeeting
@@ -52,10 +52,7 @@ async def admin_add_hub(request: web.Request) -> web.StreamResponse:
 async def api_add_hub(request: web.Request) -> web.Response:
     """Register a hub (admin): ``{name, city, country, host_organisation?, group, expected_headcount}``."""
     loaded, access = await _admin(request)
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InvalidInput("the body must be JSON") from None
+    data = await payloads.json_body(request)
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
     hub = await _add(request, loaded, access, data)

@@ -10,7 +10,7 @@ from ...clock import now_ms
 from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
-from .. import auth
+from .. import auth, payloads
 from ..i18n import country_choices
 from ..keys import db_key, limits_key, link_key_key
 from ..pages import render, session_page
@@ -95,13 +95,14 @@ def _back_to_admin(request: web.Request, slug: str, token: str, done: str) -> we
     return web.HTTPSeeOther(request.app.router["admin"].url_for(slug=slug).with_query(t=token, done=done))
 
 
-@routes.post("/m/{slug}/admin/links/{link_id:\\d+}/{action:revoke|rotate}")
+@routes.post("/m/{slug}/admin/links/{link_id}/{action:revoke|rotate}")
 async def admin_link_action(request: web.Request) -> web.StreamResponse:
     """Revoke or rotate one link (admin only)."""
     loaded = await auth.meeting_of(request)
     access = await auth.from_request(request, request.app[db_key], loaded)
     auth.require(access, Role.ADMIN)
-    link_id, action = int(request.match_info["link_id"]), request.match_info["action"]
+    link_id = payloads.number_text(request.match_info["link_id"], "link_id", low=1)
+    action = request.match_info["action"]
     db, now = request.app[db_key], now_ms()
     if action == "revoke":
         await meetings_db.revoke_link(db, loaded.id, link_id, now, access.label)
@@ -151,5 +152,6 @@ async def moderator_page(request: web.Request) -> web.Response:
 
 @routes.get("/m/{slug}/s/{session_id}/screen", name="screen")
 async def screen_page(request: web.Request) -> web.Response:
-    """The room screen for the venue projector."""
-    return await session_page(request, "screen.html", None)
+    """The room screen for the venue projector (``?lines=N``: at most N live lines, 1 to 10)."""
+    lines = payloads.query_int(request.query.get("lines"), "lines", default=0, low=1, high=10)
+    return await session_page(request, "screen.html", None, lines=lines or "")

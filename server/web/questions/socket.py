@@ -40,9 +40,12 @@ def question_id(data: Payload, field: str = "id") -> int:
 def _intervention(data: Payload) -> int | str:
     """A floor intervention id (the floor's ``i7`` or a number)."""
     value = data.get("intervention_id")
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str) and value.strip() and len(value) <= 40:
+        return payloads.no_surrogates(value, "intervention_id")
+    number = None if isinstance(value, str) else payloads.integer(data, "intervention_id", low=1)
+    if number is None:
         raise InvalidInput("intervention_id must be an id", field="intervention_id")
-    return value
+    return number
 
 
 async def _do(ctx: Context, action: BoardAction) -> dict[str, Any]:

@@ -5,8 +5,6 @@ Captioners and rapporteurs (and admins) edit; every save is a new version and th
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from ...clock import now_ms
@@ -15,7 +13,7 @@ from ...domain.errors import InvalidInput, InvalidTransition
 from ...domain.meetings.models import Role
 from ...exports import lines
 from ...storage import revisions as revisions_db
-from .. import auth
+from .. import auth, payloads
 from ..errors import Forbidden
 from ..i18n import render_html
 from ..keys import db_key
@@ -60,10 +58,7 @@ async def list_versions(request: web.Request) -> web.Response:
 async def save_version(request: web.Request) -> web.Response:
     """Save edits as the next version: ``{"edits": [{lang, seq, text, speaker}], "author", "note", "base"}``."""
     loaded, session_id, access = await session_access(request, *EDITORS)
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("the body must be JSON") from None
+    body = await payloads.json_body(request)
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
     author = body.get("author") or access.label
@@ -116,11 +111,7 @@ async def set_presenters(request: web.Request) -> web.StreamResponse:
     """Mark who presented in the session (form from the attendance table), then back to the page."""
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
     form = await request.post()
-    ids: list[int] = []
-    for raw in form.getall("presenter", []):
-        if not (str(raw).isdigit() and len(str(raw)) <= 15):  # a stored id: a positive 64-bit integer
-            raise InvalidInput("presenter must be a participant id", field="presenter")
-        ids.append(int(str(raw)))
+    ids = [payloads.number_text(str(raw), "presenter", low=1) for raw in form.getall("presenter", [])]
     await revisions_db.set_presenters(request.app[db_key], loaded.id, session_id, ids)
     url = request.app.router["rapporteur"].url_for(slug=loaded.meeting.slug, session_id=session_id)
     raise web.HTTPSeeOther(url.with_query(t=str(form.get("t", ""))).with_fragment("att-h"))

@@ -1,0 +1,335 @@
+"""Soak: a session running for minutes with viewers, captions, questions, floor churn and reconnects.
+
+Starts ``python run.py`` on a loopback port with a fresh data directory and a metrics log line every few seconds,
+then for ``--minutes``:
+
+* ``--viewers`` Socket.IO viewers (minimal protocol clients in ``--workers`` processes, as in bench_fanout) stay
+  connected to the session's caption room;
+* a captioner posts a line at ``--rate`` per second through the Zoom-compatible ingest URL;
+* registered participants submit and vote on questions, which the chair publishes and answers, and ask for the
+  floor, which the chair gives and ends;
+* one viewer reconnects every ``--reconnect`` seconds, resuming from the last caption ``seq`` it holds.
+
+It prints the server's resident memory, open file descriptors, asyncio tasks, connections and Socket.IO rooms at
+the start and at the end (memory and descriptors sampled from /proc from outside, the rest from the server's
+``metrics`` log line), and checks that nothing was lost: every viewer that stayed received every caption ``seq``,
+and the reconnecting viewer holds every ``seq`` without a gap.
+
+    python bench/bench_soak.py                           # 2 minutes, 300 viewers
+    python bench/bench_soak.py --minutes 30 --viewers 2000
+
+Loopback only; every loop is bounded in count and time. Exit status 1 when anything was lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing as mp
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import IO, TYPE_CHECKING, Any
+
+import aiohttp
+import socketio
+from bench_fanout import _raise_fd_limit, _rss_kib, _tokens, _Viewer
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as MpEvent
+
+ROOT = Path(__file__).resolve().parents[1]
+SLUG, SESSION = "ec-baku-2012", "morning"
+WAIT = 10.0  # seconds: the bound of every single wait on the server
+SETTLE_S = 30.0  # seconds after the clients left before the last sample (longer than Engine.IO's ping interval)
+GROUPS = ("government", "civil", "private", "technical", "academic")
+
+
+class _SeqViewer(_Viewer):
+    """A viewer that records the ``seq`` of every caption segment it receives (live or in a backlog)."""
+
+    def frame(self, payload: bytes, now: float) -> None:
+        if payload.startswith(b'42/live,["caption_segment"'):
+            self.seen.setdefault(json.loads(payload[8:])[1]["seq"], now)
+        elif payload.startswith(b'42/live,["caption_backlog"'):
+            for segment in json.loads(payload[8:])[1]["segments"]:
+                self.seen.setdefault(segment["seq"], now)
+        else:
+            super().frame(payload, now)
+
+
+def _worker(base: str, count: int, results: mp.Queue, done: MpEvent, ready_q: mp.Queue) -> None:
+    _raise_fd_limit()
+
+    async def main() -> None:
+        host, port = base.split("//")[1].split(":")
+        seen: list[dict[int, float]] = [{} for _ in range(count)]
+        transports = []
+        loop = asyncio.get_running_loop()
+        for i in range(0, count, 100):  # batches, so the listen backlog never overflows
+            batch = range(i, min(i + 100, count))
+            transports += await asyncio.gather(*(_open(loop, host, int(port), seen[j]) for j in batch))
+        ready_q.put(len(transports))
+        while not done.is_set():
+            await asyncio.sleep(0.1)
+        results.put([sorted(s) for s in seen])
+        for t in transports:
+            t.close()
+
+    asyncio.run(main())
+
+
+async def _open(loop: asyncio.AbstractEventLoop, host: str, port: int, seen: dict[int, float]) -> asyncio.Transport:
+    """Connect one :class:`_SeqViewer` over a raw WebSocket and join the session's caption room."""
+    ready = loop.create_future()
+    auth = json.dumps({"meeting": SLUG, "session": SESSION, "lang": "en"}).encode()
+    transport, _ = await loop.create_connection(lambda: _SeqViewer(auth, seen, ready), host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                     f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                     f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    await asyncio.wait_for(ready, timeout=60)
+    return transport
+
+
+class Metrics:
+    """The server's ``metrics`` log lines, read from its stderr by a thread."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self.changed = threading.Condition()
+
+    def drain(self, stderr: IO[str]) -> None:
+        for line in stderr:
+            if '"msg": "metrics"' in line:
+                with self.changed:
+                    self.lines.append(json.loads(line))
+                    self.changed.notify_all()
+            elif '"level": "error"' in line and len(self.errors) < 20:
+                self.errors.append(line.strip()[:300])
+
+    def next(self, timeout: float) -> dict[str, Any]:
+        """The next metrics line after now (waits at most ``timeout`` seconds)."""
+        with self.changed:
+            count = len(self.lines)
+            if not self.changed.wait_for(lambda: len(self.lines) > count, timeout):
+                raise TimeoutError("no metrics line from the server")
+            return self.lines[-1]
+
+
+def _start_server(data: Path, metrics_every: float) -> tuple[subprocess.Popen[str], str, Metrics]:
+    env = {**os.environ, "FLOORCAST_METRICS_INTERVAL": str(metrics_every), "FLOORCAST_LOG_LEVEL": "INFO",
+           "FLOORCAST_QUESTION_RATE": "1000/60"}
+    proc = subprocess.Popen([sys.executable, "run.py", "--data", str(data), "--port", "0"], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_raise_fd_limit)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if line.startswith("Floorcast is serving "):
+            metrics = Metrics()
+            threading.Thread(target=metrics.drain, args=(proc.stderr,), daemon=True).start()
+            return proc, line.split()[3].rstrip("/"), metrics
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def _fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+async def _captioner(base: str, token: str, stop_at: float, rate: float) -> int:
+    """Post one line per 1/rate s until ``stop_at``; returns how many were acknowledged (all must be)."""
+    url = f"{base}/m/{SLUG}/s/{SESSION}/ingest/zoom?t={token}&lang=en-US"
+    seq = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+        start = time.monotonic()
+        while time.monotonic() < stop_at:
+            await asyncio.sleep(max(0.0, start + seq / rate - time.monotonic()))
+            seq += 1
+            async with http.post(f"{url}&seq={seq}", data=f"Soak line {seq}.\n".encode()) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"caption {seq}: {r.status} {await r.text()}")
+    return seq
+
+
+async def _register(http: aiohttp.ClientSession, base: str, token: str, i: int) -> dict[str, str]:
+    body = {"name": f"Soak participant {i}", "organisation": "Bench", "country": "CH", "group": GROUPS[i % 5],
+            "mode": "remote"}
+    async with http.post(f"{base}/api/meetings/{SLUG}/participants?t={token}", json=body) as r:
+        if r.status != 201:
+            raise RuntimeError(f"registration: {r.status} {await r.text()}")
+        return {f"fc_p_{SLUG}": r.cookies[f"fc_p_{SLUG}"].value}
+
+
+async def _client(base: str, namespace: str, cookies: dict[str, str] | None = None,
+                  **auth: Any) -> socketio.AsyncClient:
+    client = socketio.AsyncClient(reconnection=False)
+    headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+    await client.connect(base, namespaces=[namespace], auth={"meeting": SLUG, "session": SESSION, **auth},
+                         headers=headers, transports=["websocket"], wait_timeout=WAIT)
+    return client
+
+
+async def _call(client: socketio.AsyncClient, event: str, data: dict[str, Any], namespace: str) -> dict[str, Any]:
+    reply = await client.call(event, data, namespace=namespace, timeout=WAIT)
+    if not reply.get("ok") and reply.get("error", {}).get("code") == "unknown_error":
+        raise RuntimeError(f"{event}: {reply}")
+    return reply
+
+
+async def _churn(base: str, tokens: dict[tuple[str, str | None], str], stop_at: float, reconnect_s: float,
+                 counts: dict[str, int]) -> set[int]:
+    """Questions, votes, floor requests and a reconnecting viewer until ``stop_at``; returns that viewer's seqs."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+        cookies = [await _register(http, base, tokens[("participant", None)], i) for i in range(10)]
+    people = [await _client(base, "/live", c) for c in cookies]
+    chair = await _client(base, "/moderate", t=tokens[("moderator", SESSION)])
+    held: set[int] = set()
+
+    def keep(data: Any) -> None:
+        held.update(s["seq"] for s in (data.get("segments", []) if "segments" in data else [data]))
+
+    rng = random.Random(7)
+    next_reconnect = time.monotonic() + reconnect_s
+    roamer: socketio.AsyncClient | None = None
+    try:
+        while time.monotonic() < stop_at:
+            if roamer is None or time.monotonic() >= next_reconnect:
+                if roamer is not None:
+                    await roamer.disconnect()
+                roamer = socketio.AsyncClient(reconnection=False)
+                roamer.on("caption_segment", keep, namespace="/live")
+                roamer.on("caption_backlog", keep, namespace="/live")
+                last = max(held, default=None)
+                auth = {"meeting": SLUG, "session": SESSION, **({"last_seq": last} if last is not None else {})}
+                await roamer.connect(base, namespaces=["/live"], auth=auth, transports=["websocket"],
+                                     wait_timeout=WAIT)
+                counts["reconnects"] += 1
+                next_reconnect = time.monotonic() + reconnect_s
+            who = rng.choice(people)
+            reply = await _call(who, "question_submit", {"text": f"Soak question {counts['questions']}?"}, "/live")
+            counts["questions"] += 1
+            if reply.get("ok"):
+                await _call(chair, "question_publish", {"id": reply["id"]}, "/moderate")
+                await _call(rng.choice(people), "question_vote", {"id": reply["id"]}, "/live")
+                if reply["id"] % 3 == 0:
+                    await _call(chair, "question_answer", {"id": reply["id"]}, "/moderate")
+            request = await _call(rng.choice(people), "floor_request", {}, "/live")
+            counts["floor"] += 1
+            if request.get("ok"):
+                called = await _call(chair, "floor_call_next", {}, "/moderate")
+                if called.get("ok"):
+                    await _call(chair, "floor_end", {}, "/moderate")
+            await asyncio.sleep(0.5)
+    finally:
+        for client in [*people, chair, *([roamer] if roamer else [])]:
+            await client.disconnect()
+    return held
+
+
+async def _post(url: str) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http, http.post(url) as r:
+        if r.status != 200:
+            raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
+
+
+async def _drive(base: str, tokens: dict[tuple[str, str | None], str], seconds: float, rate: float,
+                 reconnect_s: float) -> tuple[int, set[int], dict[str, int]]:
+    stop_at = time.monotonic() + seconds
+    counts = {"questions": 0, "floor": 0, "reconnects": 0}
+    captions, held = await asyncio.gather(_captioner(base, tokens[("captioner", SESSION)], stop_at, rate),
+                                          _churn(base, tokens, stop_at, reconnect_s, counts))
+    return captions, held, counts
+
+
+def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
+    line = metrics.next(every * 3 + 5)
+    return {"rss_mib": _rss_kib(pid) / 1024, "fds": _fds(pid), "tasks": line["tasks"],
+            "connections": line["connections"], "rooms": line["rooms"]}
+
+
+def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float) -> int:
+    """One soak; prints the figures and returns the exit status."""
+    metrics_every = 2.0
+    with TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        server, base, metrics = _start_server(data, metrics_every)
+        try:
+            tokens = _tokens(data)
+            moderator = tokens[("moderator", SESSION)]
+            asyncio.run(_post(f"{base}/api/meetings/{SLUG}/sessions/{SESSION}/start?t={moderator}"))
+            idle = _signs(server.pid, metrics, metrics_every)
+            results: mp.Queue = mp.Queue()
+            ready_q: mp.Queue = mp.Queue()
+            done = mp.Event()
+            shares = [viewers // workers + (1 if i < viewers % workers else 0) for i in range(workers)]
+            procs = [mp.Process(target=_worker, args=(base, n, results, done, ready_q)) for n in shares]
+            for p in procs:
+                p.start()
+            connected = sum(ready_q.get(timeout=600) for _ in procs)
+            start = _signs(server.pid, metrics, metrics_every)
+            t0 = time.monotonic()
+            captions, held, counts = asyncio.run(_drive(base, tokens, minutes * 60, rate, reconnect_s))
+            elapsed = time.monotonic() - t0
+            time.sleep(3.0)  # bounded grace for the last deliveries; the check below says what arrived
+            done.set()
+            seen: list[list[int]] = []
+            for _ in procs:
+                seen += results.get(timeout=120)
+            for p in procs:
+                p.join(timeout=30)
+            end = _signs(server.pid, metrics, metrics_every)  # viewers and churn clients gone: back to baseline?
+            # Engine.IO's per-connection ping task notices a closed connection only when its sleep ends (the
+            # 20 s ping interval): sample again after that, bounded by the metrics lines' own waits.
+            settle_until = time.monotonic() + SETTLE_S
+            while time.monotonic() < settle_until:
+                metrics.next(metrics_every * 3 + 5)
+            settled = _signs(server.pid, metrics, metrics_every)
+            errors = list(metrics.errors)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    expected = set(range(1, captions + 1))
+    missing = sum(len(expected - set(s)) for s in seen)
+    roamer_gaps = sorted(expected - held)
+    print(f"soak: {elapsed / 60:.1f} min, {connected}/{viewers} viewers stayed, {captions} captions at {rate}/s, "
+          f"{counts['questions']} questions, {counts['floor']} floor requests, {counts['reconnects']} reconnects")
+    print(f"{'':>22} {'RSS MiB':>8} {'fds':>6} {'tasks':>6} {'conns':>6} {'rooms':>6}")
+    for label, s in (("idle", idle), ("viewers connected", start), ("end, clients gone", end),
+                     (f"{SETTLE_S:.0f} s later", settled)):
+        print(f"{label:>22} {s['rss_mib']:>8.1f} {s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}")
+    print(f"captions missing at viewers that stayed: {missing} (of {len(seen) * captions}); "
+          f"reconnecting viewer missing: {len(roamer_gaps)}{' ' + str(roamer_gaps[:10]) if roamer_gaps else ''}")
+    if errors:
+        print("server errors:", *errors, sep="\n  ")
+    return 1 if missing or roamer_gaps or errors else 0
+
+
+def main() -> None:
+    """Parse flags and run one soak."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--viewers", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2, help="client processes holding the viewers")
+    parser.add_argument("--rate", type=float, default=5.0, help="captions per second")
+    parser.add_argument("--reconnect", type=float, default=3.0, help="seconds between the roaming viewer's reconnects")
+    args = parser.parse_args()
+    if not 0 < args.minutes <= 24 * 60 or not 0 < args.viewers <= 20_000:
+        parser.error("--minutes must be 0..1440 and --viewers 1..20000")
+    _raise_fd_limit()
+    sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect))
+
+
+if __name__ == "__main__":
+    main()

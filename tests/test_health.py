@@ -1,0 +1,173 @@
+"""``/healthz`` tells the truth, and a full disk is a coded refusal: the captioner bridge and the HTTP ingest get
+``storage_full`` (503), nothing acknowledged is lost, and the text sent again is stored once there is room.
+
+The full disk is SQLite's own: ``PRAGMA max_page_count`` on the test database makes writes fail with SQLITE_FULL.
+A stalled fan-out bus is a TCP proxy in front of the real Redis that stops forwarding bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+
+from server.settings import Settings
+from server.storage import captions as captions_db
+from server.web.app import create_app
+from server.web.keys import db_key
+
+from .conftest import DEMO, WAIT, Running
+
+ROOT = f"/m/{DEMO}/s/morning/ingest"
+NO_LIMIT = 1_073_741_823  # SQLite's default max_page_count
+
+
+async def _health(server: Running, http: Any) -> tuple[int, dict[str, Any]]:
+    async with http.get(server.url("/healthz")) as r:
+        return r.status, await r.json()
+
+
+async def _fill_the_disk(server: Running) -> None:
+    """Cap the database at its size: once its free pages are used, nothing that needs a page can be written."""
+    conn = server.app[db_key].conn
+    async with conn.execute("PRAGMA page_count") as cur:
+        pages = (await cur.fetchone())[0]
+    async with conn.execute(f"PRAGMA max_page_count = {pages}") as cur:
+        await cur.fetchall()
+
+
+async def _free_the_disk(server: Running) -> None:
+    async with server.app[db_key].conn.execute(f"PRAGMA max_page_count = {NO_LIMIT}") as cur:
+        await cur.fetchall()
+
+
+async def test_disk_full_is_a_coded_503_for_ingest_and_healthz_and_nothing_acknowledged_is_lost(server, http, live):
+    status, body = await _health(server, http)
+    assert (status, body["ok"], body["checks"]) == (200, True, {"storage": "ok"})
+    await _fill_the_disk(server)
+    # Captions keep coming until a post needs a page: every 200 is stored, the first refusal is storage_full.
+    acknowledged, refused = [], None
+    for seq in range(1, 200):
+        text = f"Line {seq} " + "x" * 3000 + "\n"
+        async with http.post(server.url(f"{ROOT}/zoom?t={live}&seq={seq}"), data=text.encode()) as r:
+            answer = await r.text()
+        if r.status == 200:
+            acknowledged.append(text.strip())
+            continue
+        assert r.status == 503 and answer.startswith("storage_full: "), (r.status, answer)
+        refused = (seq, text)
+        break
+    assert refused is not None, "the capped database never filled up"
+    status, body = await _health(server, http)
+    assert (status, body["ok"], body["reasons"]) == (503, False, ["storage_full"])
+    stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
+    assert [s["text"] for s in stored] == acknowledged
+    # The bridge gets the same coded error as a JSON frame (not a broken connection) and stays connected.
+    async with websockets.connect(server.url(f"/m/{DEMO}/s/morning/ingest/ws?t={live}").replace("http", "ws"),
+                                  open_timeout=WAIT) as ws:
+        assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "hello"
+        await ws.send(json.dumps({"type": "text", "seq": 1, "text": "Bridge line " + "y" * 3000 + "\n"}))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        assert (reply["type"], reply["code"], reply["seq"]) == ("error", "storage_full", 1)
+        await _free_the_disk(server)
+        await ws.send(json.dumps({"type": "text", "seq": 1, "text": "Bridge line " + "y" * 3000 + "\n"}))
+        ack = json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+        assert (ack["type"], ack["seq"], ack["applied"]) == ("ack", 1, True)
+    # With room again, the refused post sent again is stored, and the server is healthy.
+    seq, text = refused
+    async with http.post(server.url(f"{ROOT}/zoom?t={live}&seq={seq}"), data=text.encode()) as r:
+        assert r.status == 200
+    stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
+    assert [s["text"] for s in stored] == [*acknowledged, "Bridge line " + "y" * 3000, text.strip()]
+    status, body = await _health(server, http)
+    assert (status, body["ok"]) == (200, True)
+
+
+class FreezableProxy:
+    """A TCP proxy to Redis that can stop forwarding (connections stay open: a stalled bus, not a closed one)."""
+
+    def __init__(self, upstream_port: int = 6379) -> None:
+        self.upstream_port = upstream_port
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self.writers: list[asyncio.StreamWriter] = []
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.port = 0
+
+    async def __aenter__(self) -> FreezableProxy:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.flowing.set()
+        self.server.close()
+        for writer in self.writers:
+            writer.close()
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        self.writers += [writer, up_writer]
+        for pair in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pump(*pair))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            while data := await reader.read(65536):
+                await self.flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+
+@contextlib.asynccontextmanager
+async def _redis_server(settings: Settings, redis_url: str) -> AsyncIterator[Running]:
+    channel = f"floorcast-test-{uuid.uuid4().hex}"
+    node = Settings(**{**settings.__dict__, "redis_url": redis_url, "redis_channel": channel, "health_interval": 0.1})
+    async with TestServer(create_app(node), port=0) as srv:
+        yield Running(srv, node)
+
+
+async def _until(server: Running, http: Any, status: int, reason: str | None = None,
+                 timeout: float = WAIT) -> dict[str, Any]:
+    """Ask /healthz until it answers ``status`` (with ``reason``): the canary's verdict changes with time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got, body = await _health(server, http)
+        if got == status and (reason is None or reason in body.get("reasons", [])):
+            return body
+        assert time.monotonic() < deadline, (got, body)
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.redis
+async def test_healthz_follows_the_fanout_canary_through_redis(settings, http):
+    async with FreezableProxy() as proxy, _redis_server(settings, f"redis://127.0.0.1:{proxy.port}") as server:
+        body = await _until(server, http, 200)
+        assert body["checks"] == {"storage": "ok", "redis": "ok", "fanout": "ok"}
+        proxy.flowing.clear()  # Redis stops delivering; the connections stay open
+        body = await _until(server, http, 503, "fanout_stalled")
+        assert body["checks"] == {"storage": "ok", "redis": "redis_unreachable", "fanout": "fanout_stalled"}
+        proxy.flowing.set()
+        body = await _until(server, http, 200)
+        assert body["checks"]["fanout"] == "ok"
+
+
+async def test_healthz_is_503_when_redis_is_configured_but_unreachable(settings, http):
+    async with _redis_server(settings, "redis://127.0.0.1:9") as server:
+        status, body = await _health(server, http)
+        assert status == 503 and "redis_unreachable" in body["reasons"], body
+        assert body["checks"]["storage"] == "ok"
