@@ -1,7 +1,8 @@
 # One command to run the service, one to run the tests; each installs what it needs first.
 #   make run    Python 3.11+ only: a virtualenv with Floorcast, then the service with the demo meeting
 #   make test   also the test tools, Debian's chromium, the npm validators, Redis and PostgreSQL started
-#               (scripts/setup-system.sh), then the static checks and the whole suite
+#               (scripts/setup-system.sh), then the static checks, the whole suite on SQLite, and the storage and
+#               server tests again on PostgreSQL (browser tests: SQLite only, to keep CI time reasonable)
 
 PYTHON ?= python3
 VENV := .venv
@@ -27,6 +28,8 @@ test: $(VENV)/.installed-test
 	bash scripts/setup-system.sh
 	bash scripts/check.sh
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider --database postgresql -m "not browser" tests/storage $(wildcard tests/test_*.py) \
+		$(PYTEST_ARGS)
 
 check: $(VENV)/.installed-test
 	bash scripts/check.sh

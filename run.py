@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: a flag given before the command must not be reset by the command's own parser.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--data", metavar="DIR", help="data directory holding floorcast.db and link.key [data]")
+    common.add_argument("--database", metavar="URL", help="SQLite file or postgresql://HOST:PORT/NAME (created when "
+                        "missing) [DIR/floorcast.db]")
     common.add_argument("--base-url", help="public base URL for printed links [http://HOST:PORT]")
     common.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level [INFO]")
     common.add_argument("--plain-logs", action="store_true", help="plain-text logs instead of JSON lines")
@@ -90,6 +92,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     data = getattr(args, "data", None)
     overrides: dict[str, Any] = {
         "data_dir": Path(data) if data else None,
+        "database": getattr(args, "database", None),
         "base_url": getattr(args, "base_url", None),
         "log_level": getattr(args, "log_level", None),
         "log_json": False if getattr(args, "plain_logs", False) else None,
@@ -105,7 +108,7 @@ async def _open(settings: Settings) -> tuple[Any, bytes]:
     from server.storage.db import open_database
     from server.storage.keyfile import load_or_create_key
 
-    return await open_database(settings.database), load_or_create_key(settings.data_dir)
+    return await open_database(settings.database_target()), load_or_create_key(settings.data_dir)
 
 
 async def cmd_load(settings: Settings, path: Path) -> int:

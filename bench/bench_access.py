@@ -70,7 +70,7 @@ async def one(srv: TestServer, via_form: bool) -> float:
 async def run(count: int, checks: int) -> None:
     """Print the figures."""
     settings = Settings(data_dir=Path(tempfile.mkdtemp()), port=0, log_json=False)
-    srv = TestServer(create_app(settings), port=0)  # typed as itself: its context manager is typed as the base
+    srv = TestServer(create_app(settings), port=0)  # typed as itself: __aenter__ says BaseTestServer
     async with srv:
         for via_form in (True, False):
             times = [await one(srv, via_form) for _ in range(count)]

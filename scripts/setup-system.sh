@@ -31,8 +31,8 @@ fi
 if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ] \
    && ! (command -v pg_isready >/dev/null 2>&1 && pg_isready -h 127.0.0.1 -p 5432 -q); then
   echo "starting PostgreSQL on 127.0.0.1:5432…"
-  # "already running" is not an error here; the tests do not depend on PostgreSQL yet.
+  # "already running" is not an error here; if it really did not start, the PostgreSQL test run says so.
   as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start \
-    || echo "PostgreSQL did not start (see above); continuing"
+    || echo "PostgreSQL did not start (see above): the tests with --database postgresql will fail"
 fi
 echo "system dependencies ready"

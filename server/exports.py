@@ -25,7 +25,7 @@ from .storage import floor as floor_db
 from .storage import meetings as meetings_db
 from .storage import questions as questions_db
 from .storage import revisions as revisions_db
-from .storage.db import Database
+from .storage.interface import Database
 
 #: Question statuses the export format knows; a question its author withdrew is left out of the record.
 _EXPORTED_STATUSES = ("pending", "published", "on_screen", "answered", "dismissed")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .domain.meetings.file import parse_meeting
 from .storage import meetings as meetings_db
-from .storage.db import Database
+from .storage.interface import Database
 
 
 def demo_meeting_text() -> str:

@@ -21,7 +21,11 @@ def _field(default: Any, help: str, env: str | None = None, **kw: Any) -> Any:
 class Settings:
     """Configuration of one Floorcast process."""
 
-    data_dir: Path = _field(Path("data"), "Directory holding the SQLite database (WAL mode).", "FLOORCAST_DATA")
+    data_dir: Path = _field(Path("data"), "Directory holding the link key and the SQLite database (WAL mode).",
+                            "FLOORCAST_DATA")
+    database: str = _field("", "The database: a SQLite file, or a PostgreSQL URL such as "
+                           "postgresql://127.0.0.1:5432/floorcast (created when missing) for several nodes sharing one "
+                           "store (default: floorcast.db in the data directory).", "FLOORCAST_DATABASE")
     host: str = _field("127.0.0.1", "Address to listen on.", "FLOORCAST_HOST")
     port: int = _field(8080, "TCP port to listen on.", "FLOORCAST_PORT")
     base_url: str = _field("", "Public base URL used in printed links (default: http://HOST:PORT).",
@@ -77,10 +81,11 @@ class Settings:
     shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
                                      "FLOORCAST_SHUTDOWN_TIMEOUT")
 
-    @property
-    def database(self) -> Path:
-        """The SQLite database file inside the data directory."""
-        return Path(self.data_dir) / "floorcast.db"
+    def database_target(self) -> str | Path:
+        """The PostgreSQL URL, or the SQLite file (by default inside the data directory)."""
+        if self.database.startswith(("postgresql://", "postgres://")):
+            return self.database
+        return Path(self.database) if self.database else Path(self.data_dir) / "floorcast.db"
 
     def public_base_url(self) -> str:
         """The base URL for links, without a trailing slash."""

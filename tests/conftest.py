@@ -1,9 +1,14 @@
-"""Shared fixtures: a real server on an ephemeral port, real HTTP and Socket.IO clients, a real SQLite file."""
+"""Shared fixtures: a real server on an ephemeral port, real HTTP and Socket.IO clients, a real store.
+
+``--database sqlite`` (the default) gives every test a SQLite file in its temporary directory; ``--database
+postgresql`` gives it a fresh PostgreSQL database, copied from a template migrated once per run, and skips the
+tests marked ``sqlite`` (they read the SQLite file itself).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +19,11 @@ from aiohttp.test_utils import TestServer
 
 from server.settings import Settings
 from server.storage import meetings as meetings_db
+from server.storage.db import open_database
+from server.storage.interface import Database
 from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
+from tests import databases
 
 DEMO = "ec-baku-2012"
 WAIT = 5  # seconds: the upper bound of every wait in the tests
@@ -45,10 +53,53 @@ class Running:
         return (await self.links(slug))[(role, session)]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="the store the settings, server and store fixtures use [sqlite]")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = config.getoption("--database") == "postgresql"
+    skip = pytest.mark.skip(reason="reads the SQLite file itself" if on_postgres else "runs with --database postgresql")
+    for item in items:
+        if ("sqlite" if on_postgres else "postgres") in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(pytestconfig: pytest.Config) -> Iterator[str | None]:
+    """This run's migrated PostgreSQL template database (None when the tests run on SQLite)."""
+    if pytestconfig.getoption("--database") != "postgresql":
+        yield None
+        return
+    name = asyncio.run(databases.create_template())
+    yield name
+    asyncio.run(databases.drop(name))
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a test server: a fresh data directory, the demo meeting loaded."""
-    return Settings(data_dir=tmp_path / "data", port=0, log_json=False)
+async def database_url(postgres_template: str | None) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database's URL for this test, dropped afterwards ("" on SQLite: the default file)."""
+    if postgres_template is None:
+        yield ""
+        return
+    url = await databases.create_copy(postgres_template)
+    yield url
+    await databases.drop(url)
+
+
+@pytest.fixture
+async def store(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """An open, migrated store of the chosen kind, closed afterwards."""
+    db = await open_database(database_url or tmp_path / "store.db")
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a test server: a fresh data directory and store, the demo meeting loaded."""
+    return Settings(data_dir=tmp_path / "data", port=0, log_json=False, database=database_url)
 
 
 @pytest.fixture

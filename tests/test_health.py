@@ -49,6 +49,7 @@ async def _free_the_disk(server: Running) -> None:
         await cur.fetchall()
 
 
+@pytest.mark.sqlite  # fills the SQLite file by lowering its page limit
 async def test_disk_full_is_a_coded_503_for_ingest_and_healthz_and_nothing_acknowledged_is_lost(server, http, live):
     status, body = await _health(server, http)
     assert (status, body["ok"], body["checks"]) == (200, True, {"storage": "ok"})

@@ -309,9 +309,10 @@ async def test_presenters_are_marked_and_exported(replay, server, http):
 async def test_run_export_writes_the_meeting_pack(replay, server, tmp_path):
     out = tmp_path / "meeting.zip"
     data = server.settings.data_dir
+    store = ["--database", server.settings.database] if server.settings.database else []
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "run.py", "--data", str(data), "--plain-logs", "export", *args],
+        return subprocess.run([sys.executable, "run.py", "--data", str(data), *store, "--plain-logs", "export", *args],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     result = await asyncio.wait_for(asyncio.to_thread(run, "--meeting", DEMO, "-o", str(out)), WAIT * 12)

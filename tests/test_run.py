@@ -23,8 +23,9 @@ from .conftest import DEMO, WAIT
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "run.py", "--data", str(data), *args], cwd=ROOT, capture_output=True,
+def run(*args: str, data: Path, database: str = "") -> subprocess.CompletedProcess[str]:
+    store = ["--database", database] if database else []
+    return subprocess.run([sys.executable, "run.py", "--data", str(data), *store, *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, env={**os.environ, "FLOORCAST_LOG_LEVEL": "WARNING"})
 
 
@@ -41,6 +42,7 @@ def test_help_explains_every_command_and_setting():
         assert sub.returncode == 0 and "--data" in sub.stdout
 
 
+@pytest.mark.sqlite
 def test_load_twice_changes_nothing(tmp_path):
     meeting = tmp_path / "meeting.toml"
     meeting.write_text(demo_meeting_text())
@@ -54,6 +56,7 @@ def test_load_twice_changes_nothing(tmp_path):
     assert before == after
 
 
+@pytest.mark.sqlite
 def test_invalid_file_lists_problems_and_changes_nothing(tmp_path):
     meeting = tmp_path / "meeting.toml"
     meeting.write_text(demo_meeting_text())
@@ -70,6 +73,7 @@ def test_invalid_file_lists_problems_and_changes_nothing(tmp_path):
     assert db.execute("SELECT title FROM sessions WHERE id = 'closing'").fetchone() == ("Next steps",)
 
 
+@pytest.mark.sqlite
 def test_links_json_uses_the_base_url(tmp_path):
     meeting = tmp_path / "meeting.toml"
     meeting.write_text(demo_meeting_text())
@@ -88,7 +92,8 @@ async def test_load_while_serving_refreshes_the_running_meeting(server, http, co
     box = inbox(viewer, "/live", "agenda_changed")
     changed = tmp_path / "changed.toml"
     changed.write_text(demo_meeting_text().replace('title = "Next steps"', 'title = "Next steps and closing"'))
-    result = await asyncio.to_thread(run, "load", str(changed), data=server.settings.data_dir)
+    result = await asyncio.to_thread(run, "load", str(changed), data=server.settings.data_dir,
+                                   database=server.settings.database)
     assert result.returncode == 0, result.stderr
     await box.wait_for(lambda n, d: d["meeting"] == DEMO, timeout=WAIT)
     async with http.get(server.url(f"/api/meetings/{DEMO}")) as r:
@@ -131,6 +136,7 @@ async def start_server(data: Path, *extra: str) -> tuple[asyncio.subprocess.Proc
     return proc, base, ServerLog(lines, asyncio.create_task(drain()))
 
 
+@pytest.mark.sqlite
 async def test_serve_demo_then_stop_on_sigterm(tmp_path):
     proc, base, log = await start_server(tmp_path / "d")
     try:
@@ -193,6 +199,7 @@ def _writable_again(data: Path) -> None:
     data.chmod(0o755)
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize(("damage", "said"), [
     (_garbage_inside, "the database is damaged"),
     (_not_a_database, "file is not a database"),

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
-
-from .db import Database
+from .interface import Database, Transaction
 
 
-async def record(conn: aiosqlite.Connection, meeting_id: int, session_id: str | None, action: str, actor: str,
+async def record(conn: Transaction, meeting_id: int, session_id: str | None, action: str, actor: str,
                  detail: dict[str, Any], now: int) -> None:
     """Append one row inside the caller's open write transaction."""
     await conn.execute(

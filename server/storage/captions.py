@@ -1,7 +1,7 @@
-"""Caption streams in SQLite: final segments, each writer's live tail, captioner feed sequences and the correction log.
+"""Caption streams: final segments, each writer's live tail, captioner feed sequences and the correction log.
 
 Everything one caption change produces (new segments, the tails, the feed's last ``seq``, corrections and
-handovers) is written by :func:`save` in one ``BEGIN IMMEDIATE`` transaction, so a post is either wholly stored
+handovers) is written by :func:`save` in one write transaction, so a post is either wholly stored
 or not at all, and nothing is acknowledged or broadcast before it is committed.
 """
 
@@ -22,7 +22,7 @@ from ..domain.captions.events import (
 from ..domain.captions.ingest import Post
 from ..domain.captions.stream import TailState, turn_lead
 from ..domain.events import Event
-from .db import Database, one
+from .interface import Database, one
 
 _SEGMENT_COLUMNS = ("seq, text, first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn,"
                     " intervention_id, revision, writer")
@@ -111,11 +111,10 @@ async def save(db: Database, meeting_id: int, session_id: str, lang: str, events
     async with db.write() as conn:
         for event in events:
             if isinstance(event, SegmentFinalised):
-                async with conn.execute(
-                        "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE"
-                        " meeting_id = ? AND session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
-                        (meeting_id, session_id, lang)) as cur:
-                    row = await cur.fetchone()
+                row = await conn.fetchone(
+                    "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE"
+                    " meeting_id = ? AND session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
+                    (meeting_id, session_id, lang))
                 position = row[0] if row else 0
                 intervention = None if event.intervention_id is None else json.dumps(event.intervention_id)
                 await conn.execute(

@@ -1,8 +1,9 @@
-"""Floor queues in SQLite: their events, append-only, which are also the moderator audit log.
+"""Floor queues: their events, append-only, which are also the moderator audit log.
 
-A queue is never stored as a snapshot. :func:`append` writes the events one action produced in one
-``BEGIN IMMEDIATE`` transaction, and :func:`load_events` reads them back in order for ``FloorQueue.replay``,
-so the list of speakers after a restart is the list before it.
+A queue is never stored as a snapshot. :func:`append` writes the events one action produced in one transaction,
+numbered after the ``seq`` the caller's copy of the queue was built from, and :func:`load_events` reads them back
+in order for ``FloorQueue.replay``, so the list of speakers after a restart is the list before it. The numbers are
+unique per session: an append from a copy another process has since moved past raises ``StorageConflict``.
 """
 
 from __future__ import annotations
@@ -13,29 +14,43 @@ from typing import Any
 
 from ..domain.events import Event
 from ..domain.floor.events import event_from_dict, event_to_dict
-from .db import Database
+from .interface import Database, Transaction, one
+
+
+async def last_seq(conn: Transaction | Database, table: str, meeting_id: int, session_id: str) -> int:
+    """The number of the last event of a session's log (0: none yet); ``table`` is one of the two event logs."""
+    assert table in ("floor_events", "question_events")
+    row = one(await conn.fetchone(f"SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE meeting_id = ? AND"
+                                  " session_id = ?", (meeting_id, session_id)))
+    return int(row[0])
 
 
 async def append(db: Database, meeting_id: int, session_id: str, events: Sequence[Event],
-                 actor: Mapping[str, Any]) -> None:
-    """Store the events of one action, all or none; ``actor`` is ``{role, label, participant_id}``."""
+                 actor: Mapping[str, Any], *, after_seq: int | None = None) -> None:
+    """Store the events of one action, all or none; ``actor`` is ``{role, label, participant_id}``.
+
+    :param after_seq: the number of the last event the caller's queue was built from; the events are numbered
+        from the next one, and ``StorageConflict`` is raised if another writer has stored that number already.
+        ``None`` appends after whatever is stored.
+    """
     if not events:
         return
-    rows = []
-    for e in events:
-        body = event_to_dict(e)
-        rows.append((meeting_id, session_id, e.name, body.get("request_id"), body.get("intervention_id"),
-                     actor["role"], actor["label"], actor.get("participant_id"), body["at_ms"],
-                     json.dumps(body, ensure_ascii=False)))
     async with db.write() as conn:
+        start = await last_seq(conn, "floor_events", meeting_id, session_id) if after_seq is None else after_seq
+        rows = []
+        for n, e in enumerate(events, start + 1):
+            body = event_to_dict(e)
+            rows.append((meeting_id, session_id, n, e.name, body.get("request_id"), body.get("intervention_id"),
+                         actor["role"], actor["label"], actor.get("participant_id"), body["at_ms"],
+                         json.dumps(body, ensure_ascii=False)))
         await conn.executemany(
-            "INSERT INTO floor_events (meeting_id, session_id, name, request_id, intervention_id, actor_role,"
-            " actor_label, actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            "INSERT INTO floor_events (meeting_id, session_id, seq, name, request_id, intervention_id, actor_role,"
+            " actor_label, actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 async def load_events(db: Database, meeting_id: int, session_id: str) -> list[Event]:
     """Every stored event of one session's floor queue, oldest first."""
-    rows = await db.fetchall("SELECT body FROM floor_events WHERE meeting_id = ? AND session_id = ? ORDER BY id",
+    rows = await db.fetchall("SELECT body FROM floor_events WHERE meeting_id = ? AND session_id = ? ORDER BY seq",
                              (meeting_id, session_id))
     return [event_from_dict(json.loads(r["body"])) for r in rows]
 
@@ -66,7 +81,7 @@ async def parts(db: Database, meeting_id: int, session_id: str) -> list[dict[str
     return [{"part": json.loads(r["body"])["part"], "start_ms": r["at_ms"]} for r in rows]
 
 
-_PERSON = ("SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS 'group',"
+_PERSON = ('SELECT p.id AS participant_id, p.name, p.organisation, p.country, p.group_slug AS "group",'
            " p.mode")
 
 
@@ -85,6 +100,6 @@ async def candidates(db: Database, meeting_id: int, session_id: str) -> list[dic
         " AND t.session_id = ? AND t.participant_id = p.id) AS presenter FROM participants p"
         " WHERE p.meeting_id = ? AND (p.id IN (SELECT participant_id FROM attendance WHERE meeting_id = ?"
         " AND session_id = ?) OR p.id IN (SELECT participant_id FROM transcript_presenters WHERE meeting_id = ?"
-        " AND session_id = ?)) ORDER BY presenter DESC, p.name COLLATE NOCASE, p.id",
+        " AND session_id = ?)) ORDER BY presenter DESC, lower(p.name), p.id",
         (session_id, meeting_id, meeting_id, session_id, meeting_id, session_id))
     return [{**dict(r), "presenter": bool(r["presenter"])} for r in rows]

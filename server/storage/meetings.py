@@ -1,4 +1,4 @@
-"""Meetings, agenda sessions, capability tokens, participants and attendance in SQLite."""
+"""Meetings, agenda sessions, capability tokens, participants and attendance."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..domain.meetings.models import (
     StakeholderGroup,
 )
 from . import audit
-from .db import Database, inserted_id
+from .interface import Database, Transaction
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.
 MEETING_ROLES = (Role.ADMIN, Role.PARTICIPANT, Role.MODERATOR, Role.CAPTIONER, Role.RAPPORTEUR)
@@ -52,12 +52,11 @@ async def save_meeting(db: Database, meeting: Meeting, now: int) -> tuple[int, b
               json.dumps(list(meeting.languages)), groups, meeting.description, meeting.secretariat, digest)
     async with db.write() as conn:
         if row is None:
-            cur = await conn.execute(
+            meeting_id = await conn.insert(
                 "INSERT INTO meetings (title, venue, timezone, start_date, end_date, languages, groups_json,"
                 " description, secretariat, source_hash, slug, created_ms, updated_ms)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*values, meeting.slug, now, now))
-            meeting_id = inserted_id(cur)
         else:
             meeting_id = row["id"]
             await conn.execute(
@@ -193,14 +192,13 @@ def _link_detail(link_id: int, role: Role | str, **more: Any) -> dict[str, Any]:
     return {"link_id": link_id, "role": role.value if isinstance(role, Role) else role, **more}
 
 
-async def _insert_link(conn: Any, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
+async def _insert_link(conn: Transaction, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
                        hub_id: int | None = None) -> int:
     nonce = secrets.token_hex(16)
-    cur = await conn.execute(
+    return await conn.insert(
         "INSERT INTO tokens (meeting_id, session_id, role, token_hash, created_ms, nonce, hub_id)"
         " VALUES (?,?,?,?,?,?,?)",
         (meeting_id, session_id, role.value, hash_secret(derive_token(key, nonce)), now, nonce, hub_id))
-    return inserted_id(cur)
 
 
 async def issue_link(db: Database, key: bytes, meeting_id: int, session_id: str | None, role: Role, now: int,
@@ -275,7 +273,7 @@ async def rotate_link(db: Database, key: bytes, meeting_id: int, link_id: int, n
     return new_id
 
 
-async def _forget_hub_identity(conn: Any, hub_id: int | None) -> None:
+async def _forget_hub_identity(conn: Transaction, hub_id: int | None) -> None:
     """A hub's link revoked or rotated: browsers that took the hub's identity with the old link lose it (a new
     nonce derives a new cookie, set the first time someone opens the new link)."""
     if hub_id is None:
@@ -306,12 +304,12 @@ async def register_participant(db: Database, meeting_id: int, p: Participant, co
     async with db.write() as conn:
         if p.hub_id is not None:
             await _hub_row(conn, meeting_id, p.hub_id)
-        cur = await conn.execute(
+        new_id = await conn.insert(
             "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, listed, hub_id,"
             " cookie_hash, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (meeting_id, p.name, p.organisation, p.country, p.group, p.mode.value, int(p.listed), p.hub_id,
              hash_secret(cookie), now))
-    return dataclasses.replace(p, id=inserted_id(cur))
+    return dataclasses.replace(p, id=new_id)
 
 
 async def participant_by_cookie(db: Database, meeting_id: int, cookie: str) -> Participant | None:
@@ -331,10 +329,9 @@ async def participants(db: Database, meeting_id: int) -> list[Participant]:
 async def record_join(db: Database, meeting_id: int, session_id: str, participant_id: int, now: int) -> int:
     """Open an attendance interval (one per connection); returns its id."""
     async with db.write() as conn:
-        cur = await conn.execute(
+        return await conn.insert(
             "INSERT INTO attendance (participant_id, meeting_id, session_id, join_ms) VALUES (?,?,?,?)",
             (participant_id, meeting_id, session_id, now))
-    return inserted_id(cur)
 
 
 async def record_leave(db: Database, attendance_id: int, now: int) -> None:
@@ -346,8 +343,7 @@ async def record_leave(db: Database, attendance_id: int, now: int) -> None:
 async def close_open_attendance(db: Database, now: int) -> int:
     """Close every open interval (at start-up after a crash, or at shutdown); returns how many."""
     async with db.write() as conn:
-        cur = await conn.execute("UPDATE attendance SET leave_ms = ? WHERE leave_ms IS NULL", (now,))
-    return cur.rowcount
+        return await conn.execute("UPDATE attendance SET leave_ms = ? WHERE leave_ms IS NULL", (now,))
 
 
 async def connections(db: Database, meeting_id: int, session_id: str) -> list[tuple[int, int, int | None]]:
@@ -375,9 +371,8 @@ def _hub(row: Any) -> Hub:
                expected_headcount=row["expected_headcount"])
 
 
-async def _hub_row(conn: Any, meeting_id: int, hub_id: int) -> Any:
-    async with conn.execute("SELECT * FROM hubs WHERE id = ? AND meeting_id = ?", (hub_id, meeting_id)) as cur:
-        row = await cur.fetchone()
+async def _hub_row(conn: Transaction, meeting_id: int, hub_id: int) -> Any:
+    row = await conn.fetchone("SELECT * FROM hubs WHERE id = ? AND meeting_id = ?", (hub_id, meeting_id))
     if row is None:
         raise NotFound("no such hub in this meeting")
     return row
@@ -387,25 +382,25 @@ async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int,
     """Register a hub once: the hub, its own identity and its link, in one transaction (``actor`` names who did
     it in the audit log); refuses a second hub of the same name in the same country (``hub_exists``)."""
     async with db.write() as conn:
-        async with conn.execute("SELECT 1 FROM hubs WHERE meeting_id = ? AND name = ? COLLATE NOCASE AND country = ?",
-                                (meeting_id, hub.name, hub.country)) as cur:
-            if await cur.fetchone() is not None:
-                raise InvalidInput(f"A hub named {hub.name!r} in {hub.country} is already registered.",
-                                   code="hub_exists", field="name")
+        # lower(): ASCII case folding in both dialects, as the unique index on hubs has it.
+        if await conn.fetchone("SELECT 1 FROM hubs WHERE meeting_id = ? AND lower(name) = lower(?) AND country = ?",
+                               (meeting_id, hub.name, hub.country)) is not None:
+            raise InvalidInput(f"A hub named {hub.name!r} in {hub.country} is already registered.",
+                               code="hub_exists", field="name")
         nonce = secrets.token_hex(16)
-        cur = await conn.execute(
+        hub_id = await conn.insert(
             "INSERT INTO hubs (meeting_id, name, city, country, host_organisation, group_slug, expected_headcount,"
             " nonce, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
             (meeting_id, hub.name, hub.city, hub.country, hub.host_organisation, hub.group, hub.expected_headcount,
              nonce, now))
-        stored = dataclasses.replace(hub, id=inserted_id(cur))
+        stored = dataclasses.replace(hub, id=hub_id)
         me = stored.identity()
-        cur = await conn.execute(
+        identity_id = await conn.insert(
             "INSERT INTO participants (meeting_id, name, organisation, country, group_slug, mode, listed, hub_id,"
             " is_hub, cookie_hash, created_ms) VALUES (?,?,?,?,?,?,0,?,1,?,?)",
             (meeting_id, me.name, me.organisation, me.country, me.group, me.mode.value, stored.id,
              hash_secret(_hub_cookie(key, nonce)), now))
-        await conn.execute("UPDATE hubs SET participant_id = ? WHERE id = ?", (inserted_id(cur), stored.id))
+        await conn.execute("UPDATE hubs SET participant_id = ? WHERE id = ?", (identity_id, stored.id))
         link_id = await _insert_link(conn, key, meeting_id, None, Role.HUB, now, stored.id)
         await audit.record(conn, meeting_id, None, "link_issued", actor,
                            _link_detail(link_id, Role.HUB, hub_id=stored.id), now)

@@ -1,8 +1,9 @@
-"""Question boards in SQLite: their events, append-only, which are also the moderation audit log.
+"""Question boards: their events, append-only, which are also the moderation audit log.
 
-A board is never stored as a snapshot. :func:`append` writes the events one action produced in one
-``BEGIN IMMEDIATE`` transaction, and :func:`load_events` reads them back in order for
-``QuestionBoard.replay``, so the board after a restart is the board before it.
+A board is never stored as a snapshot. :func:`append` writes the events one action produced in one transaction,
+numbered after the ``seq`` the caller's board was built from, and :func:`load_events` reads them back in order for
+``QuestionBoard.replay``, so the board after a restart is the board before it. The numbers are unique per session:
+an append from a board another process has since moved past raises ``StorageConflict``.
 """
 
 from __future__ import annotations
@@ -12,25 +13,34 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..domain.questions.events import BoardEvent, QuestionEvent, event_from_dict, event_to_dict
-from .db import Database
+from .floor import last_seq
+from .interface import Database
 
 
-async def append(db: Database, meeting_id: int, events: Sequence[BoardEvent]) -> None:
-    """Store the events of one action, all or none."""
+async def append(db: Database, meeting_id: int, events: Sequence[BoardEvent], *, after_seq: int | None = None) -> None:
+    """Store the events of one action (all of one session), all or none.
+
+    :param after_seq: the number of the last event the caller's board was built from; the events are numbered
+        from the next one, and ``StorageConflict`` is raised if another writer has stored that number already.
+        ``None`` appends after whatever is stored.
+    """
     if not events:
         return
+    session_id = events[0].session_id
+    assert all(e.session_id == session_id for e in events), "one action changes one session's board"
     async with db.write() as conn:
+        start = await last_seq(conn, "question_events", meeting_id, session_id) if after_seq is None else after_seq
         await conn.executemany(
-            "INSERT INTO question_events (meeting_id, session_id, name, question_id, actor_role, actor_label,"
-            " actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?)",
-            [(meeting_id, e.session_id, e.name, e.question_id if isinstance(e, QuestionEvent) else None,
+            "INSERT INTO question_events (meeting_id, session_id, seq, name, question_id, actor_role, actor_label,"
+            " actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(meeting_id, e.session_id, n, e.name, e.question_id if isinstance(e, QuestionEvent) else None,
               e.actor["role"], e.actor["label"], e.actor.get("participant_id"), e.at_ms,
-              json.dumps(event_to_dict(e), ensure_ascii=False)) for e in events])
+              json.dumps(event_to_dict(e), ensure_ascii=False)) for n, e in enumerate(events, start + 1)])
 
 
 async def load_events(db: Database, meeting_id: int, session_id: str) -> list[BoardEvent]:
     """Every stored event of one session's board, oldest first."""
-    rows = await db.fetchall("SELECT body FROM question_events WHERE meeting_id = ? AND session_id = ? ORDER BY id",
+    rows = await db.fetchall("SELECT body FROM question_events WHERE meeting_id = ? AND session_id = ? ORDER BY seq",
                              (meeting_id, session_id))
     return [event_from_dict(json.loads(r["body"])) for r in rows]
 

@@ -11,16 +11,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..domain.errors import NotFound
-from .db import Database, one
+from .interface import Database, one
 
 
 async def save(db: Database, meeting_id: int, session_id: str, edits: list[dict[str, Any]], *, author: str,
                role: str, note: str, now: int) -> int:
     """Store one save as the next version of the session; returns its number."""
     async with db.write() as conn:
-        async with conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM transcript_versions WHERE meeting_id = ?"
-                                " AND session_id = ?", (meeting_id, session_id)) as cur:
-            number: int = one(await cur.fetchone())[0]
+        number = int(one(await conn.fetchone("SELECT COALESCE(MAX(version), 0) + 1 FROM transcript_versions WHERE"
+                                             " meeting_id = ? AND session_id = ?", (meeting_id, session_id)))[0])
         await conn.execute("INSERT INTO transcript_versions (meeting_id, session_id, version, author, role, note,"
                            " created_ms, edits) VALUES (?,?,?,?,?,?,?,?)",
                            (meeting_id, session_id, number, author, role, note, now,

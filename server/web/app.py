@@ -17,6 +17,7 @@ from ..loading import demo_meeting_text, load_meeting_text
 from ..settings import Settings
 from ..storage import meetings as meetings_db
 from ..storage.db import open_database
+from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
 from . import errors, health, i18n, logs, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
@@ -113,7 +114,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     """Open the database and the key, load the demo meeting when there is none, close on the way out."""
     settings = app[settings_key]
     app[link_key_key] = load_or_create_key(settings.data_dir)  # raises KeyProblem: checked before anything opens
-    db = await open_database(settings.database)  # raises DatabaseProblem: damaged, not a database, read-only
+    db = await open_database(settings.database_target())  # raises DatabaseProblem: damaged, unreachable, read-only
     try:
         app[db_key] = db
         app[registry_key] = MeetingRegistry(db)
@@ -121,8 +122,13 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         if closed:
             log.info("closed attendance left open by the previous run", extra={"count": closed})
         if settings.demo and not await meetings_db.list_meetings(db):
-            slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
-            log.info("demo meeting loaded", extra={"meeting": slug})
+            try:
+                slug, _, _ = await load_meeting_text(db, app[link_key_key], demo_meeting_text(), now_ms())
+            except StorageConflict:
+                # Another node sharing the store loaded it at the same moment (the slug is unique).
+                log.info("demo meeting loaded by another node")
+            else:
+                log.info("demo meeting loaded", extra={"meeting": slug})
     except BaseException:
         await db.close()  # its thread would keep the process alive after a failed start
         raise

@@ -11,7 +11,7 @@ from aiohttp import web
 from ..clock import now_ms
 from ..domain.meetings.models import Participant, Role
 from ..storage import meetings as meetings_db
-from ..storage.db import Database
+from ..storage.interface import Database
 from .errors import Forbidden
 from .keys import db_key, registry_key, settings_key
 from .registry import LoadedMeeting

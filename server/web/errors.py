@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 #: Statuses by error code, for codes whose class alone does not say it.
-_BY_CODE = {"forbidden": 403, "seq_required": 403, "summary_template_error": 500}
+_BY_CODE = {"forbidden": 403, "conflict": 409, "seq_required": 403, "summary_template_error": 500}
 #: Statuses by error class (the first match in the class's MRO wins).
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
                                            InvalidTransition: 409, NotLive: 400, RateLimited: 429,

@@ -7,7 +7,7 @@ import socketio
 from aiohttp import web
 
 from ..settings import Settings
-from ..storage.db import Database
+from ..storage.interface import Database
 from .ratelimit import Limits
 from .registry import MeetingRegistry
 

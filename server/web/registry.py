@@ -10,7 +10,7 @@ from ..clock import now_ms
 from ..domain.errors import InvalidInput
 from ..domain.meetings.models import Meeting, SessionLife
 from ..storage import meetings as meetings_db
-from ..storage.db import Database
+from ..storage.interface import Database
 
 
 def session_state(life: SessionLife, now: int) -> dict[str, Any]:

@@ -3,24 +3,20 @@ or deleted."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from server.domain.meetings.models import Role
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import audit
 from server.storage import meetings as meetings_db
-from server.storage.db import open_database
 
 KEY = b"k" * 32
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "a.db")
-    yield database
-    await database.close()
+def db(store):
+    """The store of the kind the run chose (--database)."""
+    return store
 
 
 async def test_issuing_revoking_and_rotating_links_leave_audit_rows(db):
@@ -65,7 +61,7 @@ async def test_log_rows_can_be_neither_changed_nor_deleted(db, statement):
         await conn.execute("INSERT INTO transcript_versions (meeting_id, session_id, version, author, role,"
                            " created_ms, edits) VALUES (?, 'morning', 1, 'Rita', 'rapporteur@morning', 7000, '[]')",
                            (meeting_id,))
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(Exception, match="append-only"):
         async with db.write() as conn:
             await conn.execute(statement)
     assert (await db.fetchone("SELECT COUNT(*) FROM session_log"))[0] == 1

@@ -1,64 +1,62 @@
-"""Caption storage on a real SQLite file: one transaction per change, restore, pull positions."""
+"""Caption storage in a real store (SQLite file or PostgreSQL database): one transaction per change, restore,
+pull positions."""
 
 from __future__ import annotations
 
 import aiosqlite
+import pytest
 
 from server.domain.captions.events import Captioner
 from server.domain.captions.stream import CaptionStream, TailState
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import captions as captions_db
-from server.storage import db as db_module
 from server.storage.db import open_database
+from server.storage.interface import StorageConflict
+from server.storage.schema import migrations
 
 ANA = Captioner("link:1", "Session captioner #1")
 
 
-async def test_save_restore_and_pull(tmp_path):
-    db = await open_database(tmp_path / "f.db")
-    try:
-        await load_meeting_text(db, b"k" * 32, demo_meeting_text(), 0)
-        stream = CaptionStream("morning", "en")
-        events = stream.append("Hello world\nSecond lin", ANA, 1000)
-        await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1000,
-                               feed=captions_db.FeedPost("1:zoom:en", 4))
-        events = stream.correct(1, "Hello, world", ANA, 2000)
-        await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=2000)
-        stored = await captions_db.load_stream(db, 1, "morning", "en")
-        assert (stored.last_seq, stored.tails, stored.last_captioner) == (
-            1, (TailState("link:1", "Second lin", 1000, ANA, 1000),), ANA)
-        assert [(s.text, s.revision) for s in stored.segments] == [("Hello, world", 2)]
-        assert await captions_db.feed_seq(db, 1, "morning", "1:zoom:en") == 4
-        # Pull positions count the original text, so a correction does not move them.
-        assert await captions_db.pull_text(db, 1, "morning", "en", 0) == ("Hello world\n", 12)
-        assert await captions_db.pull_text(db, 1, "morning", "en", 6) == ("world\n", 12)
-        assert await captions_db.pull_text(db, 1, "morning", "en", 12) == ("", 12)
-    finally:
-        await db.close()
+async def test_save_restore_and_pull(store):
+    db = store
+    await load_meeting_text(db, b"k" * 32, demo_meeting_text(), 0)
+    stream = CaptionStream("morning", "en")
+    events = stream.append("Hello world\nSecond lin", ANA, 1000)
+    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1000,
+                           feed=captions_db.FeedPost("1:zoom:en", 4))
+    events = stream.correct(1, "Hello, world", ANA, 2000)
+    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=2000)
+    stored = await captions_db.load_stream(db, 1, "morning", "en")
+    assert (stored.last_seq, stored.tails, stored.last_captioner) == (
+        1, (TailState("link:1", "Second lin", 1000, ANA, 1000),), ANA)
+    assert [(s.text, s.revision) for s in stored.segments] == [("Hello, world", 2)]
+    assert await captions_db.feed_seq(db, 1, "morning", "1:zoom:en") == 4
+    # Pull positions count the original text, so a correction does not move them.
+    assert await captions_db.pull_text(db, 1, "morning", "en", 0) == ("Hello world\n", 12)
+    assert await captions_db.pull_text(db, 1, "morning", "en", 6) == ("world\n", 12)
+    assert await captions_db.pull_text(db, 1, "morning", "en", 12) == ("", 12)
 
 
-async def test_tails_of_several_writers_and_turn_labels_in_the_pull(tmp_path):
-    db = await open_database(tmp_path / "f.db")
-    try:
-        await load_meeting_text(db, b"k" * 32, demo_meeting_text(), 0)
-        stream = CaptionStream("morning", "en")
-        events = stream.append(">> CHAIR: Welcome.\nWe beg", ANA, 1000, writer="1:zoom")
-        events += stream.append("Second writer", ANA, 1100, writer="1:bridge")
-        await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1100)
-        stored = await captions_db.load_stream(db, 1, "morning", "en")
-        assert {t.writer: t.text for t in stored.tails} == {"1:zoom": "We beg", "1:bridge": "Second writer"}
-        restored = CaptionStream.restore("morning", "en", stored.last_seq, stored.tails, stored.last_captioner,
-                                         segments=stored.segments)
-        restored.append("in.\n", ANA, 1200, writer="1:zoom")
-        assert [s.text for s in restored.segments()] == ["Welcome.", "We begin."]
-        assert restored.tail_of("1:bridge") == "Second writer"
-        # The pull feed shows the speaker at the start of a turn; positions count what it showed.
-        assert await captions_db.pull_text(db, 1, "morning", "en", 0) == ("CHAIR: Welcome.\n", 16)
-        assert await captions_db.pull_text(db, 1, "morning", "en", -1) == ("", 16)
-    finally:
-        await db.close()
+async def test_tails_of_several_writers_and_turn_labels_in_the_pull(store):
+    db = store
+    await load_meeting_text(db, b"k" * 32, demo_meeting_text(), 0)
+    stream = CaptionStream("morning", "en")
+    events = stream.append(">> CHAIR: Welcome.\nWe beg", ANA, 1000, writer="1:zoom")
+    events += stream.append("Second writer", ANA, 1100, writer="1:bridge")
+    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1100)
+    stored = await captions_db.load_stream(db, 1, "morning", "en")
+    assert {t.writer: t.text for t in stored.tails} == {"1:zoom": "We beg", "1:bridge": "Second writer"}
+    restored = CaptionStream.restore("morning", "en", stored.last_seq, stored.tails, stored.last_captioner,
+                                     segments=stored.segments)
+    restored.append("in.\n", ANA, 1200, writer="1:zoom")
+    assert [s.text for s in restored.segments()] == ["Welcome.", "We begin."]
+    assert restored.tail_of("1:bridge") == "Second writer"
+    # The pull feed shows the speaker at the start of a turn; positions count what it showed.
+    assert await captions_db.pull_text(db, 1, "morning", "en", 0) == ("CHAIR: Welcome.\n", 16)
+    assert await captions_db.pull_text(db, 1, "morning", "en", -1) == ("", 16)
 
 
+@pytest.mark.sqlite
 async def test_an_existing_database_migrates(tmp_path):
     """A database written before per-writer tails keeps its tail, and its feeds count per language."""
     path = tmp_path / "old.db"
@@ -66,10 +64,10 @@ async def test_an_existing_database_migrates(tmp_path):
     try:
         await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                            " applied_ms INTEGER NOT NULL)")
-        for version, name, sql in db_module._migrations():
-            if version < 6:
+        for m in migrations("sqlite"):
+            if m.version < 6:
                 await conn.executescript(
-                    f"BEGIN;\n{sql}\nINSERT INTO schema_migrations VALUES ({version}, '{name}', 0);\nCOMMIT;")
+                    f"BEGIN;\n{m.sql}\nINSERT INTO schema_migrations VALUES ({m.version}, '{m.name}', 0);\nCOMMIT;")
         await conn.executescript(
             "BEGIN; INSERT INTO meetings VALUES (1, 'm', 'M', 'V', 'UTC', '2012-11-05', '2012-11-05',"
             " '[\"en\",\"fr\"]', '[]', '', 'h', 0, 0);"
@@ -91,3 +89,20 @@ async def test_an_existing_database_migrates(tmp_path):
         assert await captions_db.pull_text(db, 1, "morning", "fr", 0) == ("Salut\n", 6)
     finally:
         await db.close()
+
+
+async def test_a_segment_numbered_by_another_writer_first_is_a_conflict_and_nothing_of_the_change_is_kept(store):
+    """Two nodes captioning one stream from the same stored state: the second to commit line 1 stores nothing."""
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    here, there = CaptionStream("morning", "en"), CaptionStream("morning", "en")
+    events = here.append("From here\n", ANA, 1000)
+    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1000,
+                           feed=captions_db.FeedPost("1:zoom:en", 1))
+    events = there.append("From there\nand a tail", ANA, 1100, writer="2:zoom")
+    with pytest.raises(StorageConflict):
+        await captions_db.save(store, 1, "morning", "en", events, tails=there.tails(), now=1100,
+                               feed=captions_db.FeedPost("2:zoom:en", 1))
+    stored = await captions_db.load_stream(store, 1, "morning", "en")
+    assert [s.text for s in stored.segments] == ["From here"]
+    assert [t.writer for t in stored.tails if t.text] == []
+    assert await captions_db.feed_seq(store, 1, "morning", "2:zoom:en") is None

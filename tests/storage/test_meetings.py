@@ -1,5 +1,6 @@
-"""Hubs and participants in a real SQLite file: a hub registered once with its identity and link, the people
-registered at it, and the migration that turns the old per-person hub descriptions into one hub per place."""
+"""Hubs and participants in a real store (SQLite file or PostgreSQL database): a hub registered once with its
+identity and link, the people registered at it, and the migration that turns the old per-person hub descriptions
+into one hub per place."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from server.domain.meetings.file import parse_meeting
 from server.domain.meetings.models import Hub, Mode, Participant, Role
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import meetings as meetings_db
-from server.storage.db import _migrations, open_database
+from server.storage.db import open_database
+from server.storage.schema import migrations
 
 KEY = b"k" * 32
 NOW = 1_700_000_000_000
@@ -19,10 +21,9 @@ NAIROBI = Hub(0, "Nairobi hub", "Nairobi", "KE", "KICTANet", "civil", 12)
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "m.db")
-    yield database
-    await database.close()
+def db(store):
+    """The store of the kind the run chose (--database)."""
+    return store
 
 
 async def demo(db) -> int:
@@ -80,18 +81,19 @@ async def test_a_revoked_hub_link_is_issued_again_and_the_old_identity_is_forgot
     assert again.hub_id == hub.id and again.token != link.token
 
 
+@pytest.mark.sqlite
 async def test_the_migration_makes_one_hub_of_the_people_who_each_described_it(tmp_path):
     """23 people registered "through the Nairobi hub" made 23 hubs; after the migration they are one hub."""
     path = tmp_path / "old.db"
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for version, _name, sql in _migrations():
-        if version < 8:
-            await conn.executescript(sql)
+    for m in migrations("sqlite"):
+        if m.version < 8:
+            await conn.executescript(m.sql)
     await conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                        " applied_ms INTEGER NOT NULL)")
-    for version, name, _ in _migrations():
-        if version < 8:
-            await conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
+    for m in migrations("sqlite"):
+        if m.version < 8:
+            await conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (m.version, m.name))
     await conn.execute("INSERT INTO meetings (id, slug, title, venue, timezone, start_date, end_date, languages,"
                        " groups_json, source_hash, created_ms, updated_ms) VALUES (1, 'm', 'M', '', 'UTC',"
                        " '2012-11-05', '2012-11-05', '[\"en\"]', '[]', '', 0, 0)")

@@ -7,17 +7,16 @@ import pytest
 from server.domain.meetings.models import Mode, Participant, Role
 from server.domain.questions.board import Actor, QuestionBoard
 from server.storage import questions as questions_db
-from server.storage.db import open_database
+from server.storage.interface import StorageConflict
 
 ALICE = Participant(1, "Alice <b>", "APC", "ZA", "civil", Mode.REMOTE)
 MOD = Actor(Role.MODERATOR, "moderator@morning")
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await open_database(tmp_path / "q.db")
-    yield database
-    await database.close()
+def db(store):
+    """The store of the kind the run chose (--database)."""
+    return store
 
 
 async def test_events_round_trip_and_replay_to_the_same_board(db):
@@ -61,3 +60,15 @@ async def test_the_log_is_append_only(db, sql):
 async def test_nothing_to_store_is_a_no_op(db):
     await questions_db.append(db, 1, [])
     assert await questions_db.audit(db, 1, "morning") == []
+
+
+async def test_an_append_from_an_out_of_date_board_conflicts_instead_of_forking_the_log(db):
+    board = QuestionBoard("morning")
+    first = board.submit(Actor.of(ALICE), ALICE, "Why?", language="en", now=10)
+    await questions_db.append(db, 1, first, after_seq=0)
+    other = QuestionBoard.replay(await questions_db.load_events(db, 1, "morning"), session_id="morning")
+    await questions_db.append(db, 1, other.dismiss(MOD, 1, "duplicate", now=20), after_seq=1)
+    with pytest.raises(StorageConflict):
+        await questions_db.append(db, 1, board.dismiss(MOD, 1, "off_topic", now=30), after_seq=1)
+    assert [e.name for e in await questions_db.load_events(db, 1, "morning")] == [
+        "question_submitted", "question_dismissed"]

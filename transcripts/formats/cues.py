@@ -85,7 +85,12 @@ def rows(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
     One loop without a helper per cue, as a long meeting has hundreds of thousands of them.
     """
     ref = transcript.reference_ms
-    previous: CueRow | None = None
+    # The cue before this one, held in locals (not a tuple) until the next start bounds its end.
+    held = False
+    p_start = p_end = 0
+    p_chunk: tuple[str, ...] = ()
+    p_speaker: str | None = None
+    p_turn = False
     last = -1
     for turn in transcript.turns(lang) if turns is None else turns:
         speaker = turn.speaker
@@ -118,15 +123,16 @@ def rows(transcript: Transcript, lang: str | None = None, *, mark: Mark | None =
                 start = begin - ref
                 if start <= last:
                     start = last + 1
-                if previous is not None:
-                    yield previous[0], min(previous[1], start), previous[2], previous[3], previous[4]
+                if held:
+                    yield p_start, p_end if p_end < start else start, p_chunk, p_speaker, p_turn
                 end -= ref
-                previous = (start, end if end > start + MIN_DURATION_MS else start + MIN_DURATION_MS, chunk, speaker,
-                            turn_start)
+                held = True
+                p_start, p_chunk, p_speaker, p_turn = start, chunk, speaker, turn_start
+                p_end = end if end > start + MIN_DURATION_MS else start + MIN_DURATION_MS
                 last = start
                 turn_start = False
-    if previous is not None:
-        yield previous
+    if held:
+        yield p_start, p_end, p_chunk, p_speaker, p_turn
 
 
 def cues(transcript: Transcript, lang: str | None = None, *, mark: Mark | None = None) -> list[Cue]:
@@ -144,6 +150,13 @@ def timestamp(ms: int, separator: str) -> str:
         return _HMS[seconds] + _MILLI[separator][milli]
 
 
+def stamp_tables(separator: str) -> tuple[list[str], list[str]]:
+    """The lookup tables behind :func:`timestamp` (``HH:MM:SS`` by second, ``.mmm`` by millisecond), for a writer
+    that looks stamps up in its loop and falls back to :func:`timestamp` on an ``IndexError``."""
+    return _HMS, _MILLI[separator]
+
+
 # A long meeting writes a million timestamps: each second and each millisecond is formatted once, then looked up.
-_HMS: list[str] = []
+# The first hours are formatted up front, so most sessions never leave the fast path.
+_HMS: list[str] = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(6 * 3600)]
 _MILLI = {sep: [f"{sep}{m:03d}" for m in range(1000)] for sep in (".", ",")}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..model import Transcript
 from ..turns import SpeakerTurn
-from .cues import rows, timestamp
+from .cues import rows, stamp_tables, timestamp
 
 #: Any run of two or more hyphens before ``>``: each would read as the cue timing arrow ``-->``.
 _ARROWS = re.compile(r"-{2,}>")
@@ -31,6 +31,7 @@ def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[S
     # A NOTE ends at a blank line and may not contain "-->", so the title is kept to one plain line.
     out = ["WEBVTT", "", "NOTE", note_text(f"{transcript.meeting.title} - {transcript.session.title}"), ""]
     voices: dict[str, str] = {}
+    hms, milli = stamp_tables(".")
     for n, (start, end, cue_lines, speaker, turn_start) in enumerate(rows(transcript, lang, turns=turns), start=1):
         text = escape("\n".join(cue_lines))
         if speaker:
@@ -40,5 +41,9 @@ def render(transcript: Transcript, *, lang: str | None = None, turns: Sequence[S
             text = voice + text
         elif turn_start:
             text = "&gt;&gt; " + text  # the captioners' mark for a new, unnamed speaker
-        out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text}\n")
+        try:  # looked up here rather than through timestamp(): a long meeting has a third of a million cues
+            out.append(f"{n}\n{hms[start // 1000]}{milli[start % 1000]} --> {hms[end // 1000]}{milli[end % 1000]}\n"
+                       f"{text}\n")
+        except IndexError:
+            out.append(f"{n}\n{timestamp(start, '.')} --> {timestamp(end, '.')}\n{text}\n")
     return "\n".join(out)

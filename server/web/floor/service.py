@@ -98,7 +98,8 @@ class Floor:
             if not events:
                 return events, state
             try:
-                await floor_db.append(self.app[db_key], loaded.id, session_id, events, actor.as_dict())
+                await floor_db.append(self.app[db_key], loaded.id, session_id, events, actor.as_dict(),
+                                     after_seq=state.seq)
             except BaseException:
                 # The queue applied events that were not stored: forget it, the next use replays storage.
                 self._floors.pop((loaded.id, session_id), None)

@@ -109,7 +109,7 @@ class Questions:
             if not events:
                 return events, state
             try:
-                await questions_db.append(self.app[db_key], loaded.id, events)
+                await questions_db.append(self.app[db_key], loaded.id, events, after_seq=state.seq)
             except BaseException:
                 # The board applied events that were not stored: forget it, the next use replays storage.
                 self._boards.pop((loaded.id, session_id), None)
