@@ -78,6 +78,10 @@ class Settings:
                                     "FLOORCAST_HEALTH_INTERVAL")
     metrics_interval: float = _field(60.0, "Seconds between metrics log lines (memory, open files, tasks, "
                                      "connections, rooms); 0: none.", "FLOORCAST_METRICS_INTERVAL")
+    metrics_token: str = _field("", "Bearer token that /metrics asks for (Authorization: Bearer TOKEN); empty: "
+                                "/metrics answers requests from a loopback address only.", "FLOORCAST_METRICS_TOKEN")
+    node: str = _field("", "This process's name in the node label of /metrics (default: the Redis fan-out's host "
+                       "id with Redis, else the host name).", "FLOORCAST_NODE")
     shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
                                      "FLOORCAST_SHUTDOWN_TIMEOUT")
 

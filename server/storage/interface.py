@@ -9,6 +9,7 @@ placeholders and SQL both dialects understand; where a dialect needs its own sta
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
@@ -62,6 +63,9 @@ class Database(Protocol):
     dialect: Dialect
     #: Where the data lives, for logs and messages (a file path, or the URL without a password).
     location: str
+    #: Write transactions refused since the store was opened, by code (``storage_full``, ``storage_unavailable``,
+    #: ``conflict``): counts for the operator's metrics.
+    errors: Counter[str]
 
     def write(self) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction: committed when the block ends, rolled back on error."""

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -92,6 +93,7 @@ class PostgresDatabase:
     def __init__(self, pool: asyncpg.Pool, location: str) -> None:
         self.pool = pool
         self.location = location
+        self.errors: Counter[str] = Counter()
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[PostgresTransaction]:
@@ -105,14 +107,17 @@ class PostgresDatabase:
                 yield PostgresTransaction(conn)
         except asyncpg.UniqueViolationError as exc:
             # Another node wrote the same key first (the next number of a log, the same hub twice).
+            self.errors["conflict"] += 1
             raise StorageConflict() from exc
         except asyncpg.DiskFullError:
             log.warning("database write failed", extra={"code": "storage_full"})
+            self.errors["storage_full"] += 1
             raise Unavailable("The server's storage is full: nothing was stored. Send it again later.",
                               code="storage_full") from None
         except (OSError, asyncpg.ReadOnlySQLTransactionError, asyncpg.PostgresConnectionError,
                 asyncpg.InterfaceError, asyncpg.CannotConnectNowError) as exc:
             log.warning("database write failed", extra={"code": "storage_unavailable", "error": str(exc)})
+            self.errors["storage_unavailable"] += 1
             raise Unavailable("The server cannot store this now: nothing was stored. Send it again later.") from None
 
     async def probe(self, now: int) -> str | None:

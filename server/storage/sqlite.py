@@ -12,6 +12,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ class SqliteDatabase:
         # statements inside one transaction; the lock keeps each transaction whole.
         self._write_lock = asyncio.Lock()
         self._tx = SqliteTransaction(conn)
+        self.errors: Counter[str] = Counter()
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[SqliteTransaction]:
@@ -110,6 +112,7 @@ class SqliteDatabase:
             except sqlite3.IntegrityError as exc:
                 # Another process writing the same file stored the same key first (the next number of a log).
                 if str(exc).startswith("UNIQUE constraint failed"):
+                    self.errors["conflict"] += 1
                     raise StorageConflict() from exc
                 raise
             except sqlite3.Error as exc:
@@ -119,6 +122,7 @@ class SqliteDatabase:
                 if self.conn.in_transaction:  # a failed COMMIT leaves the transaction open
                     await self.conn.rollback()
                 log.warning("database write failed", extra={"code": refusal.code, "error": str(exc)})
+                self.errors[refusal.code] += 1
                 raise refusal from None
 
     async def probe(self, now: int) -> str | None:

@@ -19,7 +19,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import errors, health, i18n, logs, security, sessions, sockets, transport
+from . import errors, health, i18n, logs, metrics, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -31,6 +31,7 @@ from .keys import db_key, jinja_key, limits_key, link_key_key, registry_key, set
 from .meetings import api as meetings_api
 from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
+from .metrics import Metrics, metrics_key
 from .questions import http as questions_http
 from .questions import socket as questions_socket
 from .questions.service import Questions, questions_key
@@ -46,7 +47,7 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
 ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
-          rapporteur_http.routes, editor.routes, health.routes)
+          rapporteur_http.routes, editor.routes, health.routes, metrics.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[sio_key] = sio
+    app[metrics_key] = Metrics(app)
     # The features, wired through their interfaces: captions ask the floor who speaks, questions hand over to
     # the floor, the floor tells the questions when an intervention that took one up has ended, and session life
     # has the caption hub finalise the live lines of a session that ends.

@@ -49,6 +49,8 @@ class _FastEmit(socketio.AsyncManager):
     def _init_fast(self, outbox_limit: int) -> None:
         self.outbox_limit = outbox_limit
         self.dropped_slow = 0
+        #: Frames handed to viewers, counted once per emit (by its number of recipients) for ``/metrics``.
+        self.delivered = 0
         #: Frames sent without the Engine.IO queue; ``raw_writes`` of them with write(2) beside the transport.
         self.direct_writes = 0
         self.raw_writes = 0
@@ -112,6 +114,7 @@ class _FastEmit(socketio.AsyncManager):
         if raw and frame is not None:
             self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)
             self.raw_writes += len(raw)
+        self.delivered += queued
         if queued >= 100 and log.isEnabledFor(logging.DEBUG):
             log.debug("broadcast", extra={"event": event, "recipients": queued,
                                           "direct": self.direct_writes - direct_before,

@@ -49,6 +49,9 @@ class Health:
         self.started = time.monotonic()
         self.redis = aioredis.from_url(redis_url, socket_timeout=CHECK_TIMEOUT,
                                        socket_connect_timeout=CHECK_TIMEOUT) if redis_url else None
+        #: Redis failures since start, for ``/metrics``: pings unanswered, canaries not sent in time.
+        self.ping_failures = 0
+        self.canary_failures = 0
 
     def fanout_stalled(self, manager: FastRedisManager) -> bool:
         """True when no canary came back for ``MISSED_CANARIES`` intervals (counted from start-up before the first)."""
@@ -61,6 +64,7 @@ class Health:
         try:
             return bool(await asyncio.wait_for(self.redis.ping(), CHECK_TIMEOUT))
         except (TimeoutError, OSError, aioredis.RedisError):
+            self.ping_failures += 1
             return False
 
 
@@ -117,15 +121,17 @@ def _open_fds() -> int | None:
 
 
 async def _loop(app: web.Application) -> None:
-    settings, manager = app[settings_key], app[sio_key].manager
+    settings, manager, health = app[settings_key], app[sio_key].manager, app[health_key]
     interval = max(settings.health_interval, 0.05)
     next_metrics = time.monotonic() + settings.metrics_interval
     while True:
         try:
             if isinstance(manager, FastRedisManager):
                 # A Redis that stopped answering must not stop the loop (nor the metrics).
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(manager.publish_canary(), CHECK_TIMEOUT)
+                except (TimeoutError, OSError, aioredis.RedisError):
+                    health.canary_failures += 1
             if settings.metrics_interval > 0 and time.monotonic() >= next_metrics:
                 next_metrics = time.monotonic() + settings.metrics_interval
                 log.info("metrics", extra=vital_signs(app))

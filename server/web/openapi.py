@@ -70,6 +70,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                 ingest={"type": "object", "additionalProperties": _STR})
     paths: dict[str, Any] = {
         "/healthz": {"get": health},
+        "/metrics": {"get": {
+            "summary": "This node's counts in the Prometheus text format (a loopback peer, or the metrics token as a "
+                       "bearer token when one is set)",
+            "responses": {"200": {"description": "OK", "content": {"text/plain": {"schema": _STR}}},
+                          "403": {"description": "Refused: not from this host, or without the metrics token",
+                                  "content": {"text/html": {"schema": _STR}}}}}},
         "/api/meetings": {"get": _op("List meetings", [], _obj(meetings={"type": "array", "items": _obj(
             slug=_STR, title=_STR, venue=_STR, start_date=_STR, end_date=_STR)}), errors=())},
         "/api/meetings/{slug}": {"get": _op("A meeting, its agenda and live sessions", [_SLUG], meeting,

@@ -51,6 +51,8 @@ class Limits:
         else:
             storage = MemoryStorage()
         self.limiter = MovingWindowRateLimiter(storage)
+        #: Uses allowed because the store could not be reached (Redis errors, for ``/metrics``).
+        self.store_errors = 0
 
     async def hit(self, name: str, *keys: str | int) -> None:
         """Count one use of ``name`` by ``keys``; raise ``RateLimited`` (with ``retry_after``) over the limit.
@@ -63,6 +65,7 @@ class Limits:
                 return
             stats = await self.limiter.get_window_stats(item, *ids)
         except Exception:
+            self.store_errors += 1
             log.warning("rate limit store unavailable: allowed", exc_info=True, extra={"limit": name})
             return
         seconds = max(1, math.ceil(stats.reset_time - time.time()))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
@@ -36,6 +37,7 @@ from ...domain.events import Event
 from ...storage import captions as captions_db
 from .. import rooms
 from ..keys import db_key, settings_key, sio_key
+from ..metrics import metrics_key
 from ..registry import LoadedMeeting
 from ..sockets import CAPTION, LIVE, MODERATE
 
@@ -126,6 +128,7 @@ class CaptionHub:
         :param writer: whose tail the operation writes to; the outcome's ``tail`` is that writer's.
         """
         now = now_ms()
+        arrived = time.perf_counter()
         async with self.lock(loaded.id, session_id):
             if require_live:
                 loaded.life(session_id).require_live(now)
@@ -151,9 +154,13 @@ class CaptionHub:
                 # Memory is ahead of storage now: forget it, the next change restores what was committed.
                 self._streams.pop(key, None)
                 raise
+            stored = time.perf_counter()
             if sequence is not None and post is not None:
                 sequence.accept(post.seq, digest or "", now)
             await self.publish(loaded, session_id, lang, events, stream)
+            metrics, done = self.app[metrics_key], time.perf_counter()
+            metrics.fanout_latency.observe(done - stored)
+            metrics.ack_latency.observe(done - arrived)
             return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events), now)
 
     def _speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
