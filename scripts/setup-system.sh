@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything outside Python that the tests use, installed from Debian's and npm's registries:
-# Chromium for the browser tests, the webvtt-parser validator, and the local Redis and PostgreSQL
+# Chromium for the browser tests (and a Chinese font), the webvtt-parser validator, and the local Redis and PostgreSQL
 # (started when they are installed but stopped). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "installing Debian's chromium (browser tests)…"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+# A font with Chinese characters, so that pages and screenshots in Chinese show text, not boxes.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  echo "installing a Chinese font (pages in Chinese)…"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq fonts-wqy-microhei >/dev/null
 fi
 
 if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then

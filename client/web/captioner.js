@@ -3,6 +3,7 @@
  * handovers are listed with their time in the meeting's zone. Window mode (for CAT programs that re-send their last
  * lines) is remembered in localStorage: it adds ``window: true`` to each message and switches the addresses shown. */
 import { call } from "./connection.js";
+import { languageName, t } from "./i18n.js";
 import { onSessionState } from "./session.js";
 import { timeElement } from "./time.js";
 
@@ -51,7 +52,7 @@ export function mountCaptioner(root, socket) {
       if (reply.ok) {
         sent = value;
         dropFinalised(reply.tail);
-        status.textContent = reply.finalised.length ? "Line " + reply.last_seq + " sent" : "";
+        status.textContent = reply.finalised.length ? t("Line {n} sent", { n: reply.last_seq }) : "";
       }
       pump();
     });
@@ -104,6 +105,8 @@ export function mountCaptioner(root, socket) {
     const previous = lang;
     call(socket, "caption_flush", { lang: previous }).then(function () {
       lang = langSelect.value;
+      box.lang = lang;
+      recent.lang = lang;
       box.value = "";
       sent = "";
       loadRecent();
@@ -127,12 +130,13 @@ export function mountCaptioner(root, socket) {
     num.textContent = "#" + seg.seq;
     const text = document.createElement("span");
     text.className = "text";
+    text.dir = "auto";
     text.textContent = (seg.new_turn ? (seg.speaker ? seg.speaker + ": " : "» ") : "") + seg.text;
     const edit = document.createElement("button");
     edit.type = "button";
     edit.className = "secondary small";
-    edit.textContent = "Edit";
-    edit.setAttribute("aria-label", "Edit line " + seg.seq);
+    edit.textContent = t("Edit");
+    edit.setAttribute("aria-label", t("Edit line {n}", { n: seg.seq }));
     edit.addEventListener("click", function () { editLine(li, seg); });
     li.append(num, " ", text, " ", edit);
   }
@@ -143,14 +147,15 @@ export function mountCaptioner(root, socket) {
     form.className = "correct-form";
     const input = document.createElement("input");
     input.value = seg.text;
-    input.setAttribute("aria-label", "Corrected text of line " + seg.seq);
+    input.dir = "auto";
+    input.setAttribute("aria-label", t("Corrected text of line {n}", { n: seg.seq }));
     const save = document.createElement("button");
     save.type = "submit";
-    save.textContent = "Save";
+    save.textContent = t("Save");
     const cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "secondary";
-    cancel.textContent = "Cancel";
+    cancel.textContent = t("Cancel");
     cancel.addEventListener("click", function () { render(li, seg); });
     form.append(input, save, cancel);
     form.addEventListener("submit", function (e) {
@@ -192,7 +197,8 @@ export function mountCaptioner(root, socket) {
   });
   socket.on("captioner_handed_over", function (h) {
     const li = document.createElement("li");
-    li.append(timeElement(h.at_ms, "medium"), " " + h.from_captioner.label + " handed over to " + h.to_captioner.label + " (" + h.lang + ")");
+    li.append(timeElement(h.at_ms, "medium"), " " + t("{from} handed over to {to} ({language})", {
+      from: h.from_captioner ? h.from_captioner.label : t("nobody"), to: h.to_captioner.label, language: languageName(h.lang) }));
     handovers.prepend(li);
   });
   onSessionState(function (s) {

@@ -3,6 +3,7 @@
  * captions_since, and a reconnect sends the last seq held (``resumeAuth``) so the server replays exactly what was
  * missed. Reader preferences live in localStorage. Caption text is only ever set with textContent. */
 import { call } from "./connection.js";
+import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { onSessionState } from "./session.js";
 
@@ -210,7 +211,7 @@ export function mountCaptions(panel, socket) {
     if (s.session_id !== panel.dataset.session) return;
     if (ended) ended.hidden = s.state !== "ended";
     if (empty && !list.children.length) {
-      empty.textContent = s.state === "live" ? "Waiting for the captioner…" : "Captions appear here when the session is live.";
+      empty.textContent = s.state === "live" ? t("Waiting for the captioner…") : t("Captions appear here when the session is live.");
     }
   });
 
@@ -232,7 +233,9 @@ export function mountCaptions(panel, socket) {
         link.searchParams.set("lang", lang);
         a.href = link.toString();
       });
-      document.documentElement.lang = lang;
+      // The captions carry their own language; the page stays in the interface language.
+      list.lang = lang;
+      tailEl.lang = lang;
     });
   }
 

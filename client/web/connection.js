@@ -3,6 +3,7 @@
    record) whatever panels it shows. Also: the connection status line, ACK calls with a timeout, "on every
    (re)connect", and the session state pushes every namespace carries. */
 import { io } from "./vendor/socket.io.esm.min.js";
+import { t } from "./i18n.js";
 
 const CALL_TIMEOUT_MS = 8000;
 
@@ -35,10 +36,13 @@ export class Connections {
         autoConnect: false,  // connected once every panel listens: no push can arrive before its handler
       });
       const socket = link.socket;
-      socket.on("connect", function () { showStatus("Connected", "online"); });
+      socket.on("connect", function () { showStatus(t("Connected"), "online"); });
       // The link this page was opened with was revoked: say so, and do not reconnect with it.
       socket.on("access_revoked", function (info) {
-        link.revoked = (info && info.message) || "This link is no longer valid.";
+        // The push goes to every page in the link's room at once: its words are chosen here, by code.
+        link.revoked = info && info.code === "link_revoked"
+          ? t("This link has been revoked by the organisers. Ask them for a new one.")
+          : (info && info.message) || t("This link is no longer valid.");
         showStatus(link.revoked, "revoked");
         socket.disconnect();
       });
@@ -47,13 +51,13 @@ export class Connections {
           showStatus(link.revoked, "revoked");
           return;
         }
-        showStatus("Connection lost, reconnecting…", "offline");
+        showStatus(t("Connection lost, reconnecting…"), "offline");
         // The server closes every connection when it shuts down or restarts; Socket.IO does not retry a close
         // the server asked for, so ask again (Socket.IO's own back-off applies if the server is gone).
         if (reason === "io server disconnect") socket.connect();
       });
       socket.on("connect_error", function (err) {
-        showStatus(err && err.message === "forbidden" ? "This link is not valid." : "Cannot reach the server, retrying…",
+        showStatus(err && err.message === "forbidden" ? t("This link is not valid.") : t("Cannot reach the server, retrying…"),
                    "offline");
       });
       if (this.onSessionState) socket.on("session_state", this.onSessionState);
@@ -77,7 +81,7 @@ export class Connections {
 export function call(socket, event, payload, timeoutMs) {
   return new Promise(function (resolve) {
     socket.timeout(timeoutMs || CALL_TIMEOUT_MS).emit(event, payload || {}, function (err, reply) {
-      resolve(err ? { ok: false, error: { code: "timeout", message: "The server did not answer in time." } } : reply);
+      resolve(err ? { ok: false, error: { code: "timeout", message: t("The server did not answer in time.") } } : reply);
     });
   });
 }

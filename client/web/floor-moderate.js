@@ -3,20 +3,17 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { KINDS, MODES, PARTS, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { KINDS, MODES, PARTS, POLICIES, policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock, formatTime } from "./time.js";
 
-const ACTIONS = { floor_requested: "asked for the floor", floor_withdrawn: "withdrawn", floor_granted: "given the floor",
-  floor_declined: "declined for now", intervention_ended: "intervention ended", floor_request_moved: "moved",
-  floor_list_closed: "list closed", floor_list_reopened: "list reopened", floor_policy_changed: "order changed",
-  floor_time_limit_set: "speaking time set", floor_group_budget_set: "group budget set" };
-/* This module's words about the agenda, in one place for translation. */
-const TEXT = { intervention_paused: "gave way to an interposed question", intervention_resumed: "resumed",
-  floor_part_changed: "part changed", partNow: "The session is now in part: ", presenting: " has the floor for a presentation.",
-  interposed: "Interposed question added for ", resume: "Back to ", choosePresenter: "Choose a presenter first." };
-Object.assign(ACTIONS, { intervention_paused: TEXT.intervention_paused, intervention_resumed: TEXT.intervention_resumed,
-  floor_part_changed: TEXT.floor_part_changed });
+const ACTIONS = { floor_requested: t("asked for the floor"), floor_withdrawn: t("withdrawn"),
+  floor_granted: t("given the floor"), floor_declined: t("declined for now"), intervention_ended: t("intervention ended"),
+  floor_request_moved: t("moved"), floor_list_closed: t("list closed"), floor_list_reopened: t("list reopened"),
+  floor_policy_changed: t("order changed"), floor_time_limit_set: t("speaking time set"),
+  floor_group_budget_set: t("group budget set"), intervention_paused: t("gave way to an interposed question"),
+  intervention_resumed: t("resumed"), floor_part_changed: t("part changed") };
 
 /** Run the chair's panel (``[data-floor="moderator"]``) on the page's /moderate connection. */
 export function mountFloorModerator(panel, socket) {
@@ -42,41 +39,41 @@ export function mountFloorModerator(panel, socket) {
   function rowControls(row, count) {
     const short = row.name;
     const box = el("div", { class: "fl-row-side" });
-    box.appendChild(el("p", { class: "fl-reason", text: row.reason }));
+    box.appendChild(el("p", { class: "fl-reason", dir: "auto", text: row.reason }));
     const buttons = el("div", { class: "q-buttons" });
-    buttons.appendChild(button("Give the floor", "", "Give the floor to " + short, function () {
-      act("floor_call", { request_id: row.id }, short + " has the floor.");
+    buttons.appendChild(button(t("Give the floor"), "", t("Give the floor to {name}", { name: short }), function () {
+      act("floor_call", { request_id: row.id }, t("{name} has the floor.", { name: short }));
     }));
     if (row.tier === "end") {
-      buttons.appendChild(button("Place next", "secondary", "Place the right of reply of " + short + " next", function () {
+      buttons.appendChild(button(t("Place next"), "secondary", t("Place the right of reply of {name} next", { name: short }), function () {
         act("floor_move", { request_id: row.id, position: 1, reason: "right of reply placed next by the chair" });
       }));
     }
     if (row.tier !== "point_of_order") {
-      if (row.position > 1) buttons.appendChild(button("↑", "secondary", "Move " + short + " up", function () {
+      if (row.position > 1) buttons.appendChild(button("↑", "secondary", t("Move {name} up", { name: short }), function () {
         act("floor_move", { request_id: row.id, position: row.position - 1 });
       }));
-      if (row.position < count) buttons.appendChild(button("↓", "secondary", "Move " + short + " down", function () {
+      if (row.position < count) buttons.appendChild(button("↓", "secondary", t("Move {name} down", { name: short }), function () {
         act("floor_move", { request_id: row.id, position: row.position + 1 });
       }));
     }
-    buttons.appendChild(button("Remove", "danger", "Remove " + short + " from the list", function () {
-      act("floor_withdraw", { request_id: row.id }, short + " was taken off the list.");
+    buttons.appendChild(button(t("Remove"), "danger", t("Remove {name} from the list", { name: short }), function () {
+      act("floor_withdraw", { request_id: row.id }, t("{name} was taken off the list.", { name: short }));
     }));
     box.appendChild(buttons);
     if (row.tier !== "point_of_order") {
       const pos = el("input", { type: "number", min: 1, max: count, value: row.position, id: "flm-pos-" + row.id });
-      const why = el("input", { type: "text", maxLength: 300, id: "flm-why-" + row.id, placeholder: "optional" });
+      const why = el("input", { type: "text", maxLength: 300, id: "flm-why-" + row.id, placeholder: t("optional") });
       const form = el("form", { class: "fl-move" }, [
-        el("label", { for: "flm-pos-" + row.id, text: "Position" }), pos,
-        el("label", { for: "flm-why-" + row.id, text: "Reason" }), why,
-        el("button", { type: "submit", class: "small secondary", text: "Move" })]);
+        el("label", { for: "flm-pos-" + row.id, text: t("Position") }), pos,
+        el("label", { for: "flm-why-" + row.id, text: t("Reason") }), why,
+        el("button", { type: "submit", class: "small secondary", text: t("Move") })]);
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         act("floor_move", { request_id: row.id, position: Number(pos.value), reason: why.value },
-            short + " moved to position " + pos.value + ".");
+            t("{name} moved to position {n}.", { name: short, n: pos.value }));
       });
-      box.appendChild(el("details", { class: "fl-move-box" }, [el("summary", { text: "Move to…" }), form]));
+      box.appendChild(el("details", { class: "fl-move-box" }, [el("summary", { text: t("Move to…") }), form]));
     }
     return box;
   }
@@ -85,11 +82,12 @@ export function mountFloorModerator(panel, socket) {
     const body = $("flm-spoken");
     body.replaceChildren();
     floor.interventions.forEach(function (i) {
-      const end = i.end_ms === null ? "speaking" : clock(i.end_ms - i.start_ms - (i.paused_ms || 0));
+      const end = i.end_ms === null ? t("speaking") : clock(i.end_ms - i.start_ms - (i.paused_ms || 0));
       body.appendChild(el("tr", {}, [
         el("td", { text: i.id }),
-        el("td", { text: (i.read_by ? i.read_by + " reading " : "") + i.name + (i.organisation ? ", " + i.organisation : "")
-          + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") + (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
+        el("td", { dir: "auto", text: (i.read_by ? t("{reader} reading", { reader: i.read_by }) + " " : "") + i.name +
+          (i.organisation ? ", " + i.organisation : "") + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") +
+          (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
         el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
@@ -106,7 +104,7 @@ export function mountFloorModerator(panel, socket) {
   function renderSettings(floor) {
     const policy = $("flm-policy");
     if (!policy.options.length) {
-      floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: p.label })); });
+      floor.policies.forEach(function (p) { policy.appendChild(el("option", { value: p.key, text: POLICIES[p.key] || p.label })); });
     }
     if (document.activeElement !== policy) policy.value = floor.policy;
     const part = $("flm-part");
@@ -114,8 +112,8 @@ export function mountFloorModerator(panel, socket) {
     renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     const limit = $("flm-limit");
     if (document.activeElement !== limit) limit.value = floor.time_limit_s === null ? 0 : floor.time_limit_s / 60;
-    $("flm-open-close").textContent = floor.open ? "Close the list" : "Reopen the list";
-    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    $("flm-open-close").textContent = floor.open ? t("Close the list") : t("Reopen the list");
+    panel.querySelector("[data-floor-policy]").textContent = policyName(floor);
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     const budgets = $("flm-budgets");
     budgets.replaceChildren();
@@ -126,8 +124,9 @@ export function mountFloorModerator(panel, socket) {
       budgets.appendChild(el("li", { class: "fl-budget" + (b.over ? " fl-over" : "") }, [
         el("span", { class: "fl-budget-name", text: b.label }),
         track,
-        el("span", { class: "fl-budget-left", text: (b.over ? "over by " + clock(b.used_ms - b.budget_ms)
-          : clock(b.remaining_ms) + " left") + " of " + clock(b.budget_ms) })]));
+        el("span", { class: "fl-budget-left", text: b.over
+          ? t("over by {over} of {budget}", { over: clock(b.used_ms - b.budget_ms), budget: clock(b.budget_ms) })
+          : t("{left} left of {budget}", { left: clock(b.remaining_ms), budget: clock(b.budget_ms) }) })]));
     });
   }
 
@@ -144,9 +143,9 @@ export function mountFloorModerator(panel, socket) {
     const resumes = floor.paused && !(floor.queue[0] && floor.queue[0].tier === "interposed");
     $("flm-next").disabled = count === 0 && !resumes;
     const next = floor.queue[0];
-    $("flm-next").textContent = resumes ? TEXT.resume + floor.paused.name
-      : next ? "Call next: " + (next.read_by || next.name) : "Call next";
-    $("flm-next-why").textContent = !resumes && next ? "Next because: " + next.reason + "." : "";
+    $("flm-next").textContent = resumes ? t("Back to {name}", { name: floor.paused.name })
+      : next ? t("Call next: {name}", { name: next.read_by || next.name }) : t("Call next");
+    $("flm-next-why").textContent = !resumes && next ? t("Next because: {reason}.", next) : "";
     renderSettings(floor);
     renderSpoken(floor);
   }
@@ -167,7 +166,9 @@ export function mountFloorModerator(panel, socket) {
       if (!r.ok) return say(status, sentence(r.error.message), "error");
       if (!countriesLoaded) {
         const select = $("flm-country");
-        r.countries.forEach(function (c) { select.appendChild(el("option", { value: c[0], text: c[1] })); });
+        r.countries.map(function (c) { return [c[0], countryName(c[0]) || c[1]]; })
+          .sort(function (a, b) { return a[1].localeCompare(b[1]); })
+          .forEach(function (c) { select.appendChild(el("option", { value: c[0], text: c[1] })); });
         countriesLoaded = true;
       }
       renderCandidates(r.candidates);
@@ -182,39 +183,40 @@ export function mountFloorModerator(panel, socket) {
 
   $("flm-next").addEventListener("click", function () {
     act("floor_call_next", {}).then(function (r) {
-      if (r.ok && store.get("floor")) say(status, "Floor given (" + r.intervention_id + ").");
+      if (r.ok && store.get("floor")) say(status, t("Floor given ({id}).", { id: r.intervention_id }));
     });
   });
-  $("flm-end").addEventListener("click", function () { act("floor_end", {}, "Intervention ended."); });
+  $("flm-end").addEventListener("click", function () { act("floor_end", {}, t("Intervention ended.")); });
   $("flm-decline").addEventListener("click", function () {
     const cur = store.get("floor") && store.get("floor").current;
-    if (cur) act("floor_decline", { request_id: cur.request_id }, cur.name + " declined for now.");
+    if (cur) act("floor_decline", { request_id: cur.request_id }, t("{name} declined for now.", cur));
   });
   $("flm-policy").addEventListener("change", function () {
-    act("floor_policy", { policy: $("flm-policy").value }, "Order of speakers changed.");
+    act("floor_policy", { policy: $("flm-policy").value }, t("Order of speakers changed."));
   });
   $("flm-limit").addEventListener("change", function () {
     const minutes = Number($("flm-limit").value);
     act("floor_time_limit", { seconds: minutes > 0 ? Math.round(minutes * 60) : null },
-        minutes > 0 ? "Speaking time: " + clock(minutes * 60000) + " from the next speaker." : "No speaking time limit.");
+        minutes > 0 ? t("Speaking time: {time} from the next speaker.", { time: clock(minutes * 60000) })
+          : t("No speaking time limit."));
   });
   $("flm-part").addEventListener("change", function () {
     const part = $("flm-part").value;
-    if (part) act("floor_part", { part: part }, TEXT.partNow + (PARTS[part] || part) + ".");
+    if (part) act("floor_part", { part: part }, t("The session is now in part: {part}.", { part: PARTS[part] || part }));
   });
   // Who may present changes as people join: the list is asked for again whenever the chair opens it.
   $("flm-presenter").addEventListener("focus", refresh);
   $("flm-present").addEventListener("submit", function (e) {
     e.preventDefault();
     const select = $("flm-presenter");
-    if (!select.value) return say(status, TEXT.choosePresenter, "error");
+    if (!select.value) return say(status, t("Choose a presenter first."), "error");
     const name = select.options[select.selectedIndex].text;
-    act("floor_present", { participant_id: Number(select.value) }, name + TEXT.presenting);
+    act("floor_present", { participant_id: Number(select.value) }, t("{name} has the floor for a presentation.", { name: name }));
   });
   $("flm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
   $("flm-open-close").addEventListener("click", function () {
     const open = store.get("floor") ? store.get("floor").open : true;
-    act(open ? "floor_close" : "floor_reopen", {}, open ? "The list of speakers is closed." : "The list is open again.");
+    act(open ? "floor_close" : "floor_reopen", {}, open ? t("The list of speakers is closed.") : t("The list is open again."));
   });
 
   const kind = $("flm-kind");
@@ -225,7 +227,7 @@ export function mountFloorModerator(panel, socket) {
   $("flm-add").addEventListener("submit", function (e) {
     e.preventDefault();
     const name = $("flm-name").value.trim();
-    if (!name) { $("flm-name").focus(); return say(status, "Type the name of the person first.", "error"); }
+    if (!name) { $("flm-name").focus(); return say(status, t("Type the name of the person first."), "error"); }
     const payload = { name: name, organisation: $("flm-org").value, group: $("flm-group").value,
                       country: $("flm-country").value, mode: $("flm-mode").value, kind: kind.value };
     if (kind.value === "right_of_reply") { payload.reply_to = $("flm-reply").value; payload.placement = $("flm-placement").value; }
@@ -234,8 +236,9 @@ export function mountFloorModerator(panel, socket) {
     if (event !== "floor_add") delete payload.kind;
     act(event, payload).then(function (r) {
       if (!r.ok) return;
-      say(status, event === "floor_present" ? name + TEXT.presenting
-        : event === "floor_interpose" ? TEXT.interposed + name + "." : name + " added to the list.");
+      say(status, event === "floor_present" ? t("{name} has the floor for a presentation.", { name: name })
+        : event === "floor_interpose" ? t("Interposed question added for {name}.", { name: name })
+          : t("{name} added to the list.", { name: name }));
       // Group, place and kind stay as they were: the next hand is often from the same part of the room.
       $("flm-name").value = "";
       $("flm-org").value = "";
@@ -254,7 +257,7 @@ export function mountFloorModerator(panel, socket) {
     e.preventDefault();
     const minutes = Number($("flm-budget-min").value);
     act("floor_group_budget", { group: $("flm-budget-group").value, seconds: minutes > 0 ? Math.round(minutes * 60) : null },
-        "Budget set.");
+        t("Budget set."));
   });
 
   $("flm-audit-load").addEventListener("click", function () {
@@ -264,14 +267,14 @@ export function mountFloorModerator(panel, socket) {
       body.replaceChildren();
       r.entries.forEach(function (e) {
         const d = e.details, bits = [];
-        if (d.person) bits.push(d.person.name + " (" + d.person.group + ", " + d.person.mode + ")");
-        if (d.kind && d.kind !== "normal") bits.push(d.kind.replace(/_/g, " "));
+        if (d.person) bits.push(t("{name} ({group}, {mode})", { name: d.person.name, group: d.person.group, mode: MODES[d.person.mode] || d.person.mode }));
+        if (d.kind && d.kind !== "normal") bits.push(KINDS[d.kind] || d.kind.replace(/_/g, " "));
         if (d.reason) bits.push(d.reason);
         if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
-        if (d.policy) bits.push(d.policy);
+        if (d.policy) bits.push(POLICIES[d.policy] || d.policy);
         if (d.part) bits.push(PARTS[d.part] || d.part);
-        if (d.seconds !== undefined) bits.push(d.seconds === null ? "none" : d.seconds + " s");
-        if (d.question_id) bits.push("question " + d.question_id);
+        if (d.seconds !== undefined) bits.push(d.seconds === null ? t("none") : t("{n} s", { n: d.seconds }));
+        if (d.question_id) bits.push(t("question {id}", { id: d.question_id }));
         body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),
           el("td", { text: ACTIONS[e.name] || e.name }),
           el("td", { text: [e.request_id, e.intervention_id].filter(Boolean).join(" / ") }),

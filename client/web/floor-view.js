@@ -4,42 +4,43 @@
    organisations are untrusted: they only ever reach the page as text. */
 import { call, onConnect } from "./connection.js";
 import { el } from "./dom.js";
+import { countryName, languageName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { clock } from "./time.js";
 
-export const LANGUAGES = { en: "English", fr: "French", es: "Spanish", ar: "Arabic", zh: "Chinese", ru: "Russian",
-                           pt: "Portuguese", de: "German" };
-export const MODES = { onsite: "In the room", remote: "Remote", hub: "Remote hub" };
-/* The agenda's words, in one place for translation. */
-export const AGENDA_TEXT = {
-  presentation: "Presentation", interposed_question: "Interposed question",
-  questionTo: "Question to ", answersNext: ", who answers next",
-  parts: { presentations: "Presentations", panel: "Panel", debate: "Debate", closing: "Closing" },
-  partLabel: "Now: ",
-};
-export const KINDS = { normal: "", point_of_order: "Point of order", right_of_reply: "Right of reply",
-                       on_behalf: "On behalf of a group", presentation: AGENDA_TEXT.presentation,
-                       interposed_question: AGENDA_TEXT.interposed_question };
-export const PARTS = AGENDA_TEXT.parts;
+export const MODES = { onsite: t("In the room"), remote: t("Remote"), hub: t("Remote hub") };
+/** The floor policies by key, as the server names them (its label stays for a policy this page does not know). */
+export const POLICIES = { fcfs: t("First come, first served"), alternate: t("Alternate room and remote"),
+                          groups: t("Round-robin by stakeholder group"), new_voices: t("New voices first") };
+
+/** The name of the floor's current policy in the interface language. */
+export function policyName(floor) {
+  return POLICIES[floor.policy] || floor.policy_label;
+}
+/** The parts of a session the chair moves through. */
+export const PARTS = { presentations: t("Presentations"), panel: t("Panel"), debate: t("Debate"), closing: t("Closing") };
+export const KINDS = { normal: "", point_of_order: t("Point of order"), right_of_reply: t("Right of reply"),
+                       on_behalf: t("On behalf of a group"), presentation: t("Presentation"),
+                       interposed_question: t("Interposed question") };
 
 /** Show the session part the chair moved to in a ``[data-floor-part]`` node (hidden before the first move). */
 export function renderPart(node, part) {
   if (!node) return;
   node.hidden = !part;
   node.dataset.part = part || "";
-  node.textContent = part ? AGENDA_TEXT.partLabel + (PARTS[part] || part) : "";
+  node.textContent = part ? t("Now: {part}", { part: PARTS[part] || part }) : "";
 }
 
 /** One line about a person: organisation · country. */
 export function whereFrom(p) {
-  return [p.organisation, p.country_name || p.country].filter(Boolean).join(" · ");
+  return [p.organisation, countryName(p.country) || p.country_name].filter(Boolean).join(" · ");
 }
 
 /** Small labelled badges: group, mode, language, kind. */
 export function badges(p) {
   const out = [el("span", { class: "fl-badge fl-group", text: p.group_label || p.group })];
   out.push(el("span", { class: "fl-badge fl-mode fl-mode-" + p.mode, text: MODES[p.mode] || p.mode }));
-  if (p.language) out.push(el("span", { class: "fl-badge fl-lang", text: LANGUAGES[p.language] || p.language }));
+  if (p.language) out.push(el("span", { class: "fl-badge fl-lang", text: languageName(p.language) }));
   if (KINDS[p.kind]) out.push(el("span", { class: "fl-badge fl-kind fl-kind-" + p.kind, text: KINDS[p.kind] }));
   return out;
 }
@@ -50,21 +51,22 @@ export function renderCard(card, current, paused) {
   card.replaceChildren();
   card.dataset.speaking = current ? "true" : "false";
   if (!current) {
-    card.appendChild(el("p", { class: "fl-free", text: "Nobody has the floor." }));
+    card.appendChild(el("p", { class: "fl-free", text: t("Nobody has the floor.") }));
     return;
   }
   card.dataset.kind = current.kind;
-  const label = current.read_by ? "Question read aloud" : (KINDS[current.kind] && (current.kind === "presentation"
-    || current.kind === "interposed_question") ? KINDS[current.kind] : "Has the floor");
+  const label = current.read_by ? t("Question read aloud") : (KINDS[current.kind] && (current.kind === "presentation"
+    || current.kind === "interposed_question") ? KINDS[current.kind] : t("Has the floor"));
   card.appendChild(el("p", { class: "fl-label", "data-floor-kind": current.kind, text: label }));
-  card.appendChild(el("p", { class: "fl-name", "data-floor-speaker": "", text: current.read_by || current.name }));
+  card.appendChild(el("p", { class: "fl-name", dir: "auto", "data-floor-speaker": "", text: current.read_by || current.name }));
   const lines = [];
-  if (current.read_by) lines.push("Question from " + current.name + (current.organisation ? ", " + current.organisation : ""));
-  else if (whereFrom(current)) lines.push(whereFrom(current));
-  if (current.on_behalf_of) lines.push("On behalf of " + current.on_behalf_of);
-  if (paused) lines.push(AGENDA_TEXT.questionTo + paused.name + AGENDA_TEXT.answersNext);
-  if (current.theme) lines.push("Theme: " + current.theme);
-  lines.forEach(function (t) { card.appendChild(el("p", { class: "fl-org", text: t })); });
+  if (current.read_by) {
+    lines.push(current.organisation ? t("Question from {name}, {organisation}", current) : t("Question from {name}", current));
+  } else if (whereFrom(current)) lines.push(whereFrom(current));
+  if (current.on_behalf_of) lines.push(t("On behalf of {group}", { group: current.on_behalf_of }));
+  if (paused) lines.push(t("Question to {name}, who answers next", { name: paused.name }));
+  if (current.theme) lines.push(t("Theme: {theme}", current));
+  lines.forEach(function (line) { card.appendChild(el("p", { class: "fl-org", dir: "auto", text: line })); });
   card.appendChild(el("p", { class: "fl-badges" }, badges(current)));
 }
 
@@ -95,16 +97,16 @@ export class Timer {
     let state = "running", big, small;
     if (limit === null) {
       big = clock(elapsed);
-      small = "speaking time (no limit)";
+      small = t("speaking time (no limit)");
     } else if (elapsed > limit) {
       state = "overrun";
       big = "+" + clock(elapsed - limit);
-      small = "over the " + clock(limit) + " limit";
+      small = t("over the {limit} limit", { limit: clock(limit) });
     } else {
       const left = limit - elapsed;
       if (elapsed >= limit * this.rules.warn_fraction || left <= this.rules.warn_last_s * 1000) state = "warning";
       big = clock(Math.ceil(left / 1000) * 1000);
-      small = "left of " + clock(limit);
+      small = t("left of {limit}", { limit: clock(limit) });
     }
     node.dataset.state = state;
     const digits = node.querySelector("[data-timer-digits]"), note = node.querySelector("[data-timer-note]");
@@ -120,11 +122,13 @@ export function renderQueue(list, rows, limit, extra) {
   list.replaceChildren();
   rows.slice(0, limit || rows.length).forEach(function (row) {
     const who = el("div", { class: "fl-who" }, [
-      el("span", { class: "fl-qname", text: row.read_by ? row.read_by + " (reads a question from " + row.name + ")" : row.name }),
-      el("span", { class: "fl-qorg", text: whereFrom(row) }),
+      el("span", { class: "fl-qname", dir: "auto",
+                   text: row.read_by ? t("{reader} (reads a question from {name})", { reader: row.read_by, name: row.name })
+                     : row.name }),
+      el("span", { class: "fl-qorg", dir: "auto", text: whereFrom(row) }),
       el("span", { class: "fl-badges" }, badges(row)),
     ]);
-    const kids = [el("span", { class: "fl-pos", "aria-label": "Position " + row.position, text: String(row.position) }), who];
+    const kids = [el("span", { class: "fl-pos", "aria-label": t("Position {n}", { n: row.position }), text: String(row.position) }), who];
     if (extra) kids.push(extra(row));
     list.appendChild(el("li", { class: "fl-row fl-tier-" + row.tier + (row.pinned ? " fl-pinned" : ""),
                                 "data-request": row.id }, kids));
@@ -154,7 +158,7 @@ export function mountFloorView(box, socket) {
     if (list) renderQueue(list, state.queue, limit);
     if (empty) empty.hidden = state.queue.length > 0;
     if (closed) closed.hidden = state.open;
-    if (policy) policy.textContent = state.policy_label;
+    if (policy) policy.textContent = policyName(state);
   }
 
   socket.on("floor_changed", function (m) {

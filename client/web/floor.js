@@ -2,12 +2,12 @@
    "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence } from "./dom.js";
-import { renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { waitText } from "./time.js";
 
 /* This module's words about interposed questions, in one place for translation. */
-const TEXT = { asked: "Your question is next: the speaker answers it before the list goes on." };
 
 /** Run the participant panel (``[data-floor="participant"]``) on the page's /live connection. */
 export function mountFloor(panel, socket) {
@@ -32,15 +32,17 @@ export function mountFloor(panel, socket) {
     panel.dataset.mine = found ? (found.speaking ? "speaking" : "waiting") : "none";
     if (!found) return;
     if (found.speaking) {
-      $("fl-mine-text").textContent = "You have the floor.";
-      $("fl-mine-wait").textContent = "Not ready? Decline for now and keep your place once.";
+      $("fl-mine-text").textContent = t("You have the floor.");
+      $("fl-mine-wait").textContent = t("Not ready? Decline for now and keep your place once.");
       return;
     }
     const row = found.row;
-    $("fl-mine-text").textContent = row.position === 1 ? "You are next." : "You are number " + row.position + " in the list.";
-    const why = row.reason ? " (" + row.reason + ")" : "";
-    $("fl-mine-wait").textContent = (row.expected_wait_ms === null ? "Expected wait not known yet" :
-      "Expected wait: " + waitText(row.expected_wait_ms)) + why + ".";
+    $("fl-mine-text").textContent = row.position === 1 ? t("You are next.")
+      : t("You are number {n} in the list.", { n: row.position });
+    const wait = row.expected_wait_ms === null ? null : waitText(row.expected_wait_ms);
+    $("fl-mine-wait").textContent = row.reason
+      ? (wait === null ? t("Expected wait not known yet ({reason}).", row) : t("Expected wait: {wait} ({reason}).", { wait: wait, reason: row.reason }))
+      : (wait === null ? t("Expected wait not known yet.") : t("Expected wait: {wait}.", { wait: wait }));
   }
 
   function renderInterpose(floor) {
@@ -59,7 +61,7 @@ export function mountFloor(panel, socket) {
     const keep = select.value;
     select.replaceChildren();
     floor.spoken.slice().reverse().forEach(function (i) {
-      select.appendChild(el("option", { value: i.id, text: i.name + (i.group_label ? " (" + i.group_label + ")" : "") }));
+      select.appendChild(el("option", { value: i.id, text: i.group_label ? t("{name} ({group})", { name: i.name, group: i.group_label }) : i.name }));
     });
     if (keep) select.value = keep;
     const none = floor.spoken.length === 0;
@@ -72,10 +74,10 @@ export function mountFloor(panel, socket) {
     renderPart(panel.querySelector("[data-floor-part]"), floor.part);
     timer.sync(floor);
     renderQueue($("fl-queue"), floor.queue, 5, function (row) {
-      return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: "You" }) : null;
+      return mine().indexOf(row.id) >= 0 ? el("span", { class: "fl-you", text: t("You") }) : null;
     });
     $("fl-empty").hidden = floor.queue.length > 0;
-    panel.querySelector("[data-floor-policy]").textContent = floor.policy_label;
+    panel.querySelector("[data-floor-policy]").textContent = policyName(floor);
     panel.querySelector("[data-floor-closed]").hidden = floor.open;
     renderMine(floor);
     renderInterpose(floor);
@@ -116,7 +118,7 @@ export function mountFloor(panel, socket) {
       $("fl-ask").disabled = false;
       if (!r.ok) return say(status, sentence(r.error.message), "error");
       if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
-      say(status, "You are on the list of speakers.");
+      say(status, t("You are on the list of speakers."));
       if (store.get("floor")) render();
     });
   });
@@ -133,12 +135,12 @@ export function mountFloor(panel, socket) {
       $("fl-interpose").disabled = false;
       if (!r.ok) return say(status, sentence(r.error.message), "error");
       if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
-      say(status, TEXT.asked);
+      say(status, t("Your question is next: the speaker answers it before the list goes on."));
       if (store.get("floor")) render();
     });
   });
-  $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", "Your request was withdrawn."); });
+  $("fl-withdraw").addEventListener("click", function () { act("floor_withdraw", t("Your request was withdrawn.")); });
   $("fl-decline").addEventListener("click", function () {
-    act("floor_decline", "You declined for now; you keep your place in the list once.");
+    act("floor_decline", t("You declined for now; you keep your place in the list once."));
   });
 }

@@ -2,6 +2,7 @@
    remote hub), the admin page's "copy link" buttons, and the rapporteur's transcript editor, which saves changed
    segments as a new version and then shows its differences. */
 import { withToken } from "./context.js";
+import { t, tn } from "./i18n.js";
 
 /** Registration form: show the hub fields only when "through a remote hub" is chosen. */
 export function mountJoinForm(hub) {
@@ -17,7 +18,10 @@ export function mountJoinForm(hub) {
 export function mountCopyButton(button) {
   button.addEventListener("click", function () {
     const input = button.parentElement.querySelector("input.link");
-    const done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 2000); };
+    const done = function () {
+      button.textContent = t("Copied");
+      setTimeout(function () { button.textContent = t("Copy"); }, 2000);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(button.dataset.copy).then(done, function () { input.select(); });
     } else {
@@ -56,10 +60,10 @@ export function mountTranscriptEditor(form) {
   function refresh() {
     const n = changedRows().length;
     save.disabled = n === 0;
-    changedLabel.textContent = n === 0 ? "No changes" : n + (n === 1 ? " segment changed" : " segments changed");
+    changedLabel.textContent = n === 0 ? t("No changes") : tn("{n} segment changed", "{n} segments changed", n);
   }
 
-  function say(text, kind) { status.textContent = text; status.dataset.kind = kind; }
+  function tell(text, kind) { status.textContent = text; status.dataset.kind = kind; }
 
   form.querySelectorAll(".rp-text").forEach(fit);
   form.addEventListener("input", function (ev) {
@@ -80,11 +84,14 @@ export function mountTranscriptEditor(form) {
     const li = document.createElement("li");
     const a = document.createElement("a");
     a.href = withToken("", { diff: version }) + "#ver-h";
-    a.textContent = "Version " + version;
-    li.append(a, " by " + who + " ");
+    a.textContent = t("Version {number}", { number: version });
+    const author = document.createElement("span");
+    author.dir = "auto";
+    author.textContent = who;
+    li.append(a, " " + t("by") + " ", author, " ");
     const meta = document.createElement("span");
     meta.className = "muted";
-    meta.textContent = "(just now, " + count + (count === 1 ? " segment)" : " segments)");
+    meta.textContent = tn("(just now, {n} segment)", "(just now, {n} segments)", count);
     li.append(meta);
     if (noteText) li.append(": " + noteText);
     list.prepend(li);
@@ -94,21 +101,21 @@ export function mountTranscriptEditor(form) {
     ev.preventDefault();
     const rows = changedRows();
     if (!rows.length) return;
-    if (!author.value.trim()) { author.focus(); say("Type your name: it is recorded with the version.", "error"); return; }
+    if (!author.value.trim()) { author.focus(); tell(t("Type your name: it is recorded with the version."), "error"); return; }
     localStorage.setItem(NAME_KEY, author.value.trim());
     const edits = rows.map(function (row) {
       return { lang: row.dataset.lang, seq: Number(row.dataset.seq), text: row.querySelector(".rp-text").value,
                speaker: row.querySelector(".rp-speaker").value.trim() || null };
     });
     save.disabled = true;
-    say("Saving…", "info");
+    tell(t("Saving…"), "info");
     try {
       const r = await fetch(withToken("/api/meetings/" + encodeURIComponent(slug) + "/sessions/" +
         encodeURIComponent(sid) + "/transcript/versions"), {
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ edits: edits, author: author.value.trim(), note: note.value.trim(), base: base }) });
       const body = await r.json();
-      if (!r.ok) { say(body.error ? body.error.message : "The version was not saved.", "error"); refresh(); return; }
+      if (!r.ok) { tell(body.error ? body.error.message : t("The version was not saved."), "error"); refresh(); return; }
       base = body.version;
       rows.forEach(function (row) {
         const sp = row.querySelector(".rp-speaker"), tx = row.querySelector(".rp-text");
@@ -118,12 +125,12 @@ export function mountTranscriptEditor(form) {
       });
       addVersion(body.version, author.value.trim(), body.changed, note.value.trim());
       note.value = "";
-      save.textContent = "Save as version " + (body.version + 1);
-      say("Saved as version " + body.version + ".", "ok");
+      save.textContent = t("Save as version {number}", { number: body.version + 1 });
+      tell(t("Saved as version {number}.", { number: body.version }), "ok");
       refresh();
       await showDiff(body.version);
     } catch (err) {
-      say("Cannot reach the server: your changes are still here; try again.", "error");
+      tell(t("Cannot reach the server: your changes are still here; try again."), "error");
       refresh();
     }
   });

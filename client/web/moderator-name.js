@@ -1,6 +1,8 @@
 /* The moderator's display name: several moderators may share one link, so each is asked for a name on first
    use. It is remembered in this browser and sent with the /moderate connection, and the logs name who did what. */
 
+import { t } from "./i18n.js";
+
 const KEY = "floorcast.moderator_name";
 
 /** The remembered name, or "" (also when storage is unavailable). */
@@ -22,7 +24,8 @@ export function mountModeratorName(form, socket, connections) {
     const name = storedName();
     // Forms the page posts (start and end the session) name their sender too.
     document.querySelectorAll("input[data-moderator-name]").forEach(function (field) { field.value = name; });
-    status.textContent = name ? "The log names you " + name + "." : "Please give your name: the log records who did what.";
+    status.textContent = name ? t("The log names you {name}.", { name: name })
+      : t("Please give your name: the log records who did what.");
   }
   describe();
   if (!storedName()) input.focus();

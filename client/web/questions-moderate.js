@@ -3,8 +3,20 @@
    questions are kept newest by seq. */
 import { call as callOn, onConnect } from "./connection.js";
 import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
+import { countryName, languageName, t, tn } from "./i18n.js";
+import { MODES } from "./floor-view.js";
 import { countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
 import { formatTime } from "./time.js";
+
+/** What the audit log says of each question action, and of the fields it records. */
+const ACTIONS = { question_submitted: t("submitted"), question_edited: t("edited"), question_withdrawn: t("withdrawn"),
+  question_published: t("published"), question_dismissed: t("dismissed"), question_put_on_screen: t("put on screen"),
+  question_taken_off_screen: t("taken off screen"), question_answered: t("answered"), question_reopened: t("reopened"),
+  questions_merged: t("merged"), question_voted: t("voted"), question_unvoted: t("vote taken back"),
+  question_handed_to_floor: t("handed to the floor"), question_intervention_linked: t("linked to an intervention"),
+  question_settings_changed: t("options changed") };
+const FIELDS = { text: t("text"), reason: t("reason"), note: t("note"), how: t("how"), reader: t("reader"),
+  to: t("to"), merged_id: t("merged question"), intervention_id: t("intervention") };
 
 /** Run the moderator panel (``[data-questions="moderator"]``) on the page's /moderate connection. */
 export function mountQuestionsModerator(panel, socket) {
@@ -17,7 +29,7 @@ export function mountQuestionsModerator(panel, socket) {
 
   function act(event, payload, done) {
     return call(event, payload).then(function (r) {
-      say(status, r.ok ? (done || "Done.") : sentence(r.error.message), r.ok ? "ok" : "error");
+      say(status, r.ok ? (done || t("Done.")) : sentence(r.error.message), r.ok ? "ok" : "error");
       return r;
     });
   }
@@ -38,9 +50,9 @@ export function mountQuestionsModerator(panel, socket) {
     settings = s;
     $("qm-auto").checked = !!s.auto_publish;
     const closes = s.closes_at;
-    $("qm-closing").textContent = closes === null || closes === undefined ? "Open to new questions."
-      : closes <= Date.now() ? "Closed to new questions since " + formatTime(closes, "short") + "."
-      : "New questions close at " + formatTime(closes, "short") + ".";
+    $("qm-closing").textContent = closes === null || closes === undefined ? t("Open to new questions.")
+      : closes <= Date.now() ? t("Closed to new questions since {time}.", { time: formatTime(closes, "short") })
+      : t("New questions close at {time}.", { time: formatTime(closes, "short") });
   }
 
   function button(label, cls, onClick, aria) {
@@ -54,8 +66,8 @@ export function mountQuestionsModerator(panel, socket) {
 
   function authorLine(q) {
     const a = q.author;
-    const bits = [a.name, a.organisation, a.country, groupLabel(a.group), a.mode];
-    return bits.filter(Boolean).join(" · ") + (q.show_name ? "" : " · name hidden from the public");
+    const bits = [a.name, a.organisation, countryName(a.country), groupLabel(a.group), MODES[a.mode] || a.mode];
+    return bits.filter(Boolean).join(" · ") + (q.show_name ? "" : " · " + t("name hidden from the public"));
   }
 
   function groupLabel(slug) {
@@ -70,13 +82,13 @@ export function mountQuestionsModerator(panel, socket) {
 
   function moreActions(q) {
     const kids = [];
-    const short = "question " + q.id;
+    const ids = { id: q.id };
     if (q.status !== "withdrawn") {
-      const area = el("textarea", { rows: 3, value: q.text });
-      kids.push(el("div", { class: "q-action" }, [field("qm-edit-" + q.id, "Edit the text (the original is kept)", area),
-        button("Save text", "secondary", function () {
-          return act("question_edit", { id: q.id, text: area.value }, "Question " + q.id + " edited.");
-        }, "Save the text of " + short)]));
+      const area = el("textarea", { rows: 3, dir: "auto", value: q.text });
+      kids.push(el("div", { class: "q-action" }, [field("qm-edit-" + q.id, t("Edit the text (the original is kept)"), area),
+        button(t("Save text"), "secondary", function () {
+          return act("question_edit", { id: q.id, text: area.value }, t("Question {id} edited.", ids));
+        }, t("Save the text of question {id}", ids))]));
     }
     if (q.status === "pending" || q.status === "published") {
       const others = store.all().filter(function (o) {
@@ -86,11 +98,11 @@ export function mountQuestionsModerator(panel, socket) {
         const pick = el("select", {}, others.map(function (o) {
           return el("option", { value: String(o.id), text: o.id + ": " + o.text.slice(0, 70) });
         }));
-        kids.push(el("div", { class: "q-action" }, [field("qm-merge-" + q.id, "Duplicate of", pick),
-          button("Merge into it", "secondary", function () {
+        kids.push(el("div", { class: "q-action" }, [field("qm-merge-" + q.id, t("Duplicate of"), pick),
+          button(t("Merge into it"), "secondary", function () {
             return act("question_merge", { id: Number(pick.value), merged_id: q.id },
-                       "Question " + q.id + " merged into question " + pick.value + ".");
-          }, "Merge " + short + " into the chosen question")]));
+                       t("Question {id} merged into question {into}.", { id: q.id, into: pick.value }));
+          }, t("Merge question {id} into the chosen question", ids))]));
       }
     }
     if (["pending", "published", "on_screen"].indexOf(q.status) >= 0) {
@@ -98,59 +110,59 @@ export function mountQuestionsModerator(panel, socket) {
         return el("option", { value: k, text: REASONS[k] });
       }));
       const note = el("input", { type: "text", maxLength: 500 });
-      kids.push(el("div", { class: "q-action" }, [field("qm-reason-" + q.id, "Reason", reason),
-        field("qm-note-" + q.id, "Note to the author (optional)", note),
-        button("Dismiss", "danger", function () {
+      kids.push(el("div", { class: "q-action" }, [field("qm-reason-" + q.id, t("Reason"), reason),
+        field("qm-note-" + q.id, t("Note to the author (optional)"), note),
+        button(t("Dismiss"), "danger", function () {
           return act("question_dismiss", { id: q.id, reason: reason.value, note: note.value },
-                     "Question " + q.id + " dismissed.");
-        }, "Dismiss " + short)]));
+                     t("Question {id} dismissed.", ids));
+        }, t("Dismiss question {id}", ids))]));
     }
     if (q.status === "published" || q.status === "on_screen") {
-      const reader = el("input", { type: "text", value: "Moderator", maxLength: 120 });
+      const reader = el("input", { type: "text", value: t("Moderator"), maxLength: 120, dir: "auto" });
       kids.push(el("div", { class: "q-action" }, [
-        button("Author will speak", "secondary", function () {
+        button(t("Author will speak"), "secondary", function () {
           return act("question_hand_to_floor", { id: q.id, how: "author_speaks" },
-                     "Question " + q.id + " handed to the floor: its author will speak.");
-        }, "Hand " + short + " to the floor: the author will speak"),
-        field("qm-reader-" + q.id, "Read aloud by", reader),
-        button("Read aloud", "secondary", function () {
+                     t("Question {id} handed to the floor: its author will speak.", ids));
+        }, t("Hand question {id} to the floor: the author will speak", ids)),
+        field("qm-reader-" + q.id, t("Read aloud by"), reader),
+        button(t("Read aloud"), "secondary", function () {
           return act("question_hand_to_floor", { id: q.id, how: "read_aloud", reader: reader.value },
-                     "Question " + q.id + " handed to the floor: read aloud.");
-        }, "Hand " + short + " to the floor: read aloud")]));
+                     t("Question {id} handed to the floor: read aloud.", ids));
+        }, t("Hand question {id} to the floor: read aloud", ids))]));
     }
     const details = el("details", { class: "q-more", open: open.has(q.id) },
-      [el("summary", { text: "More actions", "aria-label": "More actions for " + short })].concat(kids));
+      [el("summary", { text: t("More actions"), "aria-label": t("More actions for question {id}", ids) })].concat(kids));
     details.addEventListener("toggle", function () { if (details.open) open.add(q.id); else open.delete(q.id); });
     return kids.length ? details : null;
   }
 
   function mainButtons(q) {
-    const short = "question " + q.id;
+    const ids = { id: q.id };
     const b = [];
     if (q.status === "pending") {
-      b.push(button("Publish", "", function () {
-        return act("question_publish", { id: q.id }, "Question " + q.id + " published.");
-      }, "Publish " + short));
+      b.push(button(t("Publish"), "", function () {
+        return act("question_publish", { id: q.id }, t("Question {id} published.", ids));
+      }, t("Publish question {id}", ids)));
     }
     if (q.status === "published") {
-      b.push(button("Put on screen", "", function () {
-        return act("question_screen", { id: q.id }, "Question " + q.id + " is on the room screen.");
-      }, "Put " + short + " on the room screen"));
+      b.push(button(t("Put on screen"), "", function () {
+        return act("question_screen", { id: q.id }, t("Question {id} is on the room screen.", ids));
+      }, t("Put question {id} on the room screen", ids)));
     }
     if (q.status === "on_screen") {
-      b.push(button("Take off screen", "secondary", function () {
-        return act("question_unscreen", { id: q.id }, "Question " + q.id + " taken off the screen.");
-      }, "Take " + short + " off the room screen"));
+      b.push(button(t("Take off screen"), "secondary", function () {
+        return act("question_unscreen", { id: q.id }, t("Question {id} taken off the screen.", ids));
+      }, t("Take question {id} off the room screen", ids)));
     }
     if (q.status === "published" || q.status === "on_screen") {
-      b.push(button("Mark answered", "secondary", function () {
-        return act("question_answer", { id: q.id }, "Question " + q.id + " answered.");
-      }, "Mark " + short + " answered"));
+      b.push(button(t("Mark answered"), "secondary", function () {
+        return act("question_answer", { id: q.id }, t("Question {id} answered.", ids));
+      }, t("Mark question {id} answered", ids)));
     }
     if ((q.status === "answered" || q.status === "dismissed") && q.merged_into === null) {
-      b.push(button("Reopen", "secondary", function () {
-        return act("question_reopen", { id: q.id }, "Question " + q.id + " reopened.");
-      }, "Reopen " + short));
+      b.push(button(t("Reopen"), "secondary", function () {
+        return act("question_reopen", { id: q.id }, t("Question {id} reopened.", ids));
+      }, t("Reopen question {id}", ids)));
     }
     return b;
   }
@@ -158,29 +170,33 @@ export function mountQuestionsModerator(panel, socket) {
   function item(q) {
     const tags = [el("span", { class: "q-state q-state-" + q.status, text: STATUS[q.status] || q.status }),
       el("span", { class: "q-tag", text: "#" + q.id })];
-    if (q.theme) tags.push(el("span", { class: "q-tag", text: q.theme }));
-    tags.push(el("span", { class: "q-tag", text: q.language }));
-    if (q.revisions.length > 1) tags.push(el("span", { class: "q-tag", text: "edited" }));
+    if (q.theme) tags.push(el("span", { class: "q-tag", dir: "auto", text: q.theme }));
+    tags.push(el("span", { class: "q-tag", text: languageName(q.language) }));
+    if (q.revisions.length > 1) tags.push(el("span", { class: "q-tag", text: t("edited") }));
     if (q.handoffs.length) {
       const h = q.handoffs[q.handoffs.length - 1];
-      tags.push(el("span", { class: "q-tag", text: h.how === "read_aloud" ? "read aloud by " + h.reader : "author to speak" }));
+      tags.push(el("span", { class: "q-tag", text: h.how === "read_aloud" ? t("read aloud by {reader}", h) : t("author to speak") }));
     }
-    const body = [el("div", { class: "q-line" }, tags), el("p", { class: "q-text", text: q.text }),
-      el("p", { class: "q-meta", text: authorLine(q) })];
+    const body = [el("div", { class: "q-line" }, tags),
+      el("p", { class: "q-text", lang: q.language || null, dir: "auto", text: q.text }),
+      el("p", { class: "q-meta", dir: "auto", text: authorLine(q) })];
     if (q.co_authors.length) {
-      body.push(el("p", { class: "q-meta", text: "Also asked by " + q.co_authors.map(function (c) {
-        return c.author.name; }).join(", ") }));
+      body.push(el("p", { class: "q-meta", dir: "auto", text: t("Also asked by {names}", { names: q.co_authors.map(function (c) {
+        return c.author.name; }).join(", ") }) }));
     }
-    if (q.revisions.length > 1) body.push(el("p", { class: "q-meta", text: "Originally: " + q.original_text }));
+    if (q.revisions.length > 1) {
+      body.push(el("p", { class: "q-meta", dir: "auto", text: t("Originally: {text}", { text: q.original_text }) }));
+    }
     if (q.status === "dismissed") {
-      body.push(el("p", { class: "q-reason", text: (q.merged_into ? "Merged into question " + q.merged_into
-        : "Dismissed: " + (REASONS[q.dismiss_reason] || q.dismiss_reason)) + (q.dismiss_note ? " · " + q.dismiss_note : "") }));
+      body.push(el("p", { class: "q-reason", dir: "auto", text: (q.merged_into ? t("Merged into question {id}", { id: q.merged_into })
+        : t("Dismissed: {reason}", { reason: REASONS[q.dismiss_reason] || q.dismiss_reason })) +
+        (q.dismiss_note ? " · " + q.dismiss_note : "") }));
     }
     body.push(el("div", { class: "q-buttons" }, mainButtons(q)));
     body.push(moreActions(q));
     return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
       el("div", { class: "q-side" }, [el("span", { class: "q-votes", text: "▲ " + q.votes,
-                                                        "aria-label": q.votes + " votes" })]),
+                                                        "aria-label": tn("{n} vote", "{n} votes", q.votes) })]),
       el("div", { class: "q-body" }, body)]);
   }
 
@@ -214,14 +230,14 @@ export function mountQuestionsModerator(panel, socket) {
   }
   $("qm-auto").addEventListener("change", function () {
     setSettings({ auto_publish: $("qm-auto").checked }, $("qm-auto").checked
-      ? "New questions are published without moderation." : "New questions wait for moderation.");
+      ? t("New questions are published without moderation.") : t("New questions wait for moderation."));
   });
   $("qm-close-in").addEventListener("click", function () {
     const minutes = Math.max(0, Number($("qm-minutes").value) || 0);
-    setSettings({ closes_at: Date.now() + minutes * 60000 }, "Closing time set.");
+    setSettings({ closes_at: Date.now() + minutes * 60000 }, t("Closing time set."));
   });
-  $("qm-close-now").addEventListener("click", function () { setSettings({ closes_at: Date.now() }, "Questions closed."); });
-  $("qm-open").addEventListener("click", function () { setSettings({ closes_at: null }, "Questions are open."); });
+  $("qm-close-now").addEventListener("click", function () { setSettings({ closes_at: Date.now() }, t("Questions closed.")); });
+  $("qm-open").addEventListener("click", function () { setSettings({ closes_at: null }, t("Questions are open.")); });
   $("qm-settings").addEventListener("submit", function (e) { e.preventDefault(); });
 
   $("qm-audit-load").addEventListener("click", loadAudit);
@@ -232,12 +248,14 @@ export function mountQuestionsModerator(panel, socket) {
       const rows = r.entries.slice().reverse().map(function (e) {
         const d = e.details, bits = [];
         ["text", "reason", "note", "how", "reader", "to", "merged_id", "intervention_id"].forEach(function (k) {
-          if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(k.replace("_", " ") + ": " + d[k]);
+          if (d[k] !== undefined && d[k] !== null && d[k] !== "") bits.push(t("{field}: {value}", { field: FIELDS[k], value: d[k] }));
         });
-        if (d.settings) bits.push("auto-publish " + (d.settings.auto_publish ? "on" : "off") +
-          (d.settings.closes_at ? ", closes " + formatTime(d.settings.closes_at, "short") : ""));
+        if (d.settings) {
+          bits.push((d.settings.auto_publish ? t("auto-publish on") : t("auto-publish off")) +
+            (d.settings.closes_at ? ", " + t("closes {time}", { time: formatTime(d.settings.closes_at, "short") }) : ""));
+        }
         return el("tr", {}, [el("td", { text: formatTime(e.at_ms, "short") }), el("td", { text: e.actor.label }),
-          el("td", { text: e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
+          el("td", { text: ACTIONS[e.name] || e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
           el("td", { text: e.question_id === null ? "" : String(e.question_id) }), el("td", { text: bits.join(" · ") })]);
       });
       replaceRows($("qm-audit-rows"), rows);

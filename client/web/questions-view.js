@@ -3,19 +3,20 @@
    participant and moderator panels (questions.js, questions-moderate.js) reuse these pieces. User text is only
    ever put into the page as text. */
 import { call, onConnect } from "./connection.js";
+import { countryName, t, tn } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 
-export const STATUS = { pending: "Waiting for moderation", published: "Published", on_screen: "On screen",
-                        answered: "Answered", dismissed: "Dismissed", withdrawn: "Withdrawn" };
-export const REASONS = { duplicate: "Duplicate", off_topic: "Off topic", already_answered: "Already answered",
-                         inappropriate: "Inappropriate", out_of_time: "Out of time" };
+export const STATUS = { pending: t("Waiting for moderation"), published: t("Published"), on_screen: t("On screen"),
+                        answered: t("Answered"), dismissed: t("Dismissed"), withdrawn: t("Withdrawn") };
+export const REASONS = { duplicate: t("Duplicate"), off_topic: t("Off topic"), already_answered: t("Already answered"),
+                         inappropriate: t("Inappropriate"), out_of_time: t("Out of time") };
 
 /** How a question's author appears in public: name (organisation, country) or their stakeholder group. */
 export function authorText(author) {
   if (!author) return "";
   if (author.name) {
-    const extra = [author.organisation, author.country].filter(Boolean).join(", ");
-    return author.name + (extra ? " (" + extra + ")" : "");
+    const extra = [author.organisation, countryName(author.country)].filter(Boolean).join(", ");
+    return extra ? t("{name} ({details})", { name: author.name, details: extra }) : author.name;
   }
   return author.group_label || author.group || "";
 }
@@ -23,10 +24,11 @@ export function authorText(author) {
 /** The counts line: received, published, answered, dismissed (with reasons). */
 export function countsText(c) {
   const dismissed = Object.keys(c.dismissed || {}).filter(function (k) { return c.dismissed[k] > 0; })
-    .map(function (k) { return c.dismissed[k] + " " + (REASONS[k] || k).toLowerCase(); });
+    .map(function (k) { return t("{reason}: {n}", { reason: REASONS[k] || k, n: c.dismissed[k] }); });
   const total = dismissed.length ? Object.keys(c.dismissed).reduce(function (n, k) { return n + c.dismissed[k]; }, 0) : 0;
-  return c.received + " received · " + c.published + " published · " + c.answered + " answered · " +
-    total + " dismissed" + (dismissed.length ? " (" + dismissed.join(", ") + ")" : "");
+  return [tn("{n} received", "{n} received", c.received), tn("{n} published", "{n} published", c.published),
+    tn("{n} answered", "{n} answered", c.answered),
+    tn("{n} dismissed", "{n} dismissed", total) + (dismissed.length ? " (" + dismissed.join(", ") + ")" : "")].join(" · ");
 }
 
 /**
@@ -52,6 +54,7 @@ export function mountQuestionsScreen(box, socket) {
     const q = store.all().find(function (x) { return x.status === "on_screen" && x.session_id === session; });
     box.hidden = !q;
     document.getElementById("q-screen-text").textContent = q ? q.text : "";
+    document.getElementById("q-screen-text").lang = q && q.language ? q.language : "";
     document.getElementById("q-screen-author").textContent = q ? authorText(q.author) : "";
   }
 

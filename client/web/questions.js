@@ -2,6 +2,7 @@
    arrive live on the page's /live connection and are kept newest by seq. */
 import { call as callOn, onConnect } from "./connection.js";
 import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
+import { t, tn } from "./i18n.js";
 import { authorText, countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
 
 /** Run the participant panel (``[data-questions="participant"]``) on the page's /live connection. */
@@ -33,7 +34,7 @@ export function mountQuestions(panel, socket) {
   function showLength() {
     if (!text) return;
     const n = text.value.trim().length;
-    $("q-length").textContent = n + " of " + maxLength + " characters";
+    $("q-length").textContent = tn("{n} of {max} character", "{n} of {max} characters", maxLength, { n: n, max: maxLength });
     $("q-length").dataset.over = n > maxLength ? "true" : "false";
   }
 
@@ -43,20 +44,21 @@ export function mountQuestions(panel, socket) {
 
   function meta(q) {
     const bits = [authorText(q.author)];
-    (q.also_asked_by || []).forEach(function (a) { bits.push("also asked by " + authorText(a)); });
+    (q.also_asked_by || []).forEach(function (a) { bits.push(t("also asked by {author}", { author: authorText(a) })); });
     if (q.theme) bits.push(q.theme);
-    if (q.edited) bits.push("edited by the moderators or author");
-    return el("p", { class: "q-meta", text: bits.filter(Boolean).join(" · ") });
+    if (q.edited) bits.push(t("edited by the moderators or author"));
+    return el("p", { class: "q-meta", dir: "auto", text: bits.filter(Boolean).join(" · ") });
   }
 
   function voteButton(q) {
     if (!form || (q.status !== "published" && q.status !== "on_screen")) {
-      return el("span", { class: "q-votes", text: q.votes + (q.votes === 1 ? " vote" : " votes") });
+      return el("span", { class: "q-votes", text: tn("{n} vote", "{n} votes", q.votes) });
     }
     const mine = voted.has(q.id);
     const button = el("button", { type: "button", class: "q-vote" + (mine ? " secondary" : ""),
       "aria-pressed": mine ? "true" : "false",
-      "aria-label": (mine ? "Take back your vote for: " : "Vote for: ") + q.text.slice(0, 80) },
+      "aria-label": mine ? t("Take back your vote for: {question}", { question: q.text.slice(0, 80) })
+        : t("Vote for: {question}", { question: q.text.slice(0, 80) }) },
       [el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
     button.addEventListener("click", function () {
       button.disabled = true;
@@ -74,26 +76,26 @@ export function mountQuestions(panel, socket) {
     return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
       el("div", { class: "q-side" }, [voteButton(q)]),
       el("div", { class: "q-body" }, [
-        el("p", { class: "q-text", text: q.text }), meta(q),
+        el("p", { class: "q-text", lang: q.language || null, dir: "auto", text: q.text }), meta(q),
         q.status !== "published" ? statusBadge(q) : null,
-        q.mine ? el("span", { class: "q-tag", text: "Your question" }) : null,
+        q.mine ? el("span", { class: "q-tag", text: t("Your question") }) : null,
       ]),
     ]);
   }
 
   function editForm(q) {
-    const area = el("textarea", { id: "q-edit-" + q.id, rows: 3, value: q.text });
-    const save = el("button", { type: "submit", text: "Save" });
-    const cancel = el("button", { type: "button", class: "secondary", text: "Cancel" });
+    const area = el("textarea", { id: "q-edit-" + q.id, rows: 3, dir: "auto", value: q.text });
+    const save = el("button", { type: "submit", text: t("Save") });
+    const cancel = el("button", { type: "button", class: "secondary", text: t("Cancel") });
     const f = el("form", { class: "stack q-edit" }, [
-      el("label", { for: "q-edit-" + q.id, text: "Edit your question" }), area,
+      el("label", { for: "q-edit-" + q.id, text: t("Edit your question") }), area,
       el("div", { class: "q-buttons" }, [save, cancel])]);
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       call("question_edit", { id: q.id, text: area.value }).then(function (r) {
         if (!r.ok) return say(status, r.error.message, "error");
         editing = null;
-        say(status, "Your question was changed.");
+        say(status, t("Your question was changed."));
         render();
       });
     });
@@ -104,28 +106,28 @@ export function mountQuestions(panel, socket) {
 
   function mineItem(q) {
     const kids = [el("div", { class: "q-line" }, [statusBadge(q),
-      q.show_name ? null : el("span", { class: "q-tag", text: "Name hidden from the public" })])];
+      q.show_name ? null : el("span", { class: "q-tag", text: t("Name hidden from the public") })])];
     if (editing === q.id) kids.push(editForm(q));
-    else kids.push(el("p", { class: "q-text", text: q.text }));
+    else kids.push(el("p", { class: "q-text", lang: q.language || null, dir: "auto", text: q.text }));
     if (q.status === "dismissed") {
-      const why = q.merged_into ? "Merged with a similar question (" + q.merged_into + ")."
-        : "Not published: " + (REASONS[q.dismiss_reason] || q.dismiss_reason) + ".";
-      kids.push(el("p", { class: "q-reason", text: why + (q.dismiss_note ? " " + q.dismiss_note : "") }));
+      const why = q.merged_into ? t("Merged with a similar question ({id}).", { id: q.merged_into })
+        : t("Not published: {reason}.", { reason: REASONS[q.dismiss_reason] || q.dismiss_reason });
+      kids.push(el("p", { class: "q-reason", dir: "auto", text: why + (q.dismiss_note ? " " + q.dismiss_note : "") }));
     }
     if (q.handed_to_floor === "author_speaks" && (q.status === "published" || q.status === "on_screen")) {
-      kids.push(el("p", { class: "notice", text: "The moderator will give you the floor to ask it yourself." }));
+      kids.push(el("p", { class: "notice", text: t("The moderator will give you the floor to ask it yourself.") }));
     } else if (q.handed_to_floor === "read_aloud" && q.status !== "answered") {
-      kids.push(el("p", { class: "notice", text: "Your question is being read aloud." }));
+      kids.push(el("p", { class: "notice", text: t("Your question is being read aloud.") }));
     }
     if (q.status === "pending" && !q.co_author && editing !== q.id) {
-      const edit = el("button", { type: "button", class: "secondary", text: "Edit",
-                                    "aria-label": "Edit question " + q.id });
-      const withdraw = el("button", { type: "button", class: "danger", text: "Withdraw",
-                                        "aria-label": "Withdraw question " + q.id });
+      const edit = el("button", { type: "button", class: "secondary", text: t("Edit"),
+                                    "aria-label": t("Edit question {id}", q) });
+      const withdraw = el("button", { type: "button", class: "danger", text: t("Withdraw"),
+                                        "aria-label": t("Withdraw question {id}", q) });
       edit.addEventListener("click", function () { editing = q.id; render(); });
       withdraw.addEventListener("click", function () {
         call("question_withdraw", { id: q.id }).then(function (r) {
-          say(status, r.ok ? "Your question was withdrawn." : r.error.message, r.ok ? "ok" : "error");
+          say(status, r.ok ? t("Your question was withdrawn.") : r.error.message, r.ok ? "ok" : "error");
         });
       });
       kids.push(el("div", { class: "q-buttons" }, [edit, withdraw]));
@@ -168,8 +170,8 @@ export function mountQuestions(panel, socket) {
           text.value = "";
           text.removeAttribute("aria-invalid");
           showLength();
-          say(status, r.events.indexOf("question_published") >= 0 ? "Your question is published."
-            : "Thank you. A moderator will review your question.");
+          say(status, r.events.indexOf("question_published") >= 0 ? t("Your question is published.")
+            : t("Thank you. A moderator will review your question."));
         });
     });
   }

@@ -2,6 +2,7 @@
    ``session_state`` pushes, a subscription for panels that react to it, the meeting agenda's "live now" summary,
    and on the moderator page the Start/End button and the list of captioner handovers. */
 import { formatTime } from "./time.js";
+import { languageName, t } from "./i18n.js";
 
 const listeners = [];
 
@@ -14,7 +15,7 @@ export function onSessionState(fn) {
 export function showSessionState(state) {
   document.querySelectorAll('[data-session-state="' + CSS.escape(state.session_id) + '"]').forEach(function (el) {
     el.className = "state state-" + state.state;
-    el.textContent = state.state === "live" ? "Live now" : state.state === "ended" ? "Ended" : "Scheduled";
+    el.textContent = state.state === "live" ? t("Live now") : state.state === "ended" ? t("Ended") : t("Scheduled");
   });
   listeners.forEach(function (fn) { fn(state); });
 }
@@ -27,7 +28,8 @@ export function mountAgenda(agenda, socket) {
     const live = Array.from(agenda.querySelectorAll(".state-live")).map(function (el) {
       return el.closest("li").querySelector("h3").textContent.trim();
     });
-    summary.textContent = live.length ? "Live now: " + live.join(", ") : "No session is live right now.";
+    summary.textContent = live.length ? t("Live now: {sessions}", { sessions: live.join(", ") })
+      : t("No session is live right now.");
   }
   summarise();
   onSessionState(summarise);
@@ -43,7 +45,7 @@ export function mountModeratorSession(form, socket) {
     if (state.session_id !== sid) return;
     const live = state.state === "live";
     form.action = form.action.replace(/\/(start|end)$/, live ? "/end" : "/start");
-    button.textContent = live ? "End session" : "Start session";
+    button.textContent = live ? t("End session") : t("Start session");
   });
   const list = document.querySelector("[data-moderator-handovers]");
   if (!list) return;
@@ -51,9 +53,9 @@ export function mountModeratorSession(form, socket) {
     const empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
     const item = document.createElement("li");
-    const from = h.from_captioner ? h.from_captioner.label : "nobody";
-    item.textContent = formatTime(h.at_ms, "short") + " — " + (h.to_captioner ? h.to_captioner.label : "?") +
-      " took over from " + from + " (" + h.lang + ")";
+    const from = h.from_captioner ? h.from_captioner.label : t("nobody");
+    item.textContent = t("{time} — {to} took over from {from} ({language})", { time: formatTime(h.at_ms, "short"),
+      to: h.to_captioner ? h.to_captioner.label : "?", from: from, language: languageName(h.lang) });
     list.prepend(item);
   });
 }

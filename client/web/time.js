@@ -2,12 +2,18 @@
    (``data-timezone`` on <body>, see context.js), whatever the zone of the reader's device, with Intl.DateTimeFormat.
    Durations (speaking time, expected wait) have no zone. */
 import { meetingTimeZone } from "./context.js";
+import { t, tn, uiLocale } from "./i18n.js";
 
 const STYLES = {
-  datetime: { dateStyle: "medium", timeStyle: "short" },  // agenda and session headers, attendance, versions
-  short: { timeStyle: "short" },                           // questions, captioner handovers on the moderator page
-  medium: { timeStyle: "medium" },                         // floor records and audit logs, captioner handovers
+  // Every clock time says its zone (the meeting's), in the reader's language.
+  datetime: { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+  short: { hour: "2-digit", minute: "2-digit", timeZoneName: "short" },  // questions, handovers (moderator page)
+  medium: { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" },  // records, audit logs
 };
+// The reader's own regional variant when it is of the interface language (en-GB writes 14:05, en-US 2:05 PM).
+const FORMAT_LOCALE = (navigator.languages || []).find(function (tag) {
+  return tag.split("-")[0].toLowerCase() === uiLocale;
+}) || uiLocale;
 const formats = new Map();
 
 function formatter(style) {
@@ -15,7 +21,7 @@ function formatter(style) {
   const key = style + "|" + (zone || "");
   if (!formats.has(key)) {
     const options = Object.assign({}, STYLES[style] || STYLES.datetime, { timeZone: zone });
-    formats.set(key, new Intl.DateTimeFormat(undefined, options));
+    formats.set(key, new Intl.DateTimeFormat(FORMAT_LOCALE, options));
   }
   return formats.get(key);
 }
@@ -56,5 +62,5 @@ export function clock(ms) {
 export function waitText(ms) {
   if (ms === null || ms === undefined) return "";
   const minutes = Math.round(ms / 60000);
-  return minutes < 1 ? "under a minute" : "about " + minutes + (minutes === 1 ? " minute" : " minutes");
+  return minutes < 1 ? t("under a minute") : tn("about {n} minute", "about {n} minutes", minutes);
 }

@@ -19,7 +19,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import errors, health, logs, metrics, security, sessions, sockets, transport
+from . import errors, health, i18n, logs, metrics, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -45,9 +45,9 @@ from .sessions import schedule_context, tail_flusher_key
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
-ROUTES = (meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes, ingest.routes,
-          bridge.routes, outputs.routes, questions_http.routes, floor_http.routes, rapporteur_http.routes,
-          editor.routes, health.routes, metrics.routes)
+ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
+          ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
+          rapporteur_http.routes, editor.routes, health.routes, metrics.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
 COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
 
@@ -61,19 +61,22 @@ def _jinja() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = lambda path: f"/static/{path}"
+    i18n.install(env)
     return env
 
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    # The security headers outermost, so that they reach the error mapper's answers too.
-    app = web.Application(middlewares=[security.security_headers, errors.errors, security.long_urls,
-                                       security.same_origin_writes],
+    # The security headers outermost, so that they reach the error mapper's answers too; the locale before the
+    # error mapper, which answers in the reader's language.
+    app = web.Application(middlewares=[security.security_headers, i18n.locale_middleware, errors.errors,
+                                       security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
     app[limits_key] = Limits(settings)
     app[jinja_key] = _jinja()
+    app[i18n.catalogues_key] = i18n.Catalogues()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(settings),

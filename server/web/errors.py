@@ -20,7 +20,7 @@ from ..domain.errors import (
     RateLimited,
     Unavailable,
 )
-from .keys import jinja_key
+from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -31,7 +31,7 @@ _BY_CODE = {"forbidden": 403, "conflict": 409, "seq_required": 403, "summary_tem
 _BY_CLASS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, NotAllowed: 403,
                                            InvalidTransition: 409, NotLive: 400, RateLimited: 429,
                                            Unavailable: 503}
-UNKNOWN = {"code": "unknown_error", "message": "Something went wrong on the server."}
+UNKNOWN = {"code": "unknown_error", "message": N_("Something went wrong on the server.")}
 
 
 class Forbidden(DomainError):
@@ -50,9 +50,18 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
-def ack_error(exc: DomainError) -> dict[str, Any]:
-    """The Socket.IO ACK of a refusal."""
-    return {"ok": False, "error": exc.as_dict()}
+def ack_error(exc: DomainError, catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """The Socket.IO ACK of a refusal, its message in the connection's interface language."""
+    error = exc.as_dict()
+    if catalogues is not None:
+        error["message"] = translate(catalogues, locale, exc.message, exc.code)
+    return {"ok": False, "error": error}
+
+
+def unknown_error(catalogues: Catalogues | None = None, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    """The ``unknown_error`` refusal, its message in the connection's interface language."""
+    message = UNKNOWN["message"]
+    return {"code": UNKNOWN["code"], "message": translate(catalogues, locale, message) if catalogues else message}
 
 
 def text_refusal(exc: DomainError) -> web.Response:
@@ -71,7 +80,9 @@ def _wants_text(request: web.Request) -> bool:
 
 def error_response(request: web.Request, status: int, code: str, message: str,
                    retry_after: int | None = None) -> web.StreamResponse:
-    """JSON for API clients, plain text for captioning tools, the error page for people."""
+    """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
+    interface language)."""
+    message = translate(request.app[catalogues_key], request_locale(request), message, code)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if _wants_text(request):
         return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8",
@@ -81,7 +92,8 @@ def error_response(request: web.Request, status: int, code: str, message: str,
         if retry_after is not None:
             error["retry_after"] = retry_after
         return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
-    html = request.app[jinja_key].get_template("error.html").render(status=status, code=code, message=message)
+    # The language menu leads home: an error page says nothing of the address that was refused.
+    html = render_html(request, "error.html", status=status, code=code, message=message, here="/")
     return web.Response(text=html, status=status, content_type="text/html", headers=headers)
 
 

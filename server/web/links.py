@@ -7,9 +7,11 @@ from typing import Any
 
 from ..domain.meetings.models import Meeting, Role
 from ..storage.meetings import Link
+from .i18n import N_
 
-_LABELS = {Role.ADMIN: "Admin", Role.PARTICIPANT: "Participant join link", Role.MODERATOR: "Moderator",
-           Role.CAPTIONER: "Captioner", Role.RAPPORTEUR: "Rapporteur", Role.HUB: "Remote hub"}
+#: In English (``run.py links`` and the API say them so); the admin page shows them translated.
+_LABELS = {Role.ADMIN: N_("Admin"), Role.PARTICIPANT: N_("Participant join link"), Role.MODERATOR: N_("Moderator"),
+           Role.CAPTIONER: N_("Captioner"), Role.RAPPORTEUR: N_("Rapporteur"), Role.HUB: N_("Remote hub")}
 _PAGES = {Role.MODERATOR: "moderate", Role.CAPTIONER: "caption", Role.RAPPORTEUR: "rapporteur"}
 
 
@@ -41,7 +43,7 @@ def link_rows(base: str, meeting: Meeting, links: list[Link],
     names = hub_names or {}
     rows = []
     for link in links:
-        scope = titles.get(link.session_id or "", "Whole meeting")
+        scope = titles.get(link.session_id or "", N_("Whole meeting"))
         if link.hub_id is not None:
             scope = names.get(link.hub_id, scope)
         row: dict[str, Any] = {

@@ -8,13 +8,14 @@ from aiohttp import web
 
 from ..domain.meetings.models import Role
 from . import auth
-from .keys import db_key, jinja_key
+from .i18n import render_html
+from .keys import db_key
 from .registry import LoadedMeeting
 
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """Render a template into an HTML response."""
-    html = request.app[jinja_key].get_template(template).render(request=request, **context)
+    html = render_html(request, template, **context)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -28,6 +28,7 @@ from aiohttp import web
 
 from ..settings import Settings
 from .errors import Handler, error_response
+from .i18n import N_
 from .keys import settings_key
 
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'{style}; img-src 'self' data:;"
@@ -41,7 +42,7 @@ MAX_URL = 8190
 #: The parser's limit, raised so that a long URL reaches :func:`long_urls` and gets a redacted 414.
 MAX_LINE = 64 * 1024
 #: What a refused cross-site request is told.
-CROSS_SITE_MESSAGE = "This form was sent from another site. Open the page on this site and send it again."
+CROSS_SITE_MESSAGE = N_("This form was sent from another site. Open the page on this site and send it again.")
 
 
 def _headers(request: web.BaseRequest, response: web.StreamResponse, settings: Settings) -> None:

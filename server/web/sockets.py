@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from http.cookies import SimpleCookie
 from typing import Any
 
 import socketio
@@ -33,7 +34,8 @@ from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
 from ..storage import meetings as meetings_db
 from . import auth, rooms
-from .errors import UNKNOWN, ack_error
+from .errors import ack_error, unknown_error
+from .i18n import COOKIE, DEFAULT_LOCALE, catalogues_key, choose_locale
 from .keys import db_key, limits_key, registry_key
 from .registry import LoadedMeeting
 
@@ -242,7 +244,7 @@ class _Server:
         lang = data.get("lang") if isinstance(data.get("lang"), str) else None
         conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang,
                     link_id=access.link_id, remote=_remote(environ), name=display_name(data.get("name")))
-        await self.sio.save_session(sid, {"conn": conn}, namespace=namespace)
+        await self.sio.save_session(sid, {"conn": conn, "locale": _handshake_locale(environ)}, namespace=namespace)
         ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
         if conn.link_id is not None:
             await ctx.enter_room(rooms.link(conn.link_id))
@@ -276,8 +278,13 @@ class _Server:
             if ns == namespace:
                 await hook(ctx, {})
 
+    async def locale(self, sid: str, namespace: str) -> str:
+        """The interface language of a connection, chosen when it connected."""
+        session = await self.sio.get_session(sid, namespace=namespace)
+        return str((session or {}).get("locale", DEFAULT_LOCALE))
+
     async def call(self, command: Command, sid: str, data: Any) -> dict[str, Any]:
-        """Run one command and turn its result or refusal into the ACK."""
+        """Run one command and turn its result or refusal into the ACK (messages in the connection's language)."""
         try:
             if data is not None and not isinstance(data, dict):
                 raise InvalidInput("the payload must be an object")
@@ -286,10 +293,11 @@ class _Server:
             await self.limit(command, ctx)
             result = await command.handler(ctx, data or {})
         except DomainError as exc:
-            return ack_error(exc)
+            return ack_error(exc, self.app[catalogues_key], await self.locale(sid, command.namespace))
         except Exception:
             log.exception("unhandled error in socket handler", extra={"event": command.event})
-            return {"ok": False, "error": dict(UNKNOWN)}
+            locale = await self.locale(sid, command.namespace)
+            return {"ok": False, "error": unknown_error(self.app[catalogues_key], locale)}
         return {"ok": True, **(result or {})}
 
     async def limit(self, command: Command, ctx: Context) -> None:
@@ -306,13 +314,25 @@ class _Server:
 
     async def other(self, namespace: str, event: str, sid: str, data: Any = None) -> dict[str, Any]:
         """An event this namespace has no handler for."""
+        catalogues, locale = self.app[catalogues_key], await self.locale(sid, namespace)
         try:
             await self.app[limits_key].hit("socket_event", sid)  # unknown events count against the connection too
         except DomainError as exc:
-            return ack_error(exc)
+            return ack_error(exc, catalogues, locale)
         if event in self.events:
-            return ack_error(NotAllowed("this connection may not do this"))
-        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"))
+            return ack_error(NotAllowed("this connection may not do this"), catalogues, locale)
+        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), catalogues, locale)
+
+
+def _handshake_locale(environ: dict[str, Any]) -> str:
+    """The interface language of a Socket.IO handshake: the page's cookie, else Accept-Language."""
+    request = environ.get("aiohttp.request")
+    if request is not None:
+        return choose_locale(request.cookies.get(COOKIE), request.headers.get("Accept-Language"))
+    jar: SimpleCookie = SimpleCookie()
+    jar.load(environ.get("HTTP_COOKIE", ""))
+    morsel = jar.get(COOKIE)
+    return choose_locale(morsel.value if morsel else None, environ.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 def attach(app: web.Application, sio: socketio.AsyncServer, tables: Iterable[Commands]) -> None:

@@ -76,7 +76,7 @@ async def test_a_hub_registered_by_the_admin_takes_the_floor_and_is_counted(serv
     assert (await rapporteur.locator('[data-figure="hubs"]').inner_text()).strip() == "1"
     assert (await rapporteur.locator('[data-figure="hub-people"]').inner_text()).strip() == "12"
     rows = [await r.inner_text() for r in await rapporteur.locator("#fig-hubs tbody tr").all()]
-    assert len(rows) == 1 and rows[0].split("\t") == ["Nairobi hub " + XSS, "Nairobi, KE", "12", "1", "12"]
+    assert len(rows) == 1 and rows[0].split("\t") == ["Nairobi hub " + XSS, "Nairobi, Kenya", "12", "1", "12"]
     assert "and 1 hub attended this session" in await rapporteur.locator("#attendance-count").inner_text()
     await rapporteur.locator("#fig-h").locator("xpath=..").screenshot(path=str(tmp_path / "hub-figures.png"))
     assert await rapporteur.evaluate("window.__xss") is None

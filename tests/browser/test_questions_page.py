@@ -75,7 +75,7 @@ async def test_ask_publish_show_on_screen(server, http, browser):
 
     pending = moderator.locator("#qm-pending .q-item")
     await pending.filter(has_text="How can remote hubs").wait_for(timeout=WAIT_MS)
-    assert "Nnenna Nwakanma · Web Foundation · CI · Civil society · remote" in await pending.inner_text()
+    assert "Nnenna Nwakanma · Web Foundation · Côte d’Ivoire · Civil society · Remote" in await pending.inner_text()
     await moderator.screenshot(path=str(SHOTS / "questions-moderator-pending.png"), full_page=True)
     # Keyboard only: focus the labelled button and press Enter.
     await moderator.get_by_role("button", name="Publish question 1").focus()
@@ -89,7 +89,7 @@ async def test_ask_publish_show_on_screen(server, http, browser):
     await mine.filter(has_text="On screen").wait_for(timeout=WAIT_MS)
     shown = screen.locator("#q-screen-text")
     await shown.filter(has_text="How can remote hubs").wait_for(timeout=WAIT_MS)
-    assert await screen.locator("#q-screen-author").inner_text() == "Nnenna Nwakanma (Web Foundation, CI)"
+    assert await screen.locator("#q-screen-author").inner_text() == "Nnenna Nwakanma (Web Foundation, Côte d’Ivoire)"
     await participant.get_by_role("button", name="Vote for: How can remote hubs").click()
     await participant.get_by_role("button", name="Take back your vote for: How can remote hubs").wait_for(
         timeout=WAIT_MS)
@@ -147,7 +147,7 @@ async def test_html_in_questions_and_names_stays_text_everywhere(server, http, b
     await moderator.get_by_role("button", name="Publish question 1").click()
     await moderator.get_by_role("button", name="Put question 1 on the room screen").click()
     await screen.locator("#q-screen-text").filter(has_text=XSS).wait_for(timeout=WAIT_MS)
-    assert await screen.locator("#q-screen-author").inner_text() == f"{XSS} ({XSS}, CI)"
+    assert await screen.locator("#q-screen-author").inner_text() == f"{XSS} ({XSS}, Côte d’Ivoire)"
     await viewer.locator("#q-public .q-text").filter(has_text=XSS).wait_for(timeout=WAIT_MS)
     await moderator.locator("#qm-audit summary").click()
     await moderator.locator("#qm-audit-rows td").filter(has_text=XSS).first.wait_for(timeout=WAIT_MS)

@@ -52,6 +52,6 @@ async def test_registration_errors_are_shown_next_to_the_field(server, http, bro
     await alert.wait_for(timeout=5000)
     assert "Choose your hub from the list." in await alert.inner_text()  # "through a hub" names the hub
     assert await page.locator("#hub-error").inner_text() == "Choose your hub from the list."
-    assert "Delhi hub (Delhi, IN)" in await page.get_by_label("Your hub").inner_text()
+    assert "Delhi hub (Delhi, India)" in await page.get_by_label("Your hub").inner_text()
     assert await page.get_by_label("Full name").input_value() == "Parminder Singh"  # the form keeps what was typed
     assert not any(c["name"] == f"fc_p_{DEMO}" for c in await page.context.cookies())

@@ -8,9 +8,10 @@ from aiohttp import web
 
 from ...domain.errors import DomainError
 from ...domain.meetings.hubs import people_at
-from ...domain.meetings.models import Hub, countries
+from ...domain.meetings.models import Hub
 from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
+from ..i18n import N_, country_choices
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..registry import LoadedMeeting
@@ -36,9 +37,9 @@ async def hub_rows(request: web.Request, loaded: LoadedMeeting) -> list[dict[str
 
 
 #: What the admin page confirms after an action (``?done=``); any other value shows nothing.
-DONE = {"revoke": "Link revoked.", "rotate": "Link rotated: the old link no longer works.",
-        "issue": "Missing links issued.", "captioner": "Another captioner link was issued: it is listed below.",
-        "hub": "The hub was registered: send it the link below."}
+DONE = {"revoke": N_("Link revoked."), "rotate": N_("Link rotated: the old link no longer works."),
+        "issue": N_("Missing links issued."), "captioner": N_("Another captioner link was issued: it is listed below."),
+        "hub": N_("The hub was registered: send it the link below.")}
 
 
 async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str, hub_form: dict[str, str] | None = None,
@@ -50,6 +51,7 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
     base = request.app[settings_key].public_base_url()
     return {"meeting": loaded.meeting, "token": token, "states": loaded.states(),
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
-            "hubs": await hub_rows(request, loaded), "countries": countries(), "hub_form": hub_form or {},
+            "hubs": await hub_rows(request, loaded), "countries": country_choices(request),
+            "hub_form": hub_form or {},
             "hub_error": hub_error, "done": DONE.get(request.query.get("done", "")),
             "audit": await audit_db.recent(db, loaded.id)}

@@ -11,6 +11,7 @@ from ...domain.errors import DomainError
 from ...domain.meetings.models import Role, countries, registration
 from ...storage import meetings as meetings_db
 from .. import auth, payloads
+from ..i18n import country_choices
 from ..keys import db_key, limits_key, link_key_key
 from ..pages import render, session_page
 from ..registry import LoadedMeeting
@@ -49,7 +50,7 @@ async def _join_context(request: web.Request, loaded: LoadedMeeting, access: aut
     """The join form's context: the hub whose link this is (if any), else the hubs a person may choose."""
     found = await meetings_db.hubs(request.app[db_key], loaded.id)
     at = next((h for h in found if h.id == access.hub_id), None)
-    return {"meeting": loaded.meeting, "token": token, "countries": countries(), "at_hub": at,
+    return {"meeting": loaded.meeting, "token": token, "countries": country_choices(request), "at_hub": at,
             "hubs": [] if at else found}
 
 

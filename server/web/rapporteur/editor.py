@@ -15,7 +15,8 @@ from ...exports import lines
 from ...storage import revisions as revisions_db
 from .. import auth, payloads
 from ..errors import Forbidden
-from ..keys import db_key, jinja_key
+from ..i18n import render_html
+from ..keys import db_key
 from .http import diff_context, search_hits, session_access
 
 routes = web.RouteTableDef()
@@ -89,7 +90,7 @@ async def diff_fragment(request: web.Request) -> web.Response:
     """The same differences as an HTML fragment for the rapporteur page (text escaped by the template)."""
     loaded, session_id, _ = await session_access(request, *EDITORS)
     diff = await diff_context(request, loaded, session_id, None, None)
-    html = request.app[jinja_key].get_template("_transcript_diff.html").render(diff=diff)
+    html = render_html(request, "_transcript_diff.html", diff=diff)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
