@@ -11,7 +11,7 @@ from ...domain.meetings.hubs import people_at
 from ...domain.meetings.models import Hub
 from ...storage import audit as audit_db
 from ...storage import meetings as meetings_db
-from ..i18n import country_choices
+from ..i18n import N_, country_choices
 from ..keys import db_key, link_key_key, settings_key
 from ..links import link_rows
 from ..registry import LoadedMeeting
@@ -37,7 +37,9 @@ async def hub_rows(request: web.Request, loaded: LoadedMeeting) -> list[dict[str
 
 
 #: What the admin page confirms after an action (``?done=``); any other value shows nothing.
-DONE = frozenset({"revoke", "rotate", "issue", "captioner", "hub"})
+DONE = {"revoke": N_("Link revoked."), "rotate": N_("Link rotated: the old link no longer works."),
+        "issue": N_("Missing links issued."), "captioner": N_("Another captioner link was issued: it is listed below."),
+        "hub": N_("The hub was registered: send it the link below.")}
 
 
 async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str, hub_form: dict[str, str] | None = None,
@@ -51,5 +53,5 @@ async def admin_context(request: web.Request, loaded: LoadedMeeting, token: str,
             "links": link_rows(base, loaded.meeting, links, {h.id: h.name for h in found}),
             "hubs": await hub_rows(request, loaded), "countries": country_choices(request),
             "hub_form": hub_form or {},
-            "hub_error": hub_error, "done": request.query.get("done") if request.query.get("done") in DONE else None,
+            "hub_error": hub_error, "done": DONE.get(request.query.get("done", "")),
             "audit": await audit_db.recent(db, loaded.id)}
