@@ -55,8 +55,8 @@ async def one(srv: TestServer, via_form: bool) -> float:
     began = time.perf_counter()
     if via_form:
         url = srv.make_url(f"/m/{DEMO}/admin/links/{mod.id}/revoke")
-        async with aiohttp.ClientSession() as http, http.post(url, data={"t": active[("admin", None)].token},
-                                                              allow_redirects=False) as answer:
+        form = {"t": active[("admin", None)].token, "confirm": "yes"}   # as sent from the confirmation page
+        async with aiohttp.ClientSession() as http, http.post(url, data=form, allow_redirects=False) as answer:
             assert answer.status == 303, answer.status
     else:
         await meetings_db.revoke_link(app[db_key], mid, mod.id, now_ms(), "another process")

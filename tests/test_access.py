@@ -50,7 +50,7 @@ async def link_id(server: Any, role: str, session: str | None) -> int:
 
 async def admin_post(server: Any, http: aiohttp.ClientSession, path: str, **headers: str) -> int:
     token = await server.token("admin")
-    async with http.post(server.url(f"/m/{DEMO}/admin{path}"), data={"t": token}, headers=headers,
+    async with http.post(server.url(f"/m/{DEMO}/admin{path}"), data={"t": token, "confirm": "yes"}, headers=headers,
                          allow_redirects=False) as r:
         return r.status
 

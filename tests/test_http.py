@@ -104,11 +104,13 @@ async def test_revoke_and_rotate_from_admin_page(server, http):
     links = await meetings_db.active_links(server.app[db_key], server.app[link_key_key], 1)
     captioner = next(link for link in links if link.role.value == "captioner" and link.session_id == "morning")
     moderator = next(link for link in links if link.role.value == "moderator" and link.session_id == "morning")
-    async with http.post(server.url(f"/m/{DEMO}/admin/links/{captioner.id}/revoke"), data={"t": admin}) as r:
+    async with http.post(server.url(f"/m/{DEMO}/admin/links/{captioner.id}/revoke"),
+                         data={"t": admin, "confirm": "yes"}) as r:
         assert r.status == 200 and "revoked" in await r.text()
     async with http.get(server.url(f"/m/{DEMO}/s/morning/caption?t={captioner.token}")) as r:
         assert r.status == 403
-    async with http.post(server.url(f"/m/{DEMO}/admin/links/{moderator.id}/rotate"), data={"t": admin}) as r:
+    async with http.post(server.url(f"/m/{DEMO}/admin/links/{moderator.id}/rotate"),
+                         data={"t": admin, "confirm": "yes"}) as r:
         assert r.status == 200
     async with http.get(server.url(f"/m/{DEMO}/s/morning/moderate?t={moderator.token}")) as r:
         assert r.status == 403

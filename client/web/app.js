@@ -14,6 +14,7 @@ import { mountCopyButton, mountJoinForm, mountTranscriptEditor } from "./forms.j
 import { mountQuestionsModerator } from "./questions-moderate.js";
 import { mountQuestionsScreen } from "./questions-view.js";
 import { mountQuestions } from "./questions.js";
+import { mountScreenChoice, mountScreenLayout } from "./screen-layout.js";
 import { mountAgenda, mountModeratorSession, showSessionState } from "./session.js";
 import { formatTimes } from "./time.js";
 
@@ -36,6 +37,8 @@ const LIVE_PANELS = [
   [".agenda[data-meeting]", "/live", mountAgenda],
   ["#life-form", "/moderate", mountModeratorSession],
   ["#moderator-name", "/moderate", mountModeratorName],
+  ["#screen-layout", "/moderate", mountScreenChoice],
+  ["main[data-show]", "/live", mountScreenLayout],
 ];
 
 /** Run one panel's start: a broken panel must not take the others (or the connections) down. */

@@ -182,8 +182,11 @@ export function mountFloorModerator(panel, socket) {
   onConnect(socket, refresh);
 
   $("flm-next").addEventListener("click", function () {
+    const next = store.get("floor") && store.get("floor").queue[0];   // the list is already in the policy's order
     act("floor_call_next", {}).then(function (r) {
-      if (r.ok && store.get("floor")) say(status, t("Floor given ({id}).", { id: r.intervention_id }));
+      if (!r.ok) return;
+      say(status, next ? t("{name} has the floor.", { name: next.read_by || next.name })
+        : t("The next speaker has the floor."));
     });
   });
   $("flm-end").addEventListener("click", function () { act("floor_end", {}, t("Intervention ended.")); });

@@ -5,6 +5,7 @@ import { byId as $, el, say, sentence } from "./dom.js";
 import { policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
+import { onSessionState } from "./session.js";
 import { waitText } from "./time.js";
 
 /* This module's words about interposed questions, in one place for translation. */
@@ -15,6 +16,24 @@ export function mountFloor(panel, socket) {
   const timer = new Timer(panel.querySelector("[data-floor-timer]"));
   const mine = function () { return store.get("mine") || []; };
   const form = $("fl-form"), status = $("fl-status"), kind = $("fl-kind");
+  // Asking, withdrawing and declining apply only while the session is live; the page says why they are gone.
+  let live = panel.dataset.state === "live";
+
+  function showClosed() {
+    const note = $("fl-closed");
+    if (!note) return;
+    note.hidden = live;
+    note.textContent = panel.dataset.state === "ended" ? t("This session has ended.")
+      : t("You can ask for the floor once the session has started.");
+  }
+
+  /** "You are on the list" is true only while she waits: it goes once she speaks, leaves the list or the end. */
+  function forgetQueued(found) {
+    if (status && status.dataset.about === "queued" && (!found || found.speaking)) {
+      say(status, "");
+      delete status.dataset.about;
+    }
+  }
 
   function myRequest(floor) {
     if (floor.current && mine().indexOf(floor.current.request_id) >= 0) return { speaking: true, row: floor.current };
@@ -24,9 +43,10 @@ export function mountFloor(panel, socket) {
 
   function renderMine(floor) {
     if (!form) return;
-    const found = myRequest(floor);
+    const found = live ? myRequest(floor) : null;
+    forgetQueued(found);
     $("fl-mine").hidden = !found;
-    form.hidden = !!found;
+    form.hidden = !!found || !live;
     $("fl-decline").hidden = !(found && found.speaking);
     $("fl-withdraw").hidden = !(found && !found.speaking);
     panel.dataset.mine = found ? (found.speaking ? "speaking" : "waiting") : "none";
@@ -51,7 +71,7 @@ export function mountFloor(panel, socket) {
     const cur = floor.current, speaker = floor.paused || cur;
     const mineSpeaking = cur && mine().indexOf(cur.request_id) >= 0;
     const asked = floor.queue.some(function (r) { return r.kind === "interposed_question" && mine().indexOf(r.id) >= 0; });
-    box.hidden = !speaker || speaker.kind === "point_of_order" || mineSpeaking || asked ||
+    box.hidden = !live || !speaker || speaker.kind === "point_of_order" || mineSpeaking || asked ||
       (floor.paused && mine().indexOf(floor.paused.request_id) >= 0);
   }
 
@@ -101,6 +121,14 @@ export function mountFloor(panel, socket) {
     if (store.get("floor")) render();
   });
   onConnect(socket, refresh);
+  onSessionState(function (state) {
+    if (state.session_id !== panel.dataset.session) return;
+    panel.dataset.state = state.state;
+    live = state.state === "live";
+    showClosed();
+    if (store.get("floor")) render();
+    else if (form) form.hidden = !live;
+  });
 
   if (!form) return;
   kind.addEventListener("change", function () {
@@ -119,6 +147,7 @@ export function mountFloor(panel, socket) {
       if (!r.ok) return say(status, sentence(r.error.message), "error");
       if (mine().indexOf(r.request_id) < 0) store.put("mine", mine().concat([r.request_id]), store.seqOf("mine"));
       say(status, t("You are on the list of speakers."));
+      status.dataset.about = "queued";
       if (store.get("floor")) render();
     });
   });

@@ -14,20 +14,36 @@ export function mountJoinForm(hub) {
   update();
 }
 
-/** Admin page: a "Copy" button puts its link on the clipboard (or selects it where the clipboard is refused). */
+/** A "Copy" button beside a read-only link field (admin page, captioner page): it copies what the field shows, with
+    the Clipboard API where the page may use it, else by selecting the field and the browser's copy command; when
+    neither works the text stays selected and the button says how to copy it. */
 export function mountCopyButton(button) {
+  const label = button.textContent;
+  // The button's own name stays "Copy …" for screen readers: the outcome is also said in a live region.
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.setAttribute("role", "status");
+  button.after(said);
+  let timer = null;
+  function tell(text) {
+    button.textContent = text;
+    said.textContent = text;
+    clearTimeout(timer);
+    timer = setTimeout(function () { button.textContent = label; }, 2500);
+  }
   button.addEventListener("click", function () {
     const input = button.parentElement.querySelector("input.link");
-    const done = function () {
-      button.textContent = t("Copied");
-      setTimeout(function () { button.textContent = t("Copy"); }, 2000);
-    };
+    const text = input ? input.value : button.dataset.copy;
+    function bySelection() {
+      if (input) { input.focus(); input.select(); }
+      let copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      tell(copied ? t("Copied") : t("Selected: press Ctrl+C"));
+    }
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(button.dataset.copy).then(done, function () { input.select(); });
+      navigator.clipboard.writeText(text).then(function () { tell(t("Copied")); }, bySelection);
     } else {
-      input.select();
-      document.execCommand("copy");
-      done();
+      bySelection();
     }
   });
 }

@@ -5,6 +5,7 @@
 import { call, onConnect } from "./connection.js";
 import { countryName, t, tn } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
+import { onSessionState } from "./session.js";
 
 export const STATUS = { pending: t("Waiting for moderation"), published: t("Published"), on_screen: t("On screen"),
                         answered: t("Answered"), dismissed: t("Dismissed"), withdrawn: t("Withdrawn") };
@@ -50,8 +51,12 @@ export function mountQuestionsScreen(box, socket) {
   const session = box.dataset.session;
   const store = questionStore(socket, render);
 
+  // Once the session has ended nothing is on the screen any more, whatever the question's last status.
+  let ended = box.dataset.state === "ended";
+
   function render() {
-    const q = store.all().find(function (x) { return x.status === "on_screen" && x.session_id === session; });
+    const q = ended ? null
+      : store.all().find(function (x) { return x.status === "on_screen" && x.session_id === session; });
     box.hidden = !q;
     document.getElementById("q-screen-text").textContent = q ? q.text : "";
     document.getElementById("q-screen-text").lang = q && q.language ? q.language : "";
@@ -62,5 +67,10 @@ export function mountQuestionsScreen(box, socket) {
     call(socket, "questions_list", {}).then(function (r) {
       if (r.ok) { store.reset(r.questions, r.seq); render(); }
     });
+  });
+  onSessionState(function (state) {
+    if (state.session_id !== session) return;
+    ended = state.state === "ended";
+    render();
   });
 }

@@ -4,6 +4,7 @@ import { call as callOn, onConnect } from "./connection.js";
 import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { authorText, countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
+import { onSessionState } from "./session.js";
 
 /** Run the participant panel (``[data-questions="participant"]``) on the page's /live connection. */
 export function mountQuestions(panel, socket) {
@@ -13,6 +14,13 @@ export function mountQuestions(panel, socket) {
   let maxLength = 500;
   let editing = null;
   const form = $("q-form"), text = $("q-text"), status = $("q-status");
+  // Asking, voting, editing and withdrawing apply only while the session is live.
+  let live = panel.dataset.state === "live";
+
+  /** A question's status as it stands now: once the session is over, nothing is on the screen any more. */
+  function shown(q) {
+    return q.status === "on_screen" && !live ? "published" : q.status;
+  }
 
   function call(event, payload) { return callOn(socket, event, payload); }
 
@@ -39,7 +47,8 @@ export function mountQuestions(panel, socket) {
   }
 
   function statusBadge(q) {
-    return el("span", { class: "q-state q-state-" + q.status, text: STATUS[q.status] || q.status });
+    const now = shown(q);
+    return el("span", { class: "q-state q-state-" + now, text: STATUS[now] || now });
   }
 
   function meta(q) {
@@ -51,7 +60,7 @@ export function mountQuestions(panel, socket) {
   }
 
   function voteButton(q) {
-    if (!form || (q.status !== "published" && q.status !== "on_screen")) {
+    if (!form || !live || (q.status !== "published" && q.status !== "on_screen")) {
       return el("span", { class: "q-votes", text: tn("{n} vote", "{n} votes", q.votes) });
     }
     const mine = voted.has(q.id);
@@ -73,11 +82,11 @@ export function mountQuestions(panel, socket) {
   }
 
   function publicItem(q) {
-    return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [
+    return el("li", { class: "q-item q-" + shown(q), "data-id": q.id }, [
       el("div", { class: "q-side" }, [voteButton(q)]),
       el("div", { class: "q-body" }, [
         el("p", { class: "q-text", lang: q.language || null, dir: "auto", text: q.text }), meta(q),
-        q.status !== "published" ? statusBadge(q) : null,
+        shown(q) !== "published" ? statusBadge(q) : null,
         q.mine ? el("span", { class: "q-tag", text: t("Your question") }) : null,
       ]),
     ]);
@@ -119,7 +128,7 @@ export function mountQuestions(panel, socket) {
     } else if (q.handed_to_floor === "read_aloud" && q.status !== "answered") {
       kids.push(el("p", { class: "notice", text: t("Your question is being read aloud.") }));
     }
-    if (q.status === "pending" && !q.co_author && editing !== q.id) {
+    if (live && q.status === "pending" && !q.co_author && editing !== q.id) {
       const edit = el("button", { type: "button", class: "secondary", text: t("Edit"),
                                     "aria-label": t("Edit question {id}", q) });
       const withdraw = el("button", { type: "button", class: "danger", text: t("Withdraw"),
@@ -132,7 +141,7 @@ export function mountQuestions(panel, socket) {
       });
       kids.push(el("div", { class: "q-buttons" }, [edit, withdraw]));
     }
-    return el("li", { class: "q-item q-" + q.status, "data-id": q.id }, [el("div", { class: "q-body" }, kids)]);
+    return el("li", { class: "q-item q-" + shown(q), "data-id": q.id }, [el("div", { class: "q-body" }, kids)]);
   }
 
   function render() {
@@ -175,6 +184,19 @@ export function mountQuestions(panel, socket) {
         });
     });
   }
+  onSessionState(function (state) {
+    if (state.session_id !== session) return;
+    live = state.state === "live";
+    const note = $("q-closed");
+    if (note) {
+      note.hidden = live;
+      note.textContent = state.state === "ended" ? t("This session has ended.")
+        : t("You can send questions once the session has started.");
+    }
+    if (form) form.hidden = !live;
+    if (!live) editing = null;
+    render();
+  });
   $("q-sort").addEventListener("change", render);
   $("q-filter").addEventListener("change", render);
 

@@ -10,7 +10,7 @@ import json
 import secrets
 from typing import Any
 
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import InvalidInput, InvalidTransition, NotFound
 from ..domain.meetings.models import (
     AgendaSession,
     Hub,
@@ -251,6 +251,15 @@ async def revoke_link(db: Database, meeting_id: int, link_id: int, now: int, act
     if row is None:
         raise NotFound("no such active link")
     async with db.write() as conn:
+        if row["role"] == Role.ADMIN.value:
+            # Counted in the revocation's own transaction, not before it.
+            counted = await conn.fetchone("SELECT COUNT(*) AS n FROM tokens WHERE meeting_id = ? AND role = ? AND "
+                                          "revoked_ms IS NULL AND id <> ?", (meeting_id, Role.ADMIN.value, link_id))
+            if counted is None or not counted["n"]:
+                raise InvalidTransition(
+                    "This is the meeting's last admin link: without it nobody could manage the meeting. Rotate it "
+                    "to replace it with a new one; whoever runs the server can always print the current links "
+                    "with: python run.py links", code="last_admin_link")
         await conn.execute("UPDATE tokens SET revoked_ms = ? WHERE id = ?", (now, link_id))
         await _forget_hub_identity(conn, row["hub_id"])
         await audit.record(conn, meeting_id, row["session_id"], "link_revoked", actor,
@@ -457,3 +466,18 @@ async def hub_identity_cookie(db: Database, key: bytes, meeting_id: int, hub_id:
         await conn.execute("UPDATE participants SET cookie_hash = ? WHERE id = ? AND cookie_hash <> ?",
                            (hash_secret(cookie), row["participant_id"], hash_secret(cookie)))
     return cookie
+
+
+async def screen_shows(db: Database, meeting_id: int, session_id: str) -> str | None:
+    """What the chair last chose the room screen to show for a session (None: never chosen)."""
+    row = await db.fetchone("SELECT shows FROM screen_settings WHERE meeting_id = ? AND session_id = ?",
+                            (meeting_id, session_id))
+    return None if row is None else str(row["shows"])
+
+
+async def set_screen_shows(db: Database, meeting_id: int, session_id: str, shows: str, now: int) -> None:
+    """Store what the room screen shows for a session."""
+    async with db.write() as conn:
+        await conn.execute("INSERT INTO screen_settings (meeting_id, session_id, shows, changed_ms) VALUES (?, ?, ?, ?)"
+                           " ON CONFLICT (meeting_id, session_id) DO UPDATE SET shows = excluded.shows,"
+                           " changed_ms = excluded.changed_ms", (meeting_id, session_id, shows, now))

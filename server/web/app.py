@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import jinja2
 import socketio
@@ -19,7 +18,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import errors, health, i18n, logs, metrics, security, sessions, sockets, transport
+from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -31,6 +30,7 @@ from .keys import db_key, jinja_key, limits_key, link_key_key, registry_key, set
 from .meetings import api as meetings_api
 from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
+from .meetings import screen as meetings_screen
 from .metrics import Metrics, metrics_key
 from .questions import http as questions_http
 from .questions import socket as questions_socket
@@ -43,16 +43,16 @@ from .revocation import revocation_context
 from .sessions import schedule_context, tail_flusher_key
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).resolve().parents[2] / "client" / "web"
 
-ROUTES = (i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
+ROUTES = (assets.routes, i18n.routes, meetings_pages.routes, meetings_api.routes, meetings_hubs.routes, sessions.routes,
           ingest.routes, bridge.routes, outputs.routes, questions_http.routes, floor_http.routes,
           rapporteur_http.routes, editor.routes, health.routes, metrics.routes)
 #: Session life first: a participant's attendance is recorded before the captions backlog is sent.
-COMMANDS = (sessions.commands, captions_socket.commands, questions_socket.commands, floor_socket.commands)
+COMMANDS = (sessions.commands, meetings_screen.commands, captions_socket.commands, questions_socket.commands,
+            floor_socket.commands)
 
 
-def _jinja() -> jinja2.Environment:
+def _jinja(static: assets.Assets) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("server.web", "templates"),
         autoescape=True,  # every template: untrusted text is always rendered as text
@@ -60,22 +60,25 @@ def _jinja() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["static"] = lambda path: f"/static/{path}"
+    env.globals["static"] = static.url
     i18n.install(env)
     return env
 
 
 def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
-    # The security headers outermost, so that they reach the error mapper's answers too; the locale before the
-    # error mapper, which answers in the reader's language.
-    app = web.Application(middlewares=[security.security_headers, i18n.locale_middleware, errors.errors,
-                                       security.long_urls, security.same_origin_writes],
+    # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
+    # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
+    # which answers in the reader's language.
+    app = web.Application(middlewares=[security.security_headers, compression.compress_pages,
+                                       i18n.locale_middleware, errors.errors, security.long_urls,
+                                       security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
     app[limits_key] = Limits(settings)
-    app[jinja_key] = _jinja()
+    app[assets.assets_key] = static = assets.Assets()
+    app[jinja_key] = _jinja(static)
     app[i18n.catalogues_key] = i18n.Catalogues()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -100,7 +103,6 @@ def create_app(settings: Settings) -> web.Application:
     sockets.attach(app, sio, COMMANDS)
     for table in ROUTES:
         app.router.add_routes(table)
-    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
     app.cleanup_ctx.append(schedule_context)

@@ -21,6 +21,7 @@ from ..clock import now_ms
 from ..domain.meetings.models import Role, SessionLife, SessionState
 from ..storage import meetings as meetings_db
 from . import auth, rooms
+from .confirm import confirmation, confirmed
 from .keys import db_key, registry_key, sio_key
 from .registry import LoadedMeeting, session_state
 from .sockets import LIVE, MODERATE, NAMESPACES, Commands, Context, Payload, display_name
@@ -101,14 +102,20 @@ async def session_form(request: web.Request) -> web.StreamResponse:
     """Start or end a session from the admin or moderator page, then go back to it."""
     loaded, session_id, access = await _moderator(request)
     form = await request.post()
-    name = display_name(form.get("name"))  # several moderators may share a link: the page sends its holder's name
-    actor = f"{access.label} ({name})" if name else access.label
-    await change_session(request.app, loaded, session_id, request.match_info["action"], actor)
+    action = request.match_info["action"]
     token, back = str(form.get("t", "")), str(form.get("back", "admin"))
     if back == "moderate":
         url = request.app.router["moderate"].url_for(slug=loaded.meeting.slug, session_id=session_id)
     else:
         url = request.app.router["admin"].url_for(slug=loaded.meeting.slug)
+    # Ending stops everyone at once; starting an ended session reopens it: both are asked about first.
+    ended = loaded.lives[session_id].effective_state(now_ms()) is SessionState.ENDED
+    if (action == "end" or ended) and not confirmed(form):
+        return confirmation(request, form, "end" if action == "end" else "reopen", str(url.with_query(t=token)),
+                            session=loaded.meeting.session(session_id))
+    name = display_name(form.get("name"))  # several moderators may share a link: the page sends its holder's name
+    actor = f"{access.label} ({name})" if name else access.label
+    await change_session(request.app, loaded, session_id, action, actor)
     raise web.HTTPSeeOther(url.with_query(t=token))
 
 

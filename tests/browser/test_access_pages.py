@@ -128,7 +128,7 @@ async def test_moderator_page_names_its_user_and_shows_that_its_link_was_revoked
                 if x.role.value == "moderator" and x.session_id == "morning")
     async with aiohttp.ClientSession() as http, \
             http.post(server.url(f"/m/{DEMO}/admin/links/{link.id}/revoke"), allow_redirects=False,
-                      data={"t": await server.token("admin")}) as r:
+                      data={"t": await server.token("admin"), "confirm": "yes"}) as r:
         assert r.status == 303
     await expect(status).to_contain_text("revoked", timeout=WAIT * 1000)
     assert "Ask them for a new one" in await status.inner_text()

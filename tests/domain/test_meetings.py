@@ -90,9 +90,9 @@ def test_ending_a_scheduled_session_records_its_scheduled_start():
 @pytest.mark.parametrize(
     "auto, now, action, error, message",
     [
-        (False, START, "require_live", NotLive, "session 's' is not live"),
-        (True, START - 1, "require_live", NotLive, "session 's' is not live"),
-        (True, END, "require_live", NotLive, "session 's' is not live"),
+        (False, START, "require_live", NotLive, "This session has not started yet."),
+        (True, START - 1, "require_live", NotLive, "This session has not started yet."),
+        (True, END, "require_live", NotLive, "This session has ended."),
         (False, START, "end", InvalidTransition, "the session is not live"),
         (True, END, "end", InvalidTransition, "the session is not live"),
     ],

@@ -212,8 +212,11 @@ class SessionLife:
 
     def require_live(self, now: int) -> None:
         """Raise ``NotLive`` unless the session is live."""
-        if not self.is_live(now):
-            raise NotLive(f"session {self.session.id!r} is not live")
+        state = self.effective_state(now)
+        if state is SessionState.SCHEDULED:
+            raise NotLive("This session has not started yet.")
+        if state is SessionState.ENDED:
+            raise NotLive("This session has ended.")
 
     def held(self, now: int) -> tuple[int, int] | None:
         """The time the session was held, from its start to its end (``now`` while live); None if never started."""

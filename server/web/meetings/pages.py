@@ -7,15 +7,19 @@ from typing import Any
 from aiohttp import web
 
 from ...clock import now_ms
-from ...domain.errors import DomainError
+from ...domain.errors import DomainError, NotFound
 from ...domain.meetings.models import Role, countries, registration
+from ...domain.meetings.screen import SHOWS
 from ...storage import meetings as meetings_db
 from .. import auth, payloads
+from ..confirm import confirmation, confirmed
 from ..i18n import country_choices
-from ..keys import db_key, limits_key, link_key_key
+from ..keys import db_key, limits_key, link_key_key, settings_key
+from ..links import link_rows
 from ..pages import render, session_page
 from ..registry import LoadedMeeting
 from ..revocation import cut_off
+from . import screen
 from .admin import admin_context
 
 routes = web.RouteTableDef()
@@ -104,13 +108,22 @@ async def admin_link_action(request: web.Request) -> web.StreamResponse:
     link_id = payloads.number_text(request.match_info["link_id"], "link_id", low=1)
     action = request.match_info["action"]
     db, now = request.app[db_key], now_ms()
+    form = await request.post()
+    if not confirmed(form):
+        rows = link_rows(request.app[settings_key].public_base_url(), loaded.meeting,
+                         await meetings_db.active_links(db, request.app[link_key_key], loaded.id))
+        link = next((row for row in rows if row["id"] == link_id), None)
+        if link is None:
+            raise NotFound("no such active link")
+        cancel = request.app.router["admin"].url_for(slug=loaded.meeting.slug).with_query(t=str(form.get("t", "")))
+        return confirmation(request, form, action, str(cancel), link=link)
     if action == "revoke":
         await meetings_db.revoke_link(db, loaded.id, link_id, now, access.label)
     else:
         await meetings_db.rotate_link(db, request.app[link_key_key], loaded.id, link_id, now, access.label)
     await cut_off(request.app, {link_id})
     # After rotating the admin's own link the old token no longer works: go back to the meeting instead.
-    token = str((await request.post()).get("t", ""))
+    token = str(form.get("t", ""))
     if await meetings_db.find_token(db, loaded.id, token) is None:
         raise web.HTTPSeeOther(request.app.router["meeting"].url_for(slug=loaded.meeting.slug))
     raise _back_to_admin(request, loaded.meeting.slug, token, action)
@@ -147,11 +160,15 @@ async def participant_page(request: web.Request) -> web.Response:
 @routes.get("/m/{slug}/s/{session_id}/moderate", name="moderate")
 async def moderator_page(request: web.Request) -> web.Response:
     """The moderator's view of a session."""
-    return await session_page(request, "moderate.html", Role.MODERATOR)
+    loaded, session_id = await auth.session_of(request)
+    return await session_page(request, "moderate.html", Role.MODERATOR, screen_choices=SHOWS,
+                              shows=await screen.shows(request.app[db_key], loaded, session_id))
 
 
 @routes.get("/m/{slug}/s/{session_id}/screen", name="screen")
 async def screen_page(request: web.Request) -> web.Response:
     """The room screen for the venue projector (``?lines=N``: at most N live lines, 1 to 10)."""
     lines = payloads.query_int(request.query.get("lines"), "lines", default=0, low=1, high=10)
-    return await session_page(request, "screen.html", None, lines=lines or "")
+    loaded, session_id = await auth.session_of(request)
+    return await session_page(request, "screen.html", None, lines=lines or "",
+                              shows=await screen.shows(request.app[db_key], loaded, session_id))
