@@ -99,7 +99,7 @@ class SqliteDatabase:
         """
         async with self._write_lock:
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self._begin()
                 try:
                     yield self._tx
                 except BaseException:
@@ -125,6 +125,20 @@ class SqliteDatabase:
                 self.errors[refusal.code] += 1
                 raise refusal from None
 
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE`` (the write lock held). A write cancelled while its statement ran in the database
+        thread (a client gone, a shutdown) can leave its transaction open: nothing of it was acknowledged, so it is
+        rolled back rather than failing every later write with "cannot start a transaction within a transaction"."""
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            # The database thread runs statements in order, so the cancelled write's BEGIN has run by now.
+            if "within a transaction" not in str(exc):
+                raise
+            log.warning("rolled back a transaction a cancelled write left open")
+            await self.conn.rollback()
+            await self.conn.execute("BEGIN IMMEDIATE")
+
     async def probe(self, now: int) -> str | None:
         """Check that writes work now: ``None``, or the code of what fails (``storage_full``,
         ``storage_unavailable``).
@@ -137,7 +151,7 @@ class SqliteDatabase:
                 await conn.execute("INSERT INTO health_probe (id, filler, at_ms) VALUES (1, NULL, ?) ON CONFLICT (id)"
                                    " DO UPDATE SET at_ms = excluded.at_ms", (now,))
             async with self._write_lock:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self._begin()
                 try:
                     await self.conn.execute("INSERT INTO health_probe (filler, at_ms) VALUES (zeroblob(65536), ?)",
                                             (now,))

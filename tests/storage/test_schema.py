@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from server.settings import Settings
@@ -36,6 +38,24 @@ async def test_a_unique_key_lost_to_another_writer_is_a_conflict(store):
                              " at_ms, body) VALUES (1, 'morning', 1, 'y', 'moderator', 'm', 0, '{}')")
     assert caught.value.code == "conflict"
     assert [r["name"] for r in await store.fetchall("SELECT name FROM floor_events")] == ["x"]
+
+
+async def test_a_write_cancelled_as_it_begins_leaves_the_store_writable(store):
+    """A client gone or a shutdown cancels a write while its first statement runs in the database's thread or
+    connection; the next write must still work, and nothing of the cancelled one is kept."""
+    async def write(seq: int, name: str) -> None:
+        async with store.write() as tx:
+            await tx.execute("INSERT INTO floor_events (meeting_id, session_id, seq, name, actor_role, actor_label,"
+                             " at_ms, body) VALUES (1, 'morning', ?, ?, 'moderator', 'm', 0, '{}')", (seq, name))
+
+    for seq in range(1, 4):
+        cancelled = asyncio.create_task(write(100 + seq, "cancelled"))
+        await asyncio.sleep(0)  # one turn of the loop: the task now awaits its BEGIN
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(cancelled, 5)
+        await asyncio.wait_for(write(seq, "kept"), 5)
+    assert [r["name"] for r in await store.fetchall("SELECT name FROM floor_events ORDER BY seq")] == ["kept"] * 3
 
 
 @pytest.mark.postgres
