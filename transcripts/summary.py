@@ -138,11 +138,11 @@ def attendance(meeting: MeetingInfo, records: Sequence[Attendee], rules: Countin
             members.setdefault(hub_id, set()).add(a.participant_id)
     hub_rows: list[dict[str, Any]] = []
     for h in sorted((known[i] for i in present), key=lambda h: (h.city.casefold(), h.name.casefold())):
-        registered_at = max(h.registered, len(members.get(h.id, ())))
+        h = dataclasses.replace(h, registered=max(h.registered, len(members.get(h.id, ()))))
         hub_rows.append({"hub_id": h.id, "name": h.name, "city": h.city, "country": h.country,
                          "host_organisation": h.host_organisation, "expected_headcount": h.expected_headcount,
-                         "registered": registered_at, "attended": len(members.get(h.id, ())),
-                         "people": max(h.expected_headcount, registered_at)})
+                         "registered": h.registered, "attended": len(members.get(h.id, ())),
+                         "people": h.people})
     hub_countries: dict[str, dict[str, int]] = {}
     for row in hub_rows:
         c = hub_countries.setdefault(row["country"], {"country": row["country"], "hubs": 0, "people": 0})
