@@ -82,6 +82,11 @@ class Settings:
                                 "/metrics answers requests from a loopback address only.", "FLOORCAST_METRICS_TOKEN")
     node: str = _field("", "This process's name in the node label of /metrics (default: the Redis fan-out's host "
                        "id with Redis, else the host name).", "FLOORCAST_NODE")
+    workers: int = _field(1, "Node processes to run on this machine: more than 1 starts that many nodes on internal "
+                          "ports behind HAProxy on --host/--port, restarts any that dies, and needs --redis-url.",
+                          "FLOORCAST_WORKERS")
+    haproxy: str = _field("haproxy", "The HAProxy executable started in front of the nodes when workers > 1 (Debian's "
+                          "haproxy package).", "FLOORCAST_HAPROXY")
     shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
                                      "FLOORCAST_SHUTDOWN_TIMEOUT")
 
@@ -111,6 +116,14 @@ class Settings:
     def framing_origins(self) -> list[str]:
         """The origins that may frame the overlay and the room screen."""
         return [_origin(o) for o in self.frame_origins.split(",") if o.strip()]
+
+    def to_env(self) -> dict[str, str]:
+        """Every setting as the ``FLOORCAST_*`` variable that gives it this value (for a child process)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.metadata["env"]] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, Any, str]]:

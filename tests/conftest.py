@@ -213,3 +213,14 @@ async def browser() -> AsyncIterator[Any]:
             yield instance
         finally:
             await instance.close()
+
+
+@pytest.fixture(scope="session")
+def haproxy_binary() -> str:
+    """Debian's HAProxy (scripts/setup-system.sh installs it): the balancer tests fail, not skip, without it."""
+    from server.cluster import haproxy
+
+    try:
+        return haproxy.binary()
+    except haproxy.HAProxyMissing as exc:
+        pytest.fail(str(exc))
