@@ -251,7 +251,8 @@ class Supervisor:
             try:
                 await asyncio.wait_for(child.proc.wait(), grace)
             except TimeoutError:
-                log.warning(f"{child.name} (pid {child.proc.pid}) did not stop in time; killed", extra={"node": child.name, "pid": child.proc.pid})
+                log.warning(f"{child.name} (pid {child.proc.pid}) did not stop in time; killed",
+                            extra={"node": child.name, "pid": child.proc.pid})
                 child.proc.kill()
                 await child.proc.wait()
         log.info("cluster stopped")
