@@ -159,8 +159,9 @@ class Supervisor:
         self._keepers.append(asyncio.create_task(self._keep(self.balancer, None)))
         url = self.settings.public_base_url()
         log.info("cluster serving", extra={"url": url, "nodes": [n.name for n, _ in self.nodes]})
+        database = f" --database {self.settings.database}" if self.settings.database else ""
         print(f"Floorcast is serving {url}/ from {len(self.nodes)} nodes behind HAProxy (data in "
-              f"{self.settings.data_dir}; role links: python run.py --data {self.settings.data_dir} links)",
+              f"{self.settings.data_dir}; role links: python run.py --data {self.settings.data_dir}{database} links)",
               file=sys.stderr, flush=True)
         await self.stopping.wait()
         return 0
