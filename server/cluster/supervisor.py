@@ -26,6 +26,7 @@ import aiohttp
 
 from ..settings import Settings
 from ..storage.keyfile import KeyProblem, load_or_create_key
+from ..storage.postgres import redacted
 from . import haproxy
 from .haproxy import Node
 
@@ -159,7 +160,7 @@ class Supervisor:
         self._keepers.append(asyncio.create_task(self._keep(self.balancer, None)))
         url = self.settings.public_base_url()
         log.info("cluster serving", extra={"url": url, "nodes": [n.name for n, _ in self.nodes]})
-        database = f" --database {self.settings.database}" if self.settings.database else ""
+        database = f" --database {redacted(self.settings.database)}" if self.settings.database else ""
         print(f"Floorcast is serving {url}/ from {len(self.nodes)} nodes behind HAProxy (data in "
               f"{self.settings.data_dir}; role links: python run.py --data {self.settings.data_dir}{database} links)",
               file=sys.stderr, flush=True)
