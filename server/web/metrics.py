@@ -18,7 +18,7 @@ import socket
 from collections.abc import Iterator
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as BaseCollector
 
@@ -50,6 +50,12 @@ class Metrics:
         self.fanout_latency = Histogram(
             "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
             "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+        catch_ups = Counter(
+            "floorcast_caption_catch_ups", "Caption streams this node brought up to date because another node had "
+            "stored a change: by reading what moved (changes), or whole after losing a race to store (reload).",
+            ["node", "how"], registry=self.registry)
+        self.caption_changes_read = catch_ups.labels(self.node, "changes")
+        self.caption_reloads = catch_ups.labels(self.node, "reload")
         self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
 
