@@ -296,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_export(settings, args))
     if args.command == "haproxy-config":
         return cmd_haproxy_config(args)
+    try:
+        settings.trusted_proxy_networks()
+    except ValueError as exc:
+        parser.error(str(exc))
     if settings.workers < 1:
         parser.error("--workers: expected 1 or more")
     if settings.workers > 1:

@@ -95,7 +95,9 @@ class Supervisor:
 
     def node_env(self, name: str, port: int, base_url: str) -> dict[str, str]:
         """The environment of one node: this machine's settings, its own name and port, one worker."""
-        node = dataclasses.replace(self.settings, host="127.0.0.1", port=port, node=name, workers=1, base_url=base_url)
+        # The nodes' only peer is the local balancer: its X-Forwarded-For names the client.
+        node = dataclasses.replace(self.settings, host="127.0.0.1", port=port, node=name, workers=1, base_url=base_url,
+                                   trusted_proxies=self.settings.trusted_proxies or "127.0.0.1,::1")
         return {**os.environ, **node.to_env()}
 
     def public_base_url(self) -> str:

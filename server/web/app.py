@@ -18,7 +18,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport
+from . import assets, compression, errors, health, i18n, logs, metrics, proxies, security, sessions, sockets, transport
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -70,9 +70,10 @@ def create_app(settings: Settings) -> web.Application:
     # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
     # which answers in the reader's language.
-    app = web.Application(middlewares=[security.security_headers, compression.compress_pages,
-                                       i18n.locale_middleware, errors.errors, security.long_urls,
-                                       security.same_origin_writes],
+    # The client's address first: every middleware and handler after it sees the address behind the balancer.
+    app = web.Application(middlewares=[proxies.forwarded_for(settings), security.security_headers,
+                                       compression.compress_pages, i18n.locale_middleware, errors.errors,
+                                       security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
