@@ -88,5 +88,8 @@ async def test_an_append_from_an_out_of_date_queue_conflicts_instead_of_forking_
     with pytest.raises(StorageConflict):
         await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=2)  # built on the first two only
     assert await floor_db.load_events(db, 7, "morning") == events[:3]
+    # The out-of-date writer catches up with what it missed only, then appends after it.
+    assert await floor_db.load_events(db, 7, "morning", after_seq=2) == events[2:3]
     await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=3)
     assert await floor_db.load_events(db, 7, "morning") == events[:5]
+    assert await floor_db.load_events(db, 7, "morning", after_seq=5) == []

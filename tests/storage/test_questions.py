@@ -72,3 +72,7 @@ async def test_an_append_from_an_out_of_date_board_conflicts_instead_of_forking_
         await questions_db.append(db, 1, board.dismiss(MOD, 1, "off_topic", now=30), after_seq=1)
     assert [e.name for e in await questions_db.load_events(db, 1, "morning")] == [
         "question_submitted", "question_dismissed"]
+    # What the out-of-date board missed, alone: applied, it is the stored board.
+    missed = await questions_db.load_events(db, 1, "morning", after_seq=1)
+    assert [e.name for e in missed] == ["question_dismissed"]
+    assert await questions_db.load_events(db, 1, "morning", after_seq=2) == []

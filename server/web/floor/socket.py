@@ -47,8 +47,8 @@ async def _do(ctx: Context, action: QueueAction, *, live_only: bool = False) -> 
             life.require_live(now)
         return action(queue, now)
 
-    events, state = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, ctx.actor(), checked)
-    out: dict[str, Any] = {"seq": state.seq, "events": [e.name for e in events]}
+    events, seq = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, ctx.actor(), checked)
+    out: dict[str, Any] = {"seq": seq, "events": [e.name for e in events]}
     for key in ("request_id", "intervention_id"):
         found = next((getattr(e, key) for e in events if hasattr(e, key)), None)
         if found is not None:
