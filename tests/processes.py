@@ -111,7 +111,7 @@ class Process:
         return self.proc.returncode if self.proc.returncode is not None else -1
 
 
-async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+async def until(check: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> Any:
     """Poll ``check`` (sync or async) until it returns something truthy; another process's state has no event."""
     deadline = time.monotonic() + timeout
     while True:
@@ -121,7 +121,7 @@ async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
         if found:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what() if callable(what) else what}")
         await asyncio.sleep(0.05)  # polling another process, bounded by the deadline
 
 
