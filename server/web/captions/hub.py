@@ -47,7 +47,7 @@ from ...domain.events import Event
 from ...storage import captions as captions_db
 from ...storage.interface import StorageConflict
 from .. import rooms
-from ..keys import db_key, settings_key, sio_key
+from ..keys import db_key, registry_key, settings_key, sio_key
 from ..metrics import metrics_key
 from ..registry import LoadedMeeting
 from ..sockets import CAPTION, LIVE, MODERATE
@@ -175,6 +175,10 @@ class CaptionHub:
         now = now_ms()
         arrived = time.perf_counter()
         feed = feed if seq is not None else None
+        if require_live and not loaded.life(session_id).is_live(now):
+            # Another node may have started the session a moment ago (its clients may have heard of it before this
+            # node did): read the stored life before refusing.
+            await self.app[registry_key].reload_lives(loaded)
         async with self.lock(loaded.id, session_id):
             if require_live:
                 loaded.life(session_id).require_live(now)
