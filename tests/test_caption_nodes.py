@@ -56,7 +56,7 @@ async def two_nodes(settings: Settings, http: aiohttp.ClientSession,
     """Nodes a and b on one store and one Redis channel, the morning session started (before b loads it)."""
     shared = dataclasses.replace(settings, redis_url=REDIS, redis_channel=f"floorcast-test-{uuid.uuid4().hex}",
                                  **overrides)
-    async with node(shared) as a, node(shared) as b:
+    async with node(shared, shared.redis_channel) as a, node(shared, shared.redis_channel) as b:
         await start(a, http)
         yield a, b
 
