@@ -30,6 +30,7 @@ from server.web.app import create_app
 from server.web.floor.service import floor_key
 from server.web.keys import db_key, link_key_key
 from server.web.notices import notices_key
+from server.web.sessions import session_watch_key
 
 from .conftest import DEMO, WAIT, Inbox, Running
 from .test_questions import ALICE, BOB, call, open_client, register, start
@@ -364,3 +365,38 @@ async def test_the_floor_copy_is_loaded_on_notice_for_caption_attribution(settin
         await told.after()
         speaker = b.app[floor_key].current_speaker(1, "morning")
         assert speaker is not None and speaker.intervention_id == called["intervention_id"]
+
+
+async def test_without_notices_a_node_reads_session_changes_at_its_next_look(settings, http):
+    async with nodes(settings, None, 2) as (a, b):
+        async with http.get(b.url(f"/api/meetings/{DEMO}")) as r:  # b has the meeting loaded, morning scheduled
+            assert {s["id"]: s["state"] for s in (await r.json())["sessions"]}["morning"] == "scheduled"
+        await start(a, http)
+        await b.app[session_watch_key].tick()  # the once-a-second look at the stored versions, run now
+        async with http.get(b.url(f"/api/meetings/{DEMO}")) as r:
+            assert {s["id"]: s["state"] for s in (await r.json())["sessions"]}["morning"] == "live"
+        status, body = await session_action(b, http, "end")  # b's copy is current: its end is stored
+        assert status == 200 and body["session"]["state"] == "ended", body
+
+
+@pytest.mark.redis
+async def test_a_session_ended_on_one_node_finalises_the_live_lines_written_through_another(settings, http,
+                                                                                           channel):
+    settings = dataclasses.replace(settings, caption_idle_flush_ms=600_000)  # only the end can finalise the line
+    async with nodes(settings, channel, 2) as (a, b):
+        await start(a, http)
+        viewer = await open_client(a, "/live", session="morning", lang="en")
+        viewer_in = Inbox(viewer, "/live", "caption_segment", "session_state")
+        try:
+            captioner = await b.token("captioner", "morning")
+            told = Told(b)
+            async with http.post(b.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
+                                 data=b"Thank you all, the session is closed") as r:
+                assert r.status == 200, await r.text()
+            status, _ = await session_action(a, http, "end")
+            assert status == 200
+            await told.after()
+            segment = await viewer_in.wait_for(lambda n, d: n == "caption_segment")
+            assert segment["text"] == "Thank you all, the session is closed"
+        finally:
+            await viewer.disconnect()

@@ -73,7 +73,9 @@ class NoticeBus:
     def __init__(self, redis_url: str, channel: str) -> None:
         self.channel = f"{channel}:notices"
         self.node = uuid.uuid4().hex
-        self.redis = aioredis.from_url(redis_url, socket_connect_timeout=PUBLISH_TIMEOUT) if redis_url else None
+        # Named, so that an operator's CLIENT LIST tells this process's connections apart.
+        self.redis = aioredis.from_url(redis_url, socket_connect_timeout=PUBLISH_TIMEOUT,
+                                       client_name=f"floorcast-notices-{self.node}") if redis_url else None
         self._listeners: dict[str, Listener] = {}
         #: Notices published, notices from other nodes handled, and publishes that failed.
         self.published = 0

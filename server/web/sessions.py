@@ -205,6 +205,17 @@ class SessionWatch:
         life = loaded.lives[session_id]
         self.seen[(loaded.id, session_id)] = (life.changes, life.effective_state(now_ms()).value)
 
+    def _first_look(self, loaded: LoadedMeeting) -> None:
+        """Take the lives of a meeting loaded since the last look as they were loaded, before reading them again."""
+        now = now_ms()
+        for session_id, life in loaded.lives.items():
+            self.seen.setdefault((loaded.id, session_id), (life.changes, life.effective_state(now).value))
+
+    async def _reload(self, loaded: LoadedMeeting) -> None:
+        self._first_look(loaded)
+        await self.app[registry_key].reload_lives(loaded)
+        await self.settle(loaded)
+
     async def settle(self, loaded: LoadedMeeting) -> None:
         """Act on every session of the meeting whose life changed since the last look (see the class docstring)."""
         now = now_ms()
@@ -233,23 +244,25 @@ class SessionWatch:
         stored = await meetings_db.life_versions(db)
         for loaded in registry.loaded():
             if any(stored.get((loaded.id, sid), life.changes) != life.changes for sid, life in loaded.lives.items()):
-                await registry.reload_lives(loaded)
-            await self.settle(loaded)
+                await self._reload(loaded)
+            else:
+                await self.settle(loaded)
 
     async def noticed(self, notice: Notice) -> None:
         """Another process started or ended a session: read the lives again now rather than at the next tick."""
         loaded = self.app[registry_key].loaded_by_id(notice.meeting_id)
         life = loaded.lives.get(notice.session_id or "") if loaded is not None else None
-        if loaded is None or life is None or life.changes >= notice.seq:
+        if loaded is None or life is None:
             return
-        await self.app[registry_key].reload_lives(loaded)
-        await self.settle(loaded)
+        if life.changes >= notice.seq:  # read already (a retried start or end of this process's did)
+            await self.settle(loaded)
+        else:
+            await self._reload(loaded)
 
     async def resync(self) -> None:
         """Notices may have been lost: read every loaded meeting's lives again."""
         for loaded in self.app[registry_key].loaded():
-            await self.app[registry_key].reload_lives(loaded)
-            await self.settle(loaded)
+            await self._reload(loaded)
 
 
 session_watch_key = web.AppKey("session_watch", SessionWatch)
