@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 import redis.asyncio as aioredis
 import socketio
 from aiohttp.test_utils import TestServer
 
+from server.domain.floor.events import event_to_dict
+from server.domain.floor.queue import FloorQueue
 from server.settings import Settings
 from server.storage import audit as audit_db
 from server.storage import floor as floor_db
@@ -400,3 +404,42 @@ async def test_a_session_ended_on_one_node_finalises_the_live_lines_written_thro
             assert segment["text"] == "Thank you all, the session is closed"
         finally:
             await viewer.disconnect()
+
+
+@pytest.mark.postgres
+async def test_an_append_that_loses_its_number_anyway_is_retried_from_the_stored_log(settings, http):
+    """A writer that does not hold the session (a node of the previous version during a rolling upgrade) takes the
+    number a change was about to store: the change fails on the unique key, catches up and is stored after it."""
+    async with nodes(settings, None, 1) as (a,):
+        await start(a, http)
+        first = await chair(a, "floor_add", name="Delegate of Kenya", group="government")
+        old = await asyncpg.connect(settings.database, timeout=WAIT)
+        try:
+            other = FloorQueue.replay(await floor_db.load_events(a.app[db_key], 1, "morning"))
+            events = other.close(first["seq"])
+            body = json.dumps(event_to_dict(events[0]))
+            tx = old.transaction()
+            await tx.start()
+            # Number 2, not committed yet: a's change will read the log without it and then wait on the key.
+            await old.execute("INSERT INTO floor_events (meeting_id, session_id, seq, name, actor_role, actor_label,"
+                              " at_ms, body) VALUES (1, 'morning', 2, $1, 'moderator', 'old node', 0, $2)",
+                              events[0].name, body)
+            added = asyncio.create_task(chair(a, "floor_add", name="Delegate of Brazil", group="government"))
+
+            async def waiting_on_the_key() -> None:
+                # a's insert waits for this transaction to decide on the key (its statement text is not shown).
+                query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                         " AND wait_event_type = 'Lock' AND wait_event = 'transactionid'")
+                while not await old.fetchval(query):
+                    await asyncio.sleep(0.01)  # polling an observable state of the database, bounded below  # polling an observable state of the database, bounded below
+
+            await asyncio.wait_for(waiting_on_the_key(), WAIT)
+            await tx.commit()
+            reply = await asyncio.wait_for(added, WAIT)
+        finally:
+            await old.close()
+        # Not refused: retried after the other writer's close, re-validated (the chair may add to a closed list).
+        assert reply["ok"] and reply["seq"] == 3, reply
+        names = [e["name"] for e in await floor_db.audit(a.app[db_key], 1, "morning")]
+        assert names == ["floor_requested", "floor_list_closed", "floor_requested"]
+        assert a.app[db_key].errors["conflict"] == 1
