@@ -431,7 +431,7 @@ async def test_an_append_that_loses_its_number_anyway_is_retried_from_the_stored
                 query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                          " AND wait_event_type = 'Lock' AND wait_event = 'transactionid'")
                 while not await old.fetchval(query):
-                    await asyncio.sleep(0.01)  # polling an observable state of the database, bounded below  # polling an observable state of the database, bounded below
+                    await asyncio.sleep(0.01)  # polling an observable state of the database, bounded below
 
             await asyncio.wait_for(waiting_on_the_key(), WAIT)
             await tx.commit()
