@@ -68,14 +68,14 @@ async def test_a_notice_reaches_the_other_nodes_only_and_bad_messages_are_droppe
     b.listen(FLOOR, heard_b)
     async with running(a), running(b):
         await a.publish(Notice(FLOOR, 1, "morning", 7))
-        await asyncio.wait_for(b.wait_received(1), WAIT)
+        await asyncio.wait_for(b.caught_up(Notice(FLOOR, 1, "morning", 7)), WAIT)
         assert heard_b.notices == [Notice(FLOOR, 1, "morning", 7)]
         for raw in ("not json", '{"node": "x"}', '{"node": "x", "kind": "floor", "meeting_id": "one",'
                     ' "session_id": null, "seq": 1}', '{"node": "x", "kind": "nobody listens", "meeting_id": 1,'
                     ' "session_id": null, "seq": 1}'):
             await redis_client.publish(a.channel, raw)
         await b.publish(Notice(FLOOR, 1, "afternoon", 3))  # still delivered after the bad ones
-        await asyncio.wait_for(a.wait_received(1), WAIT)
+        await asyncio.wait_for(a.caught_up(Notice(FLOOR, 1, "afternoon", 3)), WAIT)
         assert heard_a.notices == [Notice(FLOOR, 1, "afternoon", 3)]  # a never hears its own notice
         assert a.received == 1 and b.received == 1
         assert (a.published, b.published, a.failures, b.failures) == (1, 1, 0, 0)
@@ -95,7 +95,7 @@ async def test_after_a_lost_connection_the_bus_subscribes_again_and_resyncs_its_
             await redis_client.client_kill_filter(_id=conn["id"])
         await asyncio.wait_for(heard.resynced.wait(), WAIT)
         await a.publish(Notice(FLOOR, 1, "morning", 2))
-        await asyncio.wait_for(b.wait_received(1), WAIT)
+        await asyncio.wait_for(b.caught_up(Notice(FLOOR, 1, "morning", 2)), WAIT)
         assert heard.notices == [Notice(FLOOR, 1, "morning", 2)]
 
 

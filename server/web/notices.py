@@ -82,6 +82,8 @@ class NoticeBus:
         self.received = 0
         self.failures = 0
         self._handled = asyncio.Condition()
+        #: The highest number handled per (kind, meeting id, session id), for :meth:`caught_up`.
+        self._latest: dict[tuple[str, int, str | None], int] = {}
         #: Set once the first subscription is in place (notices published from then on are heard).
         self.subscribed = asyncio.Event()
 
@@ -121,12 +123,15 @@ class NoticeBus:
         finally:
             async with self._handled:
                 self.received += 1
+                where = (notice.kind, notice.meeting_id, notice.session_id)
+                self._latest[where] = max(notice.seq, self._latest.get(where, notice.seq))
                 self._handled.notify_all()
 
-    async def wait_received(self, count: int) -> None:
-        """Return once ``count`` notices from other processes have been handled (caught up with) since the start."""
+    async def caught_up(self, notice: Notice) -> None:
+        """Return once a notice of the same kind and place, numbered ``notice.seq`` or later, has been handled here."""
+        where = (notice.kind, notice.meeting_id, notice.session_id)
         async with self._handled:
-            await self._handled.wait_for(lambda: self.received >= count)
+            await self._handled.wait_for(lambda: self._latest.get(where, -1) >= notice.seq)
 
     async def run(self) -> None:
         """Subscribe and deliver until cancelled; after a lost connection, subscribe again and resync everyone."""
