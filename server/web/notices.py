@@ -77,7 +77,7 @@ class NoticeBus:
         self.redis = aioredis.from_url(redis_url, socket_connect_timeout=PUBLISH_TIMEOUT,
                                        client_name=f"floorcast-notices-{self.node}") if redis_url else None
         self._listeners: dict[str, Listener] = {}
-        #: Notices published, notices from other nodes handled, and publishes that failed.
+        #: Notices published, notices from other nodes handled, and publishes or subscriptions that failed.
         self.published = 0
         self.received = 0
         self.failures = 0
@@ -86,6 +86,8 @@ class NoticeBus:
         self._latest: dict[tuple[str, int, str | None], int] = {}
         #: Set once the first subscription is in place (notices published from then on are heard).
         self.subscribed = asyncio.Event()
+        #: Set once the first attempt to subscribe succeeded or failed (a refusing Redis does not hold up the start).
+        self.attempted = asyncio.Event()
 
     def listen(self, kind: str, listener: Listener) -> None:
         """Deliver the other nodes' notices of ``kind`` to ``listener`` (one per kind)."""
@@ -143,6 +145,7 @@ class NoticeBus:
                     if self.subscribed.is_set():  # a reconnection: what was published meanwhile is lost
                         await self._resync()
                     self.subscribed.set()
+                    self.attempted.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             try:
@@ -154,6 +157,8 @@ class NoticeBus:
             except asyncio.CancelledError:
                 raise
             except (OSError, aioredis.RedisError) as exc:
+                self.failures += 1
+                self.attempted.set()
                 log.warning("notice channel lost, subscribing again", extra={"error": str(exc)})
             # Back off before the next attempt (a retry delay, not a synchronisation).
             await asyncio.sleep(RETRY_SECONDS)
@@ -182,11 +187,12 @@ async def notices_context(app: web.Application) -> AsyncIterator[None]:
     task = None
     if bus.redis is not None:
         task = asyncio.create_task(bus.run(), name="floorcast-notices")
-        # Serve once subscribed, so that no change stored after this process answers is missed; a Redis that does
-        # not answer delays the start by at most this long (writes catch up from the store anyway).
-        try:
-            await asyncio.wait_for(bus.subscribed.wait(), SUBSCRIBE_TIMEOUT)
-        except TimeoutError:
+        # Serve once subscribed, so that no change stored after this process answers is missed; a Redis that
+        # refuses does not delay the start, one that does not answer by at most this long (writes catch up from
+        # the store anyway, and the bus subscribes as soon as it can).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bus.attempted.wait(), SUBSCRIBE_TIMEOUT)
+        if not bus.subscribed.is_set():
             log.warning("serving before the notice channel is subscribed", extra={"channel": bus.channel})
     yield
     if task is not None:
