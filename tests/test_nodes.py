@@ -429,3 +429,17 @@ async def test_an_append_that_loses_its_number_anyway_is_retried_from_the_stored
         names = [e["name"] for e in await floor_db.audit(a.app[db_key], 1, "morning")]
         assert names == ["floor_requested", "floor_list_closed", "floor_requested"]
         assert a.app[db_key].errors["conflict"] == 1
+
+
+async def test_a_node_holds_the_floor_of_every_live_session_for_caption_attribution(settings, http):
+    """A node that loads the meeting after the speaker was called (no notice will come) still attributes captions
+    written through it: its look at the live sessions loads their floor."""
+    async with nodes(settings, None, 2) as (a, b):
+        await start(a, http)
+        added = await chair(a, "floor_add", name="Delegate of Kenya", group="government")
+        called = await chair(a, "floor_call_next", seen_first=added["request_id"])
+        async with http.get(b.url(f"/m/{DEMO}")) as r:  # b serves the meeting from now on
+            assert r.status == 200
+        await b.app[session_watch_key].tick()  # the once-a-second look, run now
+        speaker = b.app[floor_key].current_speaker(1, "morning")
+        assert speaker is not None and speaker.intervention_id == called["intervention_id"]

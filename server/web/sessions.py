@@ -48,6 +48,14 @@ class TailFlusher(Protocol):
 tail_flusher_key: web.AppKey[TailFlusher] = web.AppKey("tail_flusher")
 
 
+class LiveFollower(Protocol):
+    """A feature that keeps a copy of each live session on every process (the floor does: captions written through
+    any process are attributed to whoever speaks, even on a process that has not served the floor yet)."""
+
+    async def follow(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """The session is live: load this process's copy if it holds none (cheap when it does)."""
+
+
 async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
     """Tell every page of the meeting that a session went live or ended."""
     payload = session_state(life, now_ms())
@@ -191,11 +199,13 @@ class SessionWatch:
       this process reads the lives again and, when the session ended, finalises its own live caption lines (the
       other process told every page already, through the client manager);
     * the clock started or ended a session with ``auto_start``: every page hears of it, the last words first;
-    * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told.
+    * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told;
+    * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process.
     """
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, follower: LiveFollower) -> None:
         self.app = app
+        self.follower = follower
         self.versions: dict[str, int] = {}
         #: (meeting id, session id) -> (stored changes, effective state) as last seen.
         self.seen: dict[tuple[int, str], tuple[int, str]] = {}
@@ -221,6 +231,8 @@ class SessionWatch:
         now = now_ms()
         for session_id, life in list(loaded.lives.items()):
             state = life.effective_state(now).value
+            if state == SessionState.LIVE.value:
+                await self.follower.follow(loaded, session_id)
             key = (loaded.id, session_id)
             seen = self.seen.get(key)
             self.seen[key] = (life.changes, state)
