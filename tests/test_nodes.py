@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 import redis.asyncio as aioredis
 import socketio
 from aiohttp.test_utils import TestServer
 
+from server.domain.floor.events import event_to_dict
+from server.domain.floor.queue import FloorQueue
 from server.settings import Settings
 from server.storage import audit as audit_db
 from server.storage import floor as floor_db
@@ -29,7 +33,8 @@ from server.storage import questions as questions_db
 from server.web.app import create_app
 from server.web.floor.service import floor_key
 from server.web.keys import db_key, link_key_key
-from server.web.notices import notices_key
+from server.web.notices import FLOOR, QUESTIONS, SESSION, Notice, notices_key
+from server.web.sessions import session_watch_key
 
 from .conftest import DEMO, WAIT, Inbox, Running
 from .test_questions import ALICE, BOB, call, open_client, register, start
@@ -88,16 +93,9 @@ async def life_log(running: Running) -> list[str]:
     return [r["action"] for r in reversed(rows) if r["session_id"] == "morning" and r["action"].startswith("session_")]
 
 
-class Told:
-    """Waits until a node has caught up with the notices the other nodes sent after a given moment."""
-
-    def __init__(self, running: Running) -> None:
-        self.bus = running.app[notices_key]
-        self.mark = self.bus.received
-
-    async def after(self, count: int = 1) -> None:
-        """``count`` more notices handled since this object was made (bounded by the test timeout)."""
-        await asyncio.wait_for(self.bus.wait_received(self.mark + count), WAIT)
+async def caught_up(running: Running, kind: str, seq: int) -> None:
+    """Wait until that node has handled the notice of the morning session's ``kind`` log reaching ``seq``."""
+    await asyncio.wait_for(running.app[notices_key].caught_up(Notice(kind, 1, "morning", seq)), WAIT)
 
 
 async def test_a_stale_node_catches_up_and_its_first_action_succeeds(settings, http):
@@ -145,14 +143,13 @@ async def test_chair_on_one_node_and_participant_on_another_run_a_floor_round(se
             assert asked["ok"], asked
             seen = await mod_in.wait_for(lambda n, d: d["seq"] == asked["seq"])  # a's chair sees it at once
             assert [row["id"] for row in seen["floor"]["queue"]] == [asked["request_id"]]
-            told = Told(b)
             called = await call(mod, "floor_call_next", {"seen_first": asked["request_id"]}, "/moderate")
             assert called["ok"] and called["request_id"] == asked["request_id"], called
             mine = await alice_in.wait_for(lambda n, d: n == "floor_mine" and d["seq"] == called["seq"])
             assert mine["requests"] == [asked["request_id"]]
             # b caught up with a's call: a page connecting to b sees the speaker, and captions written through b
             # are attributed to her.
-            await told.after()
+            await caught_up(b, FLOOR, called["seq"])
             late = await open_client(b, "/live", session="morning")
             try:
                 state = (await call(late, "floor_state", {}))["floor"]
@@ -184,19 +181,17 @@ async def test_questions_asked_on_one_node_are_screened_on_another(settings, htt
         alice = await open_client(b, "/live", await register(a, ALICE), session="morning")
         alice_in = Inbox(alice, "/live", "question_changed")
         try:
-            told = Told(a)
             asked = await call(alice, "question_submit", {"text": "Who pays for the hubs?"})
             assert asked["ok"], asked
             await mod_in.wait_for(lambda n, d: d["question"]["id"] == asked["id"])
-            await told.after()  # a's board has the question too
+            await caught_up(a, QUESTIONS, asked["seq"])  # a's board has the question too
             listed = await call(mod, "questions_list", {}, "/moderate")
             assert [q["id"] for q in listed["questions"]] == [asked["id"]], listed
-            told = Told(b)
             published = await call(mod, "question_publish", {"id": asked["id"]}, "/moderate")
             assert published["ok"] and published["seq"] == 2, published
             await alice_in.wait_for(lambda n, d: d["question"]["id"] == asked["id"]
                                     and d["question"]["status"] == "published")
-            await told.after()
+            await caught_up(b, QUESTIONS, published["seq"])
             late = await open_client(b, "/live", session="morning")  # a new page on b sees the published board
             try:
                 board = await call(late, "questions_list", {})
@@ -221,17 +216,15 @@ async def test_a_session_started_on_one_node_is_ended_on_another(settings, http,
         viewer_in = Inbox(viewer, "/live", "session_state")
         alice = await open_client(b, "/live", await register(b, ALICE), session="morning")
         try:
-            told = Told(b)
             status, body = await session_action(a, http, "start")
             assert status == 200 and body["session"]["state"] == "live", body
-            await told.after()
+            await caught_up(b, SESSION, 1)  # the session's first stored change
             asked = await call(alice, "floor_request", {})  # b knows the session is live
             assert asked["ok"], asked
-            told = Told(a)
             status, body = await session_action(b, http, "end")
             assert status == 200 and body["session"]["state"] == "ended", body
             await viewer_in.wait_for(lambda n, d: d["state"] == "ended")  # a's page hears of it through Redis
-            await told.after()
+            await caught_up(a, SESSION, 2)
             mod = await open_client(a, "/moderate", session="morning", t=await a.token("moderator", "morning"))
             try:
                 refused = await call(mod, "floor_call_next", {}, "/moderate")
@@ -359,8 +352,94 @@ async def test_the_floor_copy_is_loaded_on_notice_for_caption_attribution(settin
             assert r.status == 200
         assert b.app[floor_key].current_speaker(1, "morning") is None
         added = await chair(a, "floor_add", name="Delegate of Kenya", group="government")
-        told = Told(b)
         called = await chair(a, "floor_call_next", seen_first=added["request_id"])
-        await told.after()
+        await caught_up(b, FLOOR, called["seq"])
+        speaker = b.app[floor_key].current_speaker(1, "morning")
+        assert speaker is not None and speaker.intervention_id == called["intervention_id"]
+
+
+async def test_without_notices_a_node_reads_session_changes_at_its_next_look(settings, http):
+    async with nodes(settings, None, 2) as (a, b):
+        async with http.get(b.url(f"/api/meetings/{DEMO}")) as r:  # b has the meeting loaded, morning scheduled
+            assert {s["id"]: s["state"] for s in (await r.json())["sessions"]}["morning"] == "scheduled"
+        await start(a, http)
+        await b.app[session_watch_key].tick()  # the once-a-second look at the stored versions, run now
+        async with http.get(b.url(f"/api/meetings/{DEMO}")) as r:
+            assert {s["id"]: s["state"] for s in (await r.json())["sessions"]}["morning"] == "live"
+        status, body = await session_action(b, http, "end")  # b's copy is current: its end is stored
+        assert status == 200 and body["session"]["state"] == "ended", body
+
+
+@pytest.mark.redis
+async def test_a_session_ended_on_one_node_finalises_the_live_lines_written_through_another(settings, http,
+                                                                                           channel):
+    settings = dataclasses.replace(settings, caption_idle_flush_ms=600_000)  # only the end can finalise the line
+    async with nodes(settings, channel, 2) as (a, b):
+        await start(a, http)
+        viewer = await open_client(a, "/live", session="morning", lang="en")
+        viewer_in = Inbox(viewer, "/live", "caption_segment", "session_state")
+        try:
+            captioner = await b.token("captioner", "morning")
+            async with http.post(b.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
+                                 data=b"Thank you all, the session is closed") as r:
+                assert r.status == 200, await r.text()
+            status, _ = await session_action(a, http, "end")
+            assert status == 200
+            await caught_up(b, SESSION, 2)  # started, ended
+            segment = await viewer_in.wait_for(lambda n, d: n == "caption_segment")
+            assert segment["text"] == "Thank you all, the session is closed"
+        finally:
+            await viewer.disconnect()
+
+
+@pytest.mark.postgres
+async def test_an_append_that_loses_its_number_anyway_is_retried_from_the_stored_log(settings, http):
+    """A writer that does not hold the session (a node of the previous version during a rolling upgrade) takes the
+    number a change was about to store: the change fails on the unique key, catches up and is stored after it."""
+    async with nodes(settings, None, 1) as (a,):
+        await start(a, http)
+        first = await chair(a, "floor_add", name="Delegate of Kenya", group="government")
+        old = await asyncpg.connect(settings.database, timeout=WAIT)
+        try:
+            other = FloorQueue.replay(await floor_db.load_events(a.app[db_key], 1, "morning"))
+            events = other.close(first["seq"])
+            body = json.dumps(event_to_dict(events[0]))
+            tx = old.transaction()
+            await tx.start()
+            # Number 2, not committed yet: a's change will read the log without it and then wait on the key.
+            await old.execute("INSERT INTO floor_events (meeting_id, session_id, seq, name, actor_role, actor_label,"
+                              " at_ms, body) VALUES (1, 'morning', 2, $1, 'moderator', 'old node', 0, $2)",
+                              events[0].name, body)
+            added = asyncio.create_task(chair(a, "floor_add", name="Delegate of Brazil", group="government"))
+
+            async def waiting_on_the_key() -> None:
+                # a's insert waits for this transaction to decide on the key (its statement text is not shown).
+                query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                         " AND wait_event_type = 'Lock' AND wait_event = 'transactionid'")
+                while not await old.fetchval(query):
+                    await asyncio.sleep(0.01)  # polling an observable state of the database, bounded below
+
+            await asyncio.wait_for(waiting_on_the_key(), WAIT)
+            await tx.commit()
+            reply = await asyncio.wait_for(added, WAIT)
+        finally:
+            await old.close()
+        # Not refused: retried after the other writer's close, re-validated (the chair may add to a closed list).
+        assert reply["ok"] and reply["seq"] == 3, reply
+        names = [e["name"] for e in await floor_db.audit(a.app[db_key], 1, "morning")]
+        assert names == ["floor_requested", "floor_list_closed", "floor_requested"]
+        assert a.app[db_key].errors["conflict"] == 1
+
+
+async def test_a_node_holds_the_floor_of_every_live_session_for_caption_attribution(settings, http):
+    """A node that loads the meeting after the speaker was called (no notice will come) still attributes captions
+    written through it: its look at the live sessions loads their floor."""
+    async with nodes(settings, None, 2) as (a, b):
+        await start(a, http)
+        added = await chair(a, "floor_add", name="Delegate of Kenya", group="government")
+        called = await chair(a, "floor_call_next", seen_first=added["request_id"])
+        async with http.get(b.url(f"/m/{DEMO}")) as r:  # b serves the meeting from now on
+            assert r.status == 200
+        await b.app[session_watch_key].tick()  # the once-a-second look, run now
         speaker = b.app[floor_key].current_speaker(1, "morning")
         assert speaker is not None and speaker.intervention_id == called["intervention_id"]

@@ -56,9 +56,12 @@ async def _insert(conn: Transaction, meeting_id: int, session_id: str, events: S
 async def hold_session(db: Database, conn: Transaction, meeting_id: int, session_id: str) -> None:
     """Make the transaction the only writer of the session's logs until it ends: PostgreSQL locks the session's
     row (other processes' changes of that session wait for the commit); SQLite's write transaction holds the
-    whole file already."""
+    whole file already.
+
+    ``NO KEY UPDATE``: rows that only refer to the session (captions, attendance) are written meanwhile.
+    """
     if db.dialect == "postgresql":
-        await conn.fetchone("SELECT 1 FROM sessions WHERE meeting_id = ? AND id = ? FOR UPDATE",
+        await conn.fetchone("SELECT 1 FROM sessions WHERE meeting_id = ? AND id = ? FOR NO KEY UPDATE",
                             (meeting_id, session_id))
 
 

@@ -99,11 +99,12 @@ def create_app(settings: Settings) -> web.Application:
     # the floor, the floor tells the questions when an intervention that took one up has ended, and session life
     # has the caption hub finalise the live lines of a session that ends.
     # The processes of one deployment tell each other of every change they store (with Redis); each feature that
-    # keeps copies of stored logs catches them up when told.
+    # keeps copies of stored logs catches them up when told, and the session loop has the floor of every live
+    # session held here so that captions are attributed on every process.
     notices = app[notices_key] = NoticeBus(settings.redis_url, settings.redis_channel)
     floor = app[floor_key] = Floor(app, notices)
     floor.questions = app[questions_key] = Questions(app, floor, notices)
-    watch = app[session_watch_key] = SessionWatch(app)
+    watch = app[session_watch_key] = SessionWatch(app, follower=floor)
     notices.listen(FLOOR, floor)
     notices.listen(QUESTIONS, floor.questions)
     notices.listen(SESSION, watch)

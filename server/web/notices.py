@@ -73,15 +73,21 @@ class NoticeBus:
     def __init__(self, redis_url: str, channel: str) -> None:
         self.channel = f"{channel}:notices"
         self.node = uuid.uuid4().hex
-        self.redis = aioredis.from_url(redis_url, socket_connect_timeout=PUBLISH_TIMEOUT) if redis_url else None
+        # Named, so that an operator's CLIENT LIST tells this process's connections apart.
+        self.redis = aioredis.from_url(redis_url, socket_connect_timeout=PUBLISH_TIMEOUT,
+                                       client_name=f"floorcast-notices-{self.node}") if redis_url else None
         self._listeners: dict[str, Listener] = {}
-        #: Notices published, notices from other nodes handled, and publishes that failed.
+        #: Notices published, notices from other nodes handled, and publishes or subscriptions that failed.
         self.published = 0
         self.received = 0
         self.failures = 0
         self._handled = asyncio.Condition()
+        #: The highest number handled per (kind, meeting id, session id), for :meth:`caught_up`.
+        self._latest: dict[tuple[str, int, str | None], int] = {}
         #: Set once the first subscription is in place (notices published from then on are heard).
         self.subscribed = asyncio.Event()
+        #: Set once the first attempt to subscribe succeeded or failed (a refusing Redis does not hold up the start).
+        self.attempted = asyncio.Event()
 
     def listen(self, kind: str, listener: Listener) -> None:
         """Deliver the other nodes' notices of ``kind`` to ``listener`` (one per kind)."""
@@ -119,12 +125,15 @@ class NoticeBus:
         finally:
             async with self._handled:
                 self.received += 1
+                where = (notice.kind, notice.meeting_id, notice.session_id)
+                self._latest[where] = max(notice.seq, self._latest.get(where, notice.seq))
                 self._handled.notify_all()
 
-    async def wait_received(self, count: int) -> None:
-        """Return once ``count`` notices from other processes have been handled (caught up with) since the start."""
+    async def caught_up(self, notice: Notice) -> None:
+        """Return once a notice of the same kind and place, numbered ``notice.seq`` or later, has been handled here."""
+        where = (notice.kind, notice.meeting_id, notice.session_id)
         async with self._handled:
-            await self._handled.wait_for(lambda: self.received >= count)
+            await self._handled.wait_for(lambda: self._latest.get(where, -1) >= notice.seq)
 
     async def run(self) -> None:
         """Subscribe and deliver until cancelled; after a lost connection, subscribe again and resync everyone."""
@@ -136,6 +145,7 @@ class NoticeBus:
                     if self.subscribed.is_set():  # a reconnection: what was published meanwhile is lost
                         await self._resync()
                     self.subscribed.set()
+                    self.attempted.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             try:
@@ -147,6 +157,8 @@ class NoticeBus:
             except asyncio.CancelledError:
                 raise
             except (OSError, aioredis.RedisError) as exc:
+                self.failures += 1
+                self.attempted.set()
                 log.warning("notice channel lost, subscribing again", extra={"error": str(exc)})
             # Back off before the next attempt (a retry delay, not a synchronisation).
             await asyncio.sleep(RETRY_SECONDS)
@@ -175,11 +187,12 @@ async def notices_context(app: web.Application) -> AsyncIterator[None]:
     task = None
     if bus.redis is not None:
         task = asyncio.create_task(bus.run(), name="floorcast-notices")
-        # Serve once subscribed, so that no change stored after this process answers is missed; a Redis that does
-        # not answer delays the start by at most this long (writes catch up from the store anyway).
-        try:
-            await asyncio.wait_for(bus.subscribed.wait(), SUBSCRIBE_TIMEOUT)
-        except TimeoutError:
+        # Serve once subscribed, so that no change stored after this process answers is missed; a Redis that
+        # refuses does not delay the start, one that does not answer by at most this long (writes catch up from
+        # the store anyway, and the bus subscribes as soon as it can).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bus.attempted.wait(), SUBSCRIBE_TIMEOUT)
+        if not bus.subscribed.is_set():
             log.warning("serving before the notice channel is subscribed", extra={"channel": bus.channel})
     yield
     if task is not None:

@@ -48,6 +48,14 @@ class TailFlusher(Protocol):
 tail_flusher_key: web.AppKey[TailFlusher] = web.AppKey("tail_flusher")
 
 
+class LiveFollower(Protocol):
+    """A feature that keeps a copy of each live session on every process (the floor does: captions written through
+    any process are attributed to whoever speaks, even on a process that has not served the floor yet)."""
+
+    async def follow(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """The session is live: load this process's copy if it holds none (cheap when it does)."""
+
+
 async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
     """Tell every page of the meeting that a session went live or ended."""
     payload = session_state(life, now_ms())
@@ -191,11 +199,13 @@ class SessionWatch:
       this process reads the lives again and, when the session ended, finalises its own live caption lines (the
       other process told every page already, through the client manager);
     * the clock started or ended a session with ``auto_start``: every page hears of it, the last words first;
-    * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told.
+    * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told;
+    * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process.
     """
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, follower: LiveFollower) -> None:
         self.app = app
+        self.follower = follower
         self.versions: dict[str, int] = {}
         #: (meeting id, session id) -> (stored changes, effective state) as last seen.
         self.seen: dict[tuple[int, str], tuple[int, str]] = {}
@@ -205,11 +215,24 @@ class SessionWatch:
         life = loaded.lives[session_id]
         self.seen[(loaded.id, session_id)] = (life.changes, life.effective_state(now_ms()).value)
 
+    def _first_look(self, loaded: LoadedMeeting) -> None:
+        """Take the lives of a meeting loaded since the last look as they were loaded, before reading them again."""
+        now = now_ms()
+        for session_id, life in loaded.lives.items():
+            self.seen.setdefault((loaded.id, session_id), (life.changes, life.effective_state(now).value))
+
+    async def _reload(self, loaded: LoadedMeeting) -> None:
+        self._first_look(loaded)
+        await self.app[registry_key].reload_lives(loaded)
+        await self.settle(loaded)
+
     async def settle(self, loaded: LoadedMeeting) -> None:
         """Act on every session of the meeting whose life changed since the last look (see the class docstring)."""
         now = now_ms()
         for session_id, life in list(loaded.lives.items()):
             state = life.effective_state(now).value
+            if state == SessionState.LIVE.value:
+                await self.follower.follow(loaded, session_id)
             key = (loaded.id, session_id)
             seen = self.seen.get(key)
             self.seen[key] = (life.changes, state)
@@ -233,23 +256,25 @@ class SessionWatch:
         stored = await meetings_db.life_versions(db)
         for loaded in registry.loaded():
             if any(stored.get((loaded.id, sid), life.changes) != life.changes for sid, life in loaded.lives.items()):
-                await registry.reload_lives(loaded)
-            await self.settle(loaded)
+                await self._reload(loaded)
+            else:
+                await self.settle(loaded)
 
     async def noticed(self, notice: Notice) -> None:
         """Another process started or ended a session: read the lives again now rather than at the next tick."""
         loaded = self.app[registry_key].loaded_by_id(notice.meeting_id)
         life = loaded.lives.get(notice.session_id or "") if loaded is not None else None
-        if loaded is None or life is None or life.changes >= notice.seq:
+        if loaded is None or life is None:
             return
-        await self.app[registry_key].reload_lives(loaded)
-        await self.settle(loaded)
+        if life.changes >= notice.seq:  # read already (a retried start or end of this process's did)
+            await self.settle(loaded)
+        else:
+            await self._reload(loaded)
 
     async def resync(self) -> None:
         """Notices may have been lost: read every loaded meeting's lives again."""
         for loaded in self.app[registry_key].loaded():
-            await self.app[registry_key].reload_lives(loaded)
-            await self.settle(loaded)
+            await self._reload(loaded)
 
 
 session_watch_key = web.AppKey("session_watch", SessionWatch)

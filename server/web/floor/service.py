@@ -175,6 +175,12 @@ class Floor:
             await self._broadcast(loaded, session_id, state, events)
         return events, state
 
+    async def follow(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """The session is live: hold its floor here, so captions written through this process are attributed to
+        whoever speaks even before anyone asks this process about the floor (``LiveFollower``)."""
+        if (loaded.id, session_id) not in self._floors:
+            await self.session(loaded, session_id)
+
     async def noticed(self, notice: Notice) -> None:
         """Another process changed a floor: catch this process's copy up (loading it if the meeting is loaded here,
         so that captions written through this process are attributed to the new speaker)."""
