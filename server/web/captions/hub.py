@@ -10,8 +10,9 @@ Several nodes may hold copies of one stream (behind a load balancer, consecutive
 Each copy knows the stored revision it is. Before a change, and before a viewer is given the live tails, one small
 read tells whether storage has moved on; if so the copy reads only what changed since (the tails, new and corrected
 segments, the feed's last posts). The write itself is conditional on the revision (``storage/captions.py``
-``save``), so a change made on a copy that another node overtook in between is not stored: the copy is reloaded
-and the change applied again, a few times at most, and the client never sees the race. So a feed's retry is
+``save``), so a change made on a copy that another node overtook in between is not stored: it is taken back from
+the copy, which reads what the other node stored, and applied again, a few times at most; the client never sees
+the race. So a feed's retry is
 recognised on any node, and every line is stored and broadcast once.
 
 Broadcasts go once to a room: final segments at once, the live tail (``caption_partial``) merged over
@@ -140,7 +141,7 @@ class CaptionHub:
                 held.stream.catch_up(changes.last_seq, changes.tails, changes.last_captioner,
                                      segments=changes.segments)
                 held.revision = changes.revision
-                self.app[metrics_key].caption_changes_read.inc()
+                self.app[metrics_key].caption_catch_ups.inc()
             if fed is not None and stored.feed != fed.revision:
                 fed = None
         if held is None:
@@ -199,9 +200,10 @@ class CaptionHub:
                         self.app[db_key], loaded.id, session_id, lang, events, tails=changed, now=now,
                         revision=held.revision, captioner=stream.last_captioner, feed=post)
                 except StorageConflict:
-                    # Another node stored a change since the check: this copy holds a change that was not stored.
-                    self._forget(loaded, session_id, lang, feed)
-                    self.app[metrics_key].caption_reloads.inc()
+                    # Another node stored a change since the check: take this one back from the copy, which then
+                    # reads what the other node stored (the next check) before the change is applied again.
+                    stream.revert(events)
+                    self.app[metrics_key].caption_races.inc()
                     log.info("caption change raced another node; applying it again",
                              extra={"session": session_id, "lang": lang})
                     continue
