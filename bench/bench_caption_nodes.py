@@ -7,7 +7,7 @@ the local Redis; Zoom-style posts go over loopback HTTP, one line split over thr
 ``--backlog`` lines before the measured posts, so a whole reload would show.
 
     python bench/bench_caption_nodes.py                      # 600 posts per pattern on SQLite
-    python bench/bench_caption_nodes.py --database postgresql://127.0.0.1:5432/floorcast_bench
+    python bench/bench_caption_nodes.py --database postgresql://127.0.0.1:5432/floorcast_bench   # an empty one
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=600, help="posts measured per pattern [600]")
     parser.add_argument("--backlog", type=int, default=2000, help="lines stored before measuring [2000]")
-    parser.add_argument("--database", default="", help="a PostgreSQL URL (default: a SQLite file)")
+    parser.add_argument("--database", default="", help="an empty PostgreSQL database's URL, created when missing"
+                        " (default: a SQLite file)")
     args = parser.parse_args()
     asyncio.run(asyncio.wait_for(run(min(args.posts, 6000), min(args.backlog, 20000), args.database), 600))
 
