@@ -172,8 +172,8 @@ class CaptionStream:
             raise InvalidInput("last_seq must not be negative", field="last_seq")
         for segment in segments:
             self._segments[segment.seq] = segment
-        for seq in [s for s in self._segments if s > last_seq]:  # never stored: a change that was not kept
-            del self._segments[seq]
+        for seq in range(last_seq + 1, self._last_seq + 1):  # never stored: a change that was not kept
+            self._segments.pop(seq, None)
         latest = self._segments.get(last_seq)
         self._last_turn = None if latest is None else (latest.speaker, latest.intervention_id)
         self._last_seq = last_seq
