@@ -203,6 +203,41 @@ async def test_a_change_overtaken_between_its_check_and_its_write_is_applied_aga
             assert sorted(got) == [(1, "Other line."), (2, "Hello world."), (3, "Marker 0."), (4, "Marker 1.")]
 
 
+async def test_a_bridge_post_refused_because_its_feed_moved_in_another_language_leaves_no_trace(
+        settings, http, redis_running, monkeypatch):
+    """A bridge numbers its posts across languages: while node b stores an English post, the same bridge (still
+    connected to node a as well) has a French post stored under that seq. b's write is refused by the feed's
+    revision alone (the English stream did not move); the English live line must not keep the refused text."""
+    async with two_nodes(settings, http) as (a, b):
+        token = await a.token("captioner", None)
+        async with http.ws_connect(a.url(f"{ROOT}/ws?t={token}")) as on_a, \
+                http.ws_connect(b.url(f"{ROOT}/ws?t={token}")) as on_b:
+            for ws in (on_a, on_b):
+                assert (await ws.receive_json(timeout=WAIT))["type"] == "hello"
+
+            async def send(ws: Any, seq: int, text: str, lang: str) -> dict[str, Any]:
+                await ws.send_json({"type": "text", "seq": seq, "text": text, "lang": lang})
+                return dict(await ws.receive_json(timeout=WAIT))
+
+            assert (await send(on_a, 1, "Bonjour", "fr"))["applied"]
+            assert (await send(on_b, 2, "Hello", "en"))["applied"]
+            real_save, raced = captions_db.save, []
+
+            async def save(db: Any, *args: Any, **kwargs: Any) -> int:
+                if db is b.app[db_key] and not raced:  # between b's check and b's write
+                    raced.append(await send(on_a, 3, " tout le monde", "fr"))
+                return await real_save(db, *args, **kwargs)
+
+            monkeypatch.setattr(captions_db, "save", save)
+            refused = await send(on_b, 3, " again", "en")
+            assert raced[0]["applied"] and refused["type"] == "error" and refused["code"] == "seq_conflict", refused
+        english = await captions_db.load_stream(b.app[db_key], 1, "morning", "en")
+        assert [t.text for t in english.tails] == ["Hello"]
+        async with viewers(b) as (late,):
+            backlog = await late.wait_for(lambda n, d: n == "caption_backlog")
+        assert backlog["partial"]["text"] == "Hello"
+
+
 async def test_two_writers_posting_at_once_to_two_nodes(settings, http, redis_running):
     async with two_nodes(settings, http) as (a, b), viewers(a, b) as boxes:
         tokens = [await a.token("captioner", "morning"), await a.token("captioner", None)]
