@@ -144,8 +144,8 @@ async def test_posts_alternating_between_nodes_continue_one_line_exactly_once(se
         # Each node read what the other had stored since its copy, never the whole stream after a lost race.
         for running in (a, b):
             metrics = running.app[metrics_key]
-            assert metrics.caption_changes_read._value.get() >= len(LINE_POSTS) // 2 - 1
-            assert metrics.caption_reloads._value.get() == 0
+            assert metrics.caption_catch_ups._value.get() >= len(LINE_POSTS) // 2 - 1
+            assert metrics.caption_races._value.get() == 0
 
 
 async def test_a_node_that_is_current_reads_nothing_more_than_the_revisions(settings, http, redis_running):
@@ -154,10 +154,10 @@ async def test_a_node_that_is_current_reads_nothing_more_than_the_revisions(sett
         for seq in range(1, 6):
             assert (await post(http, a, f"{ROOT}/zoom?t={token}&seq={seq}", f"Line {seq}.\n"))[0] == 200
         metrics = a.app[metrics_key]
-        assert (metrics.caption_changes_read._value.get(), metrics.caption_reloads._value.get()) == (0, 0)
+        assert (metrics.caption_catch_ups._value.get(), metrics.caption_races._value.get()) == (0, 0)
         assert (await post(http, b, f"{ROOT}/zoom?t={token}&seq=6", "Line 6.\n"))[0] == 200
         assert (await post(http, a, f"{ROOT}/zoom?t={token}&seq=7", "Line 7.\n"))[0] == 200
-        assert (metrics.caption_changes_read._value.get(), metrics.caption_reloads._value.get()) == (1, 0)
+        assert (metrics.caption_catch_ups._value.get(), metrics.caption_races._value.get()) == (1, 0)
         assert [s["text"] for s in await stored(a)] == [f"Line {n}." for n in range(1, 8)]
 
 
@@ -173,6 +173,69 @@ async def test_a_viewer_joining_a_node_that_did_not_take_the_last_posts_sees_the
         assert backlog["partial"]["text"] == "The live line" and backlog["partial"]["revision"] == 2
         async with http.get(b.url(f"/m/{DEMO}/s/morning/text")) as r:
             assert "The live line" in await r.text()
+
+
+async def test_a_change_overtaken_between_its_check_and_its_write_is_applied_again(settings, http, redis_running,
+                                                                                   monkeypatch):
+    """Node a checks that its copy is current, then node b stores a line before a writes: a's write is refused by
+    the store, a takes its change back, reads b's line and stores its own after it; the tool sees one 200."""
+    async with two_nodes(settings, http) as (a, b), viewers(a, b) as boxes:
+        token, other = await a.token("captioner", "morning"), await a.token("captioner", None)
+        assert (await post(http, a, f"{ROOT}/zoom?t={token}&seq=1", "Hello wor"))[0] == 200
+        real_save, raced = captions_db.save, []
+
+        async def save(db: Any, *args: Any, **kwargs: Any) -> int:
+            if db is a.app[db_key] and not raced:  # between a's check and a's write: b stores a line first
+                raced.append(await post(http, b, f"{ROOT}/zoom?t={other}&seq=1", "Other line.\n"))
+            return await real_save(db, *args, **kwargs)
+
+        monkeypatch.setattr(captions_db, "save", save)
+        assert (await post(http, a, f"{ROOT}/zoom?t={token}&seq=2", "ld.\nNext"))[0] == 200
+        assert raced == [(200, raced[0][1])]
+        assert [(s["seq"], s["text"]) for s in await stored(a)] == [(1, "Other line."), (2, "Hello world.")]
+        assert a.app[metrics_key].caption_races._value.get() == 1
+        async with viewers(b) as (late,):
+            backlog = await late.wait_for(lambda n, d: n == "caption_backlog")
+        assert backlog["partial"]["text"] == "Next"
+        await fence(http, a, b, token, boxes)
+        for box in boxes:
+            got = [(d["seq"], d["text"]) for n, d in box.items if n == "caption_segment"]
+            assert sorted(got) == [(1, "Other line."), (2, "Hello world."), (3, "Marker 0."), (4, "Marker 1.")]
+
+
+async def test_a_bridge_post_refused_because_its_feed_moved_in_another_language_leaves_no_trace(
+        settings, http, redis_running, monkeypatch):
+    """A bridge numbers its posts across languages: while node b stores an English post, the same bridge (still
+    connected to node a as well) has a French post stored under that seq. b's write is refused by the feed's
+    revision alone (the English stream did not move); the English live line must not keep the refused text."""
+    async with two_nodes(settings, http) as (a, b):
+        token = await a.token("captioner", None)
+        async with http.ws_connect(a.url(f"{ROOT}/ws?t={token}")) as on_a, \
+                http.ws_connect(b.url(f"{ROOT}/ws?t={token}")) as on_b:
+            for ws in (on_a, on_b):
+                assert (await ws.receive_json(timeout=WAIT))["type"] == "hello"
+
+            async def send(ws: Any, seq: int, text: str, lang: str) -> dict[str, Any]:
+                await ws.send_json({"type": "text", "seq": seq, "text": text, "lang": lang})
+                return dict(await ws.receive_json(timeout=WAIT))
+
+            assert (await send(on_a, 1, "Bonjour", "fr"))["applied"]
+            assert (await send(on_b, 2, "Hello", "en"))["applied"]
+            real_save, raced = captions_db.save, []
+
+            async def save(db: Any, *args: Any, **kwargs: Any) -> int:
+                if db is b.app[db_key] and not raced:  # between b's check and b's write
+                    raced.append(await send(on_a, 3, " tout le monde", "fr"))
+                return await real_save(db, *args, **kwargs)
+
+            monkeypatch.setattr(captions_db, "save", save)
+            refused = await send(on_b, 3, " again", "en")
+            assert raced[0]["applied"] and refused["type"] == "error" and refused["code"] == "seq_conflict", refused
+        english = await captions_db.load_stream(b.app[db_key], 1, "morning", "en")
+        assert [t.text for t in english.tails] == ["Hello"]
+        async with viewers(b) as (late,):
+            backlog = await late.wait_for(lambda n, d: n == "caption_backlog")
+        assert backlog["partial"]["text"] == "Hello"
 
 
 async def test_two_writers_posting_at_once_to_two_nodes(settings, http, redis_running):

@@ -53,10 +53,11 @@ class Metrics:
             "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
         catch_ups = Counter(
             "floorcast_caption_catch_ups", "Caption streams this node brought up to date because another node had "
-            "stored a change: by reading what moved (changes), or whole after losing a race to store (reload).",
+            "stored a change: found before a change or a backlog (check), or when storing a change failed because "
+            "another node stored one between the check and the write, and the change was applied again (race).",
             ["node", "how"], registry=self.registry)
-        self.caption_changes_read = catch_ups.labels(self.node, "changes")
-        self.caption_reloads = catch_ups.labels(self.node, "reload")
+        self.caption_catch_ups = catch_ups.labels(self.node, "check")
+        self.caption_races = catch_ups.labels(self.node, "race")
         self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
 

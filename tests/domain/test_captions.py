@@ -393,6 +393,24 @@ def test_a_copy_caught_up_from_stored_tails_continues_exactly_like_the_original(
     assert elsewhere.segments() == original.segments()
 
 
+def test_a_change_taken_back_leaves_the_copy_ready_to_catch_up() -> None:
+    """A change that could not be stored (another node stored first) is taken back from the segments; catching up
+    with what was stored then gives exactly the stored stream, and the change applies on top of it."""
+    stored = CaptionStream("s1", "en")
+    feed(stored, ">> CHAIR: Opening.\n", "Second.\n")
+    copy = CaptionStream.restore("s1", "en", stored.last_seq, stored.tails(), stored.last_captioner,
+                                 segments=stored.segments())
+    stored.append(">> Ms. DIAZ: Elsewhere.\n", BOB, NOW + 50, writer="cap-2")  # the other node's change
+    lost = copy.append("Mine.\nand", ALICE, NOW + 60) + copy.correct(1, "Opening!", ALICE, NOW + 60)
+    copy.revert(lost)
+    copy.catch_up(stored.last_seq, stored.tails(), stored.last_captioner, segments=[stored.segment(3)])
+    assert (copy.segments(), copy.tails(), copy.last_captioner) == (stored.segments(), stored.tails(),
+                                                                    stored.last_captioner)
+    again = copy.append("Mine.\nand", ALICE, NOW + 60)
+    assert again == stored.append("Mine.\nand", ALICE, NOW + 60)
+    assert [(e.seq, e.new_turn, e.speaker) for e in finals(again)] == [(4, True, "CHAIR")]  # her typed speaker still
+
+
 def test_a_tail_stored_before_its_state_was_kept_resumes_with_what_there_is() -> None:
     older = Segment(1, "Said before.", NOW - 9000, NOW - 8000, None, ALICE, None, False, None, 1)
     stream = CaptionStream.restore("s1", "en", 1, [TailState("cap-1", "Sec", NOW - 3000, ALICE, NOW - 2000)], ALICE,

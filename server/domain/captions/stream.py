@@ -172,9 +172,10 @@ class CaptionStream:
             raise InvalidInput("last_seq must not be negative", field="last_seq")
         for segment in segments:
             self._segments[segment.seq] = segment
-        if last_seq != self._last_seq and last_seq in self._segments:
-            latest = self._segments[last_seq]
-            self._last_turn = (latest.speaker, latest.intervention_id)
+        for seq in range(last_seq + 1, self._last_seq + 1):  # never stored: a change that was not kept
+            self._segments.pop(seq, None)
+        latest = self._segments.get(last_seq)
+        self._last_turn = None if latest is None else (latest.speaker, latest.intervention_id)
         self._last_seq = last_seq
         self._tails = {}
         legacy: set[str] = set()
@@ -189,6 +190,18 @@ class CaptionStream:
                 if writer in legacy:
                     self._tails[writer].remember(segment.text)
         self._captioner = last_captioner
+
+    def revert(self, events: Iterable[Event]) -> None:
+        """Take back what ``events`` (returned by this stream, never stored) did to the final segments: lines they
+        finalised are dropped and corrected lines get their previous text back. The tails are left as they are:
+        :meth:`catch_up` replaces them with the stored ones, which is what must follow."""
+        for event in reversed(list(events)):
+            if isinstance(event, SegmentFinalised):
+                self._segments.pop(event.seq, None)
+                self._last_seq = min(self._last_seq, event.seq - 1)
+            elif isinstance(event, SegmentCorrected) and event.seq in self._segments:
+                self._segments[event.seq] = dataclasses.replace(self._segments[event.seq], text=event.previous_text,
+                                                                revision=event.revision - 1)
 
     @property
     def last_seq(self) -> int:

@@ -10,9 +10,9 @@ Several nodes may hold copies of one stream (behind a load balancer, consecutive
 Each copy knows the stored revision it is. Before a change, and before a viewer is given the live tails, one small
 read tells whether storage has moved on; if so the copy reads only what changed since (the tails, new and corrected
 segments, the feed's last posts). The write itself is conditional on the revision (``storage/captions.py``
-``save``), so a change made on a copy that another node overtook in between is not stored: the copy is reloaded
-and the change applied again, a few times at most, and the client never sees the race. So a feed's retry is
-recognised on any node, and every line is stored and broadcast once.
+``save``), so a change made on a copy that another node overtook in between is not stored: it is taken back from
+the copy, which reads what the other node stored, and applied again, a few times at most; the client never sees
+the race. So a feed's retry is recognised on any node, and every line is stored and broadcast once.
 
 Broadcasts go once to a room: final segments at once, the live tail (``caption_partial``) merged over
 ``PARTIAL_MS`` so only the latest partial per stream is sent. Two background loops run in :func:`captions_context`:
@@ -136,11 +136,7 @@ class CaptionHub:
             if stored.stream < held.revision:
                 held = None  # storage went back (a restored backup): start again from it
             elif stored.stream > held.revision:
-                changes = await captions_db.load_stream(db, *key, since=held.revision)
-                held.stream.catch_up(changes.last_seq, changes.tails, changes.last_captioner,
-                                     segments=changes.segments)
-                held.revision = changes.revision
-                self.app[metrics_key].caption_changes_read.inc()
+                await self._catch_up(held)
             if fed is not None and stored.feed != fed.revision:
                 fed = None
         if held is None:
@@ -154,6 +150,14 @@ class CaptionHub:
             fed = self._feeds[feed_key] = _OpenFeed(FeedSequence(), None) if state is None else \
                 _OpenFeed(FeedSequence(state.last_seq, state.recent), state.revision)
         return held, fed
+
+    async def _catch_up(self, held: _OpenStream) -> None:
+        """Bring a copy up to what is stored: the tails whole, the segments written after its revision."""
+        changes = await captions_db.load_stream(self.app[db_key], held.meeting.id, held.session_id, held.lang,
+                                                since=held.revision)
+        held.stream.catch_up(changes.last_seq, changes.tails, changes.last_captioner, segments=changes.segments)
+        held.revision = changes.revision
+        self.app[metrics_key].caption_catch_ups.inc()
 
     def _forget(self, loaded: LoadedMeeting, session_id: str, lang: str, feed: str | None) -> None:
         """Drop the copies of a stream and a feed: the next use reads them whole from storage."""
@@ -203,9 +207,17 @@ class CaptionHub:
                         self.app[db_key], loaded.id, session_id, lang, events, tails=changed, now=now,
                         revision=held.revision, captioner=stream.last_captioner, feed=post)
                 except StorageConflict:
-                    # Another node stored a change since the check: this copy holds a change that was not stored.
-                    self._forget(loaded, session_id, lang, feed)
-                    self.app[metrics_key].caption_reloads.inc()
+                    # Another node stored a change since the check (to the stream, or to a feed that spans
+                    # languages): take this one back, read what is stored (the tails whole, which undoes the
+                    # change's edits to them, even when only the feed moved) and apply it again.
+                    stream.revert(events)
+                    self._feeds.pop((loaded.id, session_id, feed or ""), None)
+                    try:
+                        await self._catch_up(held)
+                    except BaseException:
+                        self._forget(loaded, session_id, lang, feed)
+                        raise
+                    self.app[metrics_key].caption_races.inc()
                     log.info("caption change raced another node; applying it again",
                              extra={"session": session_id, "lang": lang})
                     continue
