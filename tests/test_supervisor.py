@@ -107,3 +107,18 @@ async def test_a_cluster_that_cannot_start_says_why_and_leaves_nothing_running(t
         assert proc.lines[-1].startswith(f"error: haproxy exited at start (exit code 1); is port {taken} free?")
     pids = [int(r["pid"]) for r in started(proc).values()]
     assert len(pids) == 3 and not [pid for pid in pids if alive(pid)]
+
+
+def test_each_node_is_handed_this_machines_settings_through_its_environment(tmp_path):
+    from server.cluster.supervisor import Supervisor
+    from server.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, database="postgresql://db.example.org/floorcast", port=8443, demo=False,
+                        redis_url=REDIS_URL, redis_channel="room-a", health_interval=0.5, workers=3,
+                        base_url="https://meet.example.org", log_json=False)
+    env = Supervisor(settings).node_env("vm-2", 40123, settings.public_base_url())
+    node = Settings.from_env(env)
+    # Every setting as given, except what makes it one node of several behind the local balancer.
+    expected = {**vars(settings), "host": "127.0.0.1", "port": 40123, "node": "vm-2", "workers": 1,
+                "trusted_proxies": "127.0.0.1,::1"}
+    assert vars(node) == expected
