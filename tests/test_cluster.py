@@ -314,6 +314,9 @@ async def test_a_whole_session_spread_over_three_nodes(cluster):
             await chen.wait_for(lambda n, d: n == "question_changed" and d["question"]["id"] == asked["id"]
                                 and d["question"]["status"] == "published")
             await chen.ok("question_vote", {"id": asked["id"]})
+            await moderator.ok("question_screen", {"id": asked["id"]})  # on the room screen, seen on n2
+            await bob.wait_for(lambda n, d: n == "question_changed" and d["question"]["id"] == asked["id"]
+                               and d["question"]["status"] == "on_screen")
             dismissed = await bob.ok("question_submit", {"text": "Is lunch served?"})
             await moderator.ok("question_dismiss", {"id": dismissed["id"], "reason": "off_topic"})
 
@@ -354,7 +357,7 @@ async def test_a_whole_session_spread_over_three_nodes(cluster):
         async with http.get(f"{cluster.base}/m/{DEMO}/s/morning/questions.json?t={rapporteur}") as r:
             assert r.status == 200
             questions = {q["id"]: q for q in (await r.json())["questions"]}
-        assert questions[asked["id"]]["status"] == "published" and questions[asked["id"]]["votes"] == 1
+        assert questions[asked["id"]]["status"] == "on_screen" and questions[asked["id"]]["votes"] == 1
         assert questions[dismissed["id"]]["status"] == "dismissed"
         async with http.get(f"{cluster.base}/api/meetings/{DEMO}/sessions/morning/floor/records?t={rapporteur}") as r:
             assert r.status == 200
