@@ -463,6 +463,8 @@ async def test_a_node_killed_mid_session_loses_nothing_and_the_chair_calls_the_n
                         lambda: f"captions after the kill: {len(acked)}, {len(tool_acked)}")
             stop.set()
             await asyncio.wait_for(asyncio.gather(*writers), WAIT)
+            print(f"cluster: {len(acked)} captioner lines and {len(tool_acked)} tool posts acknowledged; the tool "
+                  f"sent {len(conflicts)} posts again after a 502/503 or a 409 conflict")
 
             # Everyone on the dead node is back, through the balancer, on a live node.
             for c in (chen, viewers[2], viewers[3]):
