@@ -342,3 +342,36 @@ async def test_the_bridge_on_one_node_and_a_browser_captioner_on_the_other(setti
         finally:
             await page.disconnect()
 
+
+
+@pytest.mark.browser
+async def test_the_bridge_on_one_node_and_the_captioner_page_in_a_browser_on_the_other(settings, http, redis_running,
+                                                                                      browser):
+    async with two_nodes(settings, http) as (a, b):
+        bridge_token, page_token = await a.token("captioner", None), await a.token("captioner", "morning")
+        captioner, participant = await browser.new_page(), await browser.new_page()
+        try:
+            await captioner.goto(b.url(f"/m/{DEMO}/s/morning/caption?t={page_token}"))
+            await participant.goto(a.url(f"/m/{DEMO}/s/morning"))
+            for page in (captioner, participant):
+                await page.wait_for_selector(".connection[data-status=online]", state="attached",
+                                             timeout=WAIT * 1000)
+            box = captioner.locator("[data-caption-input]")
+            async with http.ws_connect(a.url(f"{ROOT}/ws?t={bridge_token}")) as ws:
+                assert (await ws.receive_json(timeout=WAIT))["type"] == "hello"
+                bridge = ["From the bridge, ", "a line ", "in parts.\n"]
+                await box.click()
+                for seq, (typed, sent) in enumerate(zip(["Typed in ", "the browser ", "on b"], bridge, strict=True), 1):
+                    await box.press_sequentially(typed, delay=5)
+                    await ws.send_json({"type": "text", "seq": seq, "text": sent, "lang": "en"})
+                    assert (await ws.receive_json(timeout=WAIT))["applied"]
+                await box.press("Enter")
+            lines = participant.locator(".caption-line")
+            await lines.filter(has_text="Typed in the browser on b").wait_for(timeout=WAIT * 1000)
+            await lines.filter(has_text="From the bridge, a line in parts.").wait_for(timeout=WAIT * 1000)
+            expected = ["From the bridge, a line in parts.", "Typed in the browser on b"]
+            assert sorted(await lines.all_text_contents()) == expected
+            assert sorted(s["text"] for s in await stored(a)) == expected
+        finally:
+            for page in (captioner, participant):  # before the nodes stop: they would wait for the pages to leave
+                await page.close()

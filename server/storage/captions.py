@@ -116,8 +116,8 @@ async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str,
         ``None``. The tails are always read whole.
 
     The revision is read before and after the rest: when another node stored a change in between, the read is
-    repeated, so the state returned is that revision's (after a few tries the earliest revision read is
-    returned with a newer state, which only makes the holder's next write fail and read again).
+    repeated, so the state returned is that revision's. After a few tries the revision read before the rest is
+    returned with a newer state: the holder's next check then finds its copy behind and reads again.
     """
     key = (meeting_id, session_id, lang)
     for _ in range(_READ_TRIES):
