@@ -49,7 +49,7 @@ def _summary_files(meeting: MeetingInfo, transcripts: Sequence[Transcript], draf
                    prefix: str) -> Iterator[tuple[str, bytes]]:
     figs = figures(meeting, transcripts, drafter.rules)
     source = drafter.markdown(meeting, transcripts)
-    title = draft.title(meeting, transcripts)
+    title = drafter.title(meeting, transcripts)
     yield f"{prefix}summary.md", source.encode()
     yield f"{prefix}summary.html", drafter.html(title, source).encode()
     yield f"{prefix}summary.docx", drafter.docx(title, source, author=meeting.secretariat or meeting.title,
