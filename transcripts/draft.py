@@ -201,7 +201,7 @@ class Drafter:
     def title(self, meeting: MeetingInfo, transcripts: Sequence[Transcript]) -> str:
         """The document title of a draft."""
         name = transcripts[0].session.title if len(transcripts) == 1 else meeting.title
-        return self.language.text("Summary: %(title)s", title=name)
+        return self.language.phrase("Summary: %(title)s", title=name)
 
     def html(self, title: str, source: str) -> str:
         """A Markdown draft as a complete HTML page, in the draft's language and direction."""
@@ -222,7 +222,7 @@ def title(meeting: MeetingInfo, transcripts: Sequence[Transcript], language: str
     """The document title of a draft."""
     lang = languages.get(language)
     name = transcripts[0].session.title if len(transcripts) == 1 else meeting.title
-    return lang.text("Summary: %(title)s", title=name)
+    return lang.phrase("Summary: %(title)s", title=name)
 
 
 def render_markdown(meeting: MeetingInfo, transcripts: Sequence[Transcript], rules: CountingRules | None = None,

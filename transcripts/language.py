@@ -100,7 +100,7 @@ class Language:
         variables.setdefault("num", n)
         return self._fill(self.translations.npgettext(context, singular, plural, n), variables)
 
-    def text(self, message: str, **variables: Any) -> str:
+    def phrase(self, message: str, **variables: Any) -> str:
         """A phrase as plain text with its values put in as they are (for titles and document properties, which
         are not Markdown)."""
         return self.translations.gettext(message) % variables
