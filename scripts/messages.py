@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import dataclasses
 import io
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -29,8 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
 
 
-@dataclasses.dataclass(frozen=True)
-class Domain:
+class Domain(NamedTuple):
     """One set of catalogues: where its sources are said to be (a Babel mapping file), where its .po files are,
     and the names its messages are marked with."""
 

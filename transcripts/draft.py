@@ -25,7 +25,7 @@ from . import language as languages
 from . import markdown
 from .formats import wordml
 from .formats.docx import new_document, save, xml_safe
-from .language import SMALL_NUMBERS, N_, Language, Phrase
+from .language import N_, SMALL_NUMBERS, Language, Phrase
 from .model import MeetingInfo, Transcript
 from .summary import CountingRules, figures
 

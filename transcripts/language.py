@@ -112,11 +112,11 @@ class Language:
 
     # --- CLDR formats -----------------------------------------------------------------------------------------
 
-    def number(self, n: float | int) -> str:
+    def number(self, n: float | int) -> Phrase:
         """A number with this language's digits and grouping."""
-        return format_decimal(n, locale=self.locale)
+        return Phrase(format_decimal(n, locale=self.locale))
 
-    def spell(self, n: int) -> str:
+    def spell(self, n: int) -> Phrase:
         """A count as the draft writes it in running text: in figures (English spells up to ten)."""
         return self.number(n)
 
@@ -129,30 +129,30 @@ class Language:
         """Items separated by this language's comma, with no conjunction."""
         return Phrase(self.translations.pgettext("list separator", ", ").join(self.markdown(i) for i in items))
 
-    def date(self, day: dt.date) -> str:
+    def date(self, day: dt.date) -> Phrase:
         """A day as this language writes it in a document (``5 novembre 2012``)."""
-        return format_date(day, "long", locale=self.locale)
+        return Phrase(format_date(day, "long", locale=self.locale))
 
-    def dates(self, days: Iterable[dt.date]) -> str:
+    def dates(self, days: Iterable[dt.date]) -> Phrase:
         """The days a meeting was held, as one date or a range."""
         seen = list(days)
         if not seen:
-            return ""
+            return Phrase("")
         first, last = min(seen), max(seen)
         if first == last:
             return self.date(first)
         if "yMMMMd" in self.locale.interval_formats:
-            return format_interval(first, last, "yMMMMd", locale=self.locale)
+            return Phrase(format_interval(first, last, "yMMMMd", locale=self.locale))
         fallback = self.locale.interval_formats.get(None) or "{0} - {1}"
-        return str(fallback).format(self.date(first), self.date(last))
+        return Phrase(str(fallback).format(self.date(first), self.date(last)))
 
-    def time(self, moment: dt.datetime | dt.time) -> str:
+    def time(self, moment: dt.datetime | dt.time) -> Phrase:
         """A time of day on the 24-hour clock, in this language's digits."""
-        return format_skeleton("Hm", moment, locale=self.locale)
+        return Phrase(format_skeleton("Hm", moment, locale=self.locale))
 
-    def hours(self, start: dt.datetime, end: dt.datetime) -> str:
+    def hours(self, start: dt.datetime, end: dt.datetime) -> Phrase:
         """From one time to another: ``10:30-12:00``."""
-        return f"{self.time(start)}-{self.time(end)}"
+        return Phrase(f"{self.time(start)}-{self.time(end)}")
 
     def country(self, code: str | None) -> str:
         """A country (ISO 3166-1 alpha-2) by its name in this language; the code when CLDR has no name."""
@@ -166,17 +166,18 @@ class Language:
             return ""
         return str(self.locale.languages.get(code, code))
 
-    def duration(self, ms: int | float) -> str:
-        """A duration for people: ``1 h 05 min``, ``4 min 20 s`` or ``35 s``."""
+    def duration(self, ms: int | float) -> Phrase:
+        """A duration for people: ``1 h 05 min``, ``4 min 20 s`` or ``35 s`` (Markdown: CLDR digits and the
+        catalogue's units, nothing from the record)."""
         seconds = round(max(ms, 0) / 1000)
         two = functools.partial(format_decimal, format="00", locale=self.locale)
         if seconds >= 3600:
-            return self.translations.gettext("%(hours)s h %(minutes)s min") % {
-                "hours": self.number(seconds // 3600), "minutes": two(seconds // 60 % 60)}
+            return Phrase(self.translations.gettext("%(hours)s h %(minutes)s min") % {
+                "hours": self.number(seconds // 3600), "minutes": two(seconds // 60 % 60)})
         if seconds >= 60:
-            return self.translations.gettext("%(minutes)s min %(seconds)s s") % {
-                "minutes": self.number(seconds // 60), "seconds": two(seconds % 60)}
-        return self.translations.gettext("%(seconds)s s") % {"seconds": self.number(seconds)}
+            return Phrase(self.translations.gettext("%(minutes)s min %(seconds)s s") % {
+                "minutes": self.number(seconds // 60), "seconds": two(seconds % 60)})
+        return Phrase(self.translations.gettext("%(seconds)s s") % {"seconds": self.number(seconds)})
 
 
 class English(Language):
@@ -187,25 +188,25 @@ class English(Language):
         escaped = [self.markdown(i) for i in items]
         return Phrase(" and ".join(escaped) if len(escaped) < 3 else ", ".join(escaped[:-1]) + " and " + escaped[-1])
 
-    def spell(self, n: int) -> str:
+    def spell(self, n: int) -> Phrase:
         """Numbers up to ten in words, as UN editors write them (``seven presentations``); larger ones in figures."""
-        return SMALL_NUMBERS[n] if 0 <= n < len(SMALL_NUMBERS) else self.number(n)
+        return Phrase(SMALL_NUMBERS[n]) if 0 <= n < len(SMALL_NUMBERS) else self.number(n)
 
-    def dates(self, days: Iterable[dt.date]) -> str:
+    def dates(self, days: Iterable[dt.date]) -> Phrase:
         """``5 November 2012``, ``5-6 November 2012`` or ``30 November 2012 - 1 December 2012``."""
         seen = list(days)
         if not seen:
-            return ""
+            return Phrase("")
         first, last = min(seen), max(seen)
         if first == last:
-            return clock.long_date(first)
+            return self.date(first)
         if (first.year, first.month) == (last.year, last.month):
-            return f"{first.day}-{clock.long_date(last)}"
-        return f"{clock.long_date(first)} - {clock.long_date(last)}"
+            return Phrase(f"{first.day}-{clock.long_date(last)}")
+        return Phrase(f"{clock.long_date(first)} - {clock.long_date(last)}")
 
-    def date(self, day: dt.date) -> str:
+    def date(self, day: dt.date) -> Phrase:
         """``18 May 2012``."""
-        return clock.long_date(day)
+        return Phrase(clock.long_date(day))
 
     def country(self, code: str | None) -> str:
         """The ISO code, as the English draft has always written it."""
