@@ -64,10 +64,10 @@ def test_every_language_drafts_the_whole_session_with_no_english_phrase_left(tra
 def test_french_draft(transcript):
     md = _md(transcript, "fr")
     for sentence in [
-        "La séance s'est tenue à Room 3 le 5 novembre 2012, 10:32-11:04 (Asia/Baku).",
+        "La séance s’est tenue à Room 3 le 5 novembre 2012, 10:32-11:04 (Asia/Baku).",
         "Y ont participé 4 gouvernements et 12 autres participants, dont la liste figure en annexe.",
         "2 pôles à distance ont participé, à Dhaka (Bangladesh) et Nairobi (Kenya), réunissant 37 personnes",
-        "Des interventions ont été faites au cours du débat par 4 gouvernements et par 5 intervenants d'autres "
+        "Des interventions ont été faites au cours du débat par 4 gouvernements et par 5 intervenants d’autres "
         "groupes de parties prenantes.",
         "Les participants ont soumis 7 questions, dont 4 ont été publiées et 1 a reçu une réponse.",
         f"3 ont été écartées (2 pour motif «{NBSP}doublon{NBSP}», 1 pour motif «{NBSP}hors sujet{NBSP}»).",
@@ -88,9 +88,9 @@ def test_french_singular_forms(session_dict):
     session_dict["unserved_requests"] = session_dict["unserved_requests"][:1]
     md = _md(Transcript.from_dict(session_dict), "fr")
     assert "Y ont participé 1 gouvernement et 1 autre participant, dont la liste figure en annexe." in md
-    assert "au cours du débat par 1 gouvernement et par 1 intervenant d'autres groupes de parties prenantes." in md
+    assert "au cours du débat par 1 gouvernement et par 1 intervenant d’autres groupes de parties prenantes." in md
     assert "Les participants ont soumis 1 question" in md and "1 a été publiée et 1 a reçu une réponse." in md
-    assert "1 demande de prise de parole n'a pas été satisfaite" in md
+    assert "1 demande de prise de parole n’a pas été satisfaite" in md
 
 
 @pytest.mark.parametrize("n, governments", [

@@ -26,7 +26,7 @@ from transcripts.summary import CountingRules, figures
 
 from ...clock import now_ms
 from ...domain import revisions
-from ...domain.errors import DomainError, InvalidInput
+from ...domain.errors import DomainError, InvalidInput, NotFound
 from ...domain.meetings.models import Role
 from ...exports import lines, meeting_block, roster, session_export
 from ...settings import Settings
@@ -137,11 +137,13 @@ async def transcript_download(request: web.Request) -> web.StreamResponse:
                         None if FORMATS[fmt][1] else "utf-8")
 
 
-@routes.get("/m/{slug}/s/{session_id}/summary.{fmt:md|html|docx}", name="summary")
+@routes.get("/m/{slug}/s/{session_id}/summary.{fmt}", name="summary")
 async def summary_download(request: web.Request) -> web.StreamResponse:
     """A session's summary draft as Markdown, HTML or Word, in the language of ``?lang=`` or of the page."""
-    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
     fmt = request.match_info["fmt"]
+    if fmt not in SUMMARY_MEDIA_TYPES:
+        raise NotFound("No such summary format: use md, html or docx.")
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
     args = draft_args(request, f"summary-{fmt}")
     language = args[args.index("--lang") + 1]
     export = await export_of(request, loaded, session_id)
