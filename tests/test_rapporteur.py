@@ -382,3 +382,21 @@ async def test_the_rapporteur_page_previews_and_offers_the_draft_in_its_language
     for fmt in ("md", "html", "docx"):
         assert f'formaction="/m/{DEMO}/s/morning/summary.{fmt}"' in page
     assert f'formaction="/m/{DEMO}/s/morning/pack.zip"' in page
+
+
+async def test_run_export_writes_the_packs_summary_in_the_chosen_language(replay, server, tmp_path):
+    data = server.settings.data_dir
+    store = ["--database", server.settings.database] if server.settings.database else []
+
+    def export(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "run.py", "--data", str(data), *store, "--plain-logs", "export",
+                               "--meeting", DEMO, "--session", "morning", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+
+    out = tmp_path / "morning.zip"
+    result = await asyncio.wait_for(asyncio.to_thread(export, "--lang", "es", "-o", str(out)), WAIT * 12)
+    assert result.returncode == 0, result.stderr
+    assert "Asistieron 2 gobiernos y otros 5 participantes" in unzip(out.read_bytes())["summary.md"].decode()
+    result = await asyncio.to_thread(export, "--lang", "de", "-o", str(tmp_path / "de.zip"))
+    assert result.returncode == 2 and "no summary draft in language 'de'" in result.stderr
+    assert not (tmp_path / "de.zip").exists()

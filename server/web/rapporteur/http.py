@@ -81,12 +81,12 @@ def draft_language(request: web.Request) -> str:
     return asked
 
 
-def draft_args(request: web.Request, to: str) -> list[str]:
+def draft_args(request: web.Request, to: str, language: str) -> list[str]:
     """Command-line options of a summary or a pack: the counting rules, the summary template and the draft's
     language."""
     settings = request.app[settings_key]
     rules, template = counting_rules(settings, request.query), summary_template(settings)
-    args = ["--to", to, "--igo", rules.igo_as, "--on-behalf", rules.on_behalf, "--lang", draft_language(request)]
+    args = ["--to", to, "--igo", rules.igo_as, "--on-behalf", rules.on_behalf, "--lang", language]
     return args + (["--summary-template", str(template)] if template else [])
 
 
@@ -144,8 +144,8 @@ async def summary_download(request: web.Request) -> web.StreamResponse:
     if fmt not in SUMMARY_MEDIA_TYPES:
         raise NotFound("No such summary format: use md, html or docx.")
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
-    args = draft_args(request, f"summary-{fmt}")
-    language = args[args.index("--lang") + 1]
+    language = draft_language(request)
+    args = draft_args(request, f"summary-{fmt}", language)
     export = await export_of(request, loaded, session_id)
     media, binary = SUMMARY_MEDIA_TYPES[fmt]
     name = f"{loaded.meeting.slug}-{session_id}-summary-{language}.{fmt}"
@@ -156,7 +156,7 @@ async def summary_download(request: web.Request) -> web.StreamResponse:
 async def session_pack(request: web.Request) -> web.StreamResponse:
     """The rapporteur's zip for one session: transcripts, figures, annex and the summary draft."""
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
-    args = draft_args(request, "pack")
+    args = draft_args(request, "pack", draft_language(request))
     export = await export_of(request, loaded, session_id)
     return await stream(request, _docs(export), args, _attachment(f"{loaded.meeting.slug}-{session_id}-pack.zip"),
                         "application/zip")
@@ -169,7 +169,7 @@ async def meeting_pack(request: web.Request) -> web.StreamResponse:
     access = await auth.from_request(request, request.app[db_key], loaded)
     if access.session_scope is not None or not access.has(Role.RAPPORTEUR):
         raise Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
-    args = draft_args(request, "pack")
+    args = draft_args(request, "pack", draft_language(request))
     version = revisions.parse_version(request.query.get("version", "raw"))
     if version not in (0, None):
         raise InvalidInput("a meeting pack is raw or latest: version numbers belong to one session", field="version")
