@@ -376,3 +376,21 @@ def test_every_summary_draft_catalogue_has_every_phrase_translated() -> None:
     assert not problems, "run scripts/messages.py and translate:\n" + "\n".join(problems[:50])
     # The server's catalogues hold the interface only: the draft's phrases are the library's own.
     assert messages.extract(quiet=True).get("Contributions to the debate were made %(list)s.") is None
+
+
+def test_summary_draft_translations_use_only_their_phrases_placeholders() -> None:
+    # A placeholder the English phrase does not have would fail the draft when it is filled in; one left out is
+    # allowed (Arabic writes "one government" and "two governments" in words).
+    placeholder = re.compile(r"%\((\w+)\)s")
+    wrong = []
+    for locale in messages.LOCALES:
+        for message in messages.read(locale, messages.TRANSCRIPTS):
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+            allowed = {name for text in ids for name in placeholder.findall(text)} | {"num"}
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            for text in strings:
+                if set(placeholder.findall(text)) - allowed or re.search(r"%(?!\(\w+\)s|%)", text):
+                    wrong.append(f"{locale}: {text!r}")
+    assert not wrong, "\n".join(wrong)
