@@ -78,29 +78,31 @@ class Language:
             return self.number(value)
         return "" if value is None else markdown.escape(str(value))
 
+    # The phrase functions take their own arguments by position only: a {% trans %} block passes its values as
+    # keywords, whatever their names (``n``, ``message``...).
     def _fill(self, message: str, variables: dict[str, Any]) -> Phrase:
         # Every phrase is a format string, as with Jinja2's newstyle gettext: a literal percent sign is written %%.
         return Phrase(message % {name: self.markdown(value) for name, value in variables.items()})
 
-    def gettext(self, message: str, **variables: Any) -> Phrase:
+    def gettext(self, message: str, /, **variables: Any) -> Phrase:
         """A phrase in this language with its ``%(name)s`` values put in."""
         return self._fill(self.translations.gettext(message), variables)
 
-    def pgettext(self, context: str, message: str, **variables: Any) -> Phrase:
+    def pgettext(self, context: str, message: str, /, **variables: Any) -> Phrase:
         """A phrase of a given context (the same English words translated apart)."""
         return self._fill(self.translations.pgettext(context, message), variables)
 
-    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> Phrase:
+    def ngettext(self, singular: str, plural: str, n: int, /, **variables: Any) -> Phrase:
         """The form of a phrase that agrees with ``n`` under this language's CLDR plural rule (``num`` is ``n``)."""
         variables.setdefault("num", n)
         return self._fill(self.translations.ngettext(singular, plural, n), variables)
 
-    def npgettext(self, context: str, singular: str, plural: str, n: int, **variables: Any) -> Phrase:
+    def npgettext(self, context: str, singular: str, plural: str, n: int, /, **variables: Any) -> Phrase:
         """``ngettext`` with a context."""
         variables.setdefault("num", n)
         return self._fill(self.translations.npgettext(context, singular, plural, n), variables)
 
-    def phrase(self, message: str, **variables: Any) -> str:
+    def phrase(self, message: str, /, **variables: Any) -> str:
         """A phrase as plain text with its values put in as they are (for titles and document properties, which
         are not Markdown)."""
         return self.translations.gettext(message) % variables

@@ -157,3 +157,14 @@ def test_the_pack_summary_follows_the_language(transcript):
     assert "Присутствовали: 4 правительства и 12 других участников" in files.read("summary.md").decode()
     assert '<html lang="ru">' in files.read("summary.html").decode()
     assert files.read("figures.json") == zipfile.ZipFile(io.BytesIO(pack.build(transcript))).read("figures.json")
+
+
+def test_a_replacement_template_is_translated_where_the_catalogue_has_its_phrases(session_dict, tmp_path):
+    session_dict["interventions"][0]["name"] = "Ana *x* <b>"
+    t = Transcript.from_dict(session_dict)
+    template = tmp_path / "mine.md.j2"
+    template.write_text('## {{ _("Debate") }}\n\n{% trans n=figures.attendance.governments, who=speakers[0].name %}'
+                        "{{ who }} spoke; {{ n }} government came.{% pluralize %}{{ who }} spoke; {{ n }} "
+                        "governments came.{% endtrans %}\n", encoding="utf-8")
+    assert draft.render_markdown(t.meeting, [t], template=template, language="fr") == \
+        "## Débat\n\nAna \\*x\\* \\<b\\> spoke; 4 governments came."
