@@ -44,8 +44,9 @@ export function ownTimeChosen() {
 /** Remember the reader's choice (their own zone, or the meeting's) for every page, the server's too. */
 export function chooseOwnTime(own) {
   const zone = readerTimeZone();
-  document.cookie = own && zone
-    ? COOKIE + "=" + encodeURIComponent(zone) + "; path=/; max-age=" + COOKIE_MAX_AGE + "; samesite=lax"
+  // IANA names are cookie-safe as they are ("America/Port-au-Prince", "Etc/GMT+5"): the server reads them raw.
+  document.cookie = own && zone && /^[A-Za-z0-9/_+-]+$/.test(zone)
+    ? COOKIE + "=" + zone + "; path=/; max-age=" + COOKIE_MAX_AGE + "; samesite=lax"
     : COOKIE + "=; path=/; max-age=0; samesite=lax";
 }
 

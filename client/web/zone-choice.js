@@ -11,7 +11,7 @@ export function keepOwnTimeCurrent() {
   if (!ownTimeChosen() || !zone) return;
   const remembered = document.cookie.split(";").map(function (part) { return part.trim(); })
     .find(function (part) { return part.indexOf("floorcast_tz=") === 0; });
-  if (decodeURIComponent((remembered || "").slice("floorcast_tz=".length)) !== zone) chooseOwnTime(true);
+  if ((remembered || "").slice("floorcast_tz=".length) !== zone) chooseOwnTime(true);
 }
 
 /** Start the choice: shown only when the device's zone is not the meeting's. */
