@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import jinja2
-from markupsafe import Markup
 from aiohttp import web
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup
 from yarl import URL
 
 from ..domain.meetings.models import countries as all_countries
