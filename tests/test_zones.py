@@ -29,6 +29,11 @@ def test_a_zone_is_named_by_its_offset_in_the_readers_language(zone, locale, exp
     assert zone_name(OPENING, zone, locale) == expected
 
 
+def test_a_zone_is_named_by_its_offset_at_that_moment():
+    summer = int(datetime(2026, 6, 1, 9, 0, tzinfo=UTC).timestamp() * 1000)
+    assert (zone_name(summer, "Europe/Paris", "fr"), zone_name(OPENING, "Europe/Paris", "fr")) == ("UTC+2", "UTC+1")
+
+
 def test_offsets_are_written_short():
     assert [offset_text(m) for m in (0, 240, -300, 330, -570)] == ["", "+4", "-5", "+5:30", "-9:30"]
 

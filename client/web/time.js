@@ -111,7 +111,10 @@ export function formatTimes(root) {
   });
   const zone = shownTimeZone();
   if (!zone) return;
-  scope.querySelectorAll("[data-zone-label]").forEach(function (el) { el.textContent = zoneName(zone); });
+  scope.querySelectorAll("[data-zone-label]").forEach(function (el) {
+    const at = Number(el.dataset.ms);
+    el.textContent = zoneName(zone, Number.isFinite(at) && el.dataset.ms ? at : undefined);
+  });
   scope.querySelectorAll("[data-zone-id]").forEach(function (el) { el.textContent = zone; });
 }
 

@@ -25,6 +25,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 from yarl import URL
 
+from ..clock import now_ms
 from ..domain.meetings.models import countries as all_countries
 from .keys import jinja_key
 from .zones import gmt_format, shown_zone, zone_name
@@ -215,7 +216,7 @@ def format_day(iso: str, locale: str) -> str:
 
 def zone_label(zone: str, locale: str, ms: int | None = None) -> str:
     """A time zone as every page names it, at ``ms`` (default: now): "GMT+4", "UTC+4" (French)."""
-    return zone_name(int(datetime.now(UTC).timestamp() * 1000) if ms is None else ms, zone, locale)
+    return zone_name(now_ms() if ms is None else ms, zone, locale)
 
 
 def country_name(code: str | None, locale: str) -> str:
@@ -336,11 +337,13 @@ def _refusal_filter(ctx: jinja2.runtime.Context, error: Any) -> str:
 
 
 @jinja2.pass_context
-def _zone_global(ctx: jinja2.runtime.Context, zone: str) -> Markup:
-    """The zone the page's times are in (the reader's or the meeting's ``zone``), named; the browser renames it
-    when the reader switches zones (``data-zone-label``)."""
-    label = zone_label(shown_zone(ctx.get("request"), zone), ctx.get("ui_locale", DEFAULT_LOCALE))
-    return Markup('<span data-zone-label>{}</span>').format(label)
+def _zone_global(ctx: jinja2.runtime.Context, zone: str, ms: int | None = None) -> Markup:
+    """The zone the page's times are in (the reader's or the meeting's ``zone``), named at ``ms`` (default: now:
+    a zone's offset changes with summer time); the browser renames it when the reader switches zones."""
+    label = zone_label(shown_zone(ctx.get("request"), zone), ctx.get("ui_locale", DEFAULT_LOCALE), ms)
+    if ms is None:
+        return Markup('<span data-zone-label>{}</span>').format(label)
+    return Markup('<span data-zone-label data-ms="{}">{}</span>').format(ms, label)
 
 
 @jinja2.pass_context
