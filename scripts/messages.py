@@ -9,6 +9,7 @@ The server compiles the .po files when it starts; no .mo file is kept in the rep
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import copy
 import io
@@ -24,19 +25,30 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = ROOT / "server" / "locales"
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
+
+
+def refusal_classes(root: Path = ROOT / "server") -> set[str]:
+    """``DomainError`` and every class of ``root`` derived from it: their first argument is a message people read."""
+    bases: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ClassDef):
+                names = {b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
+                         if isinstance(b, ast.Name | ast.Attribute)}
+                bases.setdefault(node.name, set()).update(names)
+    found = {"DomainError"}
+    while grown := {name for name, parents in bases.items() if parents & found} - found:
+        found |= grown
+    return found
+
+
 #: gettext's names, the browser's ``t``/``tn``, and the core's refusals, whose messages reach people.
-KEYWORDS = {
-    **DEFAULT_KEYWORDS,
-    "t": None,
-    "tn": (1, 2),
-    **{name: None for name in ("DomainError", "InvalidInput", "NotFound", "NotAllowed", "InvalidTransition",
-                               "NotLive", "RateLimited", "Forbidden")},
-}
+KEYWORDS = {**DEFAULT_KEYWORDS, "t": None, "tn": (1, 2), **{name: None for name in sorted(refusal_classes())}}
 
 
 def extract(quiet: bool = False) -> Catalog:
-    """Every message of the sources, with where it is used (``quiet``: without Babel's notes on f-strings, which
-    it cannot extract and which stay in English)."""
+    """Every message of the sources, with where it is used (``quiet``: without Babel's notes on what it cannot
+    extract)."""
     with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
         return _extract()
 

@@ -62,7 +62,8 @@ def summary_template(settings: Settings) -> Path | None:
         return None
     path = Path(settings.summary_template)
     if not path.is_file():
-        raise SummaryTemplateError(f"the summary template {path} does not exist (setting summary_template)")
+        raise SummaryTemplateError("The summary template {path} does not exist (setting summary_template).",
+                                   params={"path": str(path)})
     return path
 
 
