@@ -191,7 +191,7 @@ def _value(value: object, locale: str, translations: gettext.NullTranslations) -
     if isinstance(value, Country):
         return country_name(value.code, locale)
     if isinstance(value, int | float):
-        return format_decimal(value, locale=locale)
+        return format_number(value, locale)
     if isinstance(value, list | tuple):
         return format_list([_value(v, locale, translations) for v in value], locale=locale)
     return str(value)

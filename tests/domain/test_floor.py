@@ -291,7 +291,8 @@ def test_a_move_holds_under_every_policy(queue: FloorQueue, policy: str) -> None
     (moved,) = queue.move("r5", 2, ms(7), reason="regional balance")
     assert isinstance(moved, FloorRequestMoved) and moved.to_position == 2
     entry = queue.order()[1]
-    assert (entry.request.id, entry.pinned, str(entry.reason)) == ("r5", True, "moved by the moderator: regional balance")
+    assert (entry.request.id, entry.pinned) == ("r5", True)
+    assert str(entry.reason) == "moved by the moderator: regional balance"
     assert (entry.reason.code, entry.reason.params) == ("moved_because", {"reason": "regional balance"})
     queue.request(person(6, "academic", "remote"), ms(8))  # a newcomer does not displace the pin
     assert ids(queue)[1] == "r5"
