@@ -114,3 +114,15 @@ async def test_a_captioning_tool_is_answered_in_its_accept_language_with_the_cod
     async with http.post(server.url(f"{INGEST}/zoom?t=wrong&seq=1"), data="x\n",
                          headers={"Accept-Language": "ru"}) as r:
         assert r.status == 403 and (await r.text()).startswith("forbidden: ")
+
+
+async def test_a_search_refused_on_the_rapporteur_page_is_said_in_the_pages_language(server, http):
+    token = await server.token("rapporteur", "morning")
+    page = f"/m/{DEMO}/s/morning/rapporteur"
+    async with http.get(server.url(page), params={"t": token, "q": "x" * 201, "ui": "fr"}) as r:
+        assert r.status == 200
+        body = await r.text()
+    assert '<p class="error" role="alert">Tapez de 1 à 200 caractères à rechercher.</p>' in body
+    async with http.get(server.url(page), params={"t": token, "q": '"open', "ui": "es"}) as r:
+        body = await r.text()
+    assert "Búsqueda no válida" in body and "Not a valid search" not in body

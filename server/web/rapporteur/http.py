@@ -177,12 +177,12 @@ async def page(request: web.Request) -> web.Response:
         if versions else None
     hits = None
     query = request.query.get("q", "").strip()
-    search_error = None
+    search_error: search_db.InvalidQuery | None = None
     if query:
         try:
             hits = await search_hits(request, loaded, access, query)
         except search_db.InvalidQuery as exc:
-            search_error = exc.message
+            search_error = exc
     rows = export["attendance"]
     marked = await revisions_db.presenters(db, loaded.id, session_id)
     return await session_page(
