@@ -126,3 +126,13 @@ async def test_a_search_refused_on_the_rapporteur_page_is_said_in_the_pages_lang
     async with http.get(server.url(page), params={"t": token, "q": '"open', "ui": "es"}) as r:
         body = await r.text()
     assert "Búsqueda no válida" in body and "Not a valid search" not in body
+
+
+async def test_the_captioner_bridge_is_told_in_its_accept_language(server, http, live):
+    url = server.url(f"{INGEST}/ws?t={live}").replace("http", "ws", 1)
+    async with http.ws_connect(url, headers={"Accept-Language": "fr"}) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await ws.send_json({"type": "text", "seq": 1, "text": "Guten Tag\n", "lang": "de"})
+        error = await ws.receive_json(timeout=5)
+    assert error == {"type": "error", "seq": 1, "code": "unknown_language", "field": "lang",
+                     "message": f"Cette réunion n’a pas de langue de sous-titres «{NBSP}de{NBSP}» (elle a en et fr)."}
