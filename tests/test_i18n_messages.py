@@ -75,7 +75,7 @@ async def test_api_and_form_refusals_with_values_follow_the_readers_language(ser
                          headers={"Accept-Language": "fr"}) as r:
         error = (await r.json())["error"]
     assert error["code"] == "hub_exists"
-    assert error["message"] == f"Un centre nommé «{NBSP}<b>Hub</b>{NBSP}» en/au Kenya est déjà enregistré."
+    assert error["message"] == f"Un centre nommé «{NBSP}<b>Hub</b>{NBSP}» (Kenya) est déjà enregistré."
     form = {"t": admin, **{k: str(v) for k, v in hub.items()}}
     async with http.post(server.url(f"/m/{DEMO}/admin/hubs"), data=form, headers={"Accept-Language": "ar"}) as r:
         body = await r.text()
