@@ -388,3 +388,13 @@ def test_every_placeholder_survives_translation() -> None:
                 if used - wanted or (len(ids) == 1 and used != wanted):
                     problems.append(f"{locale}: {ids[0]!r} → {s!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_browser_says_every_floor_reason_the_core_gives() -> None:
+    """Each reason code of the core has the same English sentence, marked with ``t()``, in the browser's table."""
+    from server.domain.floor.reasons import TEXTS
+
+    source = (CLIENT / "floor-view.js").read_text(encoding="utf-8")
+    table = source[source.index("const REASONS = {"):source.index("};", source.index("const REASONS = {"))]
+    said = dict(re.findall(r'^\s*(\w+): function \(\w*\) \{ return t\("([^"]+)"', table, re.M))
+    assert said == dict(TEXTS)
