@@ -11,6 +11,7 @@ repository.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import copy
 import io
@@ -28,6 +29,21 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
 
 
+def refusal_classes(root: Path = ROOT / "server") -> set[str]:
+    """``DomainError`` and every class of ``root`` derived from it: their first argument is a message people read."""
+    bases: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ClassDef):
+                names = {b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
+                         if isinstance(b, ast.Name | ast.Attribute)}
+                bases.setdefault(node.name, set()).update(names)
+    found = {"DomainError"}
+    while grown := {name for name, parents in bases.items() if parents & found} - found:
+        found |= grown
+    return found
+
+
 class Domain(NamedTuple):
     """One set of catalogues: where its sources are said to be (a Babel mapping file), where its .po files are,
     and the names its messages are marked with."""
@@ -43,8 +59,7 @@ SERVER = Domain("Floorcast", ROOT / "babel.cfg", ROOT / "server" / "locales", {
     **DEFAULT_KEYWORDS,
     "t": None,
     "tn": (1, 2),
-    **{name: None for name in ("DomainError", "InvalidInput", "NotFound", "NotAllowed", "InvalidTransition",
-                               "NotLive", "RateLimited", "Forbidden")},
+    **{name: None for name in sorted(refusal_classes())},
 })
 #: The chair's summary draft of the transcript library: gettext's names and ``Language.phrase`` (plain-text phrases).
 TRANSCRIPTS = Domain("Floorcast transcripts", ROOT / "transcripts" / "babel.cfg", ROOT / "transcripts" / "locales",
@@ -55,8 +70,8 @@ KEYWORDS = SERVER.keywords
 
 
 def extract(quiet: bool = False, domain: Domain = SERVER) -> Catalog:
-    """Every message of the sources, with where it is used (``quiet``: without Babel's notes on f-strings, which
-    it cannot extract and which stay in English)."""
+    """Every message of the sources, with where it is used (``quiet``: without Babel's notes on what it cannot
+    extract)."""
     with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
         return _extract(domain)
 

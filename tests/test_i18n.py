@@ -144,7 +144,7 @@ async def test_the_no_javascript_page_is_translated_and_keeps_the_captions_langu
     assert re.search(r"<time>[^<]*\(غرينتش\+4\)</time>", body), body  # a time as text, with its zone
 
 
-async def test_refusals_built_from_values_are_said_by_their_code(server, http, connect):
+async def test_refusals_with_values_are_said_whole_in_every_language(server, http, connect):
     token = await server.token("participant")
     form = {"t": token, "name": "", "country": "BR", "group": "civil-society", "mode": "remote"}
     async with http.post(server.url(f"/m/{DEMO}/join"), data=form, headers={"Accept-Language": "fr"}) as r:
@@ -154,10 +154,10 @@ async def test_refusals_built_from_values_are_said_by_their_code(server, http, c
         assert "Please give your name." in await r.text()
     spanish = await connect("/live", cookies={COOKIE: "es"}, session="morning")
     reply = await spanish.call("no_such_event", {}, namespace="/live", timeout=5)
-    assert reply["error"] == {"code": "unknown_event", "message": "Esta conexión no tiene ese evento."}
+    assert reply["error"] == {"code": "unknown_event", "message": "Esta conexión no tiene el evento «no_such_event»."}
     english = await connect("/live", session="morning")
     reply = await english.call("no_such_event", {}, namespace="/live", timeout=5)
-    assert reply["error"]["message"] == "no event 'no_such_event' here"  # English keeps the precise message
+    assert reply["error"]["message"] == 'This connection has no event "no_such_event".'
 
 
 async def test_a_page_without_a_menu_takes_its_language_from_the_address(server, http):

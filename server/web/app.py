@@ -18,7 +18,21 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport, zones
+from . import (
+    actors,
+    assets,
+    compression,
+    errors,
+    health,
+    i18n,
+    logs,
+    metrics,
+    security,
+    sessions,
+    sockets,
+    transport,
+    zones,
+)
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -62,6 +76,7 @@ def _jinja(static: assets.Assets) -> jinja2.Environment:
     )
     env.globals["static"] = static.url
     i18n.install(env)
+    env.filters["actor"] = actors.actor_filter
     return env
 
 

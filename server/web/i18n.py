@@ -18,7 +18,8 @@ from typing import Any, cast
 import jinja2
 from aiohttp import web
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime, get_timezone
+from babel.dates import format_date, format_datetime, get_timezone, get_timezone_name
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -26,6 +27,7 @@ from markupsafe import Markup
 from yarl import URL
 
 from ..clock import now_ms
+from ..domain.errors import N_, Country, DomainError, Term
 from ..domain.meetings.models import countries as all_countries
 from .keys import jinja_key
 from .zones import gmt_format, shown_zone, zone_name
@@ -41,11 +43,6 @@ _CLIENT_SOURCES = "client/web/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 routes = web.RouteTableDef()
 locale_key = web.RequestKey("locale", str)
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -166,31 +163,41 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-#: What to say, by code, of refusals whose message is built from values (the catalogue cannot hold those): in
-#: English the precise message is kept; other languages get this sentence.
-REFUSALS = {
-    "text_too_long": N_("The question is too long."),
-    "name_required": N_("Please give your name."),
-    "name_too_long": N_("The name is too long."),
-    "organisation_too_long": N_("The name of the organisation is too long."),
-    "hub_city_required": N_("Please give the city of your hub."),
-    "hub_city_too_long": N_("The name of the hub city is too long."),
-    "unknown_theme": N_("Choose a theme from the list."),
-    "unknown_reason": N_("Choose a reason from the list."),
-    "seq_duplicate": N_("This sequence number was already accepted."),
-    "unknown_event": N_("This connection has no such event."),
-}
-
-
-def translate(catalogues: Catalogues, locale: str, message: str, code: str | None = None) -> str:
-    """A refusal's or page's message in ``locale``: from the catalogue, else by its code, else as it is."""
+def translate(catalogues: Catalogues, locale: str, message: str,
+              params: Mapping[str, object] | None = None) -> str:
+    """A message in ``locale`` from the catalogue (else as it is), its ``{name}`` placeholders filled with
+    ``params`` as a reader of that language writes them (numbers by CLDR, lists joined the CLDR way)."""
     if not message:
         return message
     translations = catalogues.get(locale)
     translated = translations.gettext(message)
-    if translated == message and locale != DEFAULT_LOCALE and code in REFUSALS:
-        return translations.gettext(REFUSALS[code])
-    return translated
+    if not params:
+        return translated
+    values = {key: _value(value, locale, translations) for key, value in params.items()}
+    try:
+        return translated.format_map(values)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English, filled
+        return message.format_map(values)
+
+
+def refusal(catalogues: Catalogues, locale: str, exc: DomainError) -> str:
+    """A refusal's message in ``locale``."""
+    return translate(catalogues, locale, exc.template, exc.params)
+
+
+def _value(value: object, locale: str, translations: gettext.NullTranslations) -> str:
+    """One value of a message as a reader of ``locale`` writes it."""
+    if isinstance(value, Term):
+        return translations.gettext(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Country):
+        return country_name(value.code, locale)
+    if isinstance(value, int | float):
+        return format_number(value, locale)
+    if isinstance(value, list | tuple):
+        return format_list([_value(v, locale, translations) for v in value], locale=locale)
+    return str(value)
 
 
 # --- CLDR formats -------------------------------------------------------------------------------------------------
@@ -329,11 +336,11 @@ def _message_filter(ctx: jinja2.runtime.Context, text: str) -> str:
 
 @jinja2.pass_context
 def _refusal_filter(ctx: jinja2.runtime.Context, error: Any) -> str:
-    """A refusal (anything with ``message`` and ``code``) in the page's language."""
+    """A refusal in the page's language."""
     request = ctx.get("request")
-    if not isinstance(request, web.Request):
-        return str(error.message)
-    return translate(request.app[catalogues_key], ctx.get("ui_locale", DEFAULT_LOCALE), error.message, error.code)
+    if not isinstance(request, web.Request) or not isinstance(error, DomainError):
+        return str(getattr(error, "message", error))
+    return refusal(request.app[catalogues_key], ctx.get("ui_locale", DEFAULT_LOCALE), error)
 
 
 @jinja2.pass_context
@@ -364,7 +371,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     """Remember the reader's interface language in a cookie and go back to the page they were on."""
     locale = request.match_info["locale"]
     if locale not in LOCALES:
-        raise web.HTTPNotFound(text="No such interface language.")
+        raise web.HTTPNotFound(text=N_("No such interface language."))
     back = request.query.get("next", "/")
     if not back.startswith("/") or back.startswith("//") or "\\" in back:  # only ever a page of this site
         back = "/"
@@ -381,7 +388,7 @@ async def browser_catalogue(request: web.Request) -> web.Response:
     """The browser's messages in one locale, from the same catalogue as the pages."""
     locale = request.match_info["locale"]
     if locale not in LOCALES:
-        raise web.HTTPNotFound(text="No such interface language.")
+        raise web.HTTPNotFound(text=N_("No such interface language."))
     response = web.json_response(request.app[catalogues_key].browser[locale])
     response.headers["Cache-Control"] = "no-cache"
     return response

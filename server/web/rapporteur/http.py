@@ -67,7 +67,8 @@ def summary_template(settings: Settings) -> Path | None:
         return None
     path = Path(settings.summary_template)
     if not path.is_file():
-        raise SummaryTemplateError(f"the summary template {path} does not exist (setting summary_template)")
+        raise SummaryTemplateError("The summary template {path} does not exist (setting summary_template).",
+                                   params={"path": str(path)})
     return path
 
 
@@ -209,12 +210,12 @@ async def page(request: web.Request) -> web.Response:
         if versions else None
     hits = None
     query = request.query.get("q", "").strip()
-    search_error = None
+    search_error: search_db.InvalidQuery | None = None
     if query:
         try:
             hits = await search_hits(request, loaded, access, query)
         except search_db.InvalidQuery as exc:
-            search_error = exc.message
+            search_error = exc
     rows = export["attendance"]
     marked = await revisions_db.presenters(db, loaded.id, session_id)
     return await session_page(
