@@ -18,7 +18,7 @@ from typing import Any, cast
 import jinja2
 from aiohttp import web
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime, get_timezone, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
