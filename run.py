@@ -83,7 +83,7 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=argparse.SUPPRESS, help="address to listen on [127.0.0.1]")
     p.add_argument("--port", type=int, default=argparse.SUPPRESS, help="TCP port [8080]")
     p.add_argument("--redis-url", default=argparse.SUPPRESS,
-                   help="Redis URL for Socket.IO fan-out across processes [none]")
+                   help="Redis URL for Socket.IO fan-out and change notices across processes [none]")
     p.add_argument("--no-demo", action="store_true", default=argparse.SUPPRESS,
                    help="do not load the demo meeting at start")
 

@@ -30,10 +30,10 @@ class Settings:
     port: int = _field(8080, "TCP port to listen on.", "FLOORCAST_PORT")
     base_url: str = _field("", "Public base URL used in printed links (default: http://HOST:PORT).",
                            "FLOORCAST_BASE_URL")
-    redis_url: str = _field("", "Redis URL for Socket.IO fan-out across several processes (empty: single process).",
-                            "FLOORCAST_REDIS_URL")
-    redis_channel: str = _field("floorcast", "Redis pub/sub channel shared by the processes of one deployment.",
-                                "FLOORCAST_REDIS_CHANNEL")
+    redis_url: str = _field("", "Redis URL for Socket.IO fan-out and change notices across several processes "
+                            "(empty: single process).", "FLOORCAST_REDIS_URL")
+    redis_channel: str = _field("floorcast", "Redis pub/sub channel shared by the processes of one deployment "
+                                "(their change notices use CHANNEL:notices).", "FLOORCAST_REDIS_CHANNEL")
     log_level: str = _field("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.", "FLOORCAST_LOG_LEVEL")
     log_json: bool = _field(True, "Write logs as one JSON object per line (false: plain text).", "FLOORCAST_LOG_JSON")
     demo: bool = _field(True, "Load the demo meeting at start when the database holds no meeting.", "FLOORCAST_DEMO")

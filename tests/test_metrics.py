@@ -154,4 +154,7 @@ async def test_an_unreachable_redis_is_counted_and_shown_by_node(settings, http)
     assert value(first, "floorcast_health_check", node="node-a", check="redis", state="redis_unreachable") == 1
     assert value(second, "floorcast_redis_errors_total", node="node-a", source="ping") \
         > value(first, "floorcast_redis_errors_total", node="node-a", source="ping") >= 1
+    # The notice channel could not subscribe either: counted, and the start was not held up waiting for it.
+    assert value(first, "floorcast_redis_errors_total", node="node-a", source="notices") >= 1
+    assert value(first, "floorcast_notices_total", node="node-a", direction="published") == 0
     assert {dict(labels)["node"] for (_, labels) in second if labels} == {"node-a"}

@@ -184,7 +184,8 @@ export function mountFloorModerator(panel, socket) {
 
   $("flm-next").addEventListener("click", function () {
     const next = store.get("floor") && store.get("floor").queue[0];   // the list is already in the policy's order
-    act("floor_call_next", {}).then(function (r) {
+    // The head of the list as shown: if another chair called it a moment ago, the server changes nothing.
+    act("floor_call_next", next ? { seen_first: next.id } : {}).then(function (r) {
       if (!r.ok) return;
       say(status, next ? t("{name} has the floor.", { name: next.read_by || next.name })
         : t("The next speaker has the floor."));

@@ -9,7 +9,7 @@ unique per session: an append from a copy another process has since moved past r
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..domain.events import Event
@@ -37,21 +37,60 @@ async def append(db: Database, meeting_id: int, session_id: str, events: Sequenc
         return
     async with db.write() as conn:
         start = await last_seq(conn, "floor_events", meeting_id, session_id) if after_seq is None else after_seq
-        rows = []
-        for n, e in enumerate(events, start + 1):
-            body = event_to_dict(e)
-            rows.append((meeting_id, session_id, n, e.name, body.get("request_id"), body.get("intervention_id"),
-                         actor["role"], actor["label"], actor.get("participant_id"), body["at_ms"],
-                         json.dumps(body, ensure_ascii=False)))
-        await conn.executemany(
-            "INSERT INTO floor_events (meeting_id, session_id, seq, name, request_id, intervention_id, actor_role,"
-            " actor_label, actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        await _insert(conn, meeting_id, session_id, events, actor, start)
 
 
-async def load_events(db: Database, meeting_id: int, session_id: str) -> list[Event]:
-    """Every stored event of one session's floor queue, oldest first."""
-    rows = await db.fetchall("SELECT body FROM floor_events WHERE meeting_id = ? AND session_id = ? ORDER BY seq",
-                             (meeting_id, session_id))
+async def _insert(conn: Transaction, meeting_id: int, session_id: str, events: Sequence[Event],
+                  actor: Mapping[str, Any], after_seq: int) -> None:
+    rows = []
+    for n, e in enumerate(events, after_seq + 1):
+        body = event_to_dict(e)
+        rows.append((meeting_id, session_id, n, e.name, body.get("request_id"), body.get("intervention_id"),
+                     actor["role"], actor["label"], actor.get("participant_id"), body["at_ms"],
+                     json.dumps(body, ensure_ascii=False)))
+    await conn.executemany(
+        "INSERT INTO floor_events (meeting_id, session_id, seq, name, request_id, intervention_id, actor_role,"
+        " actor_label, actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+async def hold_session(db: Database, conn: Transaction, meeting_id: int, session_id: str) -> None:
+    """Make the transaction the only writer of the session's logs until it ends: PostgreSQL locks the session's
+    row (other processes' changes of that session wait for the commit); SQLite's write transaction holds the
+    whole file already.
+
+    ``NO KEY UPDATE``: rows that only refer to the session (captions, attendance) are written meanwhile.
+    """
+    if db.dialect == "postgresql":
+        await conn.fetchone("SELECT 1 FROM sessions WHERE meeting_id = ? AND id = ? FOR NO KEY UPDATE",
+                            (meeting_id, session_id))
+
+
+async def change(db: Database, meeting_id: int, session_id: str, after_seq: int,
+                 decide: Callable[[list[Event]], Sequence[Event]], actor: Mapping[str, Any]) -> list[Event]:
+    """One change of a session's floor, serialised with every other process's by the store; returns what it stored.
+
+    In one write transaction holding the session (:func:`hold_session`): reads the events stored after
+    ``after_seq`` (other processes' changes the caller's copy has not seen), hands them to ``decide``, which applies
+    them to the copy and returns the events of the caller's action (or raises its refusal: nothing is stored), and
+    appends those after them.
+
+    :param decide: called once, inside the transaction; keep it pure and quick (the session waits for it).
+    """
+    async with db.write() as conn:
+        await hold_session(db, conn, meeting_id, session_id)
+        missed = await load_events(conn, meeting_id, session_id, after_seq=after_seq)
+        events = list(decide(missed))
+        if events:
+            await _insert(conn, meeting_id, session_id, events, actor, after_seq + len(missed))
+    return events
+
+
+async def load_events(db: Database | Transaction, meeting_id: int, session_id: str, *,
+                      after_seq: int = 0) -> list[Event]:
+    """The stored events of one session's floor queue numbered after ``after_seq`` (0: every one), oldest first:
+    a copy built from the first ``after_seq`` events catches up by applying them."""
+    rows = await db.fetchall("SELECT body FROM floor_events WHERE meeting_id = ? AND session_id = ? AND seq > ?"
+                             " ORDER BY seq", (meeting_id, session_id, after_seq))
     return [event_from_dict(json.loads(r["body"])) for r in rows]
 
 

@@ -23,7 +23,7 @@ from ..domain.meetings.models import (
     StakeholderGroup,
 )
 from . import audit
-from .interface import Database, Transaction
+from .interface import Database, StorageConflict, Transaction
 
 #: Roles a link can be issued for, at meeting scope and (for these) at session scope.
 MEETING_ROLES = (Role.ADMIN, Role.PARTICIPANT, Role.MODERATOR, Role.CAPTIONER, Role.RAPPORTEUR)
@@ -123,22 +123,39 @@ async def ping(db: Database) -> None:
 async def load_session_lives(db: Database, meeting_id: int, meeting: Meeting) -> dict[str, SessionLife]:
     """The live/ended state of every agenda session."""
     rows = {r["id"]: r for r in await db.fetchall(
-        "SELECT id, state, started_ms, ended_ms FROM sessions WHERE meeting_id = ?", (meeting_id,))}
+        "SELECT id, state, started_ms, ended_ms, life_seq FROM sessions WHERE meeting_id = ?", (meeting_id,))}
     lives = {}
     for s in meeting.sessions:
         r = rows[s.id]
-        lives[s.id] = SessionLife(s, SessionState(r["state"]), r["started_ms"], r["ended_ms"])
+        lives[s.id] = SessionLife(s, SessionState(r["state"]), r["started_ms"], r["ended_ms"], r["life_seq"])
     return lives
 
 
-async def save_session_life(db: Database, meeting_id: int, life: SessionLife, event: str, actor: str, now: int) -> None:
-    """Persist a session's state change and log who made it (session log and audit log)."""
+async def life_versions(db: Database) -> dict[tuple[int, str], int]:
+    """How many life changes each session has stored, by (meeting id, session id): a process whose copy counts
+    fewer reads the lives again."""
+    rows = await db.fetchall("SELECT meeting_id, id, life_seq FROM sessions")
+    return {(r["meeting_id"], r["id"]): r["life_seq"] for r in rows}
+
+
+async def save_session_life(db: Database, meeting_id: int, life: SessionLife, event: str, actor: str, now: int) -> int:
+    """Persist a session's state change and log who made it (session log and audit log); returns the new number
+    of stored changes.
+
+    The change is stored only if the session still has ``life.changes`` stored changes, the number the caller's copy
+    was read with; otherwise another process changed it first and ``StorageConflict`` is raised, nothing stored.
+    """
     async with db.write() as conn:
-        await conn.execute("UPDATE sessions SET state=?, started_ms=?, ended_ms=? WHERE meeting_id=? AND id=?",
-                           (life.state.value, life.started_ms, life.ended_ms, meeting_id, life.session.id))
+        changed = await conn.execute(
+            "UPDATE sessions SET state=?, started_ms=?, ended_ms=?, life_seq=life_seq + 1 WHERE meeting_id=? AND id=?"
+            " AND life_seq=?", (life.state.value, life.started_ms, life.ended_ms, meeting_id, life.session.id,
+                                life.changes))
+        if not changed:
+            raise StorageConflict()
         await conn.execute("INSERT INTO session_log (meeting_id, session_id, event, actor, at_ms) VALUES (?,?,?,?,?)",
                            (meeting_id, life.session.id, event, actor, now))
         await audit.record(conn, meeting_id, life.session.id, event, actor, {}, now)
+    return life.changes + 1
 
 
 # --- capability links -------------------------------------------------------------------------------------------

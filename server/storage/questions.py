@@ -9,12 +9,12 @@ an append from a board another process has since moved past raises ``StorageConf
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..domain.questions.events import BoardEvent, QuestionEvent, event_from_dict, event_to_dict
-from .floor import last_seq
-from .interface import Database
+from .floor import hold_session, last_seq
+from .interface import Database, Transaction
 
 
 async def append(db: Database, meeting_id: int, events: Sequence[BoardEvent], *, after_seq: int | None = None) -> None:
@@ -30,18 +30,39 @@ async def append(db: Database, meeting_id: int, events: Sequence[BoardEvent], *,
     assert all(e.session_id == session_id for e in events), "one action changes one session's board"
     async with db.write() as conn:
         start = await last_seq(conn, "question_events", meeting_id, session_id) if after_seq is None else after_seq
-        await conn.executemany(
-            "INSERT INTO question_events (meeting_id, session_id, seq, name, question_id, actor_role, actor_label,"
-            " actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(meeting_id, e.session_id, n, e.name, e.question_id if isinstance(e, QuestionEvent) else None,
-              e.actor["role"], e.actor["label"], e.actor.get("participant_id"), e.at_ms,
-              json.dumps(event_to_dict(e), ensure_ascii=False)) for n, e in enumerate(events, start + 1)])
+        await _insert(conn, meeting_id, events, start)
 
 
-async def load_events(db: Database, meeting_id: int, session_id: str) -> list[BoardEvent]:
-    """Every stored event of one session's board, oldest first."""
-    rows = await db.fetchall("SELECT body FROM question_events WHERE meeting_id = ? AND session_id = ? ORDER BY seq",
-                             (meeting_id, session_id))
+async def _insert(conn: Transaction, meeting_id: int, events: Sequence[BoardEvent], after_seq: int) -> None:
+    await conn.executemany(
+        "INSERT INTO question_events (meeting_id, session_id, seq, name, question_id, actor_role, actor_label,"
+        " actor_participant_id, at_ms, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [(meeting_id, e.session_id, n, e.name, e.question_id if isinstance(e, QuestionEvent) else None,
+          e.actor["role"], e.actor["label"], e.actor.get("participant_id"), e.at_ms,
+          json.dumps(event_to_dict(e), ensure_ascii=False)) for n, e in enumerate(events, after_seq + 1)])
+
+
+async def change(db: Database, meeting_id: int, session_id: str, after_seq: int,
+                 decide: Callable[[list[BoardEvent]], Sequence[BoardEvent]]) -> list[BoardEvent]:
+    """One change of a session's board, serialised with every other process's by the store (as
+    ``floor.change``: the events stored after ``after_seq`` go to ``decide``, whose events are appended after them,
+    in one transaction holding the session); returns what it stored."""
+    async with db.write() as conn:
+        await hold_session(db, conn, meeting_id, session_id)
+        missed = await load_events(conn, meeting_id, session_id, after_seq=after_seq)
+        events = list(decide(missed))
+        if events:
+            assert all(e.session_id == session_id for e in events), "one action changes one session's board"
+            await _insert(conn, meeting_id, events, after_seq + len(missed))
+    return events
+
+
+async def load_events(db: Database | Transaction, meeting_id: int, session_id: str, *,
+                      after_seq: int = 0) -> list[BoardEvent]:
+    """The stored events of one session's board numbered after ``after_seq`` (0: every one), oldest first: a board
+    built from the first ``after_seq`` events catches up by applying them."""
+    rows = await db.fetchall("SELECT body FROM question_events WHERE meeting_id = ? AND session_id = ? AND seq > ?"
+                             " ORDER BY seq", (meeting_id, session_id, after_seq))
     return [event_from_dict(json.loads(r["body"])) for r in rows]
 
 

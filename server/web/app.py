@@ -46,6 +46,7 @@ from .meetings import hubs as meetings_hubs
 from .meetings import pages as meetings_pages
 from .meetings import screen as meetings_screen
 from .metrics import Metrics, metrics_key
+from .notices import FLOOR, LINK, QUESTIONS, SESSION, NoticeBus, notices_context, notices_key
 from .questions import http as questions_http
 from .questions import socket as questions_socket
 from .questions.service import Questions, questions_key
@@ -53,8 +54,8 @@ from .rapporteur import editor
 from .rapporteur import http as rapporteur_http
 from .ratelimit import Limits
 from .registry import MeetingRegistry
-from .revocation import revocation_context
-from .sessions import schedule_context, tail_flusher_key
+from .revocation import Revocations, revocation_context
+from .sessions import SessionWatch, schedule_context, session_watch_key, tail_flusher_key
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,17 @@ def create_app(settings: Settings) -> web.Application:
     # The features, wired through their interfaces: captions ask the floor who speaks, questions hand over to
     # the floor, the floor tells the questions when an intervention that took one up has ended, and session life
     # has the caption hub finalise the live lines of a session that ends.
-    floor = app[floor_key] = Floor(app)
-    floor.questions = app[questions_key] = Questions(app, floor)
+    # The processes of one deployment tell each other of every change they store (with Redis); each feature that
+    # keeps copies of stored logs catches them up when told, and the session loop has the floor of every live
+    # session held here so that captions are attributed on every process.
+    notices = app[notices_key] = NoticeBus(settings.redis_url, settings.redis_channel)
+    floor = app[floor_key] = Floor(app, notices)
+    floor.questions = app[questions_key] = Questions(app, floor, notices)
+    watch = app[session_watch_key] = SessionWatch(app, follower=floor)
+    notices.listen(FLOOR, floor)
+    notices.listen(QUESTIONS, floor.questions)
+    notices.listen(SESSION, watch)
+    notices.listen(LINK, Revocations(app))
     hub = app[caption_hub_key] = CaptionHub(app, speakers=floor)
     app[tail_flusher_key] = hub
     sockets.attach(app, sio, COMMANDS)
@@ -121,6 +131,7 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_routes(table)
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(captions_context)  # after the database: stops before it closes
+    app.cleanup_ctx.append(notices_context)  # after the database: copies catch up from it
     app.cleanup_ctx.append(schedule_context)
     app.cleanup_ctx.append(revocation_context)
     app.cleanup_ctx.append(health.health_context)

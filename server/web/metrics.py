@@ -26,6 +26,7 @@ from .errors import Forbidden
 from .fanout import FastManager, FastRedisManager
 from .health import checks, health_key
 from .keys import db_key, limits_key, registry_key, settings_key, sio_key
+from .notices import notices_key
 
 routes = web.RouteTableDef()
 #: Latency buckets in seconds: a caption is stored and acknowledged in milliseconds, a stalled disk takes seconds.
@@ -102,7 +103,15 @@ class Collector(BaseCollector):
             redis_errors.add_metric([node, "ping"], health.ping_failures)
             redis_errors.add_metric([node, "canary"], health.canary_failures)
         redis_errors.add_metric([node, "rate_limits"], app[limits_key].store_errors)
+        notices = CounterMetricFamily("floorcast_notices", "Change notices between nodes: published by this node, "
+                                      "received from the others and caught up with.", labels=["node", "direction"])
+        if notices_key in app:
+            bus = app[notices_key]
+            redis_errors.add_metric([node, "notices"], bus.failures)
+            notices.add_metric([node, "published"], bus.published)
+            notices.add_metric([node, "received"], bus.received)
         yield redis_errors
+        yield notices
         state = GaugeMetricFamily("floorcast_health_check", "The /healthz checks: 1 for the state each is in.",
                                   labels=["node", "check", "state"])
         for check, verdict in sorted(self.checks.items()):

@@ -87,3 +87,24 @@ class MeetingRegistry:
     def loaded(self) -> list[LoadedMeeting]:
         """The meetings loaded so far."""
         return list(self._meetings.values())
+
+    def loaded_by_id(self, meeting_id: int) -> LoadedMeeting | None:
+        """The loaded meeting with this id (None: this process has not loaded it, so holds nothing of it)."""
+        return next((found for found in self._meetings.values() if found.id == meeting_id), None)
+
+    async def reload_lives(self, loaded: LoadedMeeting) -> list[str]:
+        """Read the meeting's session lives again (another process may have started or ended a session) and update
+        this process's copies in place, so whoever holds one sees the change; returns the sessions that changed.
+        Do not call it holding the meeting's lock."""
+        async with loaded.lock:
+            stored = await meetings_db.load_session_lives(self.db, loaded.id, loaded.meeting)
+            changed = []
+            for session_id, fresh in stored.items():
+                mine = loaded.lives.get(session_id)
+                if mine is None:
+                    loaded.lives[session_id] = fresh
+                elif mine.changes != fresh.changes:
+                    mine.state, mine.started_ms, mine.ended_ms = fresh.state, fresh.started_ms, fresh.ended_ms
+                    mine.changes = fresh.changes
+                    changed.append(session_id)
+            return changed

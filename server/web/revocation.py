@@ -6,8 +6,10 @@ registered with its link. Revoking (or rotating) a link:
 1. tells the pages in the link's room why (``access_revoked``: the emit goes through the client manager, so it
    reaches the pages on every process), then disconnects the room's connections of this process and closes its
    bridges of that link;
-2. every process also looks twice a second for links revoked in the shared database and does the same for its
-   own connections, so a link revoked through another process is cut off here too.
+2. it tells the other processes (a ``link`` notice, with Redis), which do the same for their own connections at
+   once;
+3. every process also looks twice a second for links revoked in the shared database and does the same for its
+   own connections, so a link revoked through another process is cut off here even if the notice was lost.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..storage import meetings as meetings_db
 from . import rooms
 from .captions.bridge import close_link_bridges
 from .keys import db_key, sio_key
+from .notices import LINK, Notice, notices_key
 from .sockets import NAMESPACES
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,27 @@ async def cut_off(app: web.Application, link_ids: set[int]) -> int:
     if count:
         log.info("connections of revoked links closed", extra={"links": sorted(link_ids), "connections": count})
     return count
+
+
+async def revoked(app: web.Application, meeting_id: int, link_id: int) -> int:
+    """A link was revoked or rotated here: cut off its connections on this process and tell the other processes."""
+    count = await cut_off(app, {link_id})
+    await app[notices_key].publish(Notice(LINK, meeting_id, None, link_id))
+    return count
+
+
+class Revocations:
+    """Cuts off, on this process, the connections of a link another process revoked (told by its notice)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+
+    async def noticed(self, notice: Notice) -> None:
+        """Another process revoked the link ``notice.seq``."""
+        await cut_off(self.app, {notice.seq})
+
+    async def resync(self) -> None:
+        """Nothing to catch up: the twice-a-second look at the database finds what a lost notice said."""
 
 
 async def _watch(app: web.Application) -> None:

@@ -2,6 +2,10 @@
 tell every page, record who attends (a registered participant's ``/live`` connection to a session), and a
 once-a-second loop for scheduled starts and ends and for meeting files loaded by another process.
 
+Any process may start or end any session: the store serialises the changes (a start or an end is stored after the
+number of changes the process's copy holds, or not at all), and the other processes hear of it through a notice
+(with Redis) or at their next look at the stored versions, within a second.
+
 ``python run.py load`` writes to the database from its own process; the loop notices the new version and
 refreshes the running meeting without a restart. Sessions whose meeting file asks for an automatic start go
 live at their scheduled time, and every page hears of it at once.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -20,9 +25,11 @@ from aiohttp import web
 from ..clock import now_ms
 from ..domain.meetings.models import Role, SessionLife, SessionState
 from ..storage import meetings as meetings_db
+from ..storage.interface import StorageConflict
 from . import auth, rooms
 from .confirm import confirmation, confirmed
 from .keys import db_key, registry_key, sio_key
+from .notices import SESSION, Notice, notices_key
 from .registry import LoadedMeeting, session_state
 from .sockets import LIVE, MODERATE, NAMESPACES, Commands, Context, Payload, display_name
 
@@ -41,6 +48,14 @@ class TailFlusher(Protocol):
 tail_flusher_key: web.AppKey[TailFlusher] = web.AppKey("tail_flusher")
 
 
+class LiveFollower(Protocol):
+    """A feature that keeps a copy of each live session on every process (the floor does: captions written through
+    any process are attributed to whoever speaks, even on a process that has not served the floor yet)."""
+
+    async def follow(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """The session is live: load this process's copy if it holds none (cheap when it does)."""
+
+
 async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
     """Tell every page of the meeting that a session went live or ended."""
     payload = session_state(life, now_ms())
@@ -49,23 +64,39 @@ async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: Ses
 
 
 async def change_session(app: web.Application, loaded: LoadedMeeting, session_id: str, action: str,
-                 actor: str) -> dict[str, Any]:
+                         actor: str) -> dict[str, Any]:
     """Start or end a session, store it, and broadcast the change; ``actor`` names who did it in the log.
+
+    The store serialises starts and ends from every process: the change is stored only after the number of changes
+    this process's copy holds; when another process changed the session first, the copy is read again and the action
+    re-validated against it (starting a session another process has just started is refused as already live).
 
     Ending finalises every live caption line first, at its real time, so the last words are in a transcript
     downloaded the moment the session is reported ended; lines a post added while the end was being stored are
     finalised right after it, before anyone hears of the end.
     """
-    async with loaded.lock:
-        life = loaded.life(session_id)
-        if action == "end" and life.is_live(now_ms()):
-            await app[tail_flusher_key].flush_session(loaded, session_id)
-        now = now_ms()
-        event = life.start(now) if action == "start" else life.end(now)
-        await meetings_db.save_session_life(app[db_key], loaded.id, life, event.name, actor, now)
+    for attempt in range(1, TRIES + 1):
+        try:
+            async with loaded.lock:
+                life = loaded.life(session_id)
+                if action == "end" and life.is_live(now_ms()):
+                    await app[tail_flusher_key].flush_session(loaded, session_id)
+                now = now_ms()
+                draft = dataclasses.replace(life)  # the copy changes only once the change is stored
+                event = draft.start(now) if action == "start" else draft.end(now)
+                changes = await meetings_db.save_session_life(app[db_key], loaded.id, draft, event.name, actor, now)
+                life.state, life.started_ms, life.ended_ms = draft.state, draft.started_ms, draft.ended_ms
+                life.changes = changes
+            break
+        except StorageConflict:
+            if attempt == TRIES:
+                raise
+            await app[registry_key].reload_lives(loaded)
     if action == "end":
         await app[tail_flusher_key].flush_session(loaded, session_id)
+    app[session_watch_key].record(loaded, session_id)
     await broadcast_state(app, loaded, life)
+    await app[notices_key].publish(Notice(SESSION, loaded.id, session_id, life.changes))
     log.info(event.name, extra={"meeting": loaded.meeting.slug, "session": session_id, "actor": actor})
     return {"session": session_state(life, now)}
 
@@ -157,39 +188,106 @@ async def close_sockets(app: web.Application) -> None:
 
 
 TICK_SECONDS = 1.0
+#: Attempts at one start or end when other processes keep changing the session first.
+TRIES = 5
 
 
-async def tick(app: web.Application, seen_versions: dict[str, int], seen_states: dict[tuple[str, str], str]) -> None:
-    """One pass: refresh meetings whose file changed, announce automatic state changes."""
-    registry = app[registry_key]
-    for slug, version in (await meetings_db.meeting_versions(app[db_key])).items():
-        previous = seen_versions.get(slug)
-        seen_versions[slug] = version
-        if previous is not None and previous != version:
-            await registry.refresh(slug)
-            log.info("meeting file reloaded", extra={"meeting": slug})
-            await app[sio_key].emit("agenda_changed", {"meeting": slug}, namespace="/live")
-    now = now_ms()
-    for loaded in registry.loaded():
+class SessionWatch:
+    """What this process last knew of each session's life, and what it does when that changes without it.
+
+    * another process started or ended a session (its notice, or the once-a-second look at the stored versions):
+      this process reads the lives again and, when the session ended, finalises its own live caption lines (the
+      other process told every page already, through the client manager);
+    * the clock started or ended a session with ``auto_start``: every page hears of it, the last words first;
+    * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told;
+    * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process.
+    """
+
+    def __init__(self, app: web.Application, follower: LiveFollower) -> None:
+        self.app = app
+        self.follower = follower
+        self.versions: dict[str, int] = {}
+        #: (meeting id, session id) -> (stored changes, effective state) as last seen.
+        self.seen: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def record(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """This process changed the session itself (and announced it): nothing more to do for it."""
+        life = loaded.lives[session_id]
+        self.seen[(loaded.id, session_id)] = (life.changes, life.effective_state(now_ms()).value)
+
+    def _first_look(self, loaded: LoadedMeeting) -> None:
+        """Take the lives of a meeting loaded since the last look as they were loaded, before reading them again."""
+        now = now_ms()
         for session_id, life in loaded.lives.items():
+            self.seen.setdefault((loaded.id, session_id), (life.changes, life.effective_state(now).value))
+
+    async def _reload(self, loaded: LoadedMeeting) -> None:
+        self._first_look(loaded)
+        await self.app[registry_key].reload_lives(loaded)
+        await self.settle(loaded)
+
+    async def settle(self, loaded: LoadedMeeting) -> None:
+        """Act on every session of the meeting whose life changed since the last look (see the class docstring)."""
+        now = now_ms()
+        for session_id, life in list(loaded.lives.items()):
             state = life.effective_state(now).value
-            key = (loaded.meeting.slug, session_id)
-            if seen_states.get(key, state) != state:
-                if state == SessionState.ENDED.value:  # a scheduled end: the last words first, as for a manual one
-                    await app[tail_flusher_key].flush_session(loaded, session_id)
-                await broadcast_state(app, loaded, life)
-            seen_states[key] = state
+            if state == SessionState.LIVE.value:
+                await self.follower.follow(loaded, session_id)
+            key = (loaded.id, session_id)
+            seen = self.seen.get(key)
+            self.seen[key] = (life.changes, state)
+            if seen is None or seen[1] == state:
+                continue
+            if state == SessionState.ENDED.value:  # the last words first, as for an end made here
+                await self.app[tail_flusher_key].flush_session(loaded, session_id)
+            if seen[0] == life.changes:  # the clock changed it, not a stored change: every process says so
+                await broadcast_state(self.app, loaded, life)
+
+    async def tick(self) -> None:
+        """One pass: refresh meetings whose file changed, read lives other processes changed, settle them all."""
+        registry, db = self.app[registry_key], self.app[db_key]
+        for slug, version in (await meetings_db.meeting_versions(db)).items():
+            previous = self.versions.get(slug)
+            self.versions[slug] = version
+            if previous is not None and previous != version:
+                await registry.refresh(slug)
+                log.info("meeting file reloaded", extra={"meeting": slug})
+                await self.app[sio_key].emit("agenda_changed", {"meeting": slug}, namespace="/live")
+        stored = await meetings_db.life_versions(db)
+        for loaded in registry.loaded():
+            if any(stored.get((loaded.id, sid), life.changes) != life.changes for sid, life in loaded.lives.items()):
+                await self._reload(loaded)
+            else:
+                await self.settle(loaded)
+
+    async def noticed(self, notice: Notice) -> None:
+        """Another process started or ended a session: read the lives again now rather than at the next tick."""
+        loaded = self.app[registry_key].loaded_by_id(notice.meeting_id)
+        life = loaded.lives.get(notice.session_id or "") if loaded is not None else None
+        if loaded is None or life is None:
+            return
+        if life.changes >= notice.seq:  # read already (a retried start or end of this process's did)
+            await self.settle(loaded)
+        else:
+            await self._reload(loaded)
+
+    async def resync(self) -> None:
+        """Notices may have been lost: read every loaded meeting's lives again."""
+        for loaded in self.app[registry_key].loaded():
+            await self._reload(loaded)
+
+
+session_watch_key = web.AppKey("session_watch", SessionWatch)
 
 
 async def schedule_context(app: web.Application) -> AsyncIterator[None]:
-    """Run :func:`tick` every second for the life of the app."""
+    """Run :meth:`SessionWatch.tick` every second for the life of the app."""
 
     async def loop() -> None:
-        versions: dict[str, int] = {}
-        states: dict[tuple[str, str], str] = {}
+        watch = app[session_watch_key]
         while True:
             try:
-                await tick(app, versions, states)
+                await watch.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -190,6 +190,19 @@ def test_call_next_ends_the_running_intervention(queue: FloorQueue) -> None:
     assert queue.current is not None and queue.current.id == "i2"
 
 
+def test_call_next_of_a_speaker_already_called_changes_nothing(queue: FloorQueue) -> None:
+    fill(queue, person(1), person(2))
+    (granted,) = queue.call_next(ms(3), seen_first="r1")  # the head of the list as the chair saw it
+    assert granted.request_id == "r1"
+    # A second chair saw the same head and pressed "next" at the same moment: r1 has the floor already.
+    assert queue.call_next(ms(4), seen_first="r1") == []
+    assert queue.current is not None and queue.current.request_id == "r1"
+    assert [e.request.id for e in queue.order()] == ["r2"]
+    # Seen after the change, the head is r2: the call moves on.
+    ended, granted = queue.call_next(ms(5), seen_first="r2")
+    assert ended == InterventionEnded("i1", ms(5)) and granted.request_id == "r2"
+
+
 def test_call_specific_and_refusals(queue: FloorQueue) -> None:
     fill(queue, person(1), person(2), person(3))
     (granted,) = queue.call("r3", ms(5))

@@ -9,6 +9,7 @@ from server.domain.meetings.models import Role
 from server.loading import demo_meeting_text, load_meeting_text
 from server.storage import audit
 from server.storage import meetings as meetings_db
+from server.storage.interface import StorageConflict
 
 KEY = b"k" * 32
 
@@ -66,3 +67,20 @@ async def test_log_rows_can_be_neither_changed_nor_deleted(db, statement):
             await conn.execute(statement)
     assert (await db.fetchone("SELECT COUNT(*) FROM session_log"))[0] == 1
     assert (await audit.recent(db, meeting_id))[0]["actor"] == "moderator@morning (Ana)"
+
+
+async def test_a_start_from_an_out_of_date_copy_of_a_session_life_is_not_stored(db):
+    slug, _, _ = await load_meeting_text(db, KEY, demo_meeting_text(), 1000)
+    meeting_id, meeting = await meetings_db.load_meeting(db, slug)
+    mine = (await meetings_db.load_session_lives(db, meeting_id, meeting))["morning"]
+    theirs = (await meetings_db.load_session_lives(db, meeting_id, meeting))["morning"]  # another process's copy
+    event = theirs.start(5000)
+    assert await meetings_db.save_session_life(db, meeting_id, theirs, event.name, "moderator@morning (B)", 5000) == 1
+    event = mine.start(5001)  # this copy still thinks the session is scheduled
+    with pytest.raises(StorageConflict):
+        await meetings_db.save_session_life(db, meeting_id, mine, event.name, "moderator@morning (A)", 5001)
+    stored = (await meetings_db.load_session_lives(db, meeting_id, meeting))["morning"]
+    assert (stored.state.value, stored.started_ms, stored.changes) == ("live", 5000, 1)
+    assert [r["actor"] for r in await audit.recent(db, meeting_id) if r["action"] == "session_started"] == [
+        "moderator@morning (B)"]
+    assert await meetings_db.life_versions(db) == {(meeting_id, s.id): int(s.id == "morning") for s in meeting.sessions}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.domain.errors import InvalidTransition
 from server.domain.floor.queue import FloorQueue
 from server.storage import floor as floor_db
 from server.storage.interface import StorageConflict
@@ -88,5 +89,30 @@ async def test_an_append_from_an_out_of_date_queue_conflicts_instead_of_forking_
     with pytest.raises(StorageConflict):
         await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=2)  # built on the first two only
     assert await floor_db.load_events(db, 7, "morning") == events[:3]
+    # The out-of-date writer catches up with what it missed only, then appends after it.
+    assert await floor_db.load_events(db, 7, "morning", after_seq=2) == events[2:3]
     await floor_db.append(db, 7, "morning", events[3:5], CHAIR, after_seq=3)
     assert await floor_db.load_events(db, 7, "morning") == events[:5]
+    assert await floor_db.load_events(db, 7, "morning", after_seq=5) == []
+
+
+async def test_a_change_catches_up_with_what_others_stored_and_appends_after_it(db):
+    _, events = busy_queue()
+    await floor_db.append(db, 7, "morning", events[:3], CHAIR, after_seq=0)  # another process, ahead of this copy
+    seen = []
+
+    def decide(missed):
+        seen.extend(missed)
+        return events[3:5]
+
+    assert await floor_db.change(db, 7, "morning", 1, decide, CHAIR) == events[3:5]
+    assert seen == events[1:3]  # what the copy built from one event had not seen, alone
+    assert await floor_db.load_events(db, 7, "morning") == events[:5]
+
+    def refuse(missed):
+        raise InvalidTransition("nobody is waiting for the floor", code="queue_empty")
+
+    with pytest.raises(InvalidTransition):
+        await floor_db.change(db, 7, "morning", 5, refuse, CHAIR)
+    assert await floor_db.load_events(db, 7, "morning") == events[:5]  # a refusal stores nothing
+    assert await floor_db.change(db, 7, "morning", 5, lambda missed: [], CHAIR) == []

@@ -72,3 +72,24 @@ async def test_an_append_from_an_out_of_date_board_conflicts_instead_of_forking_
         await questions_db.append(db, 1, board.dismiss(MOD, 1, "off_topic", now=30), after_seq=1)
     assert [e.name for e in await questions_db.load_events(db, 1, "morning")] == [
         "question_submitted", "question_dismissed"]
+    # What the out-of-date board missed, alone: applied, it is the stored board.
+    missed = await questions_db.load_events(db, 1, "morning", after_seq=1)
+    assert [e.name for e in missed] == ["question_dismissed"]
+    assert await questions_db.load_events(db, 1, "morning", after_seq=2) == []
+
+
+async def test_a_change_catches_up_with_what_others_stored_and_appends_after_it(db):
+    board = QuestionBoard("morning")
+    await questions_db.append(db, 1, board.submit(Actor.of(ALICE), ALICE, "Why?", language="en", now=10), after_seq=0)
+    other = QuestionBoard.replay(await questions_db.load_events(db, 1, "morning"), session_id="morning")
+    await questions_db.append(db, 1, other.publish(MOD, 1, now=20), after_seq=1)  # this board has not seen it
+
+    def decide(missed):
+        for event in missed:
+            board.apply(event)
+        return board.answer(MOD, 1, now=30)  # valid only once the board knows the question is published
+
+    stored = await questions_db.change(db, 1, "morning", 1, decide)
+    assert [e.name for e in stored] == ["question_answered"]
+    assert [e.name for e in await questions_db.load_events(db, 1, "morning")] == [
+        "question_submitted", "question_published", "question_answered"]

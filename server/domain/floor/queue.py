@@ -227,12 +227,19 @@ class FloorQueue(FloorState):
             events += self._lapse(current.id, now)
         return self._commit(*events)
 
-    def call_next(self, now: int) -> list[Event]:
+    def call_next(self, now: int, *, seen_first: str | None = None) -> list[Event]:
         """Give the floor to the first of the displayed order, ending any running intervention.
 
         While an interposed question is put, the next is another question to the same speaker if one waits, else
         the paused speaker, who resumes: the list goes on only after they finish.
+
+        ``seen_first`` is the request the caller saw at the head of the list: when it holds the floor already
+        (another chair called it a moment earlier), the call is done and nothing changes, so two chairs pressing
+        "next" at once move the list on by one speaker, not two.
         """
+        current = self.current
+        if seen_first is not None and current is not None and current.request_id == seen_first:
+            return []
         order = self.order()
         paused = self.paused
         if paused is not None and not (order and order[0].tier == "interposed"):

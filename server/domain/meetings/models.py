@@ -196,6 +196,8 @@ class SessionLife:
     state: SessionState = SessionState.SCHEDULED
     started_ms: int | None = None
     ended_ms: int | None = None
+    #: How many starts and ends are stored: a change is stored only after exactly this many (the copy is current).
+    changes: int = 0
 
     def effective_state(self, now: int) -> SessionState:
         """The state at ``now``, applying the meeting file's automatic start and end."""

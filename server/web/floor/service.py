@@ -1,7 +1,9 @@
 """The floor on the server: each session's list of speakers in memory, and the one path every change takes.
 
-A change runs :meth:`Floor.perform`: under the meeting's lock the pure :class:`FloorQueue` validates and applies
-the action, the resulting events are stored (committed before anyone hears of them), then the new state goes out:
+A change runs :meth:`Floor.perform`: under the meeting's lock and in one store transaction holding the session,
+the copy catches up with the stored log, the pure :class:`FloorQueue` validates and applies the action, and the
+resulting events are stored after the log's last (committed before anyone hears of them), then the new state goes
+out:
 
 * the session room on ``/live`` and ``/caption`` gets the public view (no participant ids);
 * the moderators' room gets the full view with the stored events;
@@ -22,19 +24,24 @@ from aiohttp import web
 
 from ...clock import now_ms
 from ...domain.captions.stream import SpeakerContext
+from ...domain.errors import NotLive
 from ...domain.events import Event
 from ...domain.floor.events import FloorRequested, InterventionEnded, event_to_dict
 from ...domain.floor.queue import FloorQueue
 from ...domain.questions.models import Actor
 from ...storage import floor as floor_db
+from ...storage.interface import StorageConflict
 from .. import rooms
-from ..keys import db_key, sio_key
+from ..keys import db_key, registry_key, sio_key
+from ..notices import FLOOR, Notice, Publisher
 from ..registry import LoadedMeeting
 from ..sockets import CAPTION, LIVE, MODERATE
 from .views import mine, moderator_view, public_view
 
 log = logging.getLogger(__name__)
 Action = Callable[[FloorQueue, int], list[Event]]
+#: Attempts at one action when other processes keep storing first (each one catches up with them).
+TRIES = 5
 
 
 class QuestionAnswers(Protocol):
@@ -54,7 +61,15 @@ class SessionFloor:
 
 
 class Floor:
-    """The floor queues of this process, loaded from storage on first use.
+    """The floor queues of this process: copies of the stored logs, loaded on first use and caught up with them.
+
+    Any process may change any floor, and the store serialises the changes of one session (``floor_db.change``):
+    in one transaction holding the session, the copy catches up with the events other processes stored since
+    (incrementally), the action is validated against that, and its events are appended after them. Should an append
+    still lose its number to another process (``StorageConflict``), the copy the action had changed is dropped, the
+    log read again and the action run once more, up to ``TRIES`` times. After a commit the other processes are told
+    (:class:`Notice`) and catch their copies up, so what they give a newly connecting page, and who speaks for
+    caption attribution, is current.
 
     It answers the caption side who is speaking (``SpeakerSource``) and takes questions handed to the floor
     (``FloorHandoff``); it tells the questions (:class:`QuestionAnswers`, wired in ``create_app``) when an
@@ -63,22 +78,34 @@ class Floor:
 
     questions: QuestionAnswers
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, notices: Publisher) -> None:
         self.app = app
+        self.notices = notices
         self._floors: dict[tuple[int, str], SessionFloor] = {}
 
     async def session(self, loaded: LoadedMeeting, session_id: str) -> SessionFloor:
         """The floor of a session, rebuilt from its stored events on first use. Do not call it holding the lock."""
         loaded.meeting.session(session_id)
+        found = self._floors.get((loaded.id, session_id))
+        if found is None:
+            async with loaded.lock:
+                found = await self._current(loaded, session_id, catch_up=False)
+        return found
+
+    async def _current(self, loaded: LoadedMeeting, session_id: str, *, catch_up: bool = True) -> SessionFloor:
+        """The copy, loaded if this process has none and caught up with the stored log; hold the meeting's lock."""
         key = (loaded.id, session_id)
         found = self._floors.get(key)
         if found is None:
-            async with loaded.lock:
-                found = self._floors.get(key)
-                if found is None:
-                    events = await floor_db.load_events(self.app[db_key], loaded.id, session_id)
-                    queue = FloorQueue.replay(events, labels=loaded.group_labels())
-                    found = self._floors[key] = SessionFloor(queue, len(events))
+            events = await floor_db.load_events(self.app[db_key], loaded.id, session_id)
+            queue = FloorQueue.replay(events, labels=loaded.group_labels())
+            found = self._floors[key] = SessionFloor(queue, len(events))
+        elif catch_up:
+            # Numbers are consecutive per session: the copy built from ``seq`` events applies the ones after it.
+            missed = await floor_db.load_events(self.app[db_key], loaded.id, session_id, after_seq=found.seq)
+            for event in missed:
+                found.queue.apply(event)
+            found.seq += len(missed)
         return found
 
     def current_speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
@@ -90,26 +117,89 @@ class Floor:
         return SpeakerContext(current.id, current.read_by or current.person["name"])
 
     async def perform(self, loaded: LoadedMeeting, session_id: str, actor: Actor,
-                      action: Action) -> tuple[list[Event], SessionFloor]:
-        """Run one queue action: validate and apply, store, then broadcast. Raises the queue's ``DomainError``."""
-        state = await self.session(loaded, session_id)
-        async with loaded.lock:
-            events = action(state.queue, now_ms())
-            if not events:
-                return events, state
+                      action: Action) -> tuple[list[Event], int]:
+        """Run one queue action: catch up, validate and apply, store, then broadcast and tell the other processes.
+        Returns the events and the number of the log's last event once they were stored (the copy's may be further
+        on by the time the caller reads it).
+
+        Raises the queue's ``DomainError``; ``conflict`` only when other processes won the race ``TRIES`` times.
+        """
+        for attempt in range(1, TRIES + 1):
             try:
-                await floor_db.append(self.app[db_key], loaded.id, session_id, events, actor.as_dict(),
-                                     after_seq=state.seq)
-            except BaseException:
-                # The queue applied events that were not stored: forget it, the next use replays storage.
-                self._floors.pop((loaded.id, session_id), None)
-                raise
-            state.seq += len(events)
-            await self._broadcast(loaded, session_id, state, events)
+                events, state = await self._perform_once(loaded, session_id, actor, action)
+                seq = state.seq
+                break
+            except StorageConflict:
+                if attempt == TRIES:
+                    raise
+                log.info("floor log moved on in another process: trying again", extra={
+                    "meeting": loaded.meeting.slug, "session": session_id, "attempt": attempt})
+            except NotLive:
+                # Another process may have started the session a moment ago: read its life before refusing.
+                if attempt == TRIES or session_id not in await self.app[registry_key].reload_lives(loaded):
+                    raise
+        if not events:
+            return events, seq
+        await self.notices.publish(Notice(FLOOR, loaded.id, session_id, seq))
         log.info("floor changed", extra={"meeting": loaded.meeting.slug, "session": session_id,
                                          "actor": actor.label, "events": [e.name for e in events]})
         await self._answer_questions(loaded, session_id, state, events, actor)
+        return events, seq
+
+    async def _perform_once(self, loaded: LoadedMeeting, session_id: str, actor: Actor,
+                            action: Action) -> tuple[list[Event], SessionFloor]:
+        loaded.meeting.session(session_id)
+        async with loaded.lock:
+            state = await self._current(loaded, session_id, catch_up=False)
+            decided: list[Event] = []
+
+            def decide(missed: list[Event]) -> list[Event]:
+                # Inside the store's transaction holding the session: no other process changes it meanwhile.
+                for event in missed:
+                    state.queue.apply(event)
+                state.seq += len(missed)
+                decided.extend(action(state.queue, now_ms()))
+                return decided
+
+            try:
+                events = await floor_db.change(self.app[db_key], loaded.id, session_id, state.seq, decide,
+                                               actor.as_dict())
+            except BaseException:
+                if decided:
+                    # The queue applied events that were not stored: forget it, the next use replays storage.
+                    self._floors.pop((loaded.id, session_id), None)
+                raise
+            if not events:
+                return events, state
+            state.seq += len(events)
+            await self._broadcast(loaded, session_id, state, events)
         return events, state
+
+    async def follow(self, loaded: LoadedMeeting, session_id: str) -> None:
+        """The session is live: hold its floor here, so captions written through this process are attributed to
+        whoever speaks even before anyone asks this process about the floor (``LiveFollower``)."""
+        if (loaded.id, session_id) not in self._floors:
+            await self.session(loaded, session_id)
+
+    async def noticed(self, notice: Notice) -> None:
+        """Another process changed a floor: catch this process's copy up (loading it if the meeting is loaded here,
+        so that captions written through this process are attributed to the new speaker)."""
+        loaded = self.app[registry_key].loaded_by_id(notice.meeting_id)
+        if loaded is None or notice.session_id not in loaded.lives:
+            return
+        found = self._floors.get((loaded.id, notice.session_id))
+        if found is not None and found.seq >= notice.seq:
+            return
+        async with loaded.lock:
+            await self._current(loaded, notice.session_id)
+
+    async def resync(self) -> None:
+        """Notices may have been lost: catch every copy up."""
+        for meeting_id, session_id in list(self._floors):
+            loaded = self.app[registry_key].loaded_by_id(meeting_id)
+            if loaded is not None:
+                async with loaded.lock:
+                    await self._current(loaded, session_id)
 
     async def take_question(self, loaded: LoadedMeeting, session_id: str, question: Mapping[str, Any], how: str,
                             reader: str | None, actor: Actor) -> str | None:

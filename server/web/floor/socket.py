@@ -48,8 +48,8 @@ async def _do(ctx: Context, action: QueueAction, *, live_only: bool = False) -> 
             life.require_live(now)
         return action(queue, now)
 
-    events, state = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, ctx.actor(), checked)
-    out: dict[str, Any] = {"seq": state.seq, "events": [e.name for e in events]}
+    events, seq = await ctx.app[floor_key].perform(ctx.meeting, ctx.session_id, ctx.actor(), checked)
+    out: dict[str, Any] = {"seq": seq, "events": [e.name for e in events]}
     for key in ("request_id", "intervention_id"):
         found = next((getattr(e, key) for e in events if hasattr(e, key)), None)
         if found is not None:
@@ -163,8 +163,10 @@ async def floor_add(ctx: Context, data: Payload) -> dict[str, Any]:
 
 @commands.command("floor_call_next", MODERATE, role=Role.MODERATOR)
 async def floor_call_next(ctx: Context, data: Payload) -> dict[str, Any]:
-    """Give the floor to the first of the list (ending the running intervention)."""
-    return await _do(ctx, lambda q, now: q.call_next(now), live_only=True)
+    """Give the floor to the first of the list (ending the running intervention): ``{seen_first?}``, the request the
+    chair's page shows first; when it has the floor already (another chair was quicker), nothing changes."""
+    seen_first = payloads.optional_text(data, "seen_first", 40)
+    return await _do(ctx, lambda q, now: q.call_next(now, seen_first=seen_first), live_only=True)
 
 
 @commands.command("floor_call", MODERATE, role=Role.MODERATOR)

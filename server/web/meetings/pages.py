@@ -18,7 +18,7 @@ from ..keys import db_key, limits_key, link_key_key, settings_key
 from ..links import link_rows
 from ..pages import render, session_page
 from ..registry import LoadedMeeting
-from ..revocation import cut_off
+from ..revocation import revoked
 from . import screen
 from .admin import admin_context
 
@@ -121,7 +121,7 @@ async def admin_link_action(request: web.Request) -> web.StreamResponse:
         await meetings_db.revoke_link(db, loaded.id, link_id, now, access.label)
     else:
         await meetings_db.rotate_link(db, request.app[link_key_key], loaded.id, link_id, now, access.label)
-    await cut_off(request.app, {link_id})
+    await revoked(request.app, loaded.id, link_id)
     # After rotating the admin's own link the old token no longer works: go back to the meeting instead.
     token = str(form.get("t", ""))
     if await meetings_db.find_token(db, loaded.id, token) is None:

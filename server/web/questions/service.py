@@ -1,8 +1,10 @@
 """Moderated questions on the server: each session's board in memory, and the one path every change takes.
 
-A change runs :meth:`Questions.perform`: under the meeting's lock the pure board validates and applies the
-action, the resulting events are stored (committed before anyone hears of them), then each affected question
-goes to the rooms allowed to see it. Visibility is decided here, once, for every emit:
+A change runs :meth:`Questions.perform`: under the meeting's lock and in one store transaction holding the
+session, the board catches up with the stored log, the pure board validates and applies the action, and the
+resulting events are stored after the log's last (committed before anyone hears of them; as for the floor), then
+each affected question goes to the rooms allowed to see it, and the other processes are told (``notices``).
+Visibility is decided here, once, for every emit:
 
 * moderators (``rooms.moderators``) get the full record of every question;
 * the session room gets the public view only while a question is published, on screen or answered, and an
@@ -22,7 +24,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ...domain.errors import DomainError
+from ...domain.errors import DomainError, NotLive
 from ...domain.meetings.models import Role
 from ...domain.questions.board import QuestionBoard
 from ...domain.questions.events import (
@@ -36,14 +38,18 @@ from ...domain.questions.events import (
 from ...domain.questions.models import PUBLIC_STATUSES, Actor, BoardSettings, moderator_view, public_view
 from ...settings import Settings
 from ...storage import questions as questions_db
+from ...storage.interface import StorageConflict
 from .. import rooms
-from ..keys import db_key, settings_key, sio_key
+from ..keys import db_key, registry_key, settings_key, sio_key
+from ..notices import QUESTIONS, Notice, Publisher
 from ..registry import LoadedMeeting
 from ..sockets import LIVE, MODERATE
 from .views import own_view, public_counts, settings_view
 
 log = logging.getLogger(__name__)
 Action = Callable[[QuestionBoard], list[BoardEvent]]
+#: Attempts at one action when other processes keep storing first (each one catches up with them).
+TRIES = 5
 
 
 class FloorHandoff(Protocol):
@@ -72,51 +78,123 @@ def limits(settings: Settings) -> dict[str, Any]:
 
 
 class Questions:
-    """The question boards of this process, loaded from storage on first use."""
+    """The question boards of this process: copies of the stored logs, loaded on first use and caught up with them
+    before every change and when another process says it changed one (see ``Floor`` for the retries)."""
 
-    def __init__(self, app: web.Application, floor: FloorHandoff) -> None:
+    def __init__(self, app: web.Application, floor: FloorHandoff, notices: Publisher) -> None:
         self.app = app
         self.floor = floor
+        self.notices = notices
         self._boards: dict[tuple[int, str], SessionQuestions] = {}
 
     async def session(self, loaded: LoadedMeeting, session_id: str) -> SessionQuestions:
         """The board of a session, rebuilt from its stored events on first use. Do not call it holding the lock."""
         session = loaded.meeting.session(session_id)
-        key = (loaded.id, session_id)
-        found = self._boards.get(key)
+        found = self._boards.get((loaded.id, session_id))
         if found is None:
             async with loaded.lock:
-                found = self._boards.get(key)
-                if found is None:
-                    events = await questions_db.load_events(self.app[db_key], loaded.id, session_id)
-                    server_limits = limits(self.app[settings_key])
-                    board = QuestionBoard.replay(events, session_id=session_id, themes=session.themes,
-                                                 settings=BoardSettings(**server_limits))
-                    # Moderators choose auto-publish and the closing time (kept in the events); the limits are
-                    # the server's, so changing them in the settings applies to sessions that have questions.
-                    board.settings = dataclasses.replace(board.settings, **server_limits)
-                    found = self._boards[key] = SessionQuestions(board, len(events))
+                found = await self._current(loaded, session_id, catch_up=False)
         found.board.themes = tuple(session.themes)  # follows a reloaded meeting file
         return found
 
+    async def _current(self, loaded: LoadedMeeting, session_id: str, *,
+                       catch_up: bool = True) -> SessionQuestions:
+        """The board, loaded if this process has none and caught up with the stored log; hold the meeting's lock."""
+        key = (loaded.id, session_id)
+        found = self._boards.get(key)
+        server_limits = limits(self.app[settings_key])
+        if found is None:
+            events = await questions_db.load_events(self.app[db_key], loaded.id, session_id)
+            themes = loaded.meeting.session(session_id).themes
+            board = QuestionBoard.replay(events, session_id=session_id, themes=themes,
+                                         settings=BoardSettings(**server_limits))
+            found = self._boards[key] = SessionQuestions(board, len(events))
+        elif catch_up:
+            missed = await questions_db.load_events(self.app[db_key], loaded.id, session_id, after_seq=found.seq)
+            for event in missed:
+                found.board.apply(event)
+            found.seq += len(missed)
+        else:
+            return found
+        # Moderators choose auto-publish and the closing time (kept in the events); the limits are the server's, so
+        # changing them in the settings applies to sessions that have questions.
+        found.board.settings = dataclasses.replace(found.board.settings, **server_limits)
+        return found
+
     async def perform(self, loaded: LoadedMeeting, session_id: str,
-                      action: Action) -> tuple[list[BoardEvent], SessionQuestions]:
-        """Run one board action: validate and apply, store, then broadcast. Raises the board's ``DomainError``."""
-        state = await self.session(loaded, session_id)
+                      action: Action) -> tuple[list[BoardEvent], int]:
+        """Run one board action: catch up, validate and apply, store, then broadcast and tell the other processes.
+        Returns the events and the number of the log's last event once they were stored.
+
+        Raises the board's ``DomainError``; ``conflict`` only when other processes won the race ``TRIES`` times.
+        """
+        for attempt in range(1, TRIES + 1):
+            try:
+                events, state = await self._perform_once(loaded, session_id, action)
+                seq = state.seq
+                break
+            except StorageConflict:
+                if attempt == TRIES:
+                    raise
+                log.info("question log moved on in another process: trying again", extra={
+                    "meeting": loaded.meeting.slug, "session": session_id, "attempt": attempt})
+            except NotLive:
+                # Another process may have started the session a moment ago: read its life before refusing.
+                if attempt == TRIES or session_id not in await self.app[registry_key].reload_lives(loaded):
+                    raise
+        if events:
+            await self.notices.publish(Notice(QUESTIONS, loaded.id, session_id, seq))
+        return events, seq
+
+    async def _perform_once(self, loaded: LoadedMeeting, session_id: str,
+                            action: Action) -> tuple[list[BoardEvent], SessionQuestions]:
+        loaded.meeting.session(session_id)
         async with loaded.lock:
-            before = {qid: q.status for qid, q in state.board.questions.items()}
-            events = action(state.board)
+            state = await self._current(loaded, session_id, catch_up=False)
+            before: dict[int, Any] = {}
+            decided: list[BoardEvent] = []
+
+            def decide(missed: list[BoardEvent]) -> list[BoardEvent]:
+                # Inside the store's transaction holding the session: no other process changes it meanwhile.
+                for event in missed:
+                    state.board.apply(event)
+                state.seq += len(missed)
+                if missed:
+                    state.board.settings = dataclasses.replace(state.board.settings,
+                                                               **limits(self.app[settings_key]))
+                before.update({qid: q.status for qid, q in state.board.questions.items()})
+                decided.extend(action(state.board))
+                return decided
+
+            try:
+                events = await questions_db.change(self.app[db_key], loaded.id, session_id, state.seq, decide)
+            except BaseException:
+                if decided:
+                    # The board applied events that were not stored: forget it, the next use replays storage.
+                    self._boards.pop((loaded.id, session_id), None)
+                raise
             if not events:
                 return events, state
-            try:
-                await questions_db.append(self.app[db_key], loaded.id, events, after_seq=state.seq)
-            except BaseException:
-                # The board applied events that were not stored: forget it, the next use replays storage.
-                self._boards.pop((loaded.id, session_id), None)
-                raise
             state.seq += len(events)
             await broadcast(self.app, loaded, state, events, before)
         return events, state
+
+    async def noticed(self, notice: Notice) -> None:
+        """Another process changed a board: catch this process's copy up, if it holds one."""
+        loaded = self.app[registry_key].loaded_by_id(notice.meeting_id)
+        found = self._boards.get((notice.meeting_id, notice.session_id or ""))
+        if loaded is None or found is None or found.seq >= notice.seq:
+            return
+        async with loaded.lock:
+            await self._current(loaded, found.board.session_id)
+
+    async def resync(self) -> None:
+        """Notices may have been lost: catch every board up."""
+        for meeting_id, session_id in list(self._boards):
+            loaded = self.app[registry_key].loaded_by_id(meeting_id)
+            if loaded is not None:
+                async with loaded.lock:
+                    await self._current(loaded, session_id)
 
     async def hand_to_floor(self, loaded: LoadedMeeting, session_id: str, question_id: int,
                             actor: Actor) -> str | None:

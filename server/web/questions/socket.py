@@ -52,12 +52,12 @@ def _intervention(data: Payload) -> int | str:
 async def _do(ctx: Context, action: BoardAction) -> dict[str, Any]:
     """Run one board action as the connection's actor; answer ``{seq, events, id?}``."""
     actor = ctx.actor()
-    events, state = await ctx.app[questions_key].perform(ctx.meeting, ctx.session_id,
+    events, seq = await ctx.app[questions_key].perform(ctx.meeting, ctx.session_id,
                                                          lambda board: action(board, actor, ctx.now()))
     log.info("questions changed", extra={"meeting": ctx.conn.slug, "session": ctx.session_id, "actor": actor.label,
                                          "events": [e.name for e in events]})
     qid = getattr(events[0], "question_id", None) if events else None
-    return {"seq": state.seq, "events": [e.name for e in events], **({"id": qid} if qid is not None else {})}
+    return {"seq": seq, "events": [e.name for e in events], **({"id": qid} if qid is not None else {})}
 
 
 @commands.command("questions_list", LIVE)
