@@ -356,9 +356,13 @@ async def test_link_actions_and_named_moderators_appear_in_the_admin_audit_log(s
     async with http.get(server.url(f"/m/{DEMO}/admin?t={await server.token('admin')}")) as r:
         page = await r.text()
     assert "Audit log" in page
-    assert "link revoked" in page and f"link id: {revoked}" in page
-    assert "moderator@morning (Ana &lt;b&gt;Chair&lt;/b&gt;)" in page  # as text, never as markup
-    assert "session started" in page and "moderator@morning (Bo)" in page and "session ended" in page
+    assert "Link revoked" in page and f"Link: {revoked}, Role: Rapporteur" in page
+    assert "Ana &lt;b&gt;Chair&lt;/b&gt;, Moderator link (morning)" in page  # as text, never as markup
+    assert "Session started" in page and "Bo, Moderator link (morning)" in page and "Session ended" in page
+    # Who acted and what they did, in the reader's language.
+    async with http.get(server.url(f"/m/{DEMO}/admin?t={await server.token('admin')}&ui=es")) as r:
+        page = await r.text()
+    assert "Enlace revocado" in page and "Bo, Enlace de Moderador (morning)" in page and "Sesión terminada" in page
 
 
 # --- across processes ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ catalogue has every message, translated and not fuzzy."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import warnings
@@ -308,3 +309,177 @@ def test_templates_translate_only_literal_messages(name: str) -> None:
 
 def test_the_variable_check_finds_what_it_should() -> None:
     assert gettext_of_variables("{{ _(hub.name) }} {{ _('Hub') }} {{ hub.name | message }}") == ["_(hub …)"]
+
+
+# --- the summary draft (transcripts/, its own catalogue) --------------------------------------------------------
+
+SUMMARY_TEMPLATES = ROOT / "transcripts" / "templates"
+GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
+
+
+def unmarked_in_summary(source: str) -> list[str]:
+    """Words of a Markdown summary template that reach the draft without being marked for translation: text
+    between the tags, and string literals with a space or a capital letter outside a gettext call (in ``{{ }}`` and
+    in ``{% %}``, where the draft builds its lists of phrases)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    found: list[str] = []
+    stack: list[str] = []
+    previous, kind, in_trans = "", "", False
+    for lineno, token, value in env.lex(source):
+        if token in ("variable_begin", "block_begin"):
+            kind, stack, previous = token, [], ""
+        elif token in ("variable_end", "block_end"):
+            kind = ""
+        elif kind:
+            if kind == "block_begin" and token == "name" and previous == "" and value in ("trans", "pluralize",
+                                                                                           "endtrans"):
+                in_trans = value != "endtrans"
+            if token == "operator" and value in "([{":
+                stack.append("call" if previous in GETTEXT else "other")
+            elif token == "operator" and value in ")]}":
+                stack.pop() if stack else None
+            elif token == "string" and "call" not in stack and LETTERS.search(value) and \
+                    (" " in value.strip("'\"") or re.search(r"[A-Z]", value)):
+                found.append(f"line {lineno}: string {value}")
+            previous = value if token == "name" else ""
+        elif token == "data" and not in_trans and LETTERS.search(value):
+            found.append(f"line {lineno}: text {value.strip()!r}")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SUMMARY_TEMPLATES.glob("summary.md.j2")))
+def test_every_summary_phrase_is_marked_for_translation(name: str) -> None:
+    found = unmarked_in_summary((SUMMARY_TEMPLATES / name).read_text(encoding="utf-8"))
+    assert not found, f"{name}: phrases not marked for translation:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("## Agenda\n", ["line 1: text '## Agenda'"]),
+    ('{{ "was held" if held else _("was not held") }}', ['line 1: string "was held"']),
+    ('{% do made.append("by " ~ counted(n, "government")) %}', ['line 1: string "by "']),
+    ('{{ counted(n, "Government") }}', ['line 1: string "Government"']),
+    ("## {{ _('Agenda') }}\n| {{ g.label | label }} | {{ '-' }} |\n", []),
+    ('{% do made.append(npgettext("contributions made", "by %(num)s government", "by %(num)s governments", n)) %}',
+     []),
+    ('{% set closing = speakers | selectattr("part", "equalto", "closing") | list %}', []),
+    ("{% trans n=3 %}{{ n }} questions{% endtrans %}", []),
+    ("{# a comment with words #}- {{ question(x) }}\n", []),
+])
+def test_the_summary_check_finds_what_it_should(source: str, expected: list[str]) -> None:
+    assert unmarked_in_summary(source) == expected
+
+
+def test_every_summary_draft_catalogue_has_every_phrase_translated() -> None:
+    template = messages.extract(quiet=True, domain=messages.TRANSCRIPTS)
+    assert len(template) > 80  # the extraction found the template's and the library's phrases
+    problems = [p for locale in messages.LOCALES for p in messages.problems(template, messages.read(
+        locale, messages.TRANSCRIPTS))]
+    assert not problems, "run scripts/messages.py and translate:\n" + "\n".join(problems[:50])
+    # The server's catalogues hold the interface only: the draft's phrases are the library's own.
+    assert messages.extract(quiet=True).get("Contributions to the debate were made %(list)s.") is None
+
+
+def test_summary_draft_translations_use_only_their_phrases_placeholders() -> None:
+    # A placeholder the English phrase does not have would fail the draft when it is filled in; one left out is
+    # allowed (Arabic writes "one government" and "two governments" in words).
+    placeholder = re.compile(r"%\((\w+)\)s")
+    wrong = []
+    for locale in messages.LOCALES:
+        for message in messages.read(locale, messages.TRANSCRIPTS):
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+            allowed = {name for text in ids for name in placeholder.findall(text)} | {"num"}
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            for text in strings:
+                if set(placeholder.findall(text)) - allowed or re.search(r"%(?!\(\w+\)s|%)", text):
+                    wrong.append(f"{locale}: {text!r}")
+    assert not wrong, "\n".join(wrong)
+
+# --- messages the server builds from values -----------------------------------------------------------------------
+
+SERVER = ROOT / "server"
+#: Calls whose first argument (or ``message=``/``text=``) is a message people read: the core's refusals, gettext's
+#: names, and aiohttp's HTTP errors, whose text the error mapper shows.
+_MESSAGE_CALLS = messages.refusal_classes() | {"_", "gettext", "ngettext", "N_"}
+
+
+def built_messages(source: str) -> list[str]:
+    """Messages that reach people built from values in Python (an f-string, ``%``, ``+`` or ``.format()``): the
+    catalogue cannot hold them. Write the English with ``{name}`` placeholders and pass the values as ``params``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        callee = node.func.id if isinstance(node.func, ast.Name) else (
+            node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        if callee in _MESSAGE_CALLS:
+            args = node.args[:1] + [k.value for k in node.keywords if k.arg in ("message", "missing", "too_long")]
+        elif callee.startswith("HTTP"):
+            args = [k.value for k in node.keywords if k.arg in ("text", "reason")]
+        else:
+            continue
+        found += [f"line {arg.lineno}: {callee}({ast.unparse(arg)[:60]} …)" for arg in args if _built(arg)]
+    return found
+
+
+def _built(node: ast.expr) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.FormattedValue) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return True
+    if isinstance(node, ast.IfExp):
+        return _built(node.body) or _built(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return any(_built(v) for v in node.values)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join")
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(SERVER)) for p in SERVER.rglob("*.py")))
+def test_no_message_people_read_is_built_from_values(path: str) -> None:
+    found = built_messages((SERVER / path).read_text(encoding="utf-8"))
+    assert not found, f"{path}: messages built from values (use a template and params=):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('raise InvalidInput(f"at most {n} characters", field="text")',
+     ["line 1: InvalidInput(f'at most {n} characters' …)"]),
+    ('raise NotFound("no question " + str(q))', ["line 1: NotFound('no question ' + str(q) …)"]),
+    ('raise TooManyQuestions("wait {} s".format(n))', ["line 1: TooManyQuestions('wait {} s'.format(n) …)"]),
+    ('raise web.HTTPNotFound(text=f"No {what}.")', ["line 1: HTTPNotFound(f'No {what}.' …)"]),
+    ('x = form_text(d, "name", 9, missing=f"Give {label}.")', []),  # form_text is not a message call itself
+    ('raise InvalidInput("at most {n} characters", field="text", params={"n": n})', []),
+    ('raise InvalidInput(f"a constant f-string")', []),
+    ('raise NotAllowed(ONLY_ROLE.get(role, N_("Not allowed.")))', []),
+    ('raise ValueError(f"{name}: expected a number")', []),  # an operator's error, not a refusal people read
+])
+def test_the_built_message_check_finds_what_it_should(source: str, expected: list[str]) -> None:
+    assert built_messages(source) == expected
+
+
+def test_every_placeholder_survives_translation() -> None:
+    """A translation keeps each ``{name}`` of its message (a lost one would leave the value out) and adds none; a
+    plural form may say its number in words ("صوتان": two votes) and leave ``{n}`` out."""
+    problems = []
+    for locale in messages.LOCALES:
+        for message in messages.read(locale):
+            if not message.id or not message.string:
+                continue
+            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            wanted = set(re.findall(r"\{(\w+)\}", ids[-1]))
+            for s in strings:
+                used = set(re.findall(r"\{(\w+)\}", s))
+                if used - wanted or (len(ids) == 1 and used != wanted):
+                    problems.append(f"{locale}: {ids[0]!r} → {s!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_browser_says_every_floor_reason_the_core_gives() -> None:
+    """Each reason code of the core has the same English sentence, marked with ``t()``, in the browser's table."""
+    from server.domain.floor.reasons import TEXTS
+
+    source = (CLIENT / "floor-view.js").read_text(encoding="utf-8")
+    table = source[source.index("const REASONS = {"):source.index("};", source.index("const REASONS = {"))]
+    said = dict(re.findall(r'^\s*(\w+): function \(\w*\) \{ return t\("([^"]+)"', table, re.M))
+    assert said == dict(TEXTS)

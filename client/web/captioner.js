@@ -4,7 +4,7 @@
  * lines) is remembered in localStorage: it adds ``window: true`` to each message and switches the addresses shown. */
 import { call } from "./connection.js";
 import { languageName, t } from "./i18n.js";
-import { onSessionState } from "./session.js";
+import { captionerLabel, onSessionState } from "./session.js";
 import { timeElement } from "./time.js";
 
 const RECENT = 30;
@@ -198,7 +198,8 @@ export function mountCaptioner(root, socket) {
   socket.on("captioner_handed_over", function (h) {
     const li = document.createElement("li");
     li.append(timeElement(h.at_ms, "medium"), " " + t("{from} handed over to {to} ({language})", {
-      from: h.from_captioner ? h.from_captioner.label : t("nobody"), to: h.to_captioner.label, language: languageName(h.lang) }));
+      from: h.from_captioner ? captionerLabel(h.from_captioner) : t("nobody"), to: captionerLabel(h.to_captioner),
+      language: languageName(h.lang) }));
     handovers.prepend(li);
   });
   onSessionState(function (s) {

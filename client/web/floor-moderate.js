@@ -3,10 +3,11 @@
    audit log. Runs on the page's /moderate connection; the floor state is kept by seq. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence, typing } from "./dom.js";
-import { KINDS, MODES, PARTS, POLICIES, policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { actorLabel, KINDS, MODES, PARTS, POLICIES, policyName, reasonText, renderCard, renderPart, renderQueue, Timer }
+  from "./floor-view.js";
 import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
-import { clock, formatTime } from "./time.js";
+import { clock, timeElement } from "./time.js";
 
 const ACTIONS = { floor_requested: t("asked for the floor"), floor_withdrawn: t("withdrawn"),
   floor_granted: t("given the floor"), floor_declined: t("declined for now"), intervention_ended: t("intervention ended"),
@@ -39,14 +40,14 @@ export function mountFloorModerator(panel, socket) {
   function rowControls(row, count) {
     const short = row.name;
     const box = el("div", { class: "fl-row-side" });
-    box.appendChild(el("p", { class: "fl-reason", dir: "auto", text: row.reason }));
+    box.appendChild(el("p", { class: "fl-reason", dir: "auto", text: reasonText(row) }));
     const buttons = el("div", { class: "q-buttons" });
     buttons.appendChild(button(t("Give the floor"), "", t("Give the floor to {name}", { name: short }), function () {
       act("floor_call", { request_id: row.id }, t("{name} has the floor.", { name: short }));
     }));
     if (row.tier === "end") {
       buttons.appendChild(button(t("Place next"), "secondary", t("Place the right of reply of {name} next", { name: short }), function () {
-        act("floor_move", { request_id: row.id, position: 1, reason: "right of reply placed next by the chair" });
+        act("floor_move", { request_id: row.id, position: 1, reason: t("right of reply, placed next by the chair") });
       }));
     }
     if (row.tier !== "point_of_order") {
@@ -89,7 +90,7 @@ export function mountFloorModerator(panel, socket) {
           (i.organisation ? ", " + i.organisation : "") + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") +
           (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
-        el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
+        el("td", {}, [timeElement(i.called_ms, "medium")]), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
     });
     $("flm-spoken-count").textContent = String(floor.interventions.length);
@@ -145,7 +146,7 @@ export function mountFloorModerator(panel, socket) {
     const next = floor.queue[0];
     $("flm-next").textContent = resumes ? t("Back to {name}", { name: floor.paused.name })
       : next ? t("Call next: {name}", { name: next.read_by || next.name }) : t("Call next");
-    $("flm-next-why").textContent = !resumes && next ? t("Next because: {reason}.", next) : "";
+    $("flm-next-why").textContent = !resumes && next ? t("Next because: {reason}.", { reason: reasonText(next) }) : "";
     renderSettings(floor);
     renderSpoken(floor);
   }
@@ -273,13 +274,13 @@ export function mountFloorModerator(panel, socket) {
         const d = e.details, bits = [];
         if (d.person) bits.push(t("{name} ({group}, {mode})", { name: d.person.name, group: d.person.group, mode: MODES[d.person.mode] || d.person.mode }));
         if (d.kind && d.kind !== "normal") bits.push(KINDS[d.kind] || d.kind.replace(/_/g, " "));
-        if (d.reason) bits.push(d.reason);
+        if (d.reason) bits.push(reasonText(d));
         if (d.to_position) bits.push(d.from_position + " → " + d.to_position);
         if (d.policy) bits.push(POLICIES[d.policy] || d.policy);
         if (d.part) bits.push(PARTS[d.part] || d.part);
         if (d.seconds !== undefined) bits.push(d.seconds === null ? t("none") : t("{n} s", { n: d.seconds }));
         if (d.question_id) bits.push(t("question {id}", { id: d.question_id }));
-        body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),
+        body.appendChild(el("tr", {}, [el("td", {}, [timeElement(e.at_ms, "medium")]), el("td", { text: actorLabel(e.actor) }),
           el("td", { text: ACTIONS[e.name] || e.name }),
           el("td", { text: [e.request_id, e.intervention_id].filter(Boolean).join(" / ") }),
           el("td", { text: bits.join(" · ") })]));

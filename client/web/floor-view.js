@@ -17,6 +17,53 @@ export const POLICIES = { fcfs: t("First come, first served"), alternate: t("Alt
 export function policyName(floor) {
   return POLICIES[floor.policy] || floor.policy_label;
 }
+/** Why someone stands where they do in the list, or was called, by the server's reason code (its English
+    sentence is in server/domain/floor/reasons.py; the values are names and group labels, kept as they are). */
+const REASONS = {
+  in_order: function () { return t("in order of request"); },
+  first_speaker: function () { return t("first speaker; in order of request"); },
+  alternates_room: function () { return t("alternates with the previous room speaker"); },
+  alternates_remote: function () { return t("alternates with the previous remote speaker"); },
+  no_remote_waiting: function () { return t("no remote speaker waiting; in order of request"); },
+  no_room_waiting: function () { return t("no room speaker waiting; in order of request"); },
+  group_first: function (p) { return t("{group} has not spoken yet", p); },
+  group_spoke_last: function (p) { return t("{group} spoke last, but no other group is waiting", p); },
+  group_since: function (p) { return t("{group} has not spoken since {other}", p); },
+  spoken_already: function () { return t("has spoken already; in order of request"); },
+  new_voice: function () { return t("has not spoken yet in this session"); },
+  interposed: function () { return t("interposed question: put to the speaker before the list goes on"); },
+  point_of_order: function () { return t("point of order: always taken first"); },
+  reply_at_end: function () { return t("right of reply, at the end of the item"); },
+  reply_next: function () { return t("right of reply, placed next by the chair"); },
+  declined: function () { return t("declined for now; kept their place"); },
+  placed: function () { return t("placed by the moderator"); },
+  moved: function () { return t("moved by the moderator"); },
+  moved_because: function (p) { return t("moved by the moderator: {reason}", p); },
+  called: function () { return t("called by the moderator"); },
+};
+
+/** The reason of a list row (or a grant) in the interface language; the server's English for a code this page
+    does not know. */
+export function reasonText(row) {
+  const say = Object.prototype.hasOwnProperty.call(REASONS, row.reason_code) ? REASONS[row.reason_code] : null;
+  return say ? say(row.reason_params || {}) : (row.reason || "");
+}
+
+/** The roles an audit log's link holder acted with. */
+const ROLES = { admin: t("Admin"), moderator: t("Moderator"), captioner: t("Captioner"), rapporteur: t("Rapporteur"),
+                hub: t("Remote hub") };
+
+/** Who acted, as an audit log entry names them, in the interface language (from the ``parts`` of the server's
+    stored label; a participant's own name as it is). */
+export function actorLabel(actor) {
+  const p = actor.parts;
+  if (!p) return actor.label;
+  if (p.participant) return t("Participant {id}", { id: p.participant });
+  if (p.anonymous) return t("Someone without a link");
+  const link = t("{role} link ({scope})", { role: ROLES[p.role] || p.role, scope: p.scope || t("Whole meeting") });
+  return p.name ? t("{name}, {link}", { name: p.name, link: link }) : link;
+}
+
 /** The parts of a session the chair moves through. */
 export const PARTS = { presentations: t("Presentations"), panel: t("Panel"), debate: t("Debate"), closing: t("Closing") };
 export const KINDS = { normal: "", point_of_order: t("Point of order"), right_of_reply: t("Right of reply"),

@@ -2,7 +2,7 @@
    "for now". The public floor state and the participant's own requests ("mine") are kept by seq in one store. */
 import { call, onConnect } from "./connection.js";
 import { byId as $, el, say, sentence } from "./dom.js";
-import { policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
+import { policyName, reasonText, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
 import { onSessionState } from "./session.js";
@@ -61,7 +61,8 @@ export function mountFloor(panel, socket) {
       : t("You are number {n} in the list.", { n: row.position });
     const wait = row.expected_wait_ms === null ? null : waitText(row.expected_wait_ms);
     $("fl-mine-wait").textContent = row.reason
-      ? (wait === null ? t("Expected wait not known yet ({reason}).", row) : t("Expected wait: {wait} ({reason}).", { wait: wait, reason: row.reason }))
+      ? (wait === null ? t("Expected wait not known yet ({reason}).", { reason: reasonText(row) })
+        : t("Expected wait: {wait} ({reason}).", { wait: wait, reason: reasonText(row) }))
       : (wait === null ? t("Expected wait not known yet.") : t("Expected wait: {wait}.", { wait: wait }));
   }
 

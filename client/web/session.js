@@ -4,6 +4,15 @@
 import { formatTime } from "./time.js";
 import { languageName, t } from "./i18n.js";
 
+/** A captioner as the reader's language names them, from the parts of the server's label (its stored English
+    label when it has none). */
+export function captionerLabel(c) {
+  if (!c.number) return c.label;
+  const base = c.scope === "session" ? t("Session captioner #{n}", { n: c.number })
+    : t("Meeting captioner #{n}", { n: c.number });
+  return c.name ? t("{name} ({captioner})", { name: c.name, captioner: base }) : base;
+}
+
 const listeners = [];
 
 /** Call ``fn(state)`` for every session state pushed to this page. */
@@ -53,9 +62,9 @@ export function mountModeratorSession(form, socket) {
     const empty = list.querySelector("[data-empty]");
     if (empty) empty.remove();
     const item = document.createElement("li");
-    const from = h.from_captioner ? h.from_captioner.label : t("nobody");
+    const from = h.from_captioner ? captionerLabel(h.from_captioner) : t("nobody");
     item.textContent = t("{time} — {to} took over from {from} ({language})", { time: formatTime(h.at_ms, "short"),
-      to: h.to_captioner ? h.to_captioner.label : "?", from: from, language: languageName(h.lang) });
+      to: h.to_captioner ? captionerLabel(h.to_captioner) : "?", from: from, language: languageName(h.lang) });
     list.prepend(item);
   });
 }

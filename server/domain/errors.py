@@ -3,19 +3,57 @@ layer's mapper gives the HTTP status)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country (ISO 3166-1 alpha-2) among a message's values: the edge names it in the reader's language."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Term(str):
+    """A word or phrase from the catalogue among a message's values (a status, an action): the edge translates it
+    before putting it in its place. Mark its literal with ``N_`` where it is written."""
+
+
+def _english(value: object) -> object:
+    """A value as the English message shows it (a list as "a, b"; the edge formats each language its own way)."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+
 class DomainError(Exception):
-    """A refusal with a stable machine-readable code and a human message."""
+    """A refusal with a stable machine-readable code and a human message.
+
+    A message that names values is a template with named placeholders (``"at most {max_length} characters"``) and
+    its ``params``: the edge translates the template and fills it in the reader's language, numbers included. The
+    English ``message`` is the template filled as it is.
+    """
 
     code: str = "domain_error"
 
-    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None) -> None:
-        super().__init__(message or self.__class__.__doc__ or self.code)
+    def __init__(self, message: str = "", *, code: str | None = None, field: str | None = None,
+                 params: Mapping[str, object] | None = None) -> None:
         if code is not None:
             self.code = code
-        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        #: The English message with its ``{name}`` placeholders, as the catalogues hold it.
+        self.template = message or (self.__class__.__doc__ or self.code).strip()
+        #: The values the placeholders stand for.
+        self.params: dict[str, object] = dict(params or {})
+        self.message = self.template.format_map({k: _english(v) for k, v in self.params.items()}) if params \
+            else self.template
+        super().__init__(self.message)
         self.field = field
 
     def as_dict(self) -> dict[str, Any]:

@@ -44,12 +44,15 @@ class Codec(Generic[E]):
         """The event ``data`` describes; raises ``InvalidInput`` for an unknown name or wrong fields."""
         cls = self.kinds.get(str(data.get("name")))
         if cls is None:
-            raise InvalidInput(f"unknown {self.feature} event {data.get('name')!r}", field="name")
+            raise InvalidInput("Unknown {feature} event \"{name}\".", field="name",
+                               params={"feature": self.feature, "name": str(data.get("name"))})
         body = {k: v for k, v in data.items() if k != "name"}
         unknown = set(body) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise InvalidInput(f"unexpected fields for {cls.name}: {sorted(unknown)}", field="name")
+            raise InvalidInput("Unexpected fields for {name}: {fields}.", field="name",
+                               params={"name": cls.name, "fields": sorted(unknown)})
         try:
             return cls(**body)
         except TypeError as exc:  # a required field is missing
-            raise InvalidInput(f"malformed {cls.name}: {exc}", field="name") from exc
+            raise InvalidInput("Malformed {name}: {problem}", field="name",
+                               params={"name": cls.name, "problem": str(exc)}) from exc

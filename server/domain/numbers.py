@@ -22,7 +22,8 @@ def whole_number(raw: str, name: str, *, low: int = 0, high: int = MAX_INT, code
     Raises ``InvalidInput`` (``code`` when given, else ``invalid_format``) naming the field ``name``.
     """
     if not isinstance(raw, str) or _DIGITS.fullmatch(raw) is None or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}", code=code, field=name)
+        raise InvalidInput("{field} must be a whole number from {low} to {high}", code=code, field=name,
+                           params={"field": name, "low": low, "high": high})
     return int(raw)
 
 

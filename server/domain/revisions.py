@@ -42,24 +42,26 @@ def clean_edits(raw: Any, known: Mapping[Key, Line]) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
         raise InvalidInput("edits must be a non-empty list", field="edits")
     if len(raw) > MAX_EDITS:
-        raise InvalidInput(f"at most {MAX_EDITS} edits per save", field="edits")
+        raise InvalidInput("At most {max_edits} edits per save.", field="edits", params={"max_edits": MAX_EDITS})
     out: dict[Key, dict[str, Any]] = {}
     for i, edit in enumerate(raw):
         if not isinstance(edit, Mapping):
-            raise InvalidInput(f"edits[{i}] must be an object", field="edits")
+            raise InvalidInput("Edit {n} must be an object.", field="edits", params={"n": i + 1})
         lang, seq = edit.get("lang"), edit.get("seq")
         if not isinstance(lang, str) or not isinstance(seq, int) or isinstance(seq, bool):
-            raise InvalidInput(f"edits[{i}] needs a lang (text) and a seq (integer)", field="edits")
+            raise InvalidInput("Edit {n} needs a lang (text) and a seq (integer).", field="edits", params={"n": i + 1})
         line = known.get((lang, seq))
         if line is None:
-            raise InvalidInput(f"edits[{i}]: no segment {seq} in language {lang!r}", field="edits")
+            raise InvalidInput("Edit {n}: there is no line {seq} in language \"{language}\".", field="edits",
+                               params={"n": i + 1, "seq": seq, "language": lang})
         text = edit.get("text", line.text)
         speaker = edit.get("speaker", line.speaker)
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
-            raise InvalidInput(f"edits[{i}].text must be 1 to {MAX_TEXT} characters", field="text")
+            raise InvalidInput("Edit {n}: the text must be 1 to {max_length} characters.", field="text",
+                               params={"n": i + 1, "max_length": MAX_TEXT})
         if speaker is not None and (not isinstance(speaker, str) or len(speaker) > MAX_SPEAKER):
-            raise InvalidInput(f"edits[{i}].speaker must be text of at most {MAX_SPEAKER} characters",
-                               field="speaker")
+            raise InvalidInput("Edit {n}: the speaker must be text of at most {max_length} characters.",
+                               field="speaker", params={"n": i + 1, "max_length": MAX_SPEAKER})
         text = " ".join(text.split())
         speaker = " ".join(speaker.split()) or None if speaker is not None else None
         if (text, speaker) != (line.text, line.speaker):

@@ -10,7 +10,7 @@ import json
 import secrets
 from typing import Any
 
-from ..domain.errors import InvalidInput, InvalidTransition, NotFound
+from ..domain.errors import Country, InvalidInput, InvalidTransition, NotFound
 from ..domain.meetings.models import (
     AgendaSession,
     Hub,
@@ -96,7 +96,7 @@ async def load_meeting(db: Database, slug: str) -> tuple[int, Meeting]:
     """The meeting with this slug and its current agenda; raises ``NotFound``."""
     row = await db.fetchone("SELECT * FROM meetings WHERE slug = ?", (slug,))
     if row is None:
-        raise NotFound(f"no meeting {slug!r}")
+        raise NotFound("There is no meeting \"{meeting}\".", params={"meeting": slug})
     sessions = await db.fetchall("SELECT * FROM sessions WHERE meeting_id = ? AND in_agenda = 1 ORDER BY position",
                                  (row["id"],))
     return row["id"], _meeting_from_rows(row, sessions)
@@ -411,8 +411,8 @@ async def add_hub(db: Database, key: bytes, meeting_id: int, hub: Hub, now: int,
         # lower(): ASCII case folding in both dialects, as the unique index on hubs has it.
         if await conn.fetchone("SELECT 1 FROM hubs WHERE meeting_id = ? AND lower(name) = lower(?) AND country = ?",
                                (meeting_id, hub.name, hub.country)) is not None:
-            raise InvalidInput(f"A hub named {hub.name!r} in {hub.country} is already registered.",
-                               code="hub_exists", field="name")
+            raise InvalidInput("A hub named \"{name}\" in {country} is already registered.", code="hub_exists",
+                               field="name", params={"name": hub.name, "country": Country(hub.country)})
         nonce = secrets.token_hex(16)
         hub_id = await conn.insert(
             "INSERT INTO hubs (meeting_id, name, city, country, host_organisation, group_slug, expected_headcount,"

@@ -45,7 +45,8 @@ async def edits_upto(db: Database, meeting_id: int, session_id: str, version: in
     rows = await db.fetchall("SELECT version, edits FROM transcript_versions WHERE meeting_id = ? AND session_id = ?"
                              " ORDER BY version", (meeting_id, session_id))
     if version is not None and version > len(rows):
-        raise NotFound(f"this transcript has no version {version} (latest: {len(rows)})", code="unknown_version")
+        raise NotFound("This transcript has no version {version} (the latest is {latest}).", code="unknown_version",
+                       params={"version": version, "latest": len(rows)})
     return [json.loads(r["edits"]) for r in rows if version is None or r["version"] <= version]
 
 

@@ -20,12 +20,16 @@ import re
 import sqlite3
 from typing import Any
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import N_, InvalidInput
 from .interface import Database, one
 
 #: Markers FTS5 puts around matched words in snippets; control characters never typed in captions.
 OPEN, CLOSE = "\x02", "\x03"
 MAX_QUERY = 200
+
+
+#: A query the database's full-text parser refused, with its own (English) words for the problem.
+NOT_VALID = N_("Not a valid search ({problem}). Put words in double quotes to search for them as typed.")
 
 
 class InvalidQuery(InvalidInput):
@@ -98,7 +102,8 @@ async def search(db: Database, meeting_id: int, query: str, *, limit: int = 50) 
     """The best matches for a query in a meeting; raises ``InvalidQuery`` for a malformed query."""
     query = query.strip()
     if not query or len(query) > MAX_QUERY:
-        raise InvalidQuery(f"type 1 to {MAX_QUERY} characters to search for", field="q")
+        raise InvalidQuery("Type 1 to {max_length} characters to search for.", field="q",
+                           params={"max_length": MAX_QUERY})
     if db.dialect == "postgresql":
         rows = await _search_postgres(db, meeting_id, query, limit)
     else:
@@ -122,8 +127,7 @@ async def _search_sqlite(db: Database, meeting_id: int, query: str, limit: int) 
             (query, meeting_id, limit))
     except sqlite3.OperationalError as exc:
         # fts5 reports "fts5: syntax error near …", "no such column: …", "unterminated string" and the like.
-        raise InvalidQuery(f"not a valid search: {exc}. Put words in double quotes to search for them as typed.",
-                           field="q") from None
+        raise InvalidQuery(NOT_VALID, field="q", params={"problem": str(exc)}) from None
 
 
 #: PostgreSQL's parser reads ``<…>`` as markup (and skips what a ``<script>`` holds); captions are plain text, so
@@ -197,7 +201,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             text, i = [], i + 1
             while True:
                 if i >= n:
-                    raise InvalidQuery("not a valid search: unterminated string. Close the double quotes.",
+                    raise InvalidQuery("Not a valid search: a double quote is not closed. Close it.",
                                        field="q")
                 if query[i] == '"':
                     if i + 1 < n and query[i + 1] == '"':  # "" inside a phrase is a quote mark
@@ -217,7 +221,7 @@ def _tokens(query: str) -> list[tuple[str, str]]:
             if word in ("AND", "OR", "NOT"):
                 out.append(("op", word))
             elif word == "NEAR":
-                raise InvalidQuery("not a valid search: NEAR is not supported here.", field="q")
+                raise InvalidQuery("Not a valid search: NEAR is not supported here.", field="q")
             elif word.endswith("*") and len(word) > 1:
                 out.append(("prefix", word[:-1]))
             else:
@@ -235,9 +239,8 @@ def tsquery(query: str) -> ParsedQuery:
     params: list[str] = []
     pos = 0
 
-    def bad(what: str) -> InvalidQuery:
-        return InvalidQuery(f"not a valid search: {what}. Put words in double quotes to search for them as typed.",
-                            field="q")
+    def bad(message: str, **values: object) -> InvalidQuery:
+        return InvalidQuery(message, field="q", params=values)
 
     def peek() -> tuple[str, str] | None:
         return tokens[pos] if pos < len(tokens) else None
@@ -246,13 +249,15 @@ def tsquery(query: str) -> ParsedQuery:
         nonlocal pos
         tok = peek()
         if tok is None:
-            raise bad("the query ends where a word was expected")
+            raise bad(N_("Not a valid search: the query ends where a word was expected. Put words in double "
+                         "quotes to search for them as typed."))
         kind, text = tok
         pos += 1
         if kind == "(":
             inner = either()
             if peek() != (")", ")"):
-                raise bad("a parenthesis is not closed")
+                raise bad(N_("Not a valid search: a parenthesis is not closed. Put words in double quotes to "
+                             "search for them as typed."))
             pos += 1
             return f"({inner})"
         if kind in ("phrase", "word"):
@@ -261,7 +266,8 @@ def tsquery(query: str) -> ParsedQuery:
         if kind == "prefix":
             params.append(text.lower())
             return "to_tsquery('simple', quote_literal(?) || ':*')"
-        raise bad(f"{text!r} where a word was expected")
+        raise bad(N_("Not a valid search: \"{text}\" where a word was expected. Put words in double quotes to "
+                     "search for them as typed."), text=text)
 
     def negation() -> str:
         nonlocal pos
@@ -290,7 +296,8 @@ def tsquery(query: str) -> ParsedQuery:
 
     expr = either()
     if pos != len(tokens):
-        raise bad(f"unexpected {tokens[pos][1]!r}")
+        raise bad(N_("Not a valid search: unexpected \"{text}\". Put words in double quotes to search for them "
+                     "as typed."), text=tokens[pos][1])
     words = {w.lower() for kind, text in tokens if kind in ("phrase", "word") for w in _WORD.findall(text)}
     prefixes = {text.lower() for kind, text in tokens if kind == "prefix"}
     return ParsedQuery(expr, tuple(params), frozenset(words), frozenset(prefixes))

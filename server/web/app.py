@@ -18,7 +18,22 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import assets, compression, errors, health, i18n, logs, metrics, proxies, security, sessions, sockets, transport
+from . import (
+    actors,
+    assets,
+    compression,
+    errors,
+    health,
+    i18n,
+    logs,
+    metrics,
+    proxies,
+    security,
+    sessions,
+    sockets,
+    transport,
+    zones,
+)
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -63,6 +78,7 @@ def _jinja(static: assets.Assets) -> jinja2.Environment:
     )
     env.globals["static"] = static.url
     i18n.install(env)
+    env.filters["actor"] = actors.actor_filter
     return env
 
 
@@ -70,11 +86,12 @@ def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
     # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
-    # which answers in the reader's language.
+    # which answers in the reader's language; the reader's time zone inside the error mapper, which refuses an unknown
+    # one.
     # The client's address first: every middleware and handler after it sees the address behind the balancer.
     app = web.Application(middlewares=[proxies.forwarded_for(settings), security.security_headers,
                                        compression.compress_pages, i18n.locale_middleware, errors.errors,
-                                       security.long_urls, security.same_origin_writes],
+                                       zones.zone_middleware, security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings

@@ -20,7 +20,17 @@ from ..domain.errors import (
     RateLimited,
     Unavailable,
 )
-from .i18n import DEFAULT_LOCALE, N_, Catalogues, catalogues_key, render_html, request_locale, translate
+from .i18n import (
+    DEFAULT_LOCALE,
+    N_,
+    Catalogues,
+    catalogues_key,
+    choose_locale,
+    refusal,
+    render_html,
+    request_locale,
+    translate,
+)
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,7 +64,7 @@ def ack_error(exc: DomainError, catalogues: Catalogues | None = None, locale: st
     """The Socket.IO ACK of a refusal, its message in the connection's interface language."""
     error = exc.as_dict()
     if catalogues is not None:
-        error["message"] = translate(catalogues, locale, exc.message, exc.code)
+        error["message"] = refusal(catalogues, locale, exc)
     return {"ok": False, "error": error}
 
 
@@ -64,10 +74,20 @@ def unknown_error(catalogues: Catalogues | None = None, locale: str = DEFAULT_LO
     return {"code": UNKNOWN["code"], "message": translate(catalogues, locale, message) if catalogues else message}
 
 
-def text_refusal(exc: DomainError) -> web.Response:
-    """A refusal as plain text ``code: message`` (for captioning tools, which read bodies as text)."""
-    return web.Response(status=status_for(exc), text=f"{exc.code}: {exc.message}\n", content_type="text/plain",
-                        charset="utf-8")
+def text_refusal(request: web.Request, exc: DomainError) -> web.Response:
+    """A refusal as plain text ``code: message`` for captioning tools, which read bodies as text: the stable code
+    first, the message in the tool's Accept-Language (English when it sends none; no cookie, no menu)."""
+    locale = choose_locale(None, request.headers.get("Accept-Language"))
+    message = refusal(request.app[catalogues_key], locale, exc)
+    return _text(status_for(exc), exc.code, message, locale)
+
+
+def _text(status: int, code: str, message: str, locale: str, headers: dict[str, str] | None = None) -> web.Response:
+    response = web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8",
+                            headers=headers)
+    response.headers["Content-Language"] = locale
+    response.headers.add("Vary", "Accept-Language")
+    return response
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -78,15 +98,16 @@ def _wants_text(request: web.Request) -> bool:
     return "/ingest/" in request.path  # captioning tools read bodies as text
 
 
-def error_response(request: web.Request, status: int, code: str, message: str,
-                   retry_after: int | None = None) -> web.StreamResponse:
+def error_response(request: web.Request, status: int, code: str, message: str, retry_after: int | None = None,
+                   params: dict[str, object] | None = None) -> web.StreamResponse:
     """JSON for API clients, plain text for captioning tools, the error page for people (messages in the reader's
-    interface language)."""
-    message = translate(request.app[catalogues_key], request_locale(request), message, code)
+    interface language; ``message`` is an English template that ``params`` fill)."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    if _wants_text(request):
-        return web.Response(status=status, text=f"{code}: {message}\n", content_type="text/plain", charset="utf-8",
-                            headers=headers)
+    catalogues = request.app[catalogues_key]
+    if _wants_text(request):  # a tool: its Accept-Language, never a browser's cookie
+        locale = choose_locale(None, request.headers.get("Accept-Language"))
+        return _text(status, code, translate(catalogues, locale, message, params), locale, headers)
+    message = translate(catalogues, request_locale(request), message, params)
     if _wants_json(request):
         error: dict[str, Any] = {"code": code, "message": message}
         if retry_after is not None:
@@ -104,7 +125,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except DomainError as exc:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        return error_response(request, status_for(exc), exc.code, exc.message, retry_after)
+        return error_response(request, status_for(exc), exc.code, exc.template, retry_after, exc.params)
     except web.HTTPException as exc:
         if exc.status < 400 or exc.empty_body:
             raise

@@ -18,14 +18,19 @@ from typing import Any, cast
 import jinja2
 from aiohttp import web
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime, get_timezone, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup
 from yarl import URL
 
+from ..clock import now_ms
+from ..domain.errors import N_, Country, DomainError, Term
 from ..domain.meetings.models import countries as all_countries
 from .keys import jinja_key
+from .zones import gmt_format, shown_zone, zone_name
 
 #: The six official languages of the United Nations; English is the language of the source strings.
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
@@ -38,11 +43,6 @@ _CLIENT_SOURCES = "client/web/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 routes = web.RouteTableDef()
 locale_key = web.RequestKey("locale", str)
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -163,48 +163,54 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-#: What to say, by code, of refusals whose message is built from values (the catalogue cannot hold those): in
-#: English the precise message is kept; other languages get this sentence.
-REFUSALS = {
-    "text_too_long": N_("The question is too long."),
-    "name_required": N_("Please give your name."),
-    "name_too_long": N_("The name is too long."),
-    "organisation_too_long": N_("The name of the organisation is too long."),
-    "hub_city_required": N_("Please give the city of your hub."),
-    "hub_city_too_long": N_("The name of the hub city is too long."),
-    "unknown_theme": N_("Choose a theme from the list."),
-    "unknown_reason": N_("Choose a reason from the list."),
-    "seq_duplicate": N_("This sequence number was already accepted."),
-    "unknown_event": N_("This connection has no such event."),
-}
-
-
-def translate(catalogues: Catalogues, locale: str, message: str, code: str | None = None) -> str:
-    """A refusal's or page's message in ``locale``: from the catalogue, else by its code, else as it is."""
+def translate(catalogues: Catalogues, locale: str, message: str,
+              params: Mapping[str, object] | None = None) -> str:
+    """A message in ``locale`` from the catalogue (else as it is), its ``{name}`` placeholders filled with
+    ``params`` as a reader of that language writes them (numbers by CLDR, lists joined the CLDR way)."""
     if not message:
         return message
     translations = catalogues.get(locale)
     translated = translations.gettext(message)
-    if translated == message and locale != DEFAULT_LOCALE and code in REFUSALS:
-        return translations.gettext(REFUSALS[code])
-    return translated
+    if not params:
+        return translated
+    values = {key: _value(value, locale, translations) for key, value in params.items()}
+    try:
+        return translated.format_map(values)
+    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the English, filled
+        return message.format_map(values)
+
+
+def refusal(catalogues: Catalogues, locale: str, exc: DomainError) -> str:
+    """A refusal's message in ``locale``."""
+    return translate(catalogues, locale, exc.template, exc.params)
+
+
+def _value(value: object, locale: str, translations: gettext.NullTranslations) -> str:
+    """One value of a message as a reader of ``locale`` writes it."""
+    if isinstance(value, Term):
+        return translations.gettext(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Country):
+        return country_name(value.code, locale)
+    if isinstance(value, int | float):
+        return format_number(value, locale)
+    if isinstance(value, list | tuple):
+        return format_list([_value(v, locale, translations) for v in value], locale=locale)
+    return str(value)
 
 
 # --- CLDR formats -------------------------------------------------------------------------------------------------
 
-def format_moment(ms: int | None, zone: str, locale: str, style: str = "medium") -> str:
-    """A moment in the meeting's zone, with the zone said: "1 juin 2026, 11:30 (heure : Suisse, UTC+2)"."""
+def format_moment(ms: int | None, zone: str, locale: str, style: str = "medium",
+                  gettext: Callable[[str], str] | None = None) -> str:
+    """A moment in ``zone``, the zone named as every page names it: "1 juin 2026, 11:30:00 (UTC+2)"."""
     if ms is None:
         return ""
-    tz = get_timezone(zone)
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-    name = get_timezone_name(tz, "long", locale=locale, zone_variant="generic")
-    return f"{format_datetime(moment, style, locale=locale)} ({name}, {utc})"
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(get_timezone(zone))
+    # The same message as the browser's (time.js), so that translators place the zone once for both.
+    pattern = (gettext or str)(N_("{time} ({zone})"))
+    return pattern.format(time=format_datetime(moment, style, locale=locale), zone=zone_name(ms, zone, locale))
 
 
 def format_day(iso: str, locale: str) -> str:
@@ -215,9 +221,9 @@ def format_day(iso: str, locale: str) -> str:
         return iso
 
 
-def zone_label(zone: str, locale: str) -> str:
-    """A meeting's time zone as a reader says it ("Azerbaijan Time", "توقيت أذربيجان")."""
-    return get_timezone_name(get_timezone(zone), "long", locale=locale, zone_variant="generic")
+def zone_label(zone: str, locale: str, ms: int | None = None) -> str:
+    """A time zone as every page names it, at ``ms`` (default: now): "GMT+4", "UTC+4" (French)."""
+    return zone_name(now_ms() if ms is None else ms, zone, locale)
 
 
 def country_name(code: str | None, locale: str) -> str:
@@ -283,6 +289,8 @@ def install(env: jinja2.Environment) -> None:
     env.filters["number"] = _number_filter
     env.filters["day"] = _day_filter
     env.globals["zone_label"] = _zone_global
+    env.globals["zone_id"] = _zone_id_global
+    env.globals["gmt_format"] = _gmt_format_global
     env.filters["refusal"] = _refusal_filter
     # A message held in a variable: ``_()`` would mark it safe (it trusts its argument as template text), so a
     # variable goes through this filter, which translates it and leaves it to autoescaping.
@@ -291,7 +299,11 @@ def install(env: jinja2.Environment) -> None:
 
 @jinja2.pass_context
 def _moment_filter(ctx: jinja2.runtime.Context, ms: int | None, zone: str, style: str = "medium") -> str:
-    return format_moment(ms, zone, ctx.get("ui_locale", DEFAULT_LOCALE), style)
+    request = ctx.get("request")
+    gettext = None
+    if isinstance(request, web.Request) and catalogues_key in request.app:
+        gettext = request.app[catalogues_key].get(ctx.get("ui_locale", DEFAULT_LOCALE)).gettext
+    return format_moment(ms, shown_zone(request, zone), ctx.get("ui_locale", DEFAULT_LOCALE), style, gettext)
 
 
 @jinja2.pass_context
@@ -324,16 +336,32 @@ def _message_filter(ctx: jinja2.runtime.Context, text: str) -> str:
 
 @jinja2.pass_context
 def _refusal_filter(ctx: jinja2.runtime.Context, error: Any) -> str:
-    """A refusal (anything with ``message`` and ``code``) in the page's language."""
+    """A refusal in the page's language."""
     request = ctx.get("request")
-    if not isinstance(request, web.Request):
-        return str(error.message)
-    return translate(request.app[catalogues_key], ctx.get("ui_locale", DEFAULT_LOCALE), error.message, error.code)
+    if not isinstance(request, web.Request) or not isinstance(error, DomainError):
+        return str(getattr(error, "message", error))
+    return refusal(request.app[catalogues_key], ctx.get("ui_locale", DEFAULT_LOCALE), error)
 
 
 @jinja2.pass_context
-def _zone_global(ctx: jinja2.runtime.Context, zone: str) -> str:
-    return zone_label(zone, ctx.get("ui_locale", DEFAULT_LOCALE))
+def _zone_global(ctx: jinja2.runtime.Context, zone: str, ms: int | None = None) -> Markup:
+    """The zone the page's times are in (the reader's or the meeting's ``zone``), named at ``ms`` (default: now:
+    a zone's offset changes with summer time); the browser renames it when the reader switches zones."""
+    label = zone_label(shown_zone(ctx.get("request"), zone), ctx.get("ui_locale", DEFAULT_LOCALE), ms)
+    if ms is None:
+        return Markup('<span data-zone-label>{}</span>').format(label)
+    return Markup('<span data-zone-label data-ms="{}">{}</span>').format(ms, label)
+
+
+@jinja2.pass_context
+def _zone_id_global(ctx: jinja2.runtime.Context, zone: str) -> Markup:
+    """The IANA name of the zone the page's times are in (``data-zone-id``: the browser renames it too)."""
+    return Markup('<span data-zone-id dir="ltr">{}</span>').format(shown_zone(ctx.get("request"), zone))
+
+
+@jinja2.pass_context
+def _gmt_format_global(ctx: jinja2.runtime.Context) -> str:
+    return gmt_format(ctx.get("ui_locale", DEFAULT_LOCALE))
 
 
 # --- routes ---------------------------------------------------------------------------------------------------------
@@ -343,7 +371,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     """Remember the reader's interface language in a cookie and go back to the page they were on."""
     locale = request.match_info["locale"]
     if locale not in LOCALES:
-        raise web.HTTPNotFound(text="No such interface language.")
+        raise web.HTTPNotFound(text=N_("No such interface language."))
     back = request.query.get("next", "/")
     if not back.startswith("/") or back.startswith("//") or "\\" in back:  # only ever a page of this site
         back = "/"
@@ -360,7 +388,7 @@ async def browser_catalogue(request: web.Request) -> web.Response:
     """The browser's messages in one locale, from the same catalogue as the pages."""
     locale = request.match_info["locale"]
     if locale not in LOCALES:
-        raise web.HTTPNotFound(text="No such interface language.")
+        raise web.HTTPNotFound(text=N_("No such interface language."))
     response = web.json_response(request.app[catalogues_key].browser[locale])
     response.headers["Cache-Control"] = "no-cache"
     return response

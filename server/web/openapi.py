@@ -30,6 +30,10 @@ def _obj(**props: Any) -> dict[str, Any]:
 
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+#: Who acted in an audit log: the stored label, and its parts for a link holder (a page says them in its language).
+_ACTOR = _obj(role=_STR, label=_STR, participant_id=_NINT,
+              parts={"oneOf": [_obj(role=_STR, scope=_NSTR, name=_STR), _obj(participant=_STR),
+                               _obj(anonymous=_BOOL), {"type": "null"}]})
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
@@ -194,7 +198,7 @@ def question_paths() -> dict[str, Any]:
     counts = _obj(session_id=_STR, received=_INT, pending=_INT, published=_INT, answered=_INT, withdrawn=_INT,
                   dismissed=_obj(**reasons))
     entry = _obj(id=_INT, name=_STR, question_id=_NINT, at_ms=_INT,
-                 actor=_obj(role=_STR, label=_STR, participant_id=_NINT), details={"type": "object"})
+                 actor=_ACTOR, details={"type": "object"})
     base = "/api/meetings/{slug}/sessions/{session_id}/questions"
     fmt = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "json"]}}
     return {
@@ -226,7 +230,8 @@ def floor_paths() -> dict[str, Any]:
     part = {"type": ["string", "null"], "enum": ["presentations", "panel", "debate", "closing", None]}
     timer = _obj(intervention_id=_STR, start_ms=_INT, limit_s=_NINT, elapsed_ms=_INT, remaining_ms=_NINT,
                  overrun_ms=_INT, state={"type": "string", "enum": ["running", "warning", "overrun"]})
-    row = _obj(id=_STR, position=_INT, reason=_STR,
+    row = _obj(id=_STR, position=_INT, reason=_STR, reason_code=_STR,
+               reason_params={"type": "object", "additionalProperties": _STR},
                tier={"type": "string", "enum": ["interposed", "point_of_order", "main", "end"]}, addressed_to=_NSTR,
                pinned=_BOOL, expected_wait_ms=_NINT, kind=kind, theme=_NSTR, language=_NSTR, reply_to=_NSTR,
                on_behalf_of=_NSTR, question_id={"type": ["integer", "string", "null"]}, read_by=_NSTR,
@@ -253,7 +258,7 @@ def floor_paths() -> dict[str, Any]:
     record = {"type": "object", "description": "The person as they were (participant_id null for someone added "
               "from the room), kind, times, linked question, moves and declines."}
     entry = _obj(id=_INT, name=_STR, request_id=_NSTR, intervention_id=_NSTR, at_ms=_INT,
-                 actor=_obj(role=_STR, label=_STR, participant_id=_NINT), details={"type": "object"})
+                 actor=_ACTOR, details={"type": "object"})
     base = "/api/meetings/{slug}/sessions/{session_id}/floor"
     return {
         base: {"get": _op("Who has the floor, the speaking timer and the list of speakers in order (anyone)",
@@ -283,6 +288,10 @@ def rapporteur_paths() -> dict[str, Any]:
     line = _obj(lang=_STR, seq=_INT, text=_STR, speaker=_NSTR)
     fmt = {"name": "fmt", "in": "path", "required": True,
            "schema": {"type": "string", "enum": ["txt", "vtt", "srt", "json", "html", "docx"]}}
+    summary_fmt = {"name": "fmt", "in": "path", "required": True,
+                   "schema": {"type": "string", "enum": ["md", "html", "docx"]}}
+    draft_lang = _query("lang", "Language of the summary draft",
+                        {"type": "string", "enum": ["en", "ar", "zh", "fr", "ru", "es"]})
     base = "/api/meetings/{slug}/sessions/{session_id}/transcript"
     edit = {"allOf": [line, _obj(speaker=_NSTR)]}
     return {
@@ -291,12 +300,19 @@ def rapporteur_paths() -> dict[str, Any]:
             [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version],
             ("text/plain", "text/vtt", "application/x-subrip", "application/json", "text/html",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404))},
+        "/m/{slug}/s/{session_id}/summary.{fmt}": {"get": _plain(
+            "A session's summary draft (rapporteur or admin token), in the language of lang, else of the page "
+            "(ui, the language cookie, Accept-Language)",
+            [_SLUG, _SID, summary_fmt, _TOKEN, draft_lang, version, *rules],
+            ("text/markdown", "text/html",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404, 500))},
         "/m/{slug}/s/{session_id}/pack.zip": {"get": _plain(
-            "The rapporteur's zip for a session: transcripts, figures, annex and summary draft",
-            [_SLUG, _SID, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+            "The rapporteur's zip for a session: transcripts, figures, annex and summary draft (in the language "
+            "of lang, else of the page)",
+            [_SLUG, _SID, _TOKEN, draft_lang, version, *rules], "application/zip", (400, 403, 404, 500))},
         "/m/{slug}/pack.zip": {"get": _plain(
             "The rapporteur's zip for the whole meeting (meeting-wide rapporteur or admin token)",
-            [_SLUG, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+            [_SLUG, _TOKEN, draft_lang, version, *rules], "application/zip", (400, 403, 404, 500))},
         base: {"get": _op(
             "Every segment of a session at a version (default latest)",
             [_SLUG, _SID, _TOKEN, version, _query("lang", "Only this language")],

@@ -18,12 +18,15 @@ def text(data: Mapping[str, Any], name: str, max_len: int = 10_000, required: bo
     """A string field; ``required`` refuses a blank one."""
     value = data.get(name, "")
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
+        raise InvalidInput("{field} must be text", field=name, params={"field": name})
     no_surrogates(value, name)
     if required and not value.strip():
-        raise InvalidInput(f"{name} is required", code=f"{name}_required", field=name)
+        required_code = f"{name}_required"
+        raise InvalidInput("{field} is required", code=required_code, field=name, params={"field": name})
     if len(value) > max_len:
-        raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
+        too_long_code = f"{name}_too_long"
+        raise InvalidInput("{field} is longer than {max_length} characters", code=too_long_code, field=name,
+                           params={"field": name, "max_length": max_len})
     return value
 
 
@@ -38,7 +41,7 @@ def flag(data: Mapping[str, Any], name: str, default: bool) -> bool:
     """A boolean field."""
     value = data.get(name, default)
     if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false", field=name)
+        raise InvalidInput("{field} must be true or false", field=name, params={"field": name})
     return value
 
 
@@ -49,7 +52,8 @@ def integer(data: Mapping[str, Any], name: str, *, low: int = 0, high: int = MAX
     if value is None:
         return default
     if not is_whole_number(value, low=low, high=high):
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}", field=name)
+        raise InvalidInput("{field} must be a whole number from {low} to {high}", field=name,
+                           params={"field": name, "low": low, "high": high})
     assert isinstance(value, int)
     return value
 
@@ -58,7 +62,7 @@ def required_integer(data: Mapping[str, Any], name: str, *, low: int = 0, high: 
     """A whole number field that must be present."""
     value = integer(data, name, low=low, high=high)
     if value is None:
-        raise InvalidInput(f"{name} is required", field=name)
+        raise InvalidInput("{field} is required", field=name, params={"field": name})
     return value
 
 
@@ -79,7 +83,7 @@ def no_surrogates(value: str, name: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(f"{name} contains an invalid character", field=name) from None
+        raise InvalidInput("{field} contains an invalid character", field=name, params={"field": name}) from None
     return value
 
 
@@ -102,5 +106,6 @@ def seconds(data: Mapping[str, Any], name: str = "seconds") -> int | None:
     if value is None:
         return None
     if not is_whole_number(value, low=1, high=24 * 3600):
-        raise InvalidInput(f"{name} must be a number of seconds or null", field=name)
+        raise InvalidInput("{field} must be a number of seconds from 1 to {high} or null", field=name,
+                           params={"field": name, "high": 24 * 3600})
     return value

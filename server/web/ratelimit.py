@@ -16,7 +16,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from ..domain.errors import RateLimited
+from ..domain.errors import N_, RateLimited
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 #: Every limit, by the prefix of its setting (``register_ip`` reads ``settings.register_ip_rate``).
 NAMES = ("register_ip", "register_link", "question_ip", "vote", "floor", "socket_event")
 #: What a refusal says, in one place.
-MESSAGE = "Too many requests: please wait {seconds} s and try again."
+MESSAGE = N_("Too many requests: please wait {seconds} s and try again.")
 
 
 def parse_rate(name: str, raw: str) -> RateLimitItem:
@@ -69,5 +69,5 @@ class Limits:
             log.warning("rate limit store unavailable: allowed", exc_info=True, extra={"limit": name})
             return
         seconds = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(MESSAGE.format(seconds=seconds), retry_after=seconds)
+        raise RateLimited(MESSAGE, retry_after=seconds, params={"seconds": seconds})
 

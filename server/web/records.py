@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import auth
+from . import actors, auth
 from .keys import db_key
 from .payloads import query_int
 
@@ -20,4 +20,4 @@ async def audit_response(request: web.Request, load: AuditLoader) -> web.Respons
     await auth.require_records(request, loaded, session_id)
     after = query_int(request.query.get("after"), "after", default=0)
     entries = await load(request.app[db_key], loaded.id, session_id, after=after)
-    return web.json_response({"session_id": session_id, "entries": entries})
+    return web.json_response({"session_id": session_id, "entries": actors.with_parts(entries)})

@@ -40,7 +40,8 @@ class LoadedMeeting:
         if not raw:
             return self.meeting.default_language
         if raw not in self.meeting.languages:
-            raise InvalidInput(f"no caption language {raw!r} in this meeting", code="unknown_language", field="lang")
+            raise InvalidInput("This meeting has no caption language \"{language}\".", code="unknown_language",
+                               field="lang", params={"language": raw})
         return raw
 
     def states(self) -> dict[str, dict[str, Any]]:

@@ -120,7 +120,8 @@ async def same_origin_writes(request: web.Request, handler: Handler) -> web.Stre
 async def long_urls(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse a request target longer than ``MAX_URL`` bytes without echoing it (414)."""
     if len(request.raw_path) > MAX_URL:
-        return error_response(request, 414, "url_too_long", f"The address is longer than {MAX_URL} bytes.")
+        return error_response(request, 414, "url_too_long", N_("The address is longer than {max_bytes} bytes."),
+                              params={"max_bytes": MAX_URL})
     return await handler(request)
 
 

@@ -35,7 +35,7 @@ from ..domain.questions.models import Actor
 from ..storage import meetings as meetings_db
 from . import auth, rooms
 from .errors import ack_error, unknown_error
-from .i18n import COOKIE, DEFAULT_LOCALE, catalogues_key, choose_locale
+from .i18n import COOKIE, DEFAULT_LOCALE, N_, catalogues_key, choose_locale
 from .keys import db_key, limits_key, registry_key
 from .registry import LoadedMeeting
 
@@ -201,9 +201,20 @@ def _remote(environ: dict[str, Any]) -> str:
     return str(environ.get("REMOTE_ADDR", ""))
 
 
+#: What a connection without the role an event needs is told.
+ONLY_ROLE = {
+    Role.ADMIN: N_("Only the admin link allows this."),
+    Role.MODERATOR: N_("Only a moderator link allows this."),
+    Role.CAPTIONER: N_("Only a captioner link allows this."),
+    Role.RAPPORTEUR: N_("Only a rapporteur link allows this."),
+    Role.PARTICIPANT: N_("Only a participant may do this."),
+    Role.HUB: N_("Only a hub link allows this."),
+}
+
+
 def _check(command: Command, conn: Conn) -> None:
     if command.role is not None and (conn.role is None or not conn.role.can(command.role)):
-        raise NotAllowed(f"only a {command.role.value} may do this")
+        raise NotAllowed(ONLY_ROLE.get(command.role, N_("Your link does not allow this.")))
     if command.registered and conn.participant is None:
         raise NotAllowed("Register with the join link the organisers sent you to take part.", code="not_registered")
 
@@ -321,7 +332,8 @@ class _Server:
             return ack_error(exc, catalogues, locale)
         if event in self.events:
             return ack_error(NotAllowed("this connection may not do this"), catalogues, locale)
-        return ack_error(InvalidInput(f"no event {event!r} here", code="unknown_event"), catalogues, locale)
+        return ack_error(InvalidInput("This connection has no event \"{event}\".", code="unknown_event",
+                                     params={"event": event}), catalogues, locale)
 
 
 def _handshake_locale(environ: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ import logging
 from aiohttp import web
 
 from .errors import Handler
+from .i18n import N_, catalogues_key, request_locale, translate
 from .logs import MalformedPackets
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ async def engineio_guard(request: web.Request, handler: Handler) -> web.StreamRe
         if length is not None and length > MAX_PACKET_BYTES:
             log.warning("polling request too large", extra={"code": "payload_too_large", "bytes": length})
             return web.json_response(
-                {"ok": False, "error": {"code": "payload_too_large",
-                                        "message": f"at most {MAX_PACKET_BYTES} bytes per request"}},
+                {"ok": False, "error": {"code": "payload_too_large", "message": translate(
+                    request.app[catalogues_key], request_locale(request), N_("At most {max_bytes} bytes per request."),
+                    {"max_bytes": MAX_PACKET_BYTES})}},
                 status=413, headers={"Connection": "close"})
     try:
         return await handler(request)

@@ -33,7 +33,7 @@ async def test_a_hub_registered_by_the_admin_takes_the_floor_and_is_counted(serv
     await form.get_by_label("Stakeholder group of the host organisation").select_option("civil")
     await form.get_by_label("People expected at the hub").fill("0")
     await form.get_by_role("button", name="Register the hub").click()
-    await admin.get_by_role("alert").filter(has_text="between 1 and 100000").wait_for(timeout=WAIT_MS)
+    await admin.get_by_role("alert").filter(has_text="between 1 and 100,000").wait_for(timeout=WAIT_MS)
     assert await form.get_by_label("City").input_value() == "Nairobi"  # the form keeps what was typed
     await form.get_by_label("People expected at the hub").fill("12")
     await form.get_by_role("button", name="Register the hub").click()

@@ -122,3 +122,38 @@ async def test_every_page_in_arabic_has_no_accessibility_violation_and_is_photog
         await context.close()
     bad = {name: v for name, v in found.items() if v}
     assert not bad, "\n".join(f"{name}: {line}" for name, lines in bad.items() for line in lines)
+
+
+async def test_the_floors_reasons_and_the_audit_log_are_in_spanish_on_the_moderator_page(server, http, browser,
+                                                                                          connect):
+    await pages(server, http)
+    token = await server.token("moderator", "morning")
+    chair = await connect("/moderate", session="morning", t=token)
+
+    async def act(event: str, data: dict) -> None:
+        reply = await chair.call(event, data, namespace="/moderate", timeout=5)
+        assert reply["ok"], reply
+
+    await act("floor_policy", {"policy": "groups"})
+    await act("floor_add", {"name": "Delegate of Brazil", "group": "government"})
+    await act("floor_call_next", {})
+    await act("floor_add", {"name": "Ana", "group": "civil"})
+    await act("floor_add", {"name": "Bob", "group": "government"})
+    context, page, errors = await open_in(browser, "es-ES")
+    await page.goto(server.url(f"{S}/moderate?t={token}"))
+    # Why Ana is next, and why each waits where they do: said in Spanish, the group labels as the meeting has them.
+    await page.locator("#flm-next-why", has_text="Siguiente porque: Civil society aún no ha intervenido.").wait_for(
+        timeout=WAIT_MS)
+    assert await page.locator("#flm-queue .fl-reason").all_inner_texts() == [
+        "Civil society aún no ha intervenido", "Governments no ha intervenido desde Civil society"]
+    # The audit log names the chair's link and the grant's reason in Spanish.
+    await page.locator("#flm-audit summary").click()
+    await page.locator("#flm-audit-load").click()
+    rows = page.locator("#flm-audit-rows tr")
+    await rows.filter(has_text="Delegate of Brazil").first.wait_for(timeout=WAIT_MS)
+    texts = await rows.all_inner_texts()
+    assert any("Enlace de Moderador (morning)" in row for row in texts), texts
+    assert any("Governments aún no ha intervenido" in row for row in texts), texts
+    assert not any("moderator@morning" in row or "has not spoken" in row for row in texts), texts
+    assert not errors
+    await context.close()

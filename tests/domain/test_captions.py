@@ -502,7 +502,7 @@ def test_final_text_plus_tail_matches_a_reference_editor(posts: list[str]) -> No
         (lambda: CaptionStream.restore("s1", "en", -1),
          {"code": "invalid_format", "field": "last_seq", "message": "last_seq must not be negative"}),
         (lambda: CaptionStream("s1", "en").segment(9),
-         {"code": "not_found", "field": "seq", "message": "no caption segment 9 in s1/en"}),
+         {"code": "not_found", "field": "seq", "message": "There is no caption line 9 in en."}),
         (lambda: CaptionStream("s1", "en").correct(True, "x", ALICE, NOW),
          {"code": "invalid_format", "field": "seq", "message": "seq must be an integer"}),
         (lambda: CaptionStream("s1", "en").correct("1", "x", ALICE, NOW),
@@ -523,7 +523,7 @@ def test_a_correction_has_a_length_bound() -> None:
     with pytest.raises(InvalidInput) as info:
         stream.correct(seq, "y" * 481, ALICE, NOW)
     assert info.value.as_dict() == {"code": "invalid_format", "field": "text",
-                                    "message": "a corrected line holds at most 480 characters"}  # fmt: skip
+                                    "message": "A corrected line holds at most 480 characters."}  # fmt: skip
     assert stream.correct(seq, "two\r\nlines", ALICE, NOW)[0].text == "two lines"
 
 

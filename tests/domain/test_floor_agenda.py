@@ -79,7 +79,7 @@ def test_presentations_are_not_turns_for_the_policies(queue: FloorQueue) -> None
     queue.end(ms(60))
     queue.request(person(1, "civil"), ms(61))  # the presenter asks again in the debate
     queue.request(person(2), ms(62))
-    assert queue.order()[0].reason == "has not spoken yet in this session"
+    assert str(queue.order()[0].reason) == "has not spoken yet in this session"
     assert ids(queue)[0] == "r2"  # first come: the presenter's turn in the debate is not spent
 
 
@@ -96,7 +96,8 @@ def test_interposed_question_pauses_the_speaker_who_answers_before_the_list_goes
     events = queue.call_next(ms(50))
     # The question pauses the speaker; it has no speaking time of its own (its clock counts up).
     assert events == [InterventionPaused("i1", ms(50)),
-                      FloorGranted("r3", "i2", ms(50), None, "fcfs", events[1].reason)]
+                      FloorGranted("r3", "i2", ms(50), None, "fcfs", "interposed question: put to the speaker before "
+                                   "the list goes on", "interposed", {})]
     assert queue.current is not None and queue.current.id == "i2"
     assert queue.paused is not None and queue.paused.id == "i1"
     assert queue.view(ms(55))["paused"]["name"] == "Speaker 1"

@@ -287,7 +287,7 @@ class FloorMachine(RuleBasedStateMachine):
         assert called_from is not None
         expected = 2 if called_from == 1 and len(tier) > 1 else called_from
         assert place == min(expected, len(tier)), f"declined request at {place}, called from {called_from}"
-        assert entry.pinned and entry.reason == "declined for now; kept their place"
+        assert entry.pinned and str(entry.reason) == "declined for now; kept their place"
 
     # -- moderator ---------------------------------------------------------------------------------
 

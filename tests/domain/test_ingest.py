@@ -183,7 +183,7 @@ def test_malformed_youtube_body_names_the_line(body: str, line: int) -> None:
     with pytest.raises(InvalidInput) as info:
         parse_youtube(body)
     assert info.value.code == "invalid_format"
-    assert info.value.message.startswith(f"line {line}:")
+    assert info.value.message.startswith(f"Line {line}:") and info.value.params["line"] == line
 
 
 # -- continuation pushes ----------------------------------------------------------------------------------------
@@ -248,12 +248,12 @@ def test_server_time(now: int, text: str) -> None:
         (lambda: FeedSequence(4).accept(4), {"code": "seq_duplicate", "field": "seq",
                                              "message": "seq 4 was already accepted"}),
         (lambda: parse_youtube("hello\n"), {"code": "invalid_format", "field": "body",
-                                            "message": "line 1: expected a timestamp line before caption text"}),
+                                            "message": "Line 1: a timestamp line was expected before caption text."}),
         (lambda: parse_youtube("\n2024-05-06T07:08:09.123 region that makes a long line\nhi\n2024-05-06T7:08\n"),
-         {"code": "invalid_format", "field": "body", "message": "line 4: malformed timestamp '2024-05-06T7:08'"}),
+         {"code": "invalid_format", "field": "body", "message": 'Line 4: malformed timestamp "2024-05-06T7:08".'}),
         (lambda: parse_youtube("2024-02-30T07:08:09.123 and a region long enough to be cut\nhi\n"),
          {"code": "invalid_format", "field": "body",
-          "message": "line 1: impossible date or time '2024-02-30T07:08:09.123 and a region lon'"}),
+          "message": 'Line 1: impossible date or time "2024-02-30T07:08:09.123 and a region lon".'}),
     ],
 )  # fmt: skip
 def test_refusals_on_the_wire(call, wire):

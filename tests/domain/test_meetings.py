@@ -117,4 +117,4 @@ def test_meeting_group_finds_the_group_by_slug():
     assert [meeting.group(g.slug) for g in meeting.groups] == list(meeting.groups)
     with pytest.raises(InvalidInput) as info:
         meeting.group("press")
-    assert (info.value.field, info.value.message) == ("group", "unknown stakeholder group 'press'")
+    assert (info.value.field, info.value.message) == ("group", 'Unknown stakeholder group "press".')

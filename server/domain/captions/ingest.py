@@ -87,7 +87,8 @@ def check_seq(seq: object) -> int:
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
         raise InvalidInput("seq must be a non-negative integer", code="seq_required", field="seq")
     if seq > MAX_SEQ:
-        raise InvalidInput(f"seq must be at most {MAX_SEQ}", code="seq_out_of_range", field="seq")
+        raise InvalidInput("seq must be at most {max_seq}", code="seq_out_of_range", field="seq",
+                           params={"max_seq": MAX_SEQ})
     return seq
 
 
@@ -141,8 +142,9 @@ class FeedSequence:
         if seq <= last:
             return "gap" if seq <= 1 and last > seq + self.RESTART_AFTER else "duplicate"
         if seq - last > MAX_SEQ_JUMP:
-            raise InvalidInput(f"seq {seq} jumps more than {MAX_SEQ_JUMP} past the last accepted seq {last}",
-                               code="seq_out_of_range", field="seq")
+            raise InvalidInput("seq {seq} jumps more than {max_jump} past the last accepted seq {last}",
+                               code="seq_out_of_range", field="seq",
+                               params={"seq": seq, "max_jump": MAX_SEQ_JUMP, "last": last})
         return "apply" if seq == last + 1 else "gap"
 
     def repeated_at(self, seq: int, digest: str) -> int | None:
@@ -155,16 +157,18 @@ class FeedSequence:
         for post in reversed(self._recent):
             if post.seq == seq:
                 if post.digest != digest:
-                    raise InvalidTransition(f"seq {seq} was already accepted with other text", code="seq_conflict")
+                    raise InvalidTransition("seq {seq} was already accepted with other text", code="seq_conflict",
+                                            params={"seq": seq})
                 return post.at_ms
         if seq == self._last and not self._recent:
             return None  # a feed stored before posts were fingerprinted: its last seq is taken as a retry
-        raise InvalidTransition(f"seq {seq} is behind the last accepted seq {self._last}", code="seq_stale")
+        raise InvalidTransition("seq {seq} is behind the last accepted seq {last}", code="seq_stale",
+                                params={"seq": seq, "last": self._last})
 
     def accept(self, seq: int, digest: str = "", at_ms: int = 0) -> None:
         """Record ``seq`` as applied (call after the post's text was applied and stored)."""
         if self.check(seq) == "duplicate":
-            raise InvalidInput(f"seq {seq} was already accepted", code="seq_duplicate", field="seq")
+            raise InvalidInput("seq {seq} was already accepted", code="seq_duplicate", field="seq", params={"seq": seq})
         self._recent = self.with_post(seq, digest, at_ms)
         self._last = seq
 
@@ -202,7 +206,8 @@ def parse_youtube(body: str) -> list[Cue]:
             close()
             current, lines = _timestamp_ms(line, number), []
         elif current is None:
-            raise InvalidInput(f"line {number}: expected a timestamp line before caption text", field="body")
+            raise InvalidInput("Line {line}: a timestamp line was expected before caption text.", field="body",
+                               params={"line": number})
         else:
             lines.append(line.strip())
     close()
@@ -213,11 +218,13 @@ def _timestamp_ms(line: str, number: int) -> int:
     """A YouTube timestamp line as ms since the epoch (UTC)."""
     match = _TIMESTAMP.fullmatch(line)
     if match is None:
-        raise InvalidInput(f"line {number}: malformed timestamp {line[:40]!r}", field="body")
+        raise InvalidInput("Line {line}: malformed timestamp \"{text}\".", field="body",
+                           params={"line": number, "text": line[:40]})
     try:
         moment = datetime.datetime.fromisoformat(f"{match['date']}T{match['time']}+00:00")
     except ValueError:
-        raise InvalidInput(f"line {number}: impossible date or time {line[:40]!r}", field="body") from None
+        raise InvalidInput("Line {line}: impossible date or time \"{text}\".", field="body",
+                           params={"line": number, "text": line[:40]}) from None
     millis = int((match["frac"] or "0").ljust(3, "0")[:3])
     return (moment - _EPOCH) // datetime.timedelta(milliseconds=1) + millis
 

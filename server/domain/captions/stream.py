@@ -242,7 +242,8 @@ class CaptionStream:
         try:
             return self._segments[seq]
         except KeyError:
-            raise NotFound(f"no caption segment {seq} in {self.session_id}/{self.lang}", field="seq") from None
+            raise NotFound("There is no caption line {seq} in {language}.", field="seq",
+                           params={"seq": seq, "language": self.lang}) from None
 
     def segments(self) -> list[Segment]:
         """Final segments known to this stream, in ``seq`` order."""
@@ -330,7 +331,8 @@ class CaptionStream:
         old = self.segment(seq)
         text = final_text(_apply_backspaces(clean(new_text).replace("\r", " ").replace("\n", " ")))
         if len(text) > MAX_CORRECTION:
-            raise InvalidInput(f"a corrected line holds at most {MAX_CORRECTION} characters", field="text")
+            raise InvalidInput("A corrected line holds at most {max_length} characters.", field="text",
+                               params={"max_length": MAX_CORRECTION})
         if text == old.text:
             return []
         new = dataclasses.replace(old, text=text, revision=old.revision + 1)

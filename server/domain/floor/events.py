@@ -59,6 +59,9 @@ class FloorGranted(Event):
     limit_s: int | None
     policy: str
     reason: str
+    #: The reason's code and values, so that each page says it in its reader's language (``reasons.TEXTS``).
+    reason_code: str = ""
+    reason_params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

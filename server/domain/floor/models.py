@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..meetings.models import Mode
+from .reasons import Reason
 
 
 class Kind(str, enum.Enum):
@@ -63,10 +64,10 @@ def clean_person(person: Any, labels: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(group, str) or not group:
         raise InvalidInput("a stakeholder group is required", field="group")
     if labels and group not in labels:
-        raise InvalidInput(f"unknown stakeholder group {group!r}", field="group")
+        raise InvalidInput("Unknown stakeholder group \"{group}\".", field="group", params={"group": group})
     for key in ("organisation", "country"):
         if not isinstance(person.get(key, ""), str):
-            raise InvalidInput(f"{key} must be text", field=key)
+            raise InvalidInput("{field} must be text", field=key, params={"field": key})
     try:
         mode = Mode(person.get("mode"))
     except ValueError:
@@ -106,7 +107,7 @@ class Request:
     withdrawn_ms: int | None = None
     withdrawn_by: str | None = None
     called_from: int | None = None  # main-list position when last called, to return there on a decline
-    pin_reason: str | None = None  # why the moderator's placement holds, shown while pinned
+    pin_reason: Reason | None = None  # why the moderator's placement holds, shown while pinned
 
     @property
     def participant_id(self) -> int | None:
@@ -224,7 +225,7 @@ class QueueEntry:
 
     position: int
     request: Request
-    reason: str
+    reason: Reason
     tier: str  # "point_of_order", "main" or "end"
     pinned: bool = False  # placed by the moderator; policies order around it
 

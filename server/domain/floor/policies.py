@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from ..errors import InvalidInput
 from .models import QueueView, Request
+from .reasons import Reason, reason
 
 
 class Policy:
@@ -25,13 +26,13 @@ class Policy:
         """The request to call next, or ``None`` when nobody is waiting."""
         raise NotImplementedError
 
-    def reason(self, queue: QueueView, chosen: Request) -> str:
+    def reason(self, queue: QueueView, chosen: Request) -> Reason:
         """Why ``chosen`` is next in ``queue``, for display."""
-        return "in order of request"
+        return reason("in_order")
 
-    def projected(self, queue: QueueView) -> list[tuple[Request, str]]:
+    def projected(self, queue: QueueView) -> list[tuple[Request, Reason]]:
         """The whole order if nobody else asks: each pick is made as if the ones before had spoken."""
-        out: list[tuple[Request, str]] = []
+        out: list[tuple[Request, Reason]] = []
         while (chosen := self.next_speaker(queue)) is not None:
             out.append((chosen, self.reason(queue, chosen)))
             queue = queue.spoke(chosen)
@@ -67,14 +68,14 @@ class AlternateRoomRemote(Policy):
         other = [r for r in queue.waiting if r.side != queue.history[-1].side]
         return _earliest(other) or _earliest(queue.waiting)
 
-    def reason(self, queue: QueueView, chosen: Request) -> str:
+    def reason(self, queue: QueueView, chosen: Request) -> Reason:
         """Name the alternation, or say why it could not apply."""
         if not queue.history:
-            return "first speaker; in order of request"
+            return reason("first_speaker")
         last = queue.history[-1].side
         if chosen.side != last:
-            return f"alternates with the previous {last} speaker"
-        return f"no {'remote' if last == 'room' else 'room'} speaker waiting; in order of request"
+            return reason("alternates_room" if last == "room" else "alternates_remote")
+        return reason("no_remote_waiting" if last == "room" else "no_room_waiting")
 
 
 class GroupRoundRobin(Policy):
@@ -96,16 +97,16 @@ class GroupRoundRobin(Policy):
         # Ties (several groups that never spoke) go to whoever asked first.
         return min(queue.waiting, key=lambda r: (last.get(r.group, -1), r.seq))
 
-    def reason(self, queue: QueueView, chosen: Request) -> str:
+    def reason(self, queue: QueueView, chosen: Request) -> Reason:
         """E.g. "Civil society has not spoken since Governments"."""
         last = self._last_spoke(queue)
         name = queue.label(chosen.group)
         if chosen.group not in last:
-            return f"{name} has not spoken yet"
+            return reason("group_first", group=name)
         after = last[chosen.group] + 1
         if after >= len(queue.history):
-            return f"{name} spoke last, but no other group is waiting"
-        return f"{name} has not spoken since {queue.label(queue.history[after].group)}"
+            return reason("group_spoke_last", group=name)
+        return reason("group_since", group=name, other=queue.label(queue.history[after].group))
 
 
 class NotYetSpokenFirst(Policy):
@@ -120,11 +121,11 @@ class NotYetSpokenFirst(Policy):
         fresh = [r for r in queue.waiting if r.person_key not in spoken]
         return _earliest(fresh) or _earliest(queue.waiting)
 
-    def reason(self, queue: QueueView, chosen: Request) -> str:
+    def reason(self, queue: QueueView, chosen: Request) -> Reason:
         """Say whether this is a new voice."""
         if chosen.person_key in {turn.person_key for turn in queue.history}:
-            return "has spoken already; in order of request"
-        return "has not spoken yet in this session"
+            return reason("spoken_already")
+        return reason("new_voice")
 
 
 POLICIES: Mapping[str, type[Policy]] = types.MappingProxyType(
@@ -138,4 +139,5 @@ def make_policy(key: str) -> Policy:
     try:
         return POLICIES[key]()
     except KeyError:
-        raise InvalidInput(f"unknown floor policy {key!r}; one of {', '.join(POLICIES)}", field="policy") from None
+        raise InvalidInput("Unknown floor policy \"{policy}\": one of {policies}.", field="policy",
+                           params={"policy": str(key), "policies": list(POLICIES)}) from None

@@ -56,6 +56,7 @@ from .events import (
 )
 from .models import GroupBudget, Intervention, Kind, Part, QueueEntry, Request, Status, Timer, clean_person
 from .policies import POLICIES, make_policy
+from .reasons import reason
 from .state import FloorState
 
 _OPEN = (Status.QUEUED, Status.SPEAKING)
@@ -66,7 +67,7 @@ def _optional_text(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} must be non-empty text", field=field)
+        raise InvalidInput("{field} must be non-empty text", field=field, params={"field": field})
     return value.strip()
 
 
@@ -75,7 +76,7 @@ def _seconds(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise InvalidInput(f"{field} must be a positive number of seconds", field=field)
+        raise InvalidInput("{field} must be a positive number of seconds", field=field, params={"field": field})
     return value
 
 
@@ -114,7 +115,7 @@ class FloorQueue(FloorState):
         try:
             k = Kind(kind)
         except ValueError:
-            raise InvalidInput(f"unknown request kind {kind!r}", field="kind") from None
+            raise InvalidInput("Unknown request kind \"{kind}\".", field="kind", params={"kind": str(kind)}) from None
         clean = clean_person(person, self.labels)
         if added_by not in ("participant", "moderator"):
             raise InvalidInput("added_by must be participant or moderator", field="added_by")
@@ -130,7 +131,8 @@ class FloorQueue(FloorState):
             raise InvalidInput("on_behalf_of goes with, and only with, kind on_behalf", field="on_behalf_of")
         if k is Kind.RIGHT_OF_REPLY:
             if reply_to not in self._interventions:
-                raise NotFound(f"no intervention {reply_to!r} to reply to", field="reply_to")
+                raise NotFound("There is no intervention \"{id}\" to reply to.", field="reply_to",
+                               params={"id": str(reply_to)})
             placement = placement or "end"
             if placement not in ("now", "end"):
                 raise InvalidInput("placement must be now or end", field="placement")
@@ -188,8 +190,8 @@ class FloorQueue(FloorState):
         try:
             value = Part(part).value
         except ValueError:
-            raise InvalidInput(f"unknown part {part!r}; one of {', '.join(p.value for p in Part)}",
-                               field="part") from None
+            raise InvalidInput("Unknown part \"{part}\": one of {parts}.", field="part",
+                               params={"part": str(part), "parts": [p.value for p in Part]}) from None
         return [] if value == self._part else self._commit(FloorPartChanged(value, now))
 
     def add_from_room(self, person: Mapping[str, Any], now: int, **options: Any) -> list[Event]:
@@ -294,7 +296,8 @@ class FloorQueue(FloorState):
         if request.kind is Kind.INTERPOSED_QUESTION:
             raise InvalidTransition("an interposed question is put before the list goes on", code="interposed_first")
         if not isinstance(to_position, int) or isinstance(to_position, bool) or not 1 <= to_position <= len(ids):
-            raise InvalidInput(f"position must be between 1 and {len(ids)}", field="position")
+            raise InvalidInput("The position must be between 1 and {last}.", field="position",
+                               params={"last": len(ids)})
         if not isinstance(reason, str):
             raise InvalidInput("reason must be text", field="reason")
         main_len = len(self._main) - (0 if request.at_end else 1)  # the main list without this request
@@ -322,7 +325,7 @@ class FloorQueue(FloorState):
     def set_group_budget(self, group: str, seconds: int | None, now: int) -> list[Event]:
         """Set a stakeholder group's floor-time budget for the session (``None`` removes it)."""
         if not isinstance(group, str) or not group or (self.labels and group not in self.labels):
-            raise InvalidInput(f"unknown stakeholder group {group!r}", field="group")
+            raise InvalidInput("Unknown stakeholder group \"{group}\".", field="group", params={"group": str(group)})
         return self._commit(FloorGroupBudgetSet(group, _seconds(seconds, "seconds"), now))
 
     def timer(self, now: int) -> Timer | None:
@@ -389,7 +392,9 @@ class FloorQueue(FloorState):
             "queue": [
                 {
                     "position": e.position,
-                    "reason": e.reason,
+                    "reason": str(e.reason),
+                    "reason_code": e.reason.code,
+                    "reason_params": dict(e.reason.params),
                     "tier": e.tier,
                     "pinned": e.pinned,
                     "expected_wait_ms": waits[e.request.id],
@@ -433,11 +438,12 @@ class FloorQueue(FloorState):
             for running in (current, paused):
                 if running is not None:
                     events += [InterventionEnded(running.id, now), *self._lapse(running.id, now)]
-        reason = entry.reason if chosen_by == "policy" else "called by the moderator"
+        why = entry.reason if chosen_by == "policy" else reason("called")
         # A question to the speaker has no speaking time of its own: its clock counts up, the chair keeps it short.
         limit = None if entry.request.kind is Kind.INTERPOSED_QUESTION else self._limit_s
         events.append(
-            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, limit, self._policy, reason)
+            FloorGranted(entry.request.id, f"i{self._n_interventions + 1}", now, limit, self._policy, str(why),
+                         why.code, dict(why.params))
         )
         return self._commit(*events)
 

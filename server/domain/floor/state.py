@@ -31,6 +31,7 @@ from .events import (
 )
 from .models import NOT_TURNS, Intervention, Kind, QueueEntry, QueueView, Request, Status, Turn
 from .policies import make_policy
+from .reasons import Reason, reason
 
 
 class FloorState:
@@ -126,7 +127,8 @@ class FloorState:
         try:
             return self._requests[request_id]
         except KeyError:
-            raise NotFound(f"no request {request_id!r}", field="request_id") from None
+            raise NotFound("There is no request \"{id}\".", field="request_id",
+                           params={"id": str(request_id)}) from None
 
     def history(self) -> tuple[Turn, ...]:
         """Who has spoken this session, oldest first, as the policies see it.
@@ -140,11 +142,10 @@ class FloorState:
 
     def order(self) -> list[QueueEntry]:
         """The displayed list of speakers: position, request, reason; ``call_next`` takes the first."""
-        iq = [(self._requests[i], "interposed question: put to the speaker before the list goes on", "interposed",
-               False) for i in self._iq]
-        poo = [(self._requests[i], "point of order: always taken first", "point_of_order", False) for i in self._poo]
+        iq = [(self._requests[i], reason("interposed"), "interposed", False) for i in self._iq]
+        poo = [(self._requests[i], reason("point_of_order"), "point_of_order", False) for i in self._poo]
         main = [(r, why, "main", pinned) for r, why, pinned in self._main_order()]
-        end = [(self._requests[i], "right of reply, at the end of the item", "end", False) for i in self._end]
+        end = [(self._requests[i], reason("reply_at_end"), "end", False) for i in self._end]
         rows = iq + poo + main + end
         return [QueueEntry(n, r, why, tier, pinned) for n, (r, why, tier, pinned) in enumerate(rows, 1)]
 
@@ -173,20 +174,20 @@ class FloorState:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _main_order(self) -> list[tuple[Request, str, bool]]:
+    def _main_order(self) -> list[tuple[Request, Reason, bool]]:
         """The main list: pins at their positions, the policy choosing for the other places."""
         policy = make_policy(self._policy)
         view = QueueView(
             tuple(self._requests[i] for i in self._main if i not in self._pins), self.history(), self.labels
         )
         pins = sorted(self._pins.items(), key=lambda item: item[1])
-        out: list[tuple[Request, str, bool]] = []
+        out: list[tuple[Request, Reason, bool]] = []
         while pins or view.waiting:
             position = len(out) + 1
             # A pin beyond the end of the list (others left) takes the next free place.
             if pins and (pins[0][1] <= position or not view.waiting):
-                chosen, why, pinned = self._requests[pins.pop(0)[0]], "", True
-                why = chosen.pin_reason or "placed by the moderator"
+                chosen, pinned = self._requests[pins.pop(0)[0]], True
+                why = chosen.pin_reason or reason("placed")
             else:
                 next_up = policy.next_speaker(view)
                 assert next_up is not None  # view.waiting is not empty
@@ -200,7 +201,7 @@ class FloorState:
         """1-based position in the main list."""
         return [r.id for r, _, _ in self._main_order()].index(request_id) + 1
 
-    def _pin(self, request: Request, position: int, why: str) -> None:
+    def _pin(self, request: Request, position: int, why: Reason) -> None:
         """Pin a request (already in ``_main``, not pinned) at ``position``, pushing pins at or after it down."""
         self._pins = {rid: p + 1 if p >= position else p for rid, p in self._pins.items()}
         self._pins[request.id] = position
@@ -236,7 +237,7 @@ class FloorState:
         """Apply one event (trusted: from this queue or its stored log) and append it to the audit log."""
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is None:
-            raise InvalidInput(f"not a floor event: {event.name!r}", field="name")
+            raise InvalidInput("Not a floor event: \"{name}\".", field="name", params={"name": event.name})
         handler(event)
         self._settle_pins()
         self._log.append(event)
@@ -258,7 +259,7 @@ class FloorState:
         else:
             self._main.append(request.id)
             if request.kind is Kind.RIGHT_OF_REPLY:
-                self._pin(request, 1, "right of reply, placed next by the chair")
+                self._pin(request, 1, reason("reply_next"))
 
     def _on_floor_withdrawn(self, e: FloorWithdrawn) -> None:
         request = self._requests[e.request_id]
@@ -301,7 +302,7 @@ class FloorState:
             position = request.called_from or 1
             if position == 1 and len(self._main) > 1:
                 position = 2
-            self._pin(request, position, "declined for now; kept their place")
+            self._pin(request, position, reason("declined"))
 
     def _on_intervention_ended(self, e: InterventionEnded) -> None:
         intervention = self._interventions[e.intervention_id]
@@ -336,7 +337,7 @@ class FloorState:
         self._unqueue(request)
         request.at_end = False
         self._main.append(request.id)
-        why = f"moved by the moderator: {e.reason}" if e.reason else "moved by the moderator"
+        why = reason("moved_because", reason=e.reason) if e.reason else reason("moved")
         self._pin(request, e.to_position - len(self._iq) - len(self._poo), why)
         request.moves.append(
             {"at_ms": e.at_ms, "from_position": e.from_position, "to_position": e.to_position, "reason": e.reason}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import N_, InvalidInput
 from ..numbers import is_whole_number, whole_number
 from .models import Hub, Meeting, form_text
 
@@ -21,14 +21,19 @@ def people_at(hub: Hub, registered: int) -> int:
 
 def hub_registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[str]) -> Hub:
     """Check a hub's form (admin page, API or meeting file) and return the (not yet stored) hub."""
-    name = form_text(data, "name", 120, label="the hub's name")
-    city = form_text(data, "city", 120, label="the hub's city")
-    country = form_text(data, "country", 2, label="the hub's country").upper()
+    name = form_text(data, "name", 120, missing=N_("Please give the hub's name."),
+                     too_long=N_("The hub's name holds at most {max_length} characters."))
+    city = form_text(data, "city", 120, missing=N_("Please give the city of your hub."),
+                     too_long=N_("The name of the hub city holds at most {max_length} characters."))
+    country = form_text(data, "country", 2, missing=N_("Choose the hub's country from the list (ISO 3166 code)."),
+                        too_long=N_("Choose the hub's country from the list (ISO 3166 code).")).upper()
     if country not in valid_countries:
         raise InvalidInput("Choose the hub's country from the list (ISO 3166 code).", code="invalid_country",
                            field="country")
-    host = form_text(data, "host_organisation", 200, required=False)
-    group = form_text(data, "group", 40, label="the stakeholder group of the host organisation")
+    host = form_text(data, "host_organisation", 200,
+                     too_long=N_("The name of the host organisation holds at most {max_length} characters."))
+    group = form_text(data, "group", 40, missing=N_("Choose the stakeholder group of the host organisation."),
+                      too_long=N_("Choose the stakeholder group of the host organisation."))
     meeting.group(group)
     raw = data.get("expected_headcount", "")
     try:
@@ -38,6 +43,7 @@ def hub_registration(meeting: Meeting, data: dict[str, Any], valid_countries: se
         raise InvalidInput("Give the number of people expected at the hub.", code="invalid_headcount",
                            field="expected_headcount") from None
     if not 1 <= headcount <= MAX_HEADCOUNT:
-        raise InvalidInput(f"The expected headcount must be between 1 and {MAX_HEADCOUNT}.",
-                           code="invalid_headcount", field="expected_headcount")
+        raise InvalidInput("The expected headcount must be between 1 and {max_headcount}.",
+                           code="invalid_headcount", field="expected_headcount",
+                           params={"max_headcount": MAX_HEADCOUNT})
     return Hub(0, name, city, country, host, group, headcount)

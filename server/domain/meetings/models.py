@@ -7,7 +7,7 @@ import enum
 from collections.abc import Collection
 from typing import Any
 
-from ..errors import InvalidInput, InvalidTransition, NotLive
+from ..errors import N_, InvalidInput, InvalidTransition, NotLive
 from ..events import Event
 from ..numbers import is_whole_number, whole_number
 
@@ -101,14 +101,14 @@ class Meeting:
                 return s
         from ..errors import NotFound
 
-        raise NotFound(f"no session {session_id!r} in this meeting")
+        raise NotFound("There is no session \"{session}\" in this meeting.", params={"session": session_id})
 
     def group(self, slug: str) -> StakeholderGroup:
         """The stakeholder group with this slug; raises ``InvalidInput``."""
         for g in self.groups:
             if g.slug == slug:
                 return g
-        raise InvalidInput(f"unknown stakeholder group {slug!r}", field="group")
+        raise InvalidInput("Unknown stakeholder group \"{group}\".", field="group", params={"group": slug})
 
     @property
     def default_language(self) -> str:
@@ -269,17 +269,23 @@ def _chosen_hub(raw: Any, hub_ids: Collection[int]) -> int:
     return chosen
 
 
-def form_text(data: dict[str, Any], name: str, max_len: int, required: bool = True, label: str = "") -> str:
-    """A form field as text with its spaces collapsed; ``InvalidInput`` names the field."""
+def form_text(data: dict[str, Any], name: str, max_len: int, *, missing: str = "", too_long: str = "") -> str:
+    """A form field as text with its spaces collapsed; ``InvalidInput`` names the field.
+
+    ``missing``: what an empty field is told (marked with ``N_``); without it the field may be empty.
+    ``too_long``: what a field longer than ``max_len`` is told (``{max_length}`` is the limit).
+    """
     value = data.get(name, "")
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
+        raise InvalidInput("{field} must be text", field=name, params={"field": name})
     value = " ".join(value.split())
-    if required and not value:
-        raise InvalidInput(f"Please give {label or 'your ' + name.replace('_', ' ')}.", code=f"{name}_required",
-                           field=name)
+    # (codes built beside the calls: the message extractor reads every argument of a refusal)
+    required_code, too_long_code = f"{name}_required", f"{name}_too_long"
+    if missing and not value:
+        raise InvalidInput(missing, code=required_code, field=name)
     if len(value) > max_len:
-        raise InvalidInput(f"{name} is longer than {max_len} characters", code=f"{name}_too_long", field=name)
+        raise InvalidInput(too_long or N_("This field holds at most {max_length} characters."),
+                           code=too_long_code, field=name, params={"max_length": max_len})
     return value
 
 
@@ -292,18 +298,22 @@ def registration(meeting: Meeting, data: dict[str, Any], valid_countries: set[st
     Only while a meeting has no hub may ``mode: hub`` name none: the person is counted as following from a hub,
     but creates none. Hubs are registered once, by the admin.
     """
-    name = form_text(data, "name", 120)
-    organisation = form_text(data, "organisation", 200, required=False)
-    country = form_text(data, "country", 2).upper()
+    name = form_text(data, "name", 120, missing=N_("Please give your name."),
+                     too_long=N_("The name holds at most {max_length} characters."))
+    organisation = form_text(data, "organisation", 200,
+                             too_long=N_("The name of the organisation holds at most {max_length} characters."))
+    country = form_text(data, "country", 2, missing=N_("Choose a country from the list (ISO 3166 code)."),
+                        too_long=N_("Choose a country from the list (ISO 3166 code).")).upper()
     if country not in valid_countries:
         raise InvalidInput("Choose a country from the list (ISO 3166 code).", code="invalid_country", field="country")
-    group = form_text(data, "group", 40)
+    group = form_text(data, "group", 40, missing=N_("Choose your stakeholder group."),
+                      too_long=N_("Choose your stakeholder group."))
     meeting.group(group)
     if hub_id is not None:
         mode = Mode.HUB
     else:
         try:
-            mode = Mode(form_text(data, "mode", 10))
+            mode = Mode(form_text(data, "mode", 10, missing=N_("Mode must be onsite, remote or hub.")))
         except ValueError:
             raise InvalidInput("Mode must be onsite, remote or hub.", code="invalid_mode", field="mode") from None
         if mode is Mode.HUB and (hub_ids or data.get("hub") not in (None, "")):

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, TypedDict
 
-from ..errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..errors import N_, InvalidInput, InvalidTransition, NotAllowed, NotFound, Term
 from ..meetings.models import Participant
 from .events import (
     EVENT_TYPES,
@@ -83,7 +83,8 @@ def _clean_text(text: str, max_length: int) -> str:
     if not cleaned:
         raise InvalidInput("the question has no text", code="text_required", field="text")
     if len(cleaned) > max_length:
-        raise InvalidInput(f"the question is longer than {max_length} characters", code="text_too_long", field="text")
+        raise InvalidInput("The question is longer than {max_length} characters.", code="text_too_long", field="text",
+                           params={"max_length": max_length})
     return cleaned
 
 
@@ -92,9 +93,18 @@ def _require_moderator(actor: Actor) -> None:
         raise NotAllowed("only moderators may do this")
 
 
+#: Each status as a refusal names it.
+_STATUS_NAMES = {Status.PENDING: N_("pending"), Status.PUBLISHED: N_("published"), Status.ON_SCREEN: N_("on screen"),
+                 Status.ANSWERED: N_("answered"), Status.DISMISSED: N_("dismissed"),
+                 Status.WITHDRAWN: N_("withdrawn")}
+
+
 def _require_status(question: Question, allowed: Iterable[Status], action: str) -> None:
+    """Refuse ``action`` (a phrase marked with ``N_``) unless the question is in one of the ``allowed`` states."""
     if question.status not in allowed:
-        raise InvalidTransition(f"cannot {action} question {question.id} while it is {question.status.value}")
+        raise InvalidTransition("Question {id} cannot be acted on now ({action}): its status is \"{status}\".",
+                                params={"id": str(question.id), "action": Term(action),
+                                        "status": Term(_STATUS_NAMES[question.status])})
 
 
 @dataclasses.dataclass
@@ -114,7 +124,7 @@ class QuestionBoard:
         try:
             return self.questions[question_id]
         except KeyError:
-            raise NotFound(f"no question {question_id} in this session") from None
+            raise NotFound("There is no question {id} in this session.", params={"id": str(question_id)}) from None
 
     def on_screen(self) -> Question | None:
         """The question currently on screen, if any."""
@@ -131,7 +141,7 @@ class QuestionBoard:
     ) -> list[Question]:
         """Questions this viewer may see, by votes (ties: older first) or ``newest`` first, optionally filtered."""
         if sort not in ("votes", "newest"):
-            raise InvalidInput(f"unknown sort {sort!r}", field="sort")
+            raise InvalidInput("Unknown sort \"{sort}\".", field="sort", params={"sort": sort})
         wanted = set(statuses) if statuses is not None else None
         found = [
             q
@@ -188,7 +198,8 @@ class QuestionBoard:
         cleaned = _clean_text(text, self.settings.max_length)
         theme = theme or None
         if theme is not None and theme not in self.themes:
-            raise InvalidInput(f"unknown theme {theme!r}", code="unknown_theme", field="theme")
+            raise InvalidInput("Unknown theme \"{theme}\": choose one from the list.", code="unknown_theme",
+                               field="theme", params={"theme": theme})
         if not language.strip():
             raise InvalidInput("the question's language is required", field="language")
         if not actor.is_moderator:
@@ -211,10 +222,10 @@ class QuestionBoard:
         """Change the text: its authors while pending, moderators unless withdrawn. Every revision is kept."""
         q = self.get(question_id)
         if actor.is_moderator:
-            _require_status(q, set(Status) - {Status.WITHDRAWN}, "edit")
+            _require_status(q, set(Status) - {Status.WITHDRAWN}, N_("edit"))
         else:
             self._require_author(actor, q)
-            _require_status(q, {Status.PENDING}, "edit")
+            _require_status(q, {Status.PENDING}, N_("edit"))
         cleaned = _clean_text(text, self.settings.max_length)
         if cleaned == q.text:
             return []
@@ -224,14 +235,14 @@ class QuestionBoard:
         """The author takes back a pending question."""
         q = self.get(question_id)
         self._require_author(actor, q)
-        _require_status(q, {Status.PENDING}, "withdraw")
+        _require_status(q, {Status.PENDING}, N_("withdraw"))
         return self._emit([QuestionWithdrawn(**self._head(actor, q, now))])
 
     def vote(self, actor: Actor, question_id: int, *, now: int) -> list[BoardEvent]:
         """A registered participant upvotes a published or on-screen question, once."""
         q = self.get(question_id)
         voter = self._require_registered(actor)
-        _require_status(q, VOTABLE_STATUSES, "vote on")
+        _require_status(q, VOTABLE_STATUSES, N_("vote on"))
         if voter in q.voters:
             raise InvalidTransition("you already voted for this question", code="already_voted")
         return self._emit([QuestionVoted(**self._head(actor, q, now), voter_id=voter, votes=q.votes + 1)])
@@ -240,7 +251,7 @@ class QuestionBoard:
         """A participant takes their vote back while the question is still votable."""
         q = self.get(question_id)
         voter = self._require_registered(actor)
-        _require_status(q, VOTABLE_STATUSES, "unvote")
+        _require_status(q, VOTABLE_STATUSES, N_("unvote"))
         if voter not in q.voters:
             raise InvalidTransition("you have not voted for this question", code="not_voted")
         return self._emit([QuestionUnvoted(**self._head(actor, q, now), voter_id=voter, votes=q.votes - 1)])
@@ -251,7 +262,7 @@ class QuestionBoard:
         """Make a pending question public."""
         _require_moderator(actor)
         q = self.get(question_id)
-        _require_status(q, {Status.PENDING}, "publish")
+        _require_status(q, {Status.PENDING}, N_("publish"))
         return self._emit([QuestionPublished(**self._head(actor, q, now))])
 
     def dismiss(self, actor: Actor, question_id: int, reason: str, *, now: int, note: str = "") -> list[BoardEvent]:
@@ -259,14 +270,14 @@ class QuestionBoard:
         _require_moderator(actor)
         q = self.get(question_id)
         why = self._reason(reason)
-        _require_status(q, {Status.PENDING, Status.PUBLISHED, Status.ON_SCREEN}, "dismiss")
+        _require_status(q, {Status.PENDING, Status.PUBLISHED, Status.ON_SCREEN}, N_("dismiss"))
         return self._emit([QuestionDismissed(**self._head(actor, q, now), reason=why.value, note=note.strip())])
 
     def put_on_screen(self, actor: Actor, question_id: int, *, now: int) -> list[BoardEvent]:
         """Show a published question; the one on screen before goes back to published."""
         _require_moderator(actor)
         q = self.get(question_id)
-        _require_status(q, {Status.PUBLISHED}, "put on screen")
+        _require_status(q, {Status.PUBLISHED}, N_("put on screen"))
         events: list[BoardEvent] = []
         current = self.on_screen()
         if current is not None:
@@ -278,7 +289,7 @@ class QuestionBoard:
         """Take the on-screen question off screen, back to published."""
         _require_moderator(actor)
         q = self.get(question_id)
-        _require_status(q, {Status.ON_SCREEN}, "take off screen")
+        _require_status(q, {Status.ON_SCREEN}, N_("take off screen"))
         return self._emit([QuestionTakenOffScreen(**self._head(actor, q, now))])
 
     def answer(
@@ -287,7 +298,7 @@ class QuestionBoard:
         """Mark a published or on-screen question answered, optionally by a floor intervention."""
         _require_moderator(actor)
         q = self.get(question_id)
-        _require_status(q, {Status.PUBLISHED, Status.ON_SCREEN}, "answer")
+        _require_status(q, {Status.PUBLISHED, Status.ON_SCREEN}, N_("answer"))
         return self._emit([QuestionAnswered(**self._head(actor, q, now), intervention_id=intervention_id)])
 
     def reopen(self, actor: Actor, question_id: int, *, now: int, to: str | None = None) -> list[BoardEvent]:
@@ -298,9 +309,10 @@ class QuestionBoard:
         """
         _require_moderator(actor)
         q = self.get(question_id)
-        _require_status(q, {Status.ANSWERED, Status.DISMISSED}, "reopen")
+        _require_status(q, {Status.ANSWERED, Status.DISMISSED}, N_("reopen"))
         if q.merged_into is not None:
-            raise InvalidTransition(f"question {q.id} was merged into question {q.merged_into}")
+            raise InvalidTransition("Question {id} was merged into question {target}.",
+                                    params={"id": str(q.id), "target": str(q.merged_into)})
         if to is None:
             target = Status.PUBLISHED if q.ever_published else Status.PENDING
         elif to in (Status.PUBLISHED.value, Status.PENDING.value):
@@ -315,8 +327,8 @@ class QuestionBoard:
         kept, merged = self.get(kept_id), self.get(merged_id)
         if kept.id == merged.id:
             raise InvalidInput("a question cannot be merged into itself", field="merged_id")
-        _require_status(kept, {Status.PENDING, Status.PUBLISHED, Status.ON_SCREEN, Status.ANSWERED}, "merge into")
-        _require_status(merged, {Status.PENDING, Status.PUBLISHED}, "merge")
+        _require_status(kept, {Status.PENDING, Status.PUBLISHED, Status.ON_SCREEN, Status.ANSWERED}, N_("merge into"))
+        _require_status(merged, {Status.PENDING, Status.PUBLISHED}, N_("merge"))
         return self._emit([QuestionsMerged(**self._head(actor, kept, now), merged_id=merged.id)])
 
     def hand_to_floor(
@@ -328,8 +340,8 @@ class QuestionBoard:
         try:
             mode = HandOff(how)
         except ValueError:
-            raise InvalidInput(f"unknown hand-off {how!r}", field="how") from None
-        _require_status(q, {Status.PUBLISHED, Status.ON_SCREEN}, "hand to the floor")
+            raise InvalidInput("Unknown hand-off \"{how}\".", field="how", params={"how": str(how)}) from None
+        _require_status(q, {Status.PUBLISHED, Status.ON_SCREEN}, N_("hand to the floor"))
         who = (reader or actor.label) if mode is HandOff.READ_ALOUD else None
         author_id = q.author["participant_id"]
         event = QuestionHandedToFloor(**self._head(actor, q, now), how=mode.value, author_id=author_id, reader=who)
@@ -342,7 +354,8 @@ class QuestionBoard:
         _require_moderator(actor)
         q = self.get(question_id)
         if intervention_id in q.intervention_ids:
-            raise InvalidTransition(f"intervention {intervention_id} is already linked", code="already_linked")
+            raise InvalidTransition("Intervention {id} is already linked.", code="already_linked",
+                                    params={"id": str(intervention_id)})
         return self._emit([QuestionInterventionLinked(**self._head(actor, q, now), intervention_id=intervention_id)])
 
     def configure(self, actor: Actor, settings: BoardSettings, *, now: int) -> list[BoardEvent]:
@@ -499,4 +512,5 @@ class QuestionBoard:
         try:
             return DismissReason(reason)
         except ValueError:
-            raise InvalidInput(f"unknown dismissal reason {reason!r}", code="unknown_reason", field="reason") from None
+            raise InvalidInput("Unknown dismissal reason \"{reason}\": choose one from the list.",
+                               code="unknown_reason", field="reason", params={"reason": reason}) from None

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidInput, RateLimited
+from ..errors import N_, InvalidInput, RateLimited
 from ..meetings.models import Participant, Role
 from .events import InterventionId
 
@@ -50,7 +50,7 @@ class TooManyQuestions(RateLimited):
     """Too many questions in a short time; ``retry_after`` says how many seconds to wait."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many questions; try again in {retry_after} s")
+        super().__init__(N_("Too many questions: try again in {seconds} s."), params={"seconds": retry_after})
         self.retry_after = retry_after
 
 

@@ -28,6 +28,7 @@ from ...domain.errors import DomainError, InvalidInput
 from ...domain.events import Event
 from ...storage import captions as captions_db
 from ..errors import text_refusal
+from ..i18n import catalogues_key, choose_locale, refusal
 from ..keys import db_key
 from .hub import caption_hub_key, captioner_for
 from .ingest import caption_language, feed_name, feed_owner, flag
@@ -63,7 +64,7 @@ async def bridge(request: web.Request) -> web.StreamResponse:
     try:
         loaded, session_id, link = await feed_owner(request)
     except DomainError as exc:
-        return text_refusal(exc)
+        return text_refusal(request, exc)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_TEXT * 2)
     await ws.prepare(request)
     request.app[bridges_key][ws] = link.id
@@ -73,6 +74,8 @@ async def bridge(request: web.Request) -> web.StreamResponse:
     last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
     await ws.send_json({"type": "hello", "last_seq": last or 0, "languages": list(loaded.meeting.languages),
                         "server_time": server_time(now_ms())})
+    # Refusals in the bridge's Accept-Language, as over HTTP (English when it sends none).
+    locale = choose_locale(None, request.headers.get("Accept-Language"))
     log.info("caption bridge connected", extra={"session": session_id, "feed": feed})
     async for msg in ws:
         if msg.type != WSMsgType.TEXT:
@@ -92,7 +95,8 @@ async def bridge(request: web.Request) -> web.StreamResponse:
             at = outcome.at_ms if outcome.at_ms is not None else now_ms()
             await ws.send_json({"type": "ack", "seq": seq, "applied": outcome.applied, "server_time": server_time(at)})
         except DomainError as exc:
-            await ws.send_json({"type": "error", "seq": seq, **exc.as_dict()})
+            await ws.send_json({"type": "error", "seq": seq, **exc.as_dict(),
+                                "message": refusal(request.app[catalogues_key], locale, exc)})
     log.info("caption bridge disconnected", extra={"session": session_id, "feed": feed})
     return ws
 

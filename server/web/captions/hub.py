@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
@@ -279,6 +280,8 @@ class CaptionHub:
                 await sio.emit(event.name, payload, room=viewers, namespace=LIVE)
                 await sio.emit(event.name, payload, room=captioners, namespace=CAPTION)
             elif isinstance(event, CaptionerHandedOver):
+                payload = {**payload, "from_captioner": captioner_parts(event.from_captioner),
+                           "to_captioner": captioner_parts(event.to_captioner)}
                 await sio.emit(event.name, payload, room=rooms.moderators(loaded.id, session_id), namespace=MODERATE)
                 await sio.emit(event.name, payload, room=captioners, namespace=CAPTION)
 
@@ -345,24 +348,38 @@ def _tail(stream: CaptionStream, writer: str | None) -> str:
     return stream.tail if writer is None else stream.tail_of(writer)
 
 
-def _captioner(captioner: Captioner | None) -> dict[str, str] | None:
-    return None if captioner is None else {"id": captioner.id, "label": captioner.label}
-
-
 def _partial(session_id: str, lang: str, stream: CaptionStream, at_ms: int | None, revision: int) -> dict[str, Any]:
     """A ``caption_partial`` payload: every live tail as one line (``text``) and one by one (``tails``)."""
     tails: list[TailState] = stream.live_tails()
     return {"session_id": session_id, "lang": lang, "text": stream.tail, "last_seq": stream.last_seq,
-            "revision": revision,
-            "captioner": _captioner(stream.last_captioner), "at_ms": at_ms,
-            "tails": [{"captioner": _captioner(t.captioner), "text": t.text, "first_ms": t.first_ms} for t in tails]}
+            "revision": revision, "captioner": captioner_parts(stream.last_captioner), "at_ms": at_ms,
+            "tails": [{"captioner": captioner_parts(t.captioner), "text": t.text, "first_ms": t.first_ms}
+                      for t in tails]}
 
 
 def captioner_for(link_id: int, session_scope: str | None, name: str | None = None) -> Captioner:
-    """The captioner a link stands for: its id names the feed, the label is what moderators see."""
+    """The captioner a link stands for: its id names the feed, the label is what moderators see (stored with the
+    captions in English; ``captioner_parts`` gives pages what they need to say it in their reader's language)."""
     base = f"{'Session' if session_scope else 'Meeting'} captioner #{link_id}"
     name = " ".join((name or "").split())[:60]
     return Captioner(f"link:{link_id}", f"{name} ({base})" if name else base)
+
+
+#: The label ``captioner_for`` writes: an optional name, then the link's scope and number.
+_LABEL = re.compile(r"^(?:(?P<name>.+) \()?(?P<scope>Session|Meeting) captioner #(?P<number>\d+)(?(name)\))$")
+
+
+def captioner_parts(captioner: Captioner | None) -> dict[str, Any] | None:
+    """A captioner for a page: id and stored label, plus the label's parts (``scope``: ``session`` or
+    ``meeting``, ``number``, ``name``) when it is one ``captioner_for`` wrote, so the page can say it in its
+    reader's language."""
+    if captioner is None:
+        return None
+    out: dict[str, Any] = {"id": captioner.id, "label": captioner.label}
+    found = _LABEL.match(captioner.label)
+    if found is not None:
+        out.update(scope=found["scope"].lower(), number=int(found["number"]), name=found["name"] or "")
+    return out
 
 
 async def captions_context(app: web.Application) -> AsyncIterator[None]:

@@ -64,8 +64,9 @@ def caption_language(loaded: LoadedMeeting, raw: str | None) -> str:
     for candidate in (tag, tag.lower(), tag.split("-")[0].lower()):
         if candidate in loaded.meeting.languages:
             return candidate
-    raise InvalidInput(f"this meeting has no caption language {raw!r} (it has {', '.join(loaded.meeting.languages)})",
-                       code="unknown_language", field="lang")
+    raise InvalidInput("This meeting has no caption language \"{language}\" (it has {languages}).",
+                       code="unknown_language", field="lang",
+                       params={"language": raw, "languages": list(loaded.meeting.languages)})
 
 
 async def feed_owner(request: web.Request) -> tuple[LoadedMeeting, str, captions_db.CaptionerLink]:
@@ -114,7 +115,7 @@ async def ingest(request: web.Request) -> web.Response:
             loaded, session_id, lang, operation, feed=feed_name(link.id, kind, lang) if seq is not None else None,
             seq=seq, writer=writer, digest=post_digest(body))
     except DomainError as exc:
-        return text_refusal(exc)
+        return text_refusal(request, exc)
     if not outcome.applied:
         log.info("caption post repeated", extra={"session": session_id, "feed": feed_name(link.id, kind, lang),
                                                  "seq": seq})
@@ -129,7 +130,7 @@ async def feed_seq(request: web.Request) -> web.Response:
         loaded, session_id, link = await feed_owner(request)
         lang = caption_language(loaded, request.query.get("lang") or request.query.get("language"))
     except DomainError as exc:
-        return text_refusal(exc)
+        return text_refusal(request, exc)
     feed = feed_name(link.id, request.match_info["kind"], lang)
     last = await captions_db.feed_seq(request.app[db_key], loaded.id, session_id, feed)
     return _text(str(last or 0))

@@ -34,7 +34,8 @@ def _lang(loaded: LoadedMeeting, value: Any) -> str:
     if value is None or value == "":
         return loaded.meeting.default_language
     if not isinstance(value, str) or value not in loaded.meeting.languages:
-        raise InvalidInput(f"unknown caption language {value!r}", code="unknown_language", field="lang")
+        raise InvalidInput("This meeting has no caption language \"{language}\".", code="unknown_language",
+                           field="lang", params={"language": value})
     return value
 
 

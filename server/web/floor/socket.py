@@ -16,6 +16,7 @@ from ...domain.floor.queue import FloorQueue
 from ...domain.meetings.models import Mode, Role
 from ...storage import floor as floor_db
 from .. import payloads
+from ..actors import with_parts
 from ..keys import db_key
 from ..sockets import CAPTION, LIVE, MODERATE, Commands, Context, Payload
 from .service import floor_key
@@ -126,7 +127,7 @@ async def _someone(ctx: Context, data: Payload) -> dict[str, Any]:
     pid = payloads.required_integer(data, "participant_id", low=1)
     found = await floor_db.participant(ctx.app[db_key], ctx.meeting.id, pid)
     if found is None:
-        raise NotFound(f"no participant {pid}", field="participant_id")
+        raise NotFound("no participant {id}", field="participant_id", params={"id": str(pid)})
     return found
 
 
@@ -240,7 +241,7 @@ async def floor_group_budget(ctx: Context, data: Payload) -> dict[str, Any]:
 async def floor_audit(ctx: Context, data: Payload) -> dict[str, Any]:
     """Every stored floor event of the session with who and when, after row ``after`` if given."""
     after = payloads.integer(data, "after", default=0) or 0
-    return {"entries": await floor_db.audit(ctx.app[db_key], ctx.meeting.id, ctx.session_id, after=after)}
+    return {"entries": with_parts(await floor_db.audit(ctx.app[db_key], ctx.meeting.id, ctx.session_id, after=after))}
 
 
 @commands.command("floor_state", CAPTION)

@@ -19,6 +19,7 @@ from ...domain.questions.events import BoardEvent
 from ...domain.questions.models import Actor
 from ...storage import questions as questions_db
 from .. import payloads
+from ..actors import with_parts
 from ..keys import db_key
 from ..sockets import LIVE, MODERATE, Commands, Context, Payload
 from .service import questions_key
@@ -33,7 +34,7 @@ def question_id(data: Payload, field: str = "id") -> int:
     """A question id from a payload."""
     value = payloads.integer(data, field, low=1)
     if value is None:
-        raise InvalidInput(f"{field} must be a question id", field=field)
+        raise InvalidInput("{field} must be a question id", field=field, params={"field": field})
     return value
 
 
@@ -79,7 +80,8 @@ async def question_submit(ctx: Context, data: Payload) -> dict[str, Any]:
     theme = payloads.optional_text(data, "theme", 200)
     language = payloads.optional_text(data, "language", 20) or ctx.conn.lang or ctx.meeting.meeting.default_language
     if language not in ctx.meeting.meeting.languages:
-        raise InvalidInput(f"unknown language {language!r}", code="unknown_language", field="language")
+        raise InvalidInput("This meeting has no language \"{language}\".", code="unknown_language",
+                           field="language", params={"language": language})
     show_name = payloads.flag(data, "show_name", True)
     author, life = ctx.participant, ctx.meeting.life(ctx.session_id)
 
@@ -132,7 +134,8 @@ async def moderator_list(ctx: Context, data: Payload) -> dict[str, Any]:
 async def questions_audit(ctx: Context, data: Payload) -> dict[str, Any]:
     """The session's audit log (every stored event), after row ``after`` if given."""
     after = payloads.integer(data, "after", default=0) or 0
-    return {"entries": await questions_db.audit(ctx.app[db_key], ctx.meeting.id, ctx.session_id, after=after)}
+    entries = await questions_db.audit(ctx.app[db_key], ctx.meeting.id, ctx.session_id, after=after)
+    return {"entries": with_parts(entries)}
 
 
 @commands.command("question_publish", MODERATE, role=Role.MODERATOR)

@@ -69,7 +69,8 @@ async def save_version(request: web.Request) -> web.Response:
     current, _, latest = await lines(db, loaded.id, session_id, None)
     base = body.get("base")
     if base is not None and base != latest:
-        raise VersionConflict(f"version {latest} was saved since you loaded version {base}; reload to edit it")
+        raise VersionConflict("Version {latest} was saved since you loaded version {base}: reload to edit it.",
+                              params={"latest": latest, "base": base})
     edits = revisions.clean_edits(body.get("edits"), current)
     if not edits:
         raise InvalidInput("nothing changed: every edit matches the current text", code="no_changes", field="edits")

@@ -94,6 +94,6 @@ async def _finish(proc: asyncio.subprocess.Process, feeding: asyncio.Task[None],
         return
     message = (await errors).decode("utf-8", "replace").strip().removeprefix("transcripts: error: ")
     if message.startswith("summary template"):
-        raise SummaryTemplateError(f"the {message}")
+        raise SummaryTemplateError("The summary template cannot be used: {detail}", params={"detail": message})
     log.error("export process failed (%s): %s", status, message)
     raise ExportFailed(message or f"the export process ended with status {status}")
