@@ -71,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="raw captions, the latest edited version, or version N of one session [latest]")
     export.add_argument("--igo", choices=("persons", "organisations"),
                         help="count intergovernmental organisations as persons or organisations [setting]")
+    balancer = sub.add_parser("haproxy-config", parents=[common], help="print an HAProxy configuration for nodes "
+                              "on any machines", description="Print deploy/haproxy.cfg.j2 filled in for the given "
+                              "nodes: WebSocket pass-through, a cookie that keeps each browser on one node, health "
+                              "checks on /healthz, round robin for clients without the cookie. Check it with "
+                              "haproxy -c -f FILE. See docs/DEPLOY.md.")
+    balancer.add_argument("--node", dest="nodes", action="append", required=True, metavar="[NAME=]HOST:PORT",
+                          help="a node's address as the balancer reaches it (repeat for each node; NAME, also the "
+                               "cookie value, defaults to node1, node2, …)")
+    balancer.add_argument("--bind", default=":8080", metavar="[HOST]:PORT",
+                          help="the balancer's public address [:8080, every address]")
+    balancer.add_argument("--secure-cookie", action="store_true",
+                          help="mark the balancer's cookie Secure (the public URL is https)")
     export.add_argument("--on-behalf", choices=("speaker", "exclude"),
                         help="whether statements on behalf of a group count for the speaker's country [setting]")
     return parser
@@ -86,6 +98,9 @@ def _serve_flags(p: argparse.ArgumentParser) -> None:
                    help="Redis URL for Socket.IO fan-out and change notices across processes [none]")
     p.add_argument("--no-demo", action="store_true", default=argparse.SUPPRESS,
                    help="do not load the demo meeting at start")
+    p.add_argument("--workers", type=int, metavar="N", default=argparse.SUPPRESS,
+                   help="run N nodes on internal ports behind HAProxy on --host/--port, restarting any that dies "
+                        "(N > 1 needs --redis-url; see docs/DEPLOY.md) [1]")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -101,6 +116,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "port": getattr(args, "port", None),
         "redis_url": getattr(args, "redis_url", None),
         "demo": False if getattr(args, "no_demo", None) else None,
+        "workers": getattr(args, "workers", None),
     }
     return Settings.from_env(**overrides)
 
@@ -284,7 +300,35 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_links(settings, args.meeting, args.json))
     if args.command == "export":
         return asyncio.run(cmd_export(settings, args))
+    if args.command == "haproxy-config":
+        return cmd_haproxy_config(args)
+    try:
+        settings.trusted_proxy_networks()
+    except ValueError as exc:
+        parser.error(str(exc))
+    if settings.workers < 1:
+        parser.error("--workers: expected 1 or more")
+    if settings.workers > 1:
+        if not settings.redis_url:
+            parser.error(f"--workers {settings.workers} needs --redis-url (FLOORCAST_REDIS_URL): the nodes deliver "
+                         "each other's captions, questions and floor changes through Redis")
+        from server.cluster.supervisor import Supervisor
+
+        return asyncio.run(Supervisor(settings).run())
     return run_event_loop(serve(settings))
+
+
+def cmd_haproxy_config(args: argparse.Namespace) -> int:
+    """Print the balancer's configuration for the given nodes."""
+    from server.cluster import haproxy
+
+    try:
+        nodes = [haproxy.parse_node(text, i) for i, text in enumerate(args.nodes, start=1)]
+        print(haproxy.render(nodes, args.bind, secure_cookie=args.secure_cookie), end="")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def run_event_loop(main_coro: Any) -> int:
@@ -323,8 +367,13 @@ async def serve(settings: Settings) -> int:
         return 2
     settings.port = runner.addresses[0][1]  # the real one for port 0 (the only site's first socket)
     logging.getLogger("floorcast").info("listening", extra={"url": settings.public_base_url()})
-    print(f"Floorcast is serving {settings.public_base_url()}/  (data in {settings.data_dir}; role links: "
-          f"python run.py --data {settings.data_dir} links)", file=sys.stderr, flush=True)
+    own = f"http://{settings.host}:{settings.port}"
+    if settings.node and not settings.public_base_url().startswith(own):  # one node of several behind a balancer
+        print(f"Floorcast node {settings.node} is listening on {own} for {settings.public_base_url()}/",
+              file=sys.stderr, flush=True)
+    else:
+        print(f"Floorcast is serving {settings.public_base_url()}/  (data in {settings.data_dir}; role links: "
+              f"python run.py --data {settings.data_dir} links)", file=sys.stderr, flush=True)
     # Thousands of open connections make every full garbage collection walk all of their objects, stalling the
     # event loop for hundreds of milliseconds in the middle of a caption broadcast. Objects alive at start-up
     # are moved out of the collector's way, and young collections run less often.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything outside Python that the tests use, installed from Debian's and npm's registries:
-# Chromium for the browser tests (and a Chinese font), the webvtt-parser validator, and the local Redis and PostgreSQL
-# (started when they are installed but stopped). Safe to run again.
+# Chromium for the browser tests (and a Chinese font), HAProxy for the multi-node tests, the webvtt-parser validator,
+# and the local Redis and PostgreSQL (started when they are installed but stopped). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,17 @@ fi
 if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
   echo "installing a Chinese font (pages in Chinese)…"
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq fonts-wqy-microhei >/dev/null
+fi
+
+# HAProxy for the multi-node tests and `run.py serve --workers N`; only the binary is used (the system service,
+# which Debian's package would start with its own configuration, is left stopped).
+if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  echo "installing Debian's haproxy (the balancer in front of several nodes)…"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq haproxy >/dev/null
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now haproxy >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,15 @@ class Settings:
                                 "/metrics answers requests from a loopback address only.", "FLOORCAST_METRICS_TOKEN")
     node: str = _field("", "This process's name in the node label of /metrics (default: the Redis fan-out's host "
                        "id with Redis, else the host name).", "FLOORCAST_NODE")
+    trusted_proxies: str = _field("", "Addresses or networks (comma-separated, e.g. 10.0.0.5,192.168.1.0/24) of the "
+                                  "load balancers in front of this node: the client address in their X-Forwarded-For "
+                                  "counts for the rate limits per address (empty: none; --workers sets 127.0.0.1).",
+                                  "FLOORCAST_TRUSTED_PROXIES")
+    workers: int = _field(1, "Node processes to run on this machine: more than 1 starts that many nodes on internal "
+                          "ports behind HAProxy on --host/--port, restarts any that dies, and needs --redis-url.",
+                          "FLOORCAST_WORKERS")
+    haproxy: str = _field("haproxy", "The HAProxy executable started in front of the nodes when workers > 1 (Debian's "
+                          "haproxy package).", "FLOORCAST_HAPROXY")
     shutdown_timeout: float = _field(10.0, "Seconds to wait for open connections on SIGTERM.",
                                      "FLOORCAST_SHUTDOWN_TIMEOUT")
 
@@ -111,6 +121,25 @@ class Settings:
     def framing_origins(self) -> list[str]:
         """The origins that may frame the overlay and the room screen."""
         return [_origin(o) for o in self.frame_origins.split(",") if o.strip()]
+
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The trusted proxies as networks; a ValueError names an entry that is neither an address nor a network."""
+        out = []
+        for entry in (e.strip() for e in self.trusted_proxies.split(",")):
+            if entry:
+                try:
+                    out.append(ipaddress.ip_network(entry, strict=False))
+                except ValueError:
+                    raise ValueError(f"FLOORCAST_TRUSTED_PROXIES: {entry!r} is not an address or a network") from None
+        return out
+
+    def to_env(self) -> dict[str, str]:
+        """Every setting as the ``FLOORCAST_*`` variable that gives it this value (for a child process)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.metadata["env"]] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
 
     @classmethod
     def describe(cls) -> list[tuple[str, str, Any, str]]:

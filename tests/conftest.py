@@ -213,3 +213,17 @@ async def browser() -> AsyncIterator[Any]:
             yield instance
         finally:
             await instance.close()
+
+
+@pytest.fixture(scope="session")
+def haproxy_binary() -> str:
+    """Debian's HAProxy (scripts/setup-system.sh installs it), or FLOORCAST_HAPROXY: the balancer tests fail, not
+    skip, without it."""
+    import os
+
+    from server.cluster import haproxy
+
+    try:
+        return haproxy.binary(os.environ.get("FLOORCAST_HAPROXY", "haproxy"))
+    except haproxy.HAProxyMissing as exc:
+        pytest.fail(str(exc))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from server.web import rooms
+from server.web.keys import sio_key
+
 from .conftest import DEMO
 
 pytestmark = pytest.mark.browser
@@ -86,3 +89,32 @@ async def test_typed_captions_reach_participant_and_screen(server, http, browser
         for name, page in pages.items():
             await page.screenshot(path=f"/tmp/floorcast-captions-{name}.png")
     assert errors == []
+
+
+async def test_a_partial_overtaken_on_the_way_is_not_shown(server, http, browser):
+    """With several nodes, a partial one node sent may reach a viewer after a newer one another node sent; the
+    page keeps the newer live line (partials carry the stream's stored revision)."""
+    moderator = await server.token("moderator", "morning")
+    async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
+        assert r.status == 200
+    token = await server.token("captioner", "morning")
+    page = await browser.new_page()
+    await page.goto(server.url(f"/m/{DEMO}/s/morning"))
+    await page.wait_for_selector(".connection[data-status=online]", state="attached", timeout=WAIT_MS)
+    tail = page.locator("[data-caption-tail]")
+    async with http.post(server.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={token}&seq=1"), data=b"The newer") as r:
+        assert r.status == 200
+    await tail.filter(has_text="The newer").wait_for(timeout=WAIT_MS)
+    await page.evaluate("""() => {
+        window.shownTails = [];
+        new MutationObserver(() => window.shownTails.push(document.querySelector('[data-caption-tail]').textContent))
+            .observe(document.querySelector('[data-caption-tail]'), {childList: true, subtree: true,
+                                                                      characterData: true});
+    }""")
+    stale = {"session_id": "morning", "lang": "en", "text": "An older line", "last_seq": 0, "revision": 0,
+             "captioner": None, "at_ms": None, "tails": [{"captioner": None, "text": "An older line", "first_ms": 0}]}
+    await server.app[sio_key].emit("caption_partial", stale, room=rooms.captions(1, "morning", "en"), namespace="/live")
+    async with http.post(server.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={token}&seq=2"), data=b" line") as r:
+        assert r.status == 200
+    await tail.filter(has_text="The newer line").wait_for(timeout=WAIT_MS)
+    assert not any("An older line" in shown for shown in await page.evaluate("window.shownTails"))

@@ -32,6 +32,7 @@ export function mountCaptions(panel, socket) {
     filling: false,
     stick: true,
     tailLines: 0,       // live lines shown under the final ones
+    tailRevision: 0,    // the stream's stored revision the live lines shown are from
   };
   // Every seq up to ``log.seq`` is shown; segments after a gap wait in the store while the gap is fetched.
   const log = new SeqStore({ onGap: function () { fillGap(); } });
@@ -164,8 +165,9 @@ export function mountCaptions(panel, socket) {
     const early = state.early;
     state.early = [];
     early.forEach(add);
-    if (data.partial && data.partial.last_seq >= log.seq) {
+    if (data.partial && data.partial.last_seq >= log.seq && !(data.partial.revision < state.tailRevision)) {
       state.tailSeq = data.partial.last_seq;
+      state.tailRevision = data.partial.revision || 0;
       setTail(data.partial.text, data.partial.tails);
     }
     trim();
@@ -175,6 +177,7 @@ export function mountCaptions(panel, socket) {
 
   function reset(lang) {
     state.lang = lang;
+    state.tailRevision = 0;
     log.clear();
     state.nodes.clear();
     state.early = [];
@@ -193,7 +196,10 @@ export function mountCaptions(panel, socket) {
   });
   socket.on("caption_partial", function (p) {
     if (p.lang !== state.lang || p.last_seq < log.seq) return;   // older than the lines already shown
+    // Several nodes send partials; one sent earlier by another node may arrive after a newer one.
+    if (p.revision < state.tailRevision) return;
     state.tailSeq = p.last_seq;
+    state.tailRevision = p.revision || 0;
     setTail(p.text, p.tails);
     trim();
     followText();

@@ -3,6 +3,11 @@
 Everything one caption change produces (new segments, the tails, the feed's last ``seq``, corrections and
 handovers) is written by :func:`save` in one write transaction, so a post is either wholly stored
 or not at all, and nothing is acknowledged or broadcast before it is committed.
+
+Several nodes may write one stream. Each stream's stored state has a revision, and so has each feed: :func:`save`
+moves them on by one only from the revision the caller's copy was built from, and raises ``StorageConflict``
+(storing nothing) when another node has stored a change since. :func:`revisions` tells a node cheaply whether its
+copy is current, and :func:`load_stream` with ``since`` reads only what moved.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ..domain.captions.events import (
 from ..domain.captions.ingest import Post
 from ..domain.captions.stream import TailState, turn_lead
 from ..domain.events import Event
-from .interface import Database, one
+from .interface import Database, StorageConflict, Transaction, one
 
 _SEGMENT_COLUMNS = ("seq, text, first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn,"
                     " intervention_id, revision, writer")
@@ -35,7 +40,18 @@ class StoredStream:
     last_seq: int
     tails: tuple[TailState, ...]
     last_captioner: Captioner | None
+    #: Every segment, or only those written after the revision asked for (``load_stream``'s ``since``).
     segments: tuple[Segment, ...]
+    #: The stream's revision this state is (0 before the first stored change).
+    revision: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Revisions:
+    """How far a stream and a feed have moved in storage (``feed`` is ``None`` before the feed's first post)."""
+
+    stream: int
+    feed: int | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +62,8 @@ class FeedPost:
     seq: int
     #: The feed's last accepted posts including this one (``FeedSequence.with_post``), to tell retries from clashes.
     recent: tuple[Post, ...] = ()
+    #: The feed's stored revision the post was checked against (``None``: the feed had no post stored).
+    revision: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +72,7 @@ class FeedState:
 
     last_seq: int
     recent: tuple[Post, ...]
+    revision: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,70 +103,165 @@ def wire(session_id: str, lang: str, segment: Segment) -> dict[str, Any]:
             "writer": segment.writer}
 
 
-async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str) -> StoredStream:
-    """The stored state of one stream (empty for a stream nobody has captioned yet)."""
-    rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE meeting_id = ? AND session_id = ?"
-                             " AND lang = ? ORDER BY seq", (meeting_id, session_id, lang))
+_KEY = "meeting_id = ? AND session_id = ? AND lang = ?"
+#: Rereads of a stream that another node kept changing while it was read, before settling for a mixed read.
+_READ_TRIES = 3
+
+
+async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str, *,
+                      since: int | None = None) -> StoredStream:
+    """The stored state of one stream (empty for a stream nobody has captioned yet).
+
+    :param since: read only the segments written (added or corrected) after this revision; every segment when
+        ``None``. The tails are always read whole.
+
+    The revision is read before and after the rest: when another node stored a change in between, the read is
+    repeated, so the state returned is that revision's. After a few tries the revision read before the rest is
+    returned with a newer state: the holder's next check then finds its copy behind and reads again.
+    """
+    key = (meeting_id, session_id, lang)
+    for _ in range(_READ_TRIES):
+        head = one(await db.fetchone(
+            f"SELECT (SELECT revision FROM caption_streams WHERE {_KEY}) AS revision,"
+            f" (SELECT last_captioner_id FROM caption_streams WHERE {_KEY}) AS captioner_id,"
+            f" (SELECT last_captioner_label FROM caption_streams WHERE {_KEY}) AS captioner_label,"
+            f" (SELECT MAX(seq) FROM caption_segments WHERE {_KEY}) AS last_seq", key * 4))
+        if since is None:
+            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} ORDER BY seq", key)
+        else:
+            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} AND"
+                                     " stream_revision > ? ORDER BY seq", (*key, since))
+        tail_rows = await db.fetchall(f"SELECT * FROM caption_tails WHERE {_KEY} AND captioner_id IS NOT NULL"
+                                      " ORDER BY updated_ms", key)
+        after = await db.fetchone(f"SELECT revision FROM caption_streams WHERE {_KEY}", key)
+        if (after["revision"] if after else None) == head["revision"]:
+            break
     segments = tuple(_segment(r) for r in rows)
-    rows = await db.fetchall("SELECT * FROM caption_tails WHERE meeting_id = ? AND session_id = ? AND lang = ?"
-                             " AND captioner_id IS NOT NULL ORDER BY updated_ms", (meeting_id, session_id, lang))
-    tails = tuple(TailState(r["writer"], r["text"], r["first_ms"], Captioner(r["captioner_id"], r["captioner_label"]),
-                            r["updated_ms"]) for r in rows)
-    captioner = tails[-1].captioner if tails else (segments[-1].captioner if segments else None)
-    return StoredStream(segments[-1].seq if segments else 0, tails, captioner, segments)
+    tails = tuple(_tail(r) for r in tail_rows)
+    if head["captioner_id"] is not None:
+        captioner: Captioner | None = Captioner(head["captioner_id"], head["captioner_label"])
+    else:  # a stream stored before streams had a row: the latest input tells
+        captioner = tails[-1].captioner if tails else (segments[-1].captioner if segments else None)
+    return StoredStream(head["last_seq"] or 0, tails, captioner, segments, head["revision"] or 0)
+
+
+def _tail(row: Any) -> TailState:
+    """A stored tail with its whole state (a tail stored before the state was kept has only its text and times)."""
+    captioner = Captioner(row["captioner_id"], row["captioner_label"])
+    if row["state"] is None:
+        return TailState(row["writer"], row["text"], row["first_ms"], captioner, row["updated_ms"])
+    state = json.loads(row["state"])
+    stamps = tuple((int(ms), None if sender is None else int(sender))
+                   for ms, sender, count in state["stamps"] for _ in range(int(count)))
+    return TailState(row["writer"], row["text"], row["first_ms"], captioner, row["updated_ms"], stamps,
+                     bool(state["turn"]), bool(state["label"]), state["speaker"], state["intervention"],
+                     tuple(state["recent"]))
+
+
+def _tail_state(tail: TailState) -> str:
+    """The JSON kept beside a tail's text: its marks, its receive times as runs and its recent lines."""
+    runs: list[list[Any]] = []
+    for ms, sender in tail.stamps:
+        if runs and runs[-1][0] == ms and runs[-1][1] == sender:
+            runs[-1][2] += 1
+        else:
+            runs.append([ms, sender, 1])
+    return json.dumps({"stamps": runs, "turn": tail.new_turn, "label": tail.label_open, "speaker": tail.speaker,
+                       "intervention": tail.intervention, "recent": list(tail.recent or ())}, ensure_ascii=False)
+
+
+async def revisions(db: Database, meeting_id: int, session_id: str, lang: str, feed: str | None = None) -> Revisions:
+    """The stored revision of a stream and of a feed: one small read that tells whether a copy is current."""
+    row = one(await db.fetchone(
+        f"SELECT (SELECT revision FROM caption_streams WHERE {_KEY}) AS stream, (SELECT revision FROM caption_feeds"
+        " WHERE meeting_id = ? AND session_id = ? AND feed = ?) AS feed",
+        (meeting_id, session_id, lang, meeting_id, session_id, feed or "")))
+    return Revisions(row["stream"] or 0, row["feed"])
 
 
 async def save(db: Database, meeting_id: int, session_id: str, lang: str, events: Iterable[Event], *,
-               tails: Iterable[TailState], now: int, feed: FeedPost | None = None) -> None:
-    """Store one caption change in one transaction.
+               tails: Iterable[TailState], now: int, revision: int, captioner: Captioner | None,
+               feed: FeedPost | None = None) -> int:
+    """Store one caption change in one transaction; returns the stream's new revision.
 
     :param events: what the stream returned (segments are inserted, corrections update the segment and are
         logged with the previous text, handovers are logged; partials are represented by ``tail``).
-    :param tails: the writers' tails after the change (the latest input of each tells who sent last, so a
-        restart still notices a handover).
-    :param feed: the feed post to record as accepted, in the same transaction.
+    :param tails: the writers' tails the change altered, as they are after it.
+    :param revision: the stream's revision the change was made on; another node having stored a change since
+        raises ``StorageConflict`` and nothing is stored.
+    :param captioner: who sent text last, after the change.
+    :param feed: the feed post to record as accepted, in the same transaction (checked against its revision
+        the same way).
     """
     events = list(events)
+    key = (meeting_id, session_id, lang)
+    new = revision + 1
     async with db.write() as conn:
+        # The revision first: a node writing from an out-of-date copy stops here, before it writes anything.
+        who = (captioner.id, captioner.label) if captioner else (None, None)
+        if revision == 0:
+            await conn.execute("INSERT INTO caption_streams (meeting_id, session_id, lang, revision, last_captioner_id,"
+                               " last_captioner_label, updated_ms) VALUES (?,?,?,?,?,?,?)", (*key, new, *who, now))
+        elif not await conn.execute(
+                "UPDATE caption_streams SET revision = ?, last_captioner_id = ?, last_captioner_label = ?,"
+                f" updated_ms = ? WHERE {_KEY} AND revision = ?", (new, *who, now, *key, revision)):
+            _conflict(db)
+        if feed is not None:
+            await _record_feed(db, conn, meeting_id, session_id, feed, now)
         for event in events:
             if isinstance(event, SegmentFinalised):
                 row = await conn.fetchone(
                     "SELECT position + length(lead) + length(original_text) + 1 FROM caption_segments WHERE"
-                    " meeting_id = ? AND session_id = ? AND lang = ? ORDER BY seq DESC LIMIT 1",
-                    (meeting_id, session_id, lang))
+                    f" {_KEY} ORDER BY seq DESC LIMIT 1", key)
                 position = row[0] if row else 0
                 intervention = None if event.intervention_id is None else json.dumps(event.intervention_id)
                 await conn.execute(
                     "INSERT INTO caption_segments (meeting_id, session_id, lang, seq, text, original_text, position,"
                     " first_ms, final_ms, sender_ms, captioner_id, captioner_label, speaker, new_turn, intervention_id,"
-                    " revision, writer, lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (meeting_id, session_id, lang, event.seq, event.text, event.text, position, event.first_ms,
+                    " revision, writer, lead, stream_revision) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (*key, event.seq, event.text, event.text, position, event.first_ms,
                      event.final_ms, event.sender_ms, event.captioner.id, event.captioner.label, event.speaker,
                      int(event.new_turn), intervention, event.revision, event.writer,
-                     turn_lead(event.speaker, event.new_turn)))
+                     turn_lead(event.speaker, event.new_turn), new))
             elif isinstance(event, SegmentCorrected):
                 await conn.execute(
-                    "UPDATE caption_segments SET text = ?, revision = ? WHERE meeting_id = ? AND session_id = ? AND"
-                    " lang = ? AND seq = ?", (event.text, event.revision, meeting_id, session_id, lang, event.seq))
+                    f"UPDATE caption_segments SET text = ?, revision = ?, stream_revision = ? WHERE {_KEY} AND"
+                    " seq = ?", (event.text, event.revision, new, *key, event.seq))
             if isinstance(event, (SegmentCorrected, CaptionerHandedOver)):
                 await conn.execute(
                     "INSERT INTO caption_events (meeting_id, session_id, lang, name, payload, at_ms)"
-                    " VALUES (?,?,?,?,?,?)",
-                    (meeting_id, session_id, lang, event.name, json.dumps(event.payload()), now))
-        # Every writer's tail as the stream has it now, so a restart resumes exactly here.
+                    " VALUES (?,?,?,?,?,?)", (*key, event.name, json.dumps(event.payload()), now))
+        # The tails as the stream has them now, whole, so another node or a restart resumes exactly here.
         await conn.executemany(
             "INSERT INTO caption_tails (meeting_id, session_id, lang, writer, text, first_ms, captioner_id,"
-            " captioner_label, updated_ms) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, lang,"
-            " writer) DO UPDATE SET text = excluded.text, first_ms = excluded.first_ms, captioner_id ="
-            " excluded.captioner_id, captioner_label = excluded.captioner_label, updated_ms = excluded.updated_ms",
-            [(meeting_id, session_id, lang, t.writer, t.text, t.first_ms, t.captioner.id, t.captioner.label, t.last_ms)
+            " captioner_label, updated_ms, state) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id,"
+            " lang, writer) DO UPDATE SET text = excluded.text, first_ms = excluded.first_ms, captioner_id ="
+            " excluded.captioner_id, captioner_label = excluded.captioner_label, updated_ms = excluded.updated_ms,"
+            " state = excluded.state",
+            [(*key, t.writer, t.text, t.first_ms, t.captioner.id, t.captioner.label, t.last_ms, _tail_state(t))
              for t in tails])
-        if feed is not None:
-            await conn.execute(
-                "INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms, recent_posts)"
-                " VALUES (?,?,?,?,?,?) ON CONFLICT (meeting_id, session_id, feed) DO UPDATE SET"
-                " last_seq = excluded.last_seq, updated_ms = excluded.updated_ms, recent_posts = excluded.recent_posts",
-                (meeting_id, session_id, feed.feed, feed.seq, now, json.dumps([list(p) for p in feed.recent])))
+    return new
+
+
+async def _record_feed(db: Database, conn: Transaction, meeting_id: int, session_id: str, feed: FeedPost,
+                       now: int) -> None:
+    """Record a feed's accepted post, from the revision it was checked against (``StorageConflict`` otherwise)."""
+    recent = json.dumps([list(p) for p in feed.recent])
+    if feed.revision is None:
+        await conn.execute("INSERT INTO caption_feeds (meeting_id, session_id, feed, last_seq, updated_ms,"
+                           " recent_posts, revision) VALUES (?,?,?,?,?,?,1)",
+                           (meeting_id, session_id, feed.feed, feed.seq, now, recent))
+    elif not await conn.execute(
+            "UPDATE caption_feeds SET last_seq = ?, updated_ms = ?, recent_posts = ?, revision = revision + 1 WHERE"
+            " meeting_id = ? AND session_id = ? AND feed = ? AND revision = ?",
+            (feed.seq, now, recent, meeting_id, session_id, feed.feed, feed.revision)):
+        _conflict(db)
+
+
+def _conflict(db: Database) -> None:
+    """Another node stored a change first: count it as the stores count a lost unique key, and refuse."""
+    db.errors["conflict"] += 1
+    raise StorageConflict()
 
 
 async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) -> int | None:
@@ -159,12 +273,12 @@ async def feed_seq(db: Database, meeting_id: int, session_id: str, feed: str) ->
 
 async def feed_state(db: Database, meeting_id: int, session_id: str, feed: str) -> FeedState | None:
     """A captioner feed's last accepted post, or None before its first."""
-    row = await db.fetchone("SELECT last_seq, recent_posts FROM caption_feeds WHERE meeting_id = ? AND"
+    row = await db.fetchone("SELECT last_seq, recent_posts, revision FROM caption_feeds WHERE meeting_id = ? AND"
                             " session_id = ? AND feed = ?", (meeting_id, session_id, feed))
     if row is None:
         return None
     recent = tuple(Post(int(s), str(d), int(at)) for s, d, at in json.loads(row["recent_posts"] or "[]"))
-    return FeedState(row["last_seq"], recent)
+    return FeedState(row["last_seq"], recent, row["revision"])
 
 
 async def segments_after(db: Database, meeting_id: int, session_id: str, lang: str, after_seq: int,

@@ -190,8 +190,10 @@ async def create_database_if_missing(url: str) -> bool:
         # CREATE DATABASE takes no parameters; the name is quoted as an identifier.
         quoted = '"' + name.replace('"', '""') + '"'
         await admin.execute(f"CREATE DATABASE {quoted}")
-    except asyncpg.DuplicateDatabaseError:
-        return False  # another node created it first
+    except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        # Another node created it first: PostgreSQL says so as a duplicate database, or, when both CREATE
+        # DATABASE statements ran at once, as a duplicate key in its catalogue (pg_database_datname_index).
+        return False
     finally:
         await admin.close()
     log.info("database created", extra={"database": name})

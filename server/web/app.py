@@ -27,6 +27,7 @@ from . import (
     i18n,
     logs,
     metrics,
+    proxies,
     security,
     sessions,
     sockets,
@@ -87,9 +88,10 @@ def create_app(settings: Settings) -> web.Application:
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
     # which answers in the reader's language; the reader's time zone inside the error mapper, which refuses an unknown
     # one.
-    app = web.Application(middlewares=[security.security_headers, compression.compress_pages,
-                                       i18n.locale_middleware, errors.errors, zones.zone_middleware,
-                                       security.long_urls, security.same_origin_writes],
+    # The client's address first: every middleware and handler after it sees the address behind the balancer.
+    app = web.Application(middlewares=[proxies.forwarded_for(settings), security.security_headers,
+                                       compression.compress_pages, i18n.locale_middleware, errors.errors,
+                                       zones.zone_middleware, security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings

@@ -18,7 +18,7 @@ import socket
 from collections.abc import Iterator
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as BaseCollector
 
@@ -51,6 +51,13 @@ class Metrics:
         self.fanout_latency = Histogram(
             "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
             "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+        catch_ups = Counter(
+            "floorcast_caption_catch_ups", "Caption streams this node brought up to date because another node had "
+            "stored a change: found before a change or a backlog (check), or when storing a change failed because "
+            "another node stored one between the check and the write, and the change was applied again (race).",
+            ["node", "how"], registry=self.registry)
+        self.caption_catch_ups = catch_ups.labels(self.node, "check")
+        self.caption_races = catch_ups.labels(self.node, "race")
         self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
 

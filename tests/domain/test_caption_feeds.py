@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from server.domain.captions.events import Captioner
 from server.domain.captions.ingest import FeedSequence
-from server.domain.captions.stream import CaptionStream, final_text
+from server.domain.captions.stream import CaptionStream, SegmentFinalised, final_text
 
 NOW = 1_715_000_000_000
 LANGS = ("en", "fr")
@@ -121,3 +121,70 @@ def test_interleaved_feeds_store_what_each_captioner_wrote(script: tuple[list[bo
             written = [s.text for s in segments if s.writer == f"{feed}:zoom"]
             assert written == models[(feed, lang)].lines, (feed, lang)
         assert stream.tail == ""
+
+
+@dataclasses.dataclass
+class Stored:
+    """What storage holds of one stream: its revision, tails, last captioner and segments (with the revision that
+    wrote each), as ``storage/captions.py`` keeps them."""
+
+    revision: int = 0
+    tails: tuple[Any, ...] = ()
+    captioner: Captioner | None = None
+    segments: dict[int, tuple[int, Any]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Copy:
+    """One node's copy of a stream and the stored revision it is."""
+
+    stream: CaptionStream
+    revision: int = 0
+
+    def catch_up(self, stored: Stored) -> None:
+        changed = [segment for written, segment in stored.segments.values() if written > self.revision]
+        self.stream.catch_up(max(stored.segments, default=0), stored.tails, stored.captioner, segments=changed)
+        self.revision = stored.revision
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.sampled_from(LANGS),
+                                st.lists(_TOKENS, max_size=6), st.booleans()), max_size=40))
+def test_posts_spread_over_two_nodes_store_each_line_once(steps: list[tuple[int, int, str, list[str], bool]]) -> None:
+    """Two nodes, two feeds, two languages: each post lands on either node, which checks its copy against storage
+    first, or (``raced``) finds out only when it stores, takes its change back, catches up and applies it again."""
+    stored = {lang: Stored() for lang in LANGS}
+    copies = [{lang: Copy(CaptionStream("s1", lang)) for lang in LANGS} for _ in range(2)]
+    models = {(f, lang): Model() for f in range(2) for lang in LANGS}
+    words = itertools.count(1)
+    now = NOW
+    for node, feed, lang, tokens, raced in steps:
+        now += 10
+        text = "".join(f"w{next(words)}x" if t == "word" else t for t in tokens)
+        copy, store = copies[node][lang], stored[lang]
+        if not raced:
+            copy.catch_up(store)  # the check before the change found the copy overtaken (or not)
+        events = copy.stream.append(text, Captioner(f"link:{feed}", f"Captioner {feed}"), now, writer=f"{feed}:zoom")
+        if copy.revision != store.revision:  # the write is refused: take it back, catch up, apply again
+            copy.stream.revert(events)
+            copy.catch_up(store)
+            events = copy.stream.append(text, Captioner(f"link:{feed}", f"Captioner {feed}"), now,
+                                        writer=f"{feed}:zoom")
+        store.revision += 1
+        store.tails, store.captioner = tuple(copy.stream.tails()), copy.stream.last_captioner
+        for event in events:
+            if isinstance(event, SegmentFinalised):
+                assert event.seq not in store.segments, "a line was numbered twice"
+                store.segments[event.seq] = (store.revision, event.segment())
+        copy.revision = store.revision
+        models[(feed, lang)].type(text)
+
+    for lang, store in stored.items():
+        final = copies[0][lang]
+        final.catch_up(store)
+        final.stream.flush(now + 1)
+        segments = final.stream.segments()
+        assert [s.seq for s in segments] == list(range(1, len(segments) + 1))
+        for feed in range(2):
+            models[(feed, lang)].end_line()
+            assert [s.text for s in segments if s.writer == f"{feed}:zoom"] == models[(feed, lang)].lines

@@ -363,6 +363,63 @@ def test_restore_reports_only_changes_to_the_tail() -> None:
     assert stream.append("hi", ALICE, NOW) == [PartialUpdated("s1", "en", "hi", ALICE, NOW)]
 
 
+# Posts that leave a line mid-way in every state a tail can be in between posts: a turn waiting for its first line,
+# a name being typed after ``>>``, a typed speaker's line, a tool's own times, a window re-sent, a handover.
+POSTS = [("cap-1", ALICE, "Good mor", 100, False), ("cap-1", ALICE, "ning.\n>", 200, False),
+         ("cap-1", ALICE, "> Ms. DI", 300, False), ("cap-1", ALICE, "AZ: Thank", 400, False),
+         ("cap-2", BOB, "Other writer", 450, False), ("cap-1", ALICE, "Ms. DIAZ\nThank you.\nMore", 500, True),
+         ("cap-1", ALICE, "\x08\x08\x08\x08And then", 600, False), ("cap-2", BOB, " goes on\n", 700, False),
+         ("cap-1", ALICE, ".\n", 800, False)]
+
+
+@pytest.mark.parametrize("cut", range(1, len(POSTS)), ids=lambda cut: f"after post {cut}")
+def test_a_copy_caught_up_from_stored_tails_continues_exactly_like_the_original(cut: int) -> None:
+    """Another node that has only what storage kept (tails and segments) finishes every line as one process does."""
+    ctx = SpeakerContext("int-1", "Chair")
+    original = CaptionStream("s1", "en")
+    elsewhere = CaptionStream("s1", "en")  # the other node's copy: made when nothing was stored yet
+    for writer, who, text, at, window in POSTS[:cut]:
+        original.append(text, who, NOW + at, sender_ms=NOW + at - 7, speaker_context=ctx, writer=writer,
+                        window=window)
+    elsewhere.catch_up(original.last_seq, original.tails(), original.last_captioner, segments=original.segments())
+    assert (elsewhere.tail, elsewhere.tails(), elsewhere.segments()) == (original.tail, original.tails(),
+                                                                         original.segments())
+    rest: dict[str, list[Event]] = {"original": [], "elsewhere": []}
+    for writer, who, text, at, window in POSTS[cut:]:
+        for name, stream in (("original", original), ("elsewhere", elsewhere)):
+            rest[name] += stream.append(text, who, NOW + at, sender_ms=NOW + at - 7, speaker_context=ctx,
+                                        writer=writer, window=window)
+    assert rest["elsewhere"] == rest["original"]
+    assert elsewhere.segments() == original.segments()
+
+
+def test_a_change_taken_back_leaves_the_copy_ready_to_catch_up() -> None:
+    """A change that could not be stored (another node stored first) is taken back from the segments; catching up
+    with what was stored then gives exactly the stored stream, and the change applies on top of it."""
+    stored = CaptionStream("s1", "en")
+    feed(stored, ">> CHAIR: Opening.\n", "Second.\n")
+    copy = CaptionStream.restore("s1", "en", stored.last_seq, stored.tails(), stored.last_captioner,
+                                 segments=stored.segments())
+    stored.append(">> Ms. DIAZ: Elsewhere.\n", BOB, NOW + 50, writer="cap-2")  # the other node's change
+    lost = copy.append("Mine.\nand", ALICE, NOW + 60) + copy.correct(1, "Opening!", ALICE, NOW + 60)
+    copy.revert(lost)
+    copy.catch_up(stored.last_seq, stored.tails(), stored.last_captioner, segments=[stored.segment(3)])
+    assert (copy.segments(), copy.tails(), copy.last_captioner) == (stored.segments(), stored.tails(),
+                                                                    stored.last_captioner)
+    again = copy.append("Mine.\nand", ALICE, NOW + 60)
+    assert again == stored.append("Mine.\nand", ALICE, NOW + 60)
+    assert [(e.seq, e.new_turn, e.speaker) for e in finals(again)] == [(4, True, "CHAIR")]  # her typed speaker still
+
+
+def test_a_tail_stored_before_its_state_was_kept_resumes_with_what_there_is() -> None:
+    older = Segment(1, "Said before.", NOW - 9000, NOW - 8000, None, ALICE, None, False, None, 1)
+    stream = CaptionStream.restore("s1", "en", 1, [TailState("cap-1", "Sec", NOW - 3000, ALICE, NOW - 2000)], ALICE,
+                                   segments=[older])
+    # Window mode still knows the writer's last line: it comes from the segments.
+    events = stream.append("Said before.\nSecond line.\n", ALICE, NOW, window=True)
+    assert [(e.text, e.first_ms) for e in finals(events)] == [("Second line.", NOW - 3000)]
+
+
 # -- corrections -----------------------------------------------------------------------------------------------
 
 

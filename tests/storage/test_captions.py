@@ -3,6 +3,8 @@ pull positions."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import aiosqlite
 import pytest
 
@@ -22,13 +24,15 @@ async def test_save_restore_and_pull(store):
     await load_meeting_text(db, b"k" * 32, demo_meeting_text(), 0)
     stream = CaptionStream("morning", "en")
     events = stream.append("Hello world\nSecond lin", ANA, 1000)
-    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1000,
-                           feed=captions_db.FeedPost("1:zoom:en", 4))
+    assert await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1000, revision=0,
+                                  captioner=ANA, feed=captions_db.FeedPost("1:zoom:en", 4)) == 1
     events = stream.correct(1, "Hello, world", ANA, 2000)
-    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=2000)
+    assert await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=2000, revision=1,
+                                  captioner=ANA) == 2
     stored = await captions_db.load_stream(db, 1, "morning", "en")
-    assert (stored.last_seq, stored.tails, stored.last_captioner) == (
-        1, (TailState("link:1", "Second lin", 1000, ANA, 1000),), ANA)
+    assert (stored.last_seq, stored.tails, stored.last_captioner, stored.revision) == (
+        1, (TailState("link:1", "Second lin", 1000, ANA, 1000, ((1000, None),) * 10, recent=("Hello world",)),), ANA,
+        2)
     assert [(s.text, s.revision) for s in stored.segments] == [("Hello, world", 2)]
     assert await captions_db.feed_seq(db, 1, "morning", "1:zoom:en") == 4
     # Pull positions count the original text, so a correction does not move them.
@@ -43,7 +47,7 @@ async def test_tails_of_several_writers_and_turn_labels_in_the_pull(store):
     stream = CaptionStream("morning", "en")
     events = stream.append(">> CHAIR: Welcome.\nWe beg", ANA, 1000, writer="1:zoom")
     events += stream.append("Second writer", ANA, 1100, writer="1:bridge")
-    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1100)
+    await captions_db.save(db, 1, "morning", "en", events, tails=stream.tails(), now=1100, revision=0, captioner=ANA)
     stored = await captions_db.load_stream(db, 1, "morning", "en")
     assert {t.writer: t.text for t in stored.tails} == {"1:zoom": "We beg", "1:bridge": "Second writer"}
     restored = CaptionStream.restore("morning", "en", stored.last_seq, stored.tails, stored.last_captioner,
@@ -96,13 +100,80 @@ async def test_a_segment_numbered_by_another_writer_first_is_a_conflict_and_noth
     await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
     here, there = CaptionStream("morning", "en"), CaptionStream("morning", "en")
     events = here.append("From here\n", ANA, 1000)
-    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1000,
+    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1000, revision=0, captioner=ANA,
                            feed=captions_db.FeedPost("1:zoom:en", 1))
     events = there.append("From there\nand a tail", ANA, 1100, writer="2:zoom")
     with pytest.raises(StorageConflict):
-        await captions_db.save(store, 1, "morning", "en", events, tails=there.tails(), now=1100,
-                               feed=captions_db.FeedPost("2:zoom:en", 1))
+        await captions_db.save(store, 1, "morning", "en", events, tails=there.tails(), now=1100, revision=0,
+                               captioner=ANA, feed=captions_db.FeedPost("2:zoom:en", 1))
     stored = await captions_db.load_stream(store, 1, "morning", "en")
     assert [s.text for s in stored.segments] == ["From here"]
     assert [t.writer for t in stored.tails if t.text] == []
     assert await captions_db.feed_seq(store, 1, "morning", "2:zoom:en") is None
+
+
+async def test_a_change_made_on_an_overtaken_revision_stores_nothing(store):
+    """Another node stored a change (a tail only: no segment number to collide on); a copy that has not seen it
+    cannot write over it, and reading what moved since its revision brings it up to date."""
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    here = CaptionStream("morning", "en")
+    events = here.append("First line.\nSecond", ANA, 1000, writer="1:zoom")
+    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1000, revision=0, captioner=ANA)
+    there = CaptionStream.restore("morning", "en", 1, (await captions_db.load_stream(store, 1, "morning", "en")).tails,
+                                  ANA)
+    events = here.append(" line goes on", ANA, 1100, writer="1:zoom") + here.correct(1, "First line!", ANA, 1100)
+    await captions_db.save(store, 1, "morning", "en", events, tails=here.tails(), now=1100, revision=1, captioner=ANA)
+    assert (await captions_db.revisions(store, 1, "morning", "en")).stream == 2
+
+    stale = there.append(" and elsewhere", ANA, 1200, writer="1:zoom")
+    with pytest.raises(StorageConflict):
+        await captions_db.save(store, 1, "morning", "en", stale, tails=there.tails(), now=1200, revision=1,
+                               captioner=ANA)
+    changes = await captions_db.load_stream(store, 1, "morning", "en", since=1)
+    assert changes.revision == 2 and changes.last_seq == 1
+    assert [(s.seq, s.text, s.revision) for s in changes.segments] == [(1, "First line!", 2)]  # the correction only
+    assert [t.text for t in changes.tails] == ["Second line goes on"]
+    assert await captions_db.load_stream(store, 1, "morning", "en", since=2) == dataclasses.replace(
+        changes, segments=())
+
+
+async def test_a_feed_post_checked_against_an_old_feed_revision_stores_nothing(store):
+    """A bridge feed numbers its posts across languages: its revision guards it even when the stream is current."""
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    fr, en = CaptionStream("morning", "fr"), CaptionStream("morning", "en")
+    events = fr.append("Bonjour", ANA, 1000, writer="1:bridge")
+    await captions_db.save(store, 1, "morning", "fr", events, tails=fr.tails(), now=1000, revision=0, captioner=ANA,
+                           feed=captions_db.FeedPost("1:bridge", 1))
+    assert await captions_db.revisions(store, 1, "morning", "en", "1:bridge") == captions_db.Revisions(0, 1)
+    events = fr.append(" tout le monde", ANA, 1100, writer="1:bridge")
+    await captions_db.save(store, 1, "morning", "fr", events, tails=fr.tails(), now=1100, revision=1, captioner=ANA,
+                           feed=captions_db.FeedPost("1:bridge", 2, revision=1))
+    # A copy of the feed that saw only seq 1 takes seq 2 for new text: refused, although the en stream is current.
+    events = en.append("Hello", ANA, 1200, writer="1:bridge")
+    with pytest.raises(StorageConflict):
+        await captions_db.save(store, 1, "morning", "en", events, tails=en.tails(), now=1200, revision=0,
+                               captioner=ANA, feed=captions_db.FeedPost("1:bridge", 2, revision=1))
+    assert await captions_db.revisions(store, 1, "morning", "en", "1:bridge") == captions_db.Revisions(0, 2)
+    assert (await captions_db.load_stream(store, 1, "morning", "en")).tails == ()
+    # A feed that has no row yet is inserted: a second node inserting it too loses the race.
+    with pytest.raises(StorageConflict):
+        await captions_db.save(store, 1, "morning", "en", events, tails=en.tails(), now=1200, revision=0,
+                               captioner=ANA, feed=captions_db.FeedPost("1:bridge", 3, revision=None))
+
+
+async def test_a_tail_is_stored_whole(store):
+    """Receive times, an open ``>>`` turn, a typed speaker and recent lines come back as they were written."""
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    stream = CaptionStream("morning", "en")
+    events = stream.append("Earlier line.\n>> Ms. DIAZ: Thank", ANA, 1000, sender_ms=900, writer="1:youtube")
+    events += stream.append(" you", ANA, 1100, sender_ms=1050, writer="1:youtube")
+    events += stream.append(">> ", ANA, 1200, writer="1:zoom")
+    await captions_db.save(store, 1, "morning", "en", events, tails=stream.tails(), now=1200, revision=0,
+                           captioner=ANA)
+    stored = await captions_db.load_stream(store, 1, "morning", "en")
+    assert sorted(stored.tails, key=lambda t: t.writer) == sorted(stream.tails(), key=lambda t: t.writer)
+    youtube = next(t for t in stored.tails if t.writer == "1:youtube")
+    assert youtube.stamps == ((1000, 900),) * 5 + ((1100, 1050),) * 4 and youtube.speaker == "Ms. DIAZ"
+    assert youtube.recent == ("Earlier line.",)
+    zoom = next(t for t in stored.tails if t.writer == "1:zoom")
+    assert zoom.new_turn and zoom.label_open and zoom.text == ""

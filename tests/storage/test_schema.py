@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
@@ -71,6 +72,21 @@ async def test_a_missing_postgresql_database_is_created_and_migrated():
             await db.close()
         again = await open_database(url)  # already there and up to date: nothing to do
         await again.close()
+    finally:
+        await databases.drop(url)
+
+
+@pytest.mark.postgres
+async def test_nodes_starting_together_on_a_missing_postgresql_database_all_open_it():
+    url = databases.url(f"floorcast_created_together_{os.getpid()}")
+    await databases.drop(url)
+    try:
+        # Several nodes of a new deployment start at once: each sees no database and creates it; all but one lose
+        # the race, which PostgreSQL reports either as a duplicate database or as a duplicate catalogue key.
+        opened = await asyncio.gather(*(open_database(url) for _ in range(6)))
+        for db in opened:
+            assert len(await db.fetchall("SELECT version FROM schema_migrations")) == len(migrations("postgresql"))
+            await db.close()
     finally:
         await databases.drop(url)
 

@@ -52,6 +52,7 @@ from .events import (
     SegmentCorrected,
     SegmentFinalised,
 )
+from .tails import Tail, TailState
 
 __all__ = [
     "CaptionStream",
@@ -131,44 +132,6 @@ def final_text(text: str) -> str:
     return _SPACES.sub(" ", text.strip())
 
 
-@dataclasses.dataclass(frozen=True)
-class TailState:
-    """One writer's live tail as storage keeps it: enough to resume it after a restart."""
-
-    writer: str
-    text: str
-    first_ms: int | None
-    captioner: Captioner
-    last_ms: int
-
-
-class _Tail:
-    """The live line of one writer, with what it needs to finalise it."""
-
-    RECENT = 8  # final lines of this writer kept for window mode
-
-    def __init__(self, writer: str, captioner: Captioner) -> None:
-        self.writer = writer
-        self.captioner = captioner
-        self.text = ""
-        # One (server ms, sender ms) per character, so a segment gets the receive time of its first character.
-        self.stamps: list[tuple[int, int | None]] = []
-        self.reported = ""
-        self.last_ms = 0
-        self.new_turn = False
-        self.label_open = False
-        self.cart_speaker: str | None = None
-        self.cart_intervention: str | int | None = None
-        self.recent: list[str] = []
-
-    def state(self) -> TailState:
-        return TailState(self.writer, self.text, self.stamps[0][0] if self.stamps else None, self.captioner,
-                         self.last_ms)
-
-    def remember(self, text: str) -> None:
-        self.recent = [*self.recent, text][-self.RECENT:]
-
-
 class CaptionStream:
     """The captions of one session in one language: the writers' live tails and the final segments."""
 
@@ -177,7 +140,7 @@ class CaptionStream:
         self.lang = lang
         self._last_seq = 0
         self._segments: dict[int, Segment] = {}
-        self._tails: dict[str, _Tail] = {}
+        self._tails: dict[str, Tail] = {}
         self._captioner: Captioner | None = None
         self._last_turn: tuple[str | None, str | int | None] | None = None
 
@@ -187,29 +150,58 @@ class CaptionStream:
         """Rebuild a stream from storage.
 
         :param last_seq: the highest ``seq`` stored; the next segment gets ``last_seq + 1``.
-        :param tails: every writer's stored tail (its text, when its first character and its last input came).
+        :param tails: every writer's stored tail (see :class:`TailState`).
         :param last_captioner: who sent last, so a different sender still causes a handover.
-        :param segments: stored segments (latest revision) that :meth:`correct` may change; they also give each
-            writer its recent lines (window mode) and the current turn.
+        :param segments: stored segments (latest revision) that :meth:`correct` may change; they also give the
+            current turn, and the recent lines (window mode) of a tail stored without them.
+        """
+        stream = cls(session_id, lang)
+        stream.catch_up(last_seq, tails, last_captioner, segments=segments)
+        return stream
+
+    def catch_up(self, last_seq: int, tails: Iterable[TailState], last_captioner: Captioner | None, *,
+                 segments: Iterable[Segment] = ()) -> None:
+        """Take on what another writer of the same store (another node) has stored since this copy was made.
+
+        :param last_seq: the highest ``seq`` stored now.
+        :param tails: every writer's tail as stored now; they replace this copy's tails.
+        :param last_captioner: who sent last, as stored now.
+        :param segments: the segments added or corrected since this copy was made (all of them when restoring).
         """
         if last_seq < 0:
             raise InvalidInput("last_seq must not be negative", field="last_seq")
-        stream = cls(session_id, lang)
-        stream._last_seq = last_seq
-        stream._segments = {s.seq: s for s in segments}
+        for segment in segments:
+            self._segments[segment.seq] = segment
+        for seq in range(last_seq + 1, self._last_seq + 1):  # never stored: a change that was not kept
+            self._segments.pop(seq, None)
+        latest = self._segments.get(last_seq)
+        self._last_turn = None if latest is None else (latest.speaker, latest.intervention_id)
+        self._last_seq = last_seq
+        self._tails = {}
+        legacy: set[str] = set()
         for stored in tails:
-            tail = _Tail(stored.writer, stored.captioner)
             text = clean(stored.text).replace(_BACKSPACE, "").replace("\r", " ").replace("\n", " ").lstrip()
-            tail.text, tail.reported, tail.last_ms = text, text, stored.last_ms
-            tail.stamps = [(stored.first_ms if stored.first_ms is not None else stored.last_ms, None)] * len(text)
-            stream._tails[stored.writer] = tail
-        for segment in stream.segments():
-            writer = segment.writer or segment.captioner.id
-            if writer in stream._tails:
-                stream._tails[writer].remember(segment.text)
-            stream._last_turn = (segment.speaker, segment.intervention_id)
-        stream._captioner = last_captioner
-        return stream
+            self._tails[stored.writer] = Tail.resume(stored, text)
+            if stored.recent is None:
+                legacy.add(stored.writer)
+        if legacy:  # tails stored without their recent lines: take them from the segments
+            for segment in self.segments():
+                writer = segment.writer or segment.captioner.id
+                if writer in legacy:
+                    self._tails[writer].remember(segment.text)
+        self._captioner = last_captioner
+
+    def revert(self, events: Iterable[Event]) -> None:
+        """Take back what ``events`` (returned by this stream, never stored) did to the final segments: lines they
+        finalised are dropped and corrected lines get their previous text back. The tails are left as they are:
+        :meth:`catch_up` replaces them with the stored ones, which is what must follow."""
+        for event in reversed(list(events)):
+            if isinstance(event, SegmentFinalised):
+                self._segments.pop(event.seq, None)
+                self._last_seq = min(self._last_seq, event.seq - 1)
+            elif isinstance(event, SegmentCorrected) and event.seq in self._segments:
+                self._segments[event.seq] = dataclasses.replace(self._segments[event.seq], text=event.previous_text,
+                                                                revision=event.revision - 1)
 
     @property
     def last_seq(self) -> int:
@@ -349,10 +341,10 @@ class CaptionStream:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _live(self) -> list[_Tail]:
+    def _live(self) -> list[Tail]:
         return sorted((t for t in self._tails.values() if t.text), key=lambda t: t.stamps[0][0])
 
-    def _take_over(self, writer: str, captioner: Captioner, now: int, out: list[Event]) -> _Tail:
+    def _take_over(self, writer: str, captioner: Captioner, now: int, out: list[Event]) -> Tail:
         """The writer's tail; records a handover when another captioner than the last one writes."""
         previous = self._captioner
         if previous is not None and previous.id != captioner.id:
@@ -360,12 +352,12 @@ class CaptionStream:
         self._captioner = captioner
         tail = self._tails.get(writer)
         if tail is None:
-            tail = self._tails[writer] = _Tail(writer, captioner)
+            tail = self._tails[writer] = Tail(writer, captioner)
         tail.captioner = captioner
         tail.last_ms = now
         return tail
 
-    def _put(self, tail: _Tail, ch: str, stamp: tuple[int, int | None], now: int, ctx: SpeakerContext | None,
+    def _put(self, tail: Tail, ch: str, stamp: tuple[int, int | None], now: int, ctx: SpeakerContext | None,
              out: list[Event]) -> None:
         """Apply one cleaned character to a writer's tail."""
         if ch in "\r\n":
@@ -393,7 +385,7 @@ class CaptionStream:
         if tail.label_open:
             self._name_typed(tail, ch, ctx)
 
-    def _name_typed(self, tail: _Tail, ch: str, ctx: SpeakerContext | None) -> None:
+    def _name_typed(self, tail: Tail, ch: str, ctx: SpeakerContext | None) -> None:
         """After ``>>``: on a colon, take the tail as the speaker's name if it reads as one."""
         if ch in _COLONS:
             tail.label_open = False
@@ -405,7 +397,7 @@ class CaptionStream:
         elif len(tail.text) > _NAME_MAX or ch in "?!;,":
             tail.label_open = False
 
-    def _finalise(self, tail: _Tail, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
+    def _finalise(self, tail: Tail, now: int, ctx: SpeakerContext | None, out: list[Event]) -> None:
         """Finalise the writer's tail as the next segment (an empty tail adds none)."""
         text = final_text(tail.text)
         first = tail.stamps[0] if tail.stamps else (now, None)
@@ -424,14 +416,14 @@ class CaptionStream:
         self._segments[event.seq] = event.segment()
         out.append(event)
 
-    def _speaker(self, tail: _Tail, ctx: SpeakerContext | None) -> tuple[str | None, str | int | None]:
+    def _speaker(self, tail: Tail, ctx: SpeakerContext | None) -> tuple[str | None, str | int | None]:
         """Speaker and intervention for a segment finalised now: a typed ``>> NAME:`` beats the floor."""
         intervention_id = ctx.intervention_id if ctx else None
         if tail.cart_speaker is not None and tail.cart_intervention != intervention_id:
             tail.cart_speaker = None  # the floor moved on: the typed name belonged to the previous turn
         return tail.cart_speaker or (ctx.speaker if ctx else None), intervention_id
 
-    def _report(self, tail: _Tail, now: int, out: list[Event]) -> None:
+    def _report(self, tail: Tail, now: int, out: list[Event]) -> None:
         """Add one ``PartialUpdated`` when the writer's tail differs from the last one reported."""
         if tail.text != tail.reported:
             tail.reported = tail.text

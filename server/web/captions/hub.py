@@ -1,15 +1,25 @@
 """The caption hub: every caption change goes check → apply → commit → acknowledge → broadcast.
 
-One :class:`CaptionHub` per application keeps the loaded :class:`CaptionStream` of each session and language
-(restored from storage on first use, every writer's tail included) and the sequence of each captioner feed.
+One :class:`CaptionHub` per application keeps a copy of the :class:`CaptionStream` of each session and language
+(restored from storage on first use, every writer's tail included) and of the sequence of each captioner feed.
 Changes to one session's captions run under that session's lock, so a post is applied, stored and broadcast
 before the next one starts; a post whose storage fails is dropped from memory too (the stream is restored from
 storage on next use), so it is never half-applied.
 
+Several nodes may hold copies of one stream (behind a load balancer, consecutive posts of one feed land anywhere).
+Each copy knows the stored revision it is. Before a change, and before a viewer is given the live tails, one small
+read tells whether storage has moved on; if so the copy reads only what changed since (the tails, new and corrected
+segments, the feed's last posts). The write itself is conditional on the revision (``storage/captions.py``
+``save``), so a change made on a copy that another node overtook in between is not stored: it is taken back from
+the copy, which reads what the other node stored, and applied again, a few times at most; the client never sees
+the race. So a feed's retry is recognised on any node, and every line is stored and broadcast once.
+
 Broadcasts go once to a room: final segments at once, the live tail (``caption_partial``) merged over
 ``PARTIAL_MS`` so only the latest partial per stream is sent. Two background loops run in :func:`captions_context`:
-the partial sender and the idle flush that finalises tails nobody is typing into. Session life asks the hub, as
-its :class:`~server.web.sessions.TailFlusher`, to finalise every live tail before a session is reported ended.
+the partial sender and the idle flush that finalises tails nobody is typing into (on every node; the revision
+makes the first one to store a flush the only one, and a tail another node has extended since is not idle).
+Session life asks the hub, as its :class:`~server.web.sessions.TailFlusher`, to finalise every live tail before a
+session is reported ended.
 """
 
 from __future__ import annotations
@@ -36,8 +46,9 @@ from ...domain.captions.ingest import FeedSequence
 from ...domain.captions.stream import CaptionStream, SpeakerContext, TailState
 from ...domain.events import Event
 from ...storage import captions as captions_db
+from ...storage.interface import StorageConflict
 from .. import rooms
-from ..keys import db_key, settings_key, sio_key
+from ..keys import db_key, registry_key, settings_key, sio_key
 from ..metrics import metrics_key
 from ..registry import LoadedMeeting
 from ..sockets import CAPTION, LIVE, MODERATE
@@ -46,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Partials of one stream arriving within this many ms are merged into one broadcast.
 PARTIAL_MS = 50
+#: Tries of one caption change that keep losing the race to store it to another node before it is refused.
+CONFLICT_TRIES = 5
 
 Operation = Callable[[CaptionStream, "SpeakerContext | None", int], list[Event]]
 
@@ -65,6 +78,16 @@ class _OpenStream:
     session_id: str
     lang: str
     stream: CaptionStream
+    #: The stored revision this copy is: it is current while storage still has this revision.
+    revision: int
+
+
+@dataclasses.dataclass
+class _OpenFeed:
+    """A captioner feed's sequence as this process holds it, with the stored revision it is (``None``: no post)."""
+
+    sequence: FeedSequence
+    revision: int | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +111,7 @@ class CaptionHub:
         self.app = app
         self.speakers = speakers
         self._streams: dict[tuple[int, str, str], _OpenStream] = {}
-        self._feeds: dict[tuple[int, str, str], FeedSequence] = {}
+        self._feeds: dict[tuple[int, str, str], _OpenFeed] = {}
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
         self._pending: dict[tuple[int, str, str], dict[str, Any]] = {}
         self._wake = asyncio.Event()
@@ -98,24 +121,49 @@ class CaptionHub:
         return self._locks.setdefault((meeting_id, session_id), asyncio.Lock())
 
     async def stream(self, loaded: LoadedMeeting, session_id: str, lang: str) -> CaptionStream:
-        """The loaded stream, restored from storage on first use (call under the session's lock)."""
-        key = (loaded.id, session_id, lang)
-        held = self._streams.get(key)
-        if held is None:
-            stored = await captions_db.load_stream(self.app[db_key], loaded.id, session_id, lang)
-            stream = CaptionStream.restore(session_id, lang, stored.last_seq, stored.tails, stored.last_captioner,
-                                           segments=stored.segments)
-            held = self._streams.setdefault(key, _OpenStream(loaded, session_id, lang, stream))
+        """The stream as stored now: restored on first use, brought up to date when another node has stored a
+        change since (call under the session's lock)."""
+        held, _ = await self._current(loaded, session_id, lang, None)
         return held.stream
 
-    async def feed(self, loaded: LoadedMeeting, session_id: str, feed: str) -> FeedSequence:
-        """The sequence of one captioner feed, read from storage on first use."""
-        key = (loaded.id, session_id, feed)
-        if key not in self._feeds:
-            state = await captions_db.feed_state(self.app[db_key], loaded.id, session_id, feed)
-            self._feeds.setdefault(key, FeedSequence() if state is None else
-                                   FeedSequence(state.last_seq, state.recent))
-        return self._feeds[key]
+    async def _current(self, loaded: LoadedMeeting, session_id: str, lang: str,
+                       feed: str | None) -> tuple[_OpenStream, _OpenFeed | None]:
+        """This process's copies of a stream and a feed, checked against storage and brought up to date."""
+        db = self.app[db_key]
+        key, feed_key = (loaded.id, session_id, lang), (loaded.id, session_id, feed or "")
+        held, fed = self._streams.get(key), self._feeds.get(feed_key) if feed else None
+        if held is not None:
+            stored = await captions_db.revisions(db, *key, feed)
+            if stored.stream < held.revision:
+                held = None  # storage went back (a restored backup): start again from it
+            elif stored.stream > held.revision:
+                await self._catch_up(held)
+            if fed is not None and stored.feed != fed.revision:
+                fed = None
+        if held is None:
+            whole = await captions_db.load_stream(db, *key)
+            stream = CaptionStream.restore(session_id, lang, whole.last_seq, whole.tails, whole.last_captioner,
+                                           segments=whole.segments)
+            held = self._streams[key] = _OpenStream(loaded, session_id, lang, stream, whole.revision)
+            fed = None  # read with the stream, so both are as current as each other
+        if feed is not None and fed is None:
+            state = await captions_db.feed_state(db, loaded.id, session_id, feed)
+            fed = self._feeds[feed_key] = _OpenFeed(FeedSequence(), None) if state is None else \
+                _OpenFeed(FeedSequence(state.last_seq, state.recent), state.revision)
+        return held, fed
+
+    async def _catch_up(self, held: _OpenStream) -> None:
+        """Bring a copy up to what is stored: the tails whole, the segments written after its revision."""
+        changes = await captions_db.load_stream(self.app[db_key], held.meeting.id, held.session_id, held.lang,
+                                                since=held.revision)
+        held.stream.catch_up(changes.last_seq, changes.tails, changes.last_captioner, segments=changes.segments)
+        held.revision = changes.revision
+        self.app[metrics_key].caption_catch_ups.inc()
+
+    def _forget(self, loaded: LoadedMeeting, session_id: str, lang: str, feed: str | None) -> None:
+        """Drop the copies of a stream and a feed: the next use reads them whole from storage."""
+        self._streams.pop((loaded.id, session_id, lang), None)
+        self._feeds.pop((loaded.id, session_id, feed or ""), None)
 
     async def change(self, loaded: LoadedMeeting, session_id: str, lang: str, operation: Operation, *,
                      require_live: bool = True, feed: str | None = None, seq: int | None = None,
@@ -123,46 +171,75 @@ class CaptionHub:
         """Apply one caption change: check, apply, commit, then broadcast.
 
         :param operation: called with the stream, the floor's speaker context and now; returns the events.
-            It must validate before it mutates (the stream's methods do).
+            It must validate before it mutates (the stream's methods do). It is called again on a fresh copy of
+            the stream when another node stored a change between the check and the write.
         :param feed: the captioner feed posting (with its ``seq``): a retry of one of its last posts (same ``seq``
             and ``digest``) changes nothing and answers the original's time; any other repeated ``seq`` is refused.
         :param writer: whose tail the operation writes to; the outcome's ``tail`` is that writer's.
         """
         now = now_ms()
         arrived = time.perf_counter()
+        feed = feed if seq is not None else None
+        if require_live and not loaded.life(session_id).is_live(now):
+            # Another node may have started the session a moment ago (its clients may have heard of it before this
+            # node did): read the stored life before refusing.
+            await self.app[registry_key].reload_lives(loaded)
         async with self.lock(loaded.id, session_id):
             if require_live:
                 loaded.life(session_id).require_live(now)
-            sequence = verdict = post = None
-            if feed is not None and seq is not None:
-                sequence = await self.feed(loaded, session_id, feed)
-                verdict = sequence.check(seq)
-                if verdict == "duplicate":
-                    original = sequence.repeated_at(seq, digest or "")
-                    stream = await self.stream(loaded, session_id, lang)
-                    return Outcome(False, verdict, _tail(stream, writer), stream.last_seq, at_ms=original)
-                post = captions_db.FeedPost(feed, seq, sequence.with_post(seq, digest or "", now))
-                if verdict == "gap":
-                    log.warning("caption feed gap", extra={"meeting": loaded.meeting.slug, "session": session_id,
-                                                           "feed": feed, "last_seq": sequence.last_seq, "seq": seq})
-            stream = await self.stream(loaded, session_id, lang)
-            key = (loaded.id, session_id, lang)
-            events = operation(stream, self._speaker(loaded.id, session_id), now)
-            try:
-                await captions_db.save(self.app[db_key], loaded.id, session_id, lang, events, tails=stream.tails(),
-                                       now=now, feed=post)
-            except BaseException:
-                # Memory is ahead of storage now: forget it, the next change restores what was committed.
-                self._streams.pop(key, None)
-                raise
-            stored = time.perf_counter()
-            if sequence is not None and post is not None:
-                sequence.accept(post.seq, digest or "", now)
-            await self.publish(loaded, session_id, lang, events, stream)
-            metrics, done = self.app[metrics_key], time.perf_counter()
-            metrics.fanout_latency.observe(done - stored)
-            metrics.ack_latency.observe(done - arrived)
-            return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events), now)
+            for _ in range(CONFLICT_TRIES):
+                held, fed = await self._current(loaded, session_id, lang, feed)
+                stream, verdict, post = held.stream, None, None
+                if fed is not None and feed is not None and seq is not None:
+                    verdict = fed.sequence.check(seq)
+                    if verdict == "duplicate":
+                        original = fed.sequence.repeated_at(seq, digest or "")
+                        return Outcome(False, verdict, _tail(stream, writer), stream.last_seq, at_ms=original)
+                    post = captions_db.FeedPost(feed, seq, fed.sequence.with_post(seq, digest or "", now),
+                                                fed.revision)
+                before = stream.tails()
+                events = operation(stream, self._speaker(loaded.id, session_id), now)
+                changed = [t for t in stream.tails() if t not in before]
+                if not events and not changed and post is None:
+                    # Nothing changed (a heartbeat, an idle flush another node did first): nothing to store.
+                    return Outcome(True, "apply", _tail(stream, writer), stream.last_seq, (), now)
+                try:
+                    held.revision = await captions_db.save(
+                        self.app[db_key], loaded.id, session_id, lang, events, tails=changed, now=now,
+                        revision=held.revision, captioner=stream.last_captioner, feed=post)
+                except StorageConflict:
+                    # Another node stored a change since the check (to the stream, or to a feed that spans
+                    # languages): take this one back, read what is stored (the tails whole, which undoes the
+                    # change's edits to them, even when only the feed moved) and apply it again.
+                    stream.revert(events)
+                    self._feeds.pop((loaded.id, session_id, feed or ""), None)
+                    try:
+                        await self._catch_up(held)
+                    except BaseException:
+                        self._forget(loaded, session_id, lang, feed)
+                        raise
+                    self.app[metrics_key].caption_races.inc()
+                    log.info("caption change raced another node; applying it again",
+                             extra={"session": session_id, "lang": lang})
+                    continue
+                except BaseException:
+                    # Memory is ahead of storage now: forget it, the next change restores what was committed.
+                    self._forget(loaded, session_id, lang, feed)
+                    raise
+                stored = time.perf_counter()
+                if fed is not None and post is not None:
+                    if verdict == "gap":
+                        log.warning("caption feed gap", extra={"meeting": loaded.meeting.slug, "session": session_id,
+                                                               "feed": feed, "last_seq": fed.sequence.last_seq,
+                                                               "seq": seq})
+                    fed.sequence.accept(post.seq, digest or "", now)
+                    fed.revision = (fed.revision or 0) + 1
+                await self.publish(loaded, session_id, lang, events, stream, held.revision)
+                metrics, done = self.app[metrics_key], time.perf_counter()
+                metrics.fanout_latency.observe(done - stored)
+                metrics.ack_latency.observe(done - arrived)
+                return Outcome(True, verdict or "apply", _tail(stream, writer), stream.last_seq, tuple(events), now)
+        raise StorageConflict()  # lost every race to other nodes: the client may send it again
 
     def _speaker(self, meeting_id: int, session_id: str) -> SpeakerContext | None:
         """The floor's current speaker; a failure there is logged and never stops captions."""
@@ -183,14 +260,19 @@ class CaptionHub:
         return finalised
 
     async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event],
-                      stream: CaptionStream) -> None:
-        """Broadcast committed events: one emit per room; partials wait for the merge loop."""
+                      stream: CaptionStream, revision: int) -> None:
+        """Broadcast committed events: one emit per room; partials wait for the merge loop.
+
+        :param revision: the stream's stored revision after these events (partials carry it, so a viewer can
+            drop a partial that another node's newer one overtook on the way).
+        """
         sio = self.app[sio_key]
         viewers = rooms.captions(loaded.id, session_id, lang)
         captioners = rooms.session(loaded.id, session_id)
         for event in events:
             if isinstance(event, PartialUpdated):
-                self._pending[(loaded.id, session_id, lang)] = _partial(session_id, lang, stream, event.at_ms)
+                self._pending[(loaded.id, session_id, lang)] = _partial(session_id, lang, stream, event.at_ms,
+                                                                        revision)
                 self._wake.set()
                 continue
             payload = event.payload()
@@ -208,7 +290,7 @@ class CaptionHub:
         held = self._streams.get((meeting_id, session_id, lang))
         if held is None:
             return None
-        return _partial(session_id, lang, held.stream, held.stream.tail_first_ms)
+        return _partial(session_id, lang, held.stream, held.stream.tail_first_ms, held.revision)
 
     async def send_partials(self) -> None:
         """Send the latest partial of every stream that changed since the last round."""
@@ -266,11 +348,11 @@ def _tail(stream: CaptionStream, writer: str | None) -> str:
     return stream.tail if writer is None else stream.tail_of(writer)
 
 
-def _partial(session_id: str, lang: str, stream: CaptionStream, at_ms: int | None) -> dict[str, Any]:
+def _partial(session_id: str, lang: str, stream: CaptionStream, at_ms: int | None, revision: int) -> dict[str, Any]:
     """A ``caption_partial`` payload: every live tail as one line (``text``) and one by one (``tails``)."""
     tails: list[TailState] = stream.live_tails()
     return {"session_id": session_id, "lang": lang, "text": stream.tail, "last_seq": stream.last_seq,
-            "captioner": captioner_parts(stream.last_captioner), "at_ms": at_ms,
+            "revision": revision, "captioner": captioner_parts(stream.last_captioner), "at_ms": at_ms,
             "tails": [{"captioner": captioner_parts(t.captioner), "text": t.text, "first_ms": t.first_ms}
                       for t in tails]}
 
