@@ -8,7 +8,6 @@ import weakref
 from collections.abc import AsyncIterator
 
 import jinja2
-import socketio
 from aiohttp import web
 
 from ..clock import now_ms
@@ -22,6 +21,7 @@ from . import assets, compression, errors, health, i18n, logs, metrics, security
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
+from .engineio_adapter import SocketServer
 from .fanout import make_client_manager
 from .floor import http as floor_http
 from .floor import socket as floor_socket
@@ -80,7 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     app[assets.assets_key] = static = assets.Assets()
     app[jinja_key] = _jinja(static)
     app[i18n.catalogues_key] = i18n.Catalogues()
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(settings),
         cors_allowed_origins=security.socketio_origin_check(settings),  # our origins only, on every transport

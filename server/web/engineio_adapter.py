@@ -8,11 +8,12 @@ What it touches, and why:
 
 * ``AsyncServer.eio.sockets`` (engine.io: dict of Engine.IO sid to ``AsyncSocket``): reach a viewer's socket
   synchronously; the library's own route (``AsyncServer._send_eio_packet``) costs a task per viewer.
-* ``AsyncSocket.queue`` (``asyncio.Queue``): the socket's outbox, which its writer task drains in order;
-  ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound the backlog.
-* ``asyncio.Queue._queue`` and ``asyncio.Queue._getters`` (``collections.deque``): the writer is idle exactly when
-  its queue is empty and it is parked in ``get()``; only then may a frame bypass the queue without overtaking an
-  earlier packet.
+* ``socketio.AsyncServer._engineio_server_class`` and ``engineio.AsyncServer.create_queue`` (the library's hook
+  for the queue each connection's writer drains): :class:`SocketServer` builds an Engine.IO server whose
+  connections get an :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue`` and able to say when its
+  writer is idle; only then may a frame bypass the queue without overtaking an earlier packet.
+* ``AsyncSocket.queue`` (that ``Outbox``): ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound
+  the backlog.
 * ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
   slow viewer without awaiting it.
 * ``environ["aiohttp.request"]`` (set by engine.io's aiohttp driver, read through the public ``get_environ``): the
@@ -34,9 +35,7 @@ What it touches, and why:
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import collections
 import concurrent.futures
 import importlib.metadata
 import inspect
@@ -47,10 +46,13 @@ from collections.abc import Awaitable
 from typing import Any
 
 import engineio
+import socketio
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
 from socketio.async_pubsub_manager import AsyncPubSubManager
+
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +83,9 @@ def check(sio: Any) -> list[str]:
         problems.append("socketio.AsyncServer.get_environ: missing (expected a method)")
     if isinstance(eio, engineio.AsyncServer):
         probe = AsyncSocket(eio, "probe")  # never registered: just the attributes a live socket has
-        queue = getattr(probe, "queue", _MISSING)
-        expect("engineio.AsyncSocket.queue", queue, asyncio.Queue)
-        expect("asyncio.Queue._queue", getattr(queue, "_queue", _MISSING), collections.deque)
-        expect("asyncio.Queue._getters", getattr(queue, "_getters", _MISSING), collections.deque)
+        # engineio.AsyncSocket takes its queue from create_queue(): an Outbox unless that hook is gone.
+        expect("engineio.AsyncSocket.queue (from engineio.AsyncServer.create_queue)",
+               getattr(probe, "queue", _MISSING), Outbox)
         expect("engineio.AsyncSocket.closed", getattr(probe, "closed", _MISSING), bool)
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
@@ -118,7 +119,8 @@ class Link:
     __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
 
     def __init__(self, eio_sid: str, sock: Any, transport: Any, fd: int | None) -> None:
-        self.eio_sid, self.sock, self.queue = eio_sid, sock, sock.queue
+        self.eio_sid, self.sock = eio_sid, sock
+        self.queue: Outbox = sock.queue
         self.transport = transport
         #: The socket's descriptor when a raw write is allowed (plain TCP); None over TLS or without a socket.
         self.fd = fd
@@ -126,13 +128,12 @@ class Link:
 
     def idle(self) -> bool:
         """True when the writer waits for a packet and none is queued: a frame sent now overtakes nothing."""
-        queue = self.queue
-        return not queue._queue and bool(queue._getters)
+        return self.queue.idle()
 
     def direct(self) -> Any:
         """The transport, when a frame may go to it now: opened as a WebSocket, still open, and the writer idle."""
-        transport, queue = self.transport, self.queue
-        if transport is None or queue._queue or not queue._getters or transport.is_closing():
+        transport = self.transport
+        if transport is None or not self.queue.idle() or transport.is_closing():
             return None
         return transport
 
@@ -148,6 +149,23 @@ class Link:
     def abort(self) -> Awaitable[None]:
         """Close the connection at once (no close packet waits behind a full outbox)."""
         return self.sock.close(wait=False, abort=True)
+
+
+class _EngineIOServer(engineio.AsyncServer):
+    """python-engineio's server whose connections queue their packets in an :class:`Outbox`."""
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> Any:
+        """An ``Outbox`` for a connection's writer (an ``asyncio.Queue`` when asked for a bounded one)."""
+        if args or kwargs:
+            return super().create_queue(*args, **kwargs)
+        return Outbox()
+
+
+class SocketServer(socketio.AsyncServer):
+    """``socketio.AsyncServer`` on an Engine.IO server whose connections use :class:`Outbox` queues."""
+
+    def _engineio_server_class(self) -> type:
+        return _EngineIOServer
 
 
 class EngineIOAdapter:
