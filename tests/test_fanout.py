@@ -63,6 +63,48 @@ async def test_a_queued_packet_is_never_overtaken(server, connect):
     assert [d["i"] for d in await box.wait_count("probe", 3)] == [1, 2, 3]
 
 
+async def test_a_large_room_is_written_in_slices_after_the_emit_returns_and_in_order(server, connect):
+    manager = server.app[sio_key].manager
+    sio = server.app[sio_key]
+    manager.slice_size = 2
+    viewers = [await connect("/live", session="morning") for _ in range(5)]
+    boxes = [Inbox(v, "/live", "probe") for v in viewers]
+    one = viewers[0].get_sid("/live")
+    written = manager.delivered
+    await sio.emit("probe", {"i": 1}, room="meeting:1:morning", namespace="/live")
+    # Five viewers, two per turn of the loop: the emit returned before the room was written ...
+    assert manager.delivered - written < 5
+    # ... and what is emitted meanwhile, to a room or to one viewer, waits behind it.
+    await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
+    await sio.emit("probe", {"i": 3}, to=one, namespace="/live")
+    for box in boxes:
+        expected = [1, 2, 3] if box is boxes[0] else [1, 2]
+        got = await box.wait_count("probe", len(expected))
+        assert [d["i"] for d in got] == expected
+    assert manager.delivered - written == 11
+    assert not manager._pending
+
+
+async def test_a_failing_broadcast_does_not_stop_the_ones_behind_it(server, connect, monkeypatch):
+    manager = server.app[sio_key].manager
+    sio = server.app[sio_key]
+    manager.slice_size = 1
+    viewers = [await connect("/live", session="morning") for _ in range(2)]
+    boxes = [Inbox(v, "/live", "probe") for v in viewers]
+    serve = manager._serve
+
+    def broken_once(broadcast, budget):
+        if broadcast.event == "probe" and broadcast.packets[0].data.endswith('{"i":1}]'):
+            raise RuntimeError("broken")
+        return serve(broadcast, budget)
+
+    monkeypatch.setattr(manager, "_serve", broken_once)
+    await sio.emit("probe", {"i": 1}, room="meeting:1:morning", namespace="/live")
+    await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
+    for box in boxes:
+        assert [d["i"] for d in await box.wait_count("probe", 1)] == [2]
+
+
 def test_the_library_internals_the_fan_out_uses_are_there(settings):
     problems = check(create_app(settings)[sio_key])  # create_app already refuses to build when one is missing
     assert problems == [], "python-socketio/python-engineio changed under server/web/engineio_adapter.py:\n" + \

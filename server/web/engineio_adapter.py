@@ -278,7 +278,7 @@ def start_manager(sio: Any) -> None:
 
 
 class PubSubEmitHook(AsyncPubSubManager):
-    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``,
+    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``deliver``,
     and a canary this process sent itself through the backend is noted in ``canary_received`` (monotonic s)."""
 
     canary_event = "fanout_canary"
@@ -308,5 +308,5 @@ class PubSubEmitHook(AsyncPubSubManager):
             data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
         if isinstance(data, list):
             data = data[0] if len(data) == 1 else tuple(data)
-        self.fast_emit_local(message["event"], data, message.get("namespace") or "/",
-                             message.get("room"), message.get("skip_sid"))
+        self.deliver(message["event"], data, message.get("namespace") or "/",
+                     message.get("room"), message.get("skip_sid"))

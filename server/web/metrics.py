@@ -50,8 +50,17 @@ class Metrics:
         self.fanout_latency = Histogram(
             "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
             "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+        manager = app[sio_key].manager
+        if isinstance(manager, FastManager | FastRedisManager):
+            manager.on_broadcast = self.observe_broadcast
         self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
+
+
+    def observe_broadcast(self, event: str, namespace: str, seconds: float) -> None:
+        """The fan-out wrote a broadcast to its last viewer: a final caption line to ``/live`` is timed."""
+        if event == "caption_segment" and namespace == "/live":
+            self.fanout_latency.observe(seconds)
 
 
 metrics_key = web.AppKey("metrics", Metrics)
