@@ -251,7 +251,7 @@ async def captioner(base: str, token: str, captions: int, rate: float, first: in
 
 def quantile(values: list[float], q: int) -> float:
     """The q-th percentile (NaN for fewer than two values)."""
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
 
 
 def start_viewers(bases: list[str], viewers: int, workers: int
