@@ -26,7 +26,18 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import TYPE_CHECKING
 
-from bench_fanout import SESSION, SLUG, Node, _post, _raise_fd_limit, _tokens, _Viewer, captioner, cpu_seconds
+from bench_fanout import (
+    SESSION,
+    SLUG,
+    Node,
+    Profiler,
+    _post,
+    _raise_fd_limit,
+    _tokens,
+    _Viewer,
+    captioner,
+    cpu_seconds,
+)
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as MpEvent
@@ -114,7 +125,7 @@ def _worker(base: str, count: int, ready_q: mp.Queue, drop: MpEvent, results: mp
 
 
 def run(viewers: int, before: int, during: int, rate: float, during_rate: float, workers: int, cpu: str | None,
-        deadline: float) -> dict[str, float]:
+        deadline: float, profile: Path | None = None) -> dict[str, float]:
     """One storm; returns the figures."""
     with TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -137,11 +148,14 @@ def run(viewers: int, before: int, during: int, rate: float, during_rate: float,
             asyncio.run(captioner(node.base, captions, before, rate))
             time.sleep(1.0)  # bounded: the last of these lines reaches everyone before the drop
             cpu_before = cpu_seconds(node.pid)
+            profiler = Profiler(node.pid, profile, min(deadline, 20)) if profile else None
             drop.set()
             # Captions keep coming while the viewers are away and coming back.
             asyncio.run(captioner(node.base, captions, during, during_rate, first=before + 1))
             rows = [results.get(timeout=deadline + 120) for _ in procs]
             cpu_used = cpu_seconds(node.pid) - cpu_before
+            if profiler is not None:
+                profiler.wait()
             for p in procs:
                 p.join(timeout=30)
         finally:
@@ -166,12 +180,13 @@ def main() -> None:
     parser.add_argument("--during-rate", type=float, default=50.0, help="captions per second from the drop on")
     parser.add_argument("--workers", type=int, default=2, help="client processes holding the viewers")
     parser.add_argument("--server-cpu", metavar="CPUS", help="pin the server with taskset (e.g. 1)")
+    parser.add_argument("--profile", type=Path, metavar="SVG", help="record the server with py-spy from the drop on")
     parser.add_argument("--deadline", type=float, default=60.0, help="seconds the storm may take at most")
     args = parser.parse_args()
     _raise_fd_limit()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; server CPUs {args.server_cpu or 'any'}")
     r = run(args.viewers, args.before, args.during, args.rate, args.during_rate, args.workers, args.server_cpu,
-            args.deadline)
+            args.deadline, args.profile)
     print(f"{r['viewers']} viewers dropped holding seq {r['held']:.0f} of {r['complete']}; resumed "
           f"{r['resumed']} (all by {r['all_s']:.2f} s, half by {r['p50_s']:.2f} s; connected again: all by "
           f"{r['joined_s']:.2f} s, half by {r['joined_p50_s']:.2f} s); gaps {r['gaps']}, "
