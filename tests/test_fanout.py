@@ -15,7 +15,7 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server.settings import Settings
 from server.web.app import create_app
-from server.web.engineio_adapter import InternalsChanged, check
+from server.web.engineio_adapter import InternalsChanged, RawWriter, check
 from server.web.fanout import FastManager, FastRedisManager, ws_text_frame
 from server.web.keys import sio_key
 
@@ -35,6 +35,7 @@ async def test_single_process_uses_direct_writes_for_websocket_viewers(server, h
     manager = server.app[sio_key].manager
     assert isinstance(manager, FastManager)
     manager.parallel_min = parallel_min
+    manager._raw = RawWriter(cpus=2)  # two threads even where the tests are pinned to one CPU
     viewers = [await connect("/live", session="morning") for _ in range(3)]
     boxes = [Inbox(v, "/live", "session_state") for v in viewers]
     before, raw_before = manager.direct_writes, manager.raw_writes
@@ -103,6 +104,11 @@ async def test_a_failing_broadcast_does_not_stop_the_ones_behind_it(server, conn
     await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
     for box in boxes:
         assert [d["i"] for d in await box.wait_count("probe", 1)] == [2]
+
+
+def test_one_cpu_means_one_writing_thread():
+    assert RawWriter(cpus=1).threads == 1  # pinned: a second thread would only take turns with the first
+    assert RawWriter(cpus=2).threads == 2
 
 
 def test_the_library_internals_the_fan_out_uses_are_there(settings):

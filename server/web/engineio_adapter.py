@@ -226,10 +226,13 @@ def _raw_fd(transport: Any) -> int | None:
 
 
 class RawWriter:
-    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms."""
+    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms (given two CPUs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpus: int | None = None) -> None:
         self._other = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")
+        #: Whether a second thread can help: not when the process may only run on one CPU (taskset, a container's
+        #: cpuset), where the two threads would take turns on it and add their hand-overs to the broadcast.
+        self.threads = 2 if (cpus if cpus is not None else len(os.sched_getaffinity(0))) > 1 else 1
 
     def write(self, frame: bytes, targets: list[tuple[int, Any]], parallel: bool) -> None:
         """Write ``frame`` to each (fd, transport) whose transport buffer is empty; the rest goes to the transport.
@@ -239,7 +242,7 @@ class RawWriter:
         are done, so nothing else writes to these sockets meanwhile; what a socket could not take at once is
         handed to its transport afterwards, which sends it in order.
         """
-        if not parallel:
+        if not parallel or self.threads < 2:
             leftovers = _write_part(frame, targets)
         else:
             half = len(targets) // 2
