@@ -48,8 +48,8 @@ class Metrics:
             "floorcast_caption_ack_seconds", "A caption change from its arrival (ingest URL, bridge or socket) to "
             "stored and acknowledged.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
         self.fanout_latency = Histogram(
-            "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
-            "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+            "floorcast_fanout_seconds", "A final caption line from its broadcast to its frame handed to this "
+            "node's last viewer.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
         manager = app[sio_key].manager
         if isinstance(manager, FastManager | FastRedisManager):
             manager.on_broadcast = self.observe_broadcast
