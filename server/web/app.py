@@ -70,7 +70,8 @@ def create_app(settings: Settings) -> web.Application:
     # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
     # which answers in the reader's language.
-    app = web.Application(middlewares=[security.security_headers, compression.compress_pages,
+    # An Engine.IO WebSocket goes past all of them (transport.websocket_lane): its handler lives as long as it does.
+    app = web.Application(middlewares=[transport.websocket_lane, security.security_headers, compression.compress_pages,
                                        i18n.locale_middleware, errors.errors, security.long_urls,
                                        security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
