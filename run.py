@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="pack (zip), json, or a transcript format for one session [pack]")
     export.add_argument("-o", "--output", metavar="OUT", type=Path,
                         help="output file (default: SLUG[-SESSION].EXT in the current directory; - for stdout)")
-    export.add_argument("--lang", help="caption language of a transcript format (default: the meeting's first)")
+    export.add_argument("--lang", help="caption language of a transcript format (default: the meeting's first); "
+                        "the summary draft's language in a pack: en, ar, zh, fr, ru or es (default: en)")
     export.add_argument("--version", dest="transcript_version", default="latest", metavar="raw|latest|N",
                         help="raw captions, the latest edited version, or version N of one session [latest]")
     export.add_argument("--igo", choices=("persons", "organisations"),
@@ -201,6 +202,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from server.storage import meetings as meetings_db
     from transcripts import pack
     from transcripts.formats import writer
+    from transcripts.language import LANGUAGES
     from transcripts.model import MeetingRecord, Transcript
     from transcripts.summary import CountingRules
 
@@ -214,6 +216,10 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                               on_behalf=args.on_behalf or settings.count_on_behalf)
     except (DomainError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if fmt == "pack" and args.lang is not None and args.lang not in LANGUAGES:
+        print(f"error: no summary draft in language {args.lang!r} (languages: {', '.join(LANGUAGES)})",
+              file=sys.stderr)
         return 2
     template = Path(settings.summary_template) if settings.summary_template else None
     if template is not None and not template.is_file():
@@ -241,7 +247,7 @@ async def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await db.close()
     if fmt == "pack":
-        data: bytes = pack.build(record, rules=rules, template=template)
+        data: bytes = pack.build(record, rules=rules, template=template, language=args.lang)
     elif fmt == "json":
         data = (json.dumps(export, ensure_ascii=False, indent=1) + "\n").encode()
     else:

@@ -1,9 +1,11 @@
-"""Extract the interface's messages with Babel (babel.cfg) and bring every catalogue in server/locales/ up to date.
+"""Extract the messages with Babel and bring every catalogue up to date: the interface's (babel.cfg,
+server/locales/) and the summary draft's (transcripts/babel.cfg, transcripts/locales/, the transcript library's own).
 
     .venv/bin/python scripts/messages.py           # update the .po files (new messages arrive untranslated)
     .venv/bin/python scripts/messages.py --check   # exit 1 if a catalogue lacks a message or has a fuzzy/empty one
 
-The server compiles the .po files when it starts; no .mo file is kept in the repository.
+The server and the transcript library compile their .po files when they load them; no .mo file is kept in the
+repository.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import io
 import re
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -22,40 +25,57 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE_DIR = ROOT / "server" / "locales"
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
-#: gettext's names, the browser's ``t``/``tn``, and the core's refusals, whose messages reach people.
-KEYWORDS = {
+
+
+class Domain(NamedTuple):
+    """One set of catalogues: where its sources are said to be (a Babel mapping file), where its .po files are,
+    and the names its messages are marked with."""
+
+    name: str
+    config: Path
+    locale_dir: Path
+    keywords: dict[str, Any]
+
+
+#: The interface: gettext's names, the browser's ``t``/``tn``, and the core's refusals, whose messages reach people.
+SERVER = Domain("Floorcast", ROOT / "babel.cfg", ROOT / "server" / "locales", {
     **DEFAULT_KEYWORDS,
     "t": None,
     "tn": (1, 2),
     **{name: None for name in ("DomainError", "InvalidInput", "NotFound", "NotAllowed", "InvalidTransition",
                                "NotLive", "RateLimited", "Forbidden")},
-}
+})
+#: The chair's summary draft of the transcript library: gettext's names and ``Language.phrase`` (plain-text phrases).
+TRANSCRIPTS = Domain("Floorcast transcripts", ROOT / "transcripts" / "babel.cfg", ROOT / "transcripts" / "locales",
+                     {**DEFAULT_KEYWORDS, "phrase": None})
+DOMAINS = (SERVER, TRANSCRIPTS)
+LOCALE_DIR = SERVER.locale_dir
+KEYWORDS = SERVER.keywords
 
 
-def extract(quiet: bool = False) -> Catalog:
+def extract(quiet: bool = False, domain: Domain = SERVER) -> Catalog:
     """Every message of the sources, with where it is used (``quiet``: without Babel's notes on f-strings, which
     it cannot extract and which stay in English)."""
     with contextlib.redirect_stderr(io.StringIO()) if quiet else contextlib.nullcontext():
-        return _extract()
+        return _extract(domain)
 
 
-def _extract() -> Catalog:
-    with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
-        method_map, options_map = parse_mapping_cfg(f, str(ROOT / "babel.cfg"))
-    template = Catalog(project="Floorcast", msgid_bugs_address="", charset="utf-8")
+def _extract(domain: Domain) -> Catalog:
+    with domain.config.open(encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f, str(domain.config))
+    template = Catalog(project=domain.name, msgid_bugs_address="", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
+            str(ROOT), method_map, options_map, keywords=domain.keywords, strip_comment_tags=True):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
-def read(locale: str) -> Catalog:
+def read(locale: str, domain: Domain = SERVER) -> Catalog:
     """The catalogue of a locale as stored (an empty one if there is none yet)."""
-    path = LOCALE_DIR / f"{locale}.po"
+    path = domain.locale_dir / f"{locale}.po"
     if not path.exists():
-        return Catalog(locale=locale, project="Floorcast", charset="utf-8")
+        return Catalog(locale=locale, project=domain.name, charset="utf-8")
     with path.open("rb") as f:
         return read_po(f, locale=locale)
 
@@ -77,12 +97,12 @@ def problems(template: Catalog, catalog: Catalog) -> list[str]:
     return out
 
 
-def update() -> None:
-    """Merge the extracted messages into every catalogue (obsolete ones are dropped)."""
-    template = extract()
-    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
+def update(domain: Domain = SERVER) -> None:
+    """Merge the extracted messages into every catalogue of a domain (obsolete ones are dropped)."""
+    template = extract(domain=domain)
+    domain.locale_dir.mkdir(parents=True, exist_ok=True)
     for locale in LOCALES:
-        catalog = read(locale)
+        catalog = read(locale, domain)
         # update() may adopt the template's own Message objects: each catalogue gets its own copy.
         catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
         if locale == "en":  # the source language: each message is its own translation
@@ -93,7 +113,7 @@ def update() -> None:
         out = io.BytesIO()
         # No line numbers: a catalogue changes when a message does, not when code moves around it.
         write_po(out, catalog, width=120, ignore_obsolete=True, include_previous=False, include_lineno=False)
-        path = LOCALE_DIR / f"{locale}.po"
+        path = domain.locale_dir / f"{locale}.po"
         if not path.exists() or _undated(path.read_bytes()) != _undated(out.getvalue()):
             path.write_bytes(out.getvalue())
 
@@ -107,11 +127,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report what the catalogues lack")
     if parser.parse_args().check:
-        template = extract()
-        found = [p for locale in LOCALES for p in problems(template, read(locale))]
+        found = []
+        for domain in DOMAINS:
+            template = extract(domain=domain)
+            found += [f"{domain.locale_dir.relative_to(ROOT)}: {p}" for locale in LOCALES
+                      for p in problems(template, read(locale, domain))]
         print("\n".join(found) or "every catalogue is complete")
         return 1 if found else 0
-    update()
+    for domain in DOMAINS:
+        update(domain)
     return 0
 
 

@@ -308,3 +308,89 @@ def test_templates_translate_only_literal_messages(name: str) -> None:
 
 def test_the_variable_check_finds_what_it_should() -> None:
     assert gettext_of_variables("{{ _(hub.name) }} {{ _('Hub') }} {{ hub.name | message }}") == ["_(hub …)"]
+
+
+# --- the summary draft (transcripts/, its own catalogue) --------------------------------------------------------
+
+SUMMARY_TEMPLATES = ROOT / "transcripts" / "templates"
+GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
+
+
+def unmarked_in_summary(source: str) -> list[str]:
+    """Words of a Markdown summary template that reach the draft without being marked for translation: text
+    between the tags, and string literals with a space or a capital letter outside a gettext call (in ``{{ }}`` and
+    in ``{% %}``, where the draft builds its lists of phrases)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    found: list[str] = []
+    stack: list[str] = []
+    previous, kind, in_trans = "", "", False
+    for lineno, token, value in env.lex(source):
+        if token in ("variable_begin", "block_begin"):
+            kind, stack, previous = token, [], ""
+        elif token in ("variable_end", "block_end"):
+            kind = ""
+        elif kind:
+            if kind == "block_begin" and token == "name" and previous == "" and value in ("trans", "pluralize",
+                                                                                           "endtrans"):
+                in_trans = value != "endtrans"
+            if token == "operator" and value in "([{":
+                stack.append("call" if previous in GETTEXT else "other")
+            elif token == "operator" and value in ")]}":
+                stack.pop() if stack else None
+            elif token == "string" and "call" not in stack and LETTERS.search(value) and \
+                    (" " in value.strip("'\"") or re.search(r"[A-Z]", value)):
+                found.append(f"line {lineno}: string {value}")
+            previous = value if token == "name" else ""
+        elif token == "data" and not in_trans and LETTERS.search(value):
+            found.append(f"line {lineno}: text {value.strip()!r}")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SUMMARY_TEMPLATES.glob("summary.md.j2")))
+def test_every_summary_phrase_is_marked_for_translation(name: str) -> None:
+    found = unmarked_in_summary((SUMMARY_TEMPLATES / name).read_text(encoding="utf-8"))
+    assert not found, f"{name}: phrases not marked for translation:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("## Agenda\n", ["line 1: text '## Agenda'"]),
+    ('{{ "was held" if held else _("was not held") }}', ['line 1: string "was held"']),
+    ('{% do made.append("by " ~ counted(n, "government")) %}', ['line 1: string "by "']),
+    ('{{ counted(n, "Government") }}', ['line 1: string "Government"']),
+    ("## {{ _('Agenda') }}\n| {{ g.label | label }} | {{ '-' }} |\n", []),
+    ('{% do made.append(npgettext("contributions made", "by %(num)s government", "by %(num)s governments", n)) %}',
+     []),
+    ('{% set closing = speakers | selectattr("part", "equalto", "closing") | list %}', []),
+    ("{% trans n=3 %}{{ n }} questions{% endtrans %}", []),
+    ("{# a comment with words #}- {{ question(x) }}\n", []),
+])
+def test_the_summary_check_finds_what_it_should(source: str, expected: list[str]) -> None:
+    assert unmarked_in_summary(source) == expected
+
+
+def test_every_summary_draft_catalogue_has_every_phrase_translated() -> None:
+    template = messages.extract(quiet=True, domain=messages.TRANSCRIPTS)
+    assert len(template) > 80  # the extraction found the template's and the library's phrases
+    problems = [p for locale in messages.LOCALES for p in messages.problems(template, messages.read(
+        locale, messages.TRANSCRIPTS))]
+    assert not problems, "run scripts/messages.py and translate:\n" + "\n".join(problems[:50])
+    # The server's catalogues hold the interface only: the draft's phrases are the library's own.
+    assert messages.extract(quiet=True).get("Contributions to the debate were made %(list)s.") is None
+
+
+def test_summary_draft_translations_use_only_their_phrases_placeholders() -> None:
+    # A placeholder the English phrase does not have would fail the draft when it is filled in; one left out is
+    # allowed (Arabic writes "one government" and "two governments" in words).
+    placeholder = re.compile(r"%\((\w+)\)s")
+    wrong = []
+    for locale in messages.LOCALES:
+        for message in messages.read(locale, messages.TRANSCRIPTS):
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+            allowed = {name for text in ids for name in placeholder.findall(text)} | {"num"}
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            for text in strings:
+                if set(placeholder.findall(text)) - allowed or re.search(r"%(?!\(\w+\)s|%)", text):
+                    wrong.append(f"{locale}: {text!r}")
+    assert not wrong, "\n".join(wrong)

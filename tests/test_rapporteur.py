@@ -327,3 +327,76 @@ async def test_run_export_writes_the_meeting_pack(replay, server, tmp_path):
     assert result.returncode == 0 and vtt.read_text().startswith("WEBVTT")
     result = await asyncio.to_thread(run, "--meeting", DEMO, "--format", "txt")
     assert result.returncode == 2 and "--session" in result.stderr
+
+
+async def test_the_summary_draft_downloads_in_the_pages_language_or_the_one_chosen(replay, server, http):
+    # The page's language (here the browser's, Arabic) is the draft's: right to left, CLDR plurals.
+    arabic = {"Accept-Language": "ar-EG,ar;q=0.9"}
+    params = {"t": replay.rapporteur}
+    async with http.get(server.url(f"{S}/summary.html"), params=params, headers=arabic) as r:
+        assert r.status == 200 and r.content_type == "text/html"
+        assert r.headers["Content-Disposition"] == f'attachment; filename="{DEMO}-morning-summary-ar.html"'
+        page = await r.text()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "حضر حكومتان و5 مشاركين آخرين، وترد أسماؤهم في مرفق." in page
+    assert "قُدمت مساهمات في المناقشة من جانب حكومتين ومن جانب مشارك واحد من فئات أصحاب المصلحة الأخرى." in page
+    assert "Who funds the &lt;i&gt;IGF&lt;/i&gt;?" in page  # a question's words stay as written, escaped
+    # ?ui= chooses the page's language; ?lang= names another for the draft alone.
+    status, body, headers = await replay.get(f"{S}/summary.docx", ui="ar")
+    assert status == 200 and headers["Content-Disposition"].endswith('-summary-ar.docx"')
+    document = docx.Document(io.BytesIO(body))
+    assert "المناقشة" in [p.text for p in document.paragraphs]
+    assert all(p._p.pPr is not None and p._p.pPr.find(docx.oxml.ns.qn("w:bidi")) is not None
+               for p in document.paragraphs)
+    async with http.get(server.url(f"{S}/summary.md"), params={**params, "lang": "fr"}, headers=arabic) as r:
+        assert r.status == 200 and r.content_type == "text/markdown"
+        assert "Y ont participé 2 gouvernements et 5 autres participants" in await r.text()
+    status, body, _ = await replay.get(f"{S}/summary.md")
+    assert "It was attended by 2 governments and 5 other participants, who are listed in an Annex." in body.decode()
+    # The pack's summary follows the same choice; its figures do not change.
+    status, body, _ = await replay.get(f"{S}/pack.zip", lang="ru")
+    files = unzip(body)
+    assert "Присутствовали: 2 правительства и 5 других участников" in files["summary.md"].decode()
+    assert json.loads(files["figures.json"])["attendance"]["governments"] == 2
+
+
+async def test_a_summary_in_an_unknown_language_is_refused(replay, server, http):
+    status, body, _ = await replay.get(f"{S}/summary.md", lang="de")
+    assert status == 400 and b"Choose the language of the summary draft from the list." in body
+    async with http.get(server.url(f"{S}/pack.zip"), params={"t": replay.rapporteur, "lang": "xx"},
+                        headers={"Accept-Language": "fr"}) as r:
+        assert r.status == 400 and "Choisissez la langue du projet de résumé dans la liste." in await r.text()
+    for token in ("", await server.token("captioner", "morning"), await server.token("participant")):
+        async with http.get(server.url(f"{S}/summary.md"), params={"t": token}) as r:
+            assert r.status == 403
+    status, _, _ = await replay.get(f"{S}/summary.md", lang="zh")  # and the server goes on serving
+    assert status == 200
+
+
+async def test_the_rapporteur_page_previews_and_offers_the_draft_in_its_language(replay):
+    status, body, _ = await replay.get(f"{S}/rapporteur", ui="zh")
+    page = body.decode()
+    assert status == 200
+    assert "出席者包括2个政府和5名其他与会者，名单载于附件。" in page  # the preview, in the page's language
+    assert '<option value="zh" lang="zh" selected>' in page and page.count("<option value=") >= 6
+    for fmt in ("md", "html", "docx"):
+        assert f'formaction="/m/{DEMO}/s/morning/summary.{fmt}"' in page
+    assert f'formaction="/m/{DEMO}/s/morning/pack.zip"' in page
+
+
+async def test_run_export_writes_the_packs_summary_in_the_chosen_language(replay, server, tmp_path):
+    data = server.settings.data_dir
+    store = ["--database", server.settings.database] if server.settings.database else []
+
+    def export(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "run.py", "--data", str(data), *store, "--plain-logs", "export",
+                               "--meeting", DEMO, "--session", "morning", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+
+    out = tmp_path / "morning.zip"
+    result = await asyncio.wait_for(asyncio.to_thread(export, "--lang", "es", "-o", str(out)), WAIT * 12)
+    assert result.returncode == 0, result.stderr
+    assert "Asistieron 2 gobiernos y otros 5 participantes" in unzip(out.read_bytes())["summary.md"].decode()
+    result = await asyncio.to_thread(export, "--lang", "de", "-o", str(tmp_path / "de.zip"))
+    assert result.returncode == 2 and "no summary draft in language 'de'" in result.stderr
+    assert not (tmp_path / "de.zip").exists()

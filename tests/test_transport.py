@@ -86,7 +86,8 @@ async def test_a_websocket_connection_is_held_by_engineio_alone(server, connect)
     # Only the guard stays around the connection's handler: no page middleware keeps a frame per viewer.
     for chain in held:
         assert "engineio_guard" in chain
-        assert not {"security_headers", "compress_pages", "locale_middleware", "errors", "long_urls"} & set(chain)
+        assert not {"security_headers", "compress_pages", "locale_middleware", "errors", "zone_middleware",
+                    "long_urls"} & set(chain)
 
 
 async def test_a_websocket_upgrade_with_a_long_address_is_refused_414(server, http):

@@ -2,6 +2,7 @@
 
     python -m transcripts export.json --to vtt -o session.vtt
     python -m transcripts meeting.json --to summary-docx -o summary.docx
+    python -m transcripts meeting.json --to summary-md --lang fr
     python -m transcripts meeting.json --to pack -o igf2012.zip
     python -m transcripts - --json-lines --to pack < meeting.jsonl > igf2012.zip
 
@@ -26,6 +27,7 @@ from . import draft, pack
 from .errors import TranscriptFormatError
 from .formats import WRITERS, writer
 from .formats.common import CLOCKS
+from .language import LANGUAGES
 from .model import MEETING_FORMAT, MeetingInfo, MeetingRecord, Roster, Transcript, load
 from .reading import Fields
 from .summary import CountingRules
@@ -56,7 +58,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"output format: {', '.join(TARGETS)}")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="output file (default: standard output; binary formats refuse a terminal)")
-    p.add_argument("--lang", help="caption language, e.g. en (default: the language with most captions)")
+    p.add_argument("--lang", help="the output's language: for a transcript, its caption language (default: the "
+                                  "language with most captions); for a summary or a pack, the summary draft's, one "
+                                  f"of {', '.join(LANGUAGES)} (default: en)")
     p.add_argument("--session", metavar="ID", help="session id, when INPUT is a whole meeting")
     p.add_argument("--stamps", action=argparse.BooleanOptionalAction, default=None,
                    help="prefix each speaker turn with [hh:mm:ss] (default: on for html/docx, off for txt)")
@@ -137,11 +141,12 @@ def _stream_pack(args: argparse.Namespace, out: IO[bytes]) -> None:
     """Write a pack from JSON Lines input to ``out`` as the sessions are read."""
     first, sessions = _read_lines(args.input)
     rules = CountingRules(igo_as=args.igo, on_behalf=args.on_behalf)
-    template = _template(args)
+    template, language = _template(args), _draft_language(args)
     if isinstance(first, Transcript):
-        pack.write(first, out, rules=rules, template=template, stamps=args.stamps is not False)
+        pack.write(first, out, rules=rules, template=template, stamps=args.stamps is not False, language=language)
     else:
-        pack.write_meeting(first, sessions, out, rules=rules, template=template, stamps=args.stamps is not False)
+        pack.write_meeting(first, sessions, out, rules=rules, template=template, stamps=args.stamps is not False,
+                           language=language)
 
 
 def _template(args: argparse.Namespace) -> Path | None:
@@ -149,6 +154,13 @@ def _template(args: argparse.Namespace) -> Path | None:
     if template is not None and not template.is_file():
         raise CliError(f"summary template {template} does not exist")
     return template
+
+
+def _draft_language(args: argparse.Namespace) -> str | None:
+    language: str | None = args.lang
+    if language is not None and language not in LANGUAGES:
+        raise CliError(f"no summary draft in language {language!r} (languages: {', '.join(LANGUAGES)})")
+    return language
 
 
 def convert(args: argparse.Namespace) -> str | bytes:
@@ -165,14 +177,15 @@ def convert(args: argparse.Namespace) -> str | bytes:
         record = record.session(args.session)
     template = _template(args)
     if args.to == "pack":
-        return pack.build(record, rules=rules, template=template, stamps=args.stamps is not False)
+        return pack.build(record, rules=rules, template=template, stamps=args.stamps is not False,
+                          language=_draft_language(args))
     if args.to in SUMMARIES:
         meeting, sessions = (record.meeting, list(record.sessions)) if isinstance(record, MeetingRecord) \
             else (record.meeting, [record])
         renderers: dict[str, Callable[..., str | bytes]] = {
             "summary-md": draft.render_markdown, "summary-html": draft.render_html, "summary-docx": draft.render_docx,
         }
-        return renderers[args.to](meeting, sessions, rules, template)
+        return renderers[args.to](meeting, sessions, rules, template, _draft_language(args))
     if isinstance(record, MeetingRecord):
         ids = ", ".join(t.session.id for t in record.sessions) or "none"
         raise CliError(f"{args.input} holds a whole meeting: choose a session with --session (sessions: {ids})")
@@ -192,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.nice:
         os.nice(args.nice)
     try:
+        if args.to in (*SUMMARIES, "pack"):
+            _draft_language(args)  # refused before any output is opened
         if args.json_lines and args.to == "pack":
             return _write_stream(args)
         result = convert(args)

@@ -31,7 +31,7 @@ README = """Contents
 transcript.<lang>.<ext>   raw captioning of a session, one file per language and format
                           (txt, vtt, srt, html, docx); not an authoritative record
 transcript.json           every segment of every language, the floor log, questions and attendance
-summary.md/.html/.docx    draft chair's summary, to be edited
+summary.md/.html/.docx    draft chair's summary, to be edited (in the language chosen for the pack)
 figures.json/.csv         attendance, contributions, floor time, questions and unserved requests
 annex.csv                 participants who agreed to be listed
 """
@@ -49,7 +49,7 @@ def _summary_files(meeting: MeetingInfo, transcripts: Sequence[Transcript], draf
                    prefix: str) -> Iterator[tuple[str, bytes]]:
     figs = figures(meeting, transcripts, drafter.rules)
     source = drafter.markdown(meeting, transcripts)
-    title = draft.title(meeting, transcripts)
+    title = drafter.title(meeting, transcripts)
     yield f"{prefix}summary.md", source.encode()
     yield f"{prefix}summary.html", drafter.html(title, source).encode()
     yield f"{prefix}summary.docx", drafter.docx(title, source, author=meeting.secretariat or meeting.title,
@@ -114,10 +114,10 @@ def _write(files: Iterator[tuple[str, bytes]], out: IO[bytes], stamp: tuple[int,
 
 
 def write(record: Transcript | MeetingRecord, out: IO[bytes], *, rules: CountingRules | None = None,
-          template: str | Path | None = None, stamps: bool = True) -> None:
+          template: str | Path | None = None, stamps: bool = True, language: str | None = None) -> None:
     """Write the zip for a session (files at the top) or a meeting (its summary at the top, sessions in folders)
-    to ``out``, which need not be seekable."""
-    drafter = draft.Drafter(template, rules)
+    to ``out``, which need not be seekable; the summary drafts are in ``language`` (default English)."""
+    drafter = draft.Drafter(template, rules, language)
     if isinstance(record, Transcript):
         files = itertools.chain(iter([("README.txt", README.encode())]), session_files(record, drafter, stamps=stamps))
         _write(files, out, _date(record))
@@ -130,10 +130,10 @@ def write(record: Transcript | MeetingRecord, out: IO[bytes], *, rules: Counting
 
 def write_meeting(meeting: MeetingInfo, sessions: Iterable[Transcript], out: IO[bytes], *,
                   rules: CountingRules | None = None, template: str | Path | None = None,
-                  stamps: bool = True) -> None:
+                  stamps: bool = True, language: str | None = None) -> None:
     """Write a meeting's zip from sessions read one at a time (in agenda order: the first one dates the entries);
     the meeting's summary comes after the sessions."""
-    drafter = draft.Drafter(template, rules)
+    drafter = draft.Drafter(template, rules, language)
     sessions = iter(sessions)
     first = next(sessions, None)
     rest = itertools.chain(iter([] if first is None else [first]), sessions)
@@ -142,9 +142,9 @@ def write_meeting(meeting: MeetingInfo, sessions: Iterable[Transcript], out: IO[
 
 
 def build(record: Transcript | MeetingRecord, *, rules: CountingRules | None = None,
-          template: str | Path | None = None, stamps: bool = True) -> bytes:
+          template: str | Path | None = None, stamps: bool = True, language: str | None = None) -> bytes:
     """The zip for a session (files at the top) or a meeting (its summary at the top, sessions in folders)."""
     buffer = io.BytesIO()
-    write(record, buffer, rules=rules, template=template, stamps=stamps)
+    write(record, buffer, rules=rules, template=template, stamps=stamps, language=language)
     return buffer.getvalue()
 

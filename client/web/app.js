@@ -1,7 +1,8 @@
 /* The page bootstrap: the one script every page loads (``<script type="module">``). It finds the panels the
    template rendered, opens one Socket.IO connection per namespace they use (/live, /moderate, /caption) and hands
    that same connection to each of them, then connects once every panel listens. It also writes the page's times
-   in the meeting's time zone. Nothing is put on ``window``; no panel depends on the order of others. */
+   in the zone the reader chose (the meeting's by default) and offers that choice. Nothing is put on ``window``; no
+   panel depends on the order of others. */
 import { mountCaptioner } from "./captioner.js";
 import { mountCaptions } from "./captions.js";
 import { Connections } from "./connection.js";
@@ -17,6 +18,7 @@ import { mountQuestions } from "./questions.js";
 import { mountScreenChoice, mountScreenLayout } from "./screen-layout.js";
 import { mountAgenda, mountModeratorSession, showSessionState } from "./session.js";
 import { formatTimes } from "./time.js";
+import { keepOwnTimeCurrent, mountZoneChoice } from "./zone-choice.js";
 
 /**
  * Live panels: the selector of their root, the namespace they use (a view may name its own with
@@ -77,6 +79,10 @@ function startForms() {
   }
 }
 
-safely(function () { formatTimes(document); });
+safely(function () {
+  keepOwnTimeCurrent();
+  formatTimes(document);
+  document.querySelectorAll("[data-time-zone]").forEach(mountZoneChoice);
+});
 startForms();
 startLivePanels();

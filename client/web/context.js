@@ -13,6 +13,11 @@ export function meetingTimeZone() {
   return document.body.dataset.timezone || undefined;
 }
 
+/** The interface language's localized GMT pattern (``data-gmt-format`` on <body>: "GMT{0}", "UTC{0}"), if given. */
+export function gmtFormat() {
+  return document.body.dataset.gmtFormat || undefined;
+}
+
 /** The meeting, session and language of a panel, from its ``data-meeting``, ``data-session``, ``data-lang``. */
 export function panelContext(el) {
   const data = (el && el.dataset) || {};

@@ -6,7 +6,7 @@ import { byId as $, el, say, sentence, typing } from "./dom.js";
 import { KINDS, MODES, PARTS, POLICIES, policyName, renderCard, renderPart, renderQueue, Timer } from "./floor-view.js";
 import { countryName, t } from "./i18n.js";
 import { SeqStore } from "./seq-store.js";
-import { clock, formatTime } from "./time.js";
+import { clock, timeElement } from "./time.js";
 
 const ACTIONS = { floor_requested: t("asked for the floor"), floor_withdrawn: t("withdrawn"),
   floor_granted: t("given the floor"), floor_declined: t("declined for now"), intervention_ended: t("intervention ended"),
@@ -89,7 +89,7 @@ export function mountFloorModerator(panel, socket) {
           (i.organisation ? ", " + i.organisation : "") + (KINDS[i.kind] ? " · " + KINDS[i.kind] : "") +
           (i.part ? " · " + (PARTS[i.part] || i.part) : "") }),
         el("td", { text: i.group_label }), el("td", { text: MODES[i.mode] || i.mode }),
-        el("td", { text: formatTime(i.called_ms, "medium") }), el("td", { text: end }),
+        el("td", {}, [timeElement(i.called_ms, "medium")]), el("td", { text: end }),
         el("td", { text: clock(i.called_ms - i.requested_ms) })]));
     });
     $("flm-spoken-count").textContent = String(floor.interventions.length);
@@ -278,7 +278,7 @@ export function mountFloorModerator(panel, socket) {
         if (d.part) bits.push(PARTS[d.part] || d.part);
         if (d.seconds !== undefined) bits.push(d.seconds === null ? t("none") : t("{n} s", { n: d.seconds }));
         if (d.question_id) bits.push(t("question {id}", { id: d.question_id }));
-        body.appendChild(el("tr", {}, [el("td", { text: formatTime(e.at_ms, "medium") }), el("td", { text: e.actor.label }),
+        body.appendChild(el("tr", {}, [el("td", {}, [timeElement(e.at_ms, "medium")]), el("td", { text: e.actor.label }),
           el("td", { text: ACTIONS[e.name] || e.name }),
           el("td", { text: [e.request_id, e.intervention_id].filter(Boolean).join(" / ") }),
           el("td", { text: bits.join(" · ") })]));

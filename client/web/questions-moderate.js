@@ -6,7 +6,7 @@ import { byId as $, el, replaceRows, say, sentence } from "./dom.js";
 import { countryName, languageName, t, tn } from "./i18n.js";
 import { MODES } from "./floor-view.js";
 import { countsText, questionStore, REASONS, STATUS } from "./questions-view.js";
-import { formatTime } from "./time.js";
+import { formatTime, timeElement } from "./time.js";
 
 /** What the audit log says of each question action, and of the fields it records. */
 const ACTIONS = { question_submitted: t("submitted"), question_edited: t("edited"), question_withdrawn: t("withdrawn"),
@@ -254,7 +254,7 @@ export function mountQuestionsModerator(panel, socket) {
           bits.push((d.settings.auto_publish ? t("auto-publish on") : t("auto-publish off")) +
             (d.settings.closes_at ? ", " + t("closes {time}", { time: formatTime(d.settings.closes_at, "short") }) : ""));
         }
-        return el("tr", {}, [el("td", { text: formatTime(e.at_ms, "short") }), el("td", { text: e.actor.label }),
+        return el("tr", {}, [el("td", {}, [timeElement(e.at_ms, "short")]), el("td", { text: e.actor.label }),
           el("td", { text: ACTIONS[e.name] || e.name.replace(/^questions?_/, "").replace(/_/g, " ") }),
           el("td", { text: e.question_id === null ? "" : String(e.question_id) }), el("td", { text: bits.join(" · ") })]);
       });

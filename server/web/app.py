@@ -17,7 +17,7 @@ from ..storage import meetings as meetings_db
 from ..storage.db import open_database
 from ..storage.interface import StorageConflict
 from ..storage.keyfile import load_or_create_key
-from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport
+from . import assets, compression, errors, health, i18n, logs, metrics, security, sessions, sockets, transport, zones
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
@@ -69,11 +69,12 @@ def create_app(settings: Settings) -> web.Application:
     """A ready-to-run application for these settings (nothing is opened until it starts)."""
     # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
-    # which answers in the reader's language.
-    # An Engine.IO WebSocket goes past all of them (transport.websocket_lane): its handler lives as long as it does.
+    # which answers in the reader's language; the reader's time zone inside the error mapper, which refuses an unknown
+    # one. An Engine.IO WebSocket goes past all of them (transport.websocket_lane): its handler lives as long as it
+    # does.
     app = web.Application(middlewares=[transport.websocket_lane, security.security_headers, compression.compress_pages,
-                                       i18n.locale_middleware, errors.errors, security.long_urls,
-                                       security.same_origin_writes],
+                                       i18n.locale_middleware, errors.errors, zones.zone_middleware,
+                                       security.long_urls, security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings

@@ -18,14 +18,17 @@ from typing import Any, cast
 import jinja2
 from aiohttp import web
 from babel import Locale, negotiate_locale
-from babel.dates import format_date, format_datetime, get_timezone, get_timezone_name
+from babel.dates import format_date, format_datetime, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from markupsafe import Markup
 from yarl import URL
 
+from ..clock import now_ms
 from ..domain.meetings.models import countries as all_countries
 from .keys import jinja_key
+from .zones import gmt_format, shown_zone, zone_name
 
 #: The six official languages of the United Nations; English is the language of the source strings.
 LOCALES = ("en", "ar", "zh", "fr", "ru", "es")
@@ -192,19 +195,15 @@ def translate(catalogues: Catalogues, locale: str, message: str, code: str | Non
 
 # --- CLDR formats -------------------------------------------------------------------------------------------------
 
-def format_moment(ms: int | None, zone: str, locale: str, style: str = "medium") -> str:
-    """A moment in the meeting's zone, with the zone said: "1 juin 2026, 11:30 (heure : Suisse, UTC+2)"."""
+def format_moment(ms: int | None, zone: str, locale: str, style: str = "medium",
+                  gettext: Callable[[str], str] | None = None) -> str:
+    """A moment in ``zone``, the zone named as every page names it: "1 juin 2026, 11:30:00 (UTC+2)"."""
     if ms is None:
         return ""
-    tz = get_timezone(zone)
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(tz)
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-    name = get_timezone_name(tz, "long", locale=locale, zone_variant="generic")
-    return f"{format_datetime(moment, style, locale=locale)} ({name}, {utc})"
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(get_timezone(zone))
+    # The same message as the browser's (time.js), so that translators place the zone once for both.
+    pattern = (gettext or str)(N_("{time} ({zone})"))
+    return pattern.format(time=format_datetime(moment, style, locale=locale), zone=zone_name(ms, zone, locale))
 
 
 def format_day(iso: str, locale: str) -> str:
@@ -215,9 +214,9 @@ def format_day(iso: str, locale: str) -> str:
         return iso
 
 
-def zone_label(zone: str, locale: str) -> str:
-    """A meeting's time zone as a reader says it ("Azerbaijan Time", "توقيت أذربيجان")."""
-    return get_timezone_name(get_timezone(zone), "long", locale=locale, zone_variant="generic")
+def zone_label(zone: str, locale: str, ms: int | None = None) -> str:
+    """A time zone as every page names it, at ``ms`` (default: now): "GMT+4", "UTC+4" (French)."""
+    return zone_name(now_ms() if ms is None else ms, zone, locale)
 
 
 def country_name(code: str | None, locale: str) -> str:
@@ -283,6 +282,8 @@ def install(env: jinja2.Environment) -> None:
     env.filters["number"] = _number_filter
     env.filters["day"] = _day_filter
     env.globals["zone_label"] = _zone_global
+    env.globals["zone_id"] = _zone_id_global
+    env.globals["gmt_format"] = _gmt_format_global
     env.filters["refusal"] = _refusal_filter
     # A message held in a variable: ``_()`` would mark it safe (it trusts its argument as template text), so a
     # variable goes through this filter, which translates it and leaves it to autoescaping.
@@ -291,7 +292,11 @@ def install(env: jinja2.Environment) -> None:
 
 @jinja2.pass_context
 def _moment_filter(ctx: jinja2.runtime.Context, ms: int | None, zone: str, style: str = "medium") -> str:
-    return format_moment(ms, zone, ctx.get("ui_locale", DEFAULT_LOCALE), style)
+    request = ctx.get("request")
+    gettext = None
+    if isinstance(request, web.Request) and catalogues_key in request.app:
+        gettext = request.app[catalogues_key].get(ctx.get("ui_locale", DEFAULT_LOCALE)).gettext
+    return format_moment(ms, shown_zone(request, zone), ctx.get("ui_locale", DEFAULT_LOCALE), style, gettext)
 
 
 @jinja2.pass_context
@@ -332,8 +337,24 @@ def _refusal_filter(ctx: jinja2.runtime.Context, error: Any) -> str:
 
 
 @jinja2.pass_context
-def _zone_global(ctx: jinja2.runtime.Context, zone: str) -> str:
-    return zone_label(zone, ctx.get("ui_locale", DEFAULT_LOCALE))
+def _zone_global(ctx: jinja2.runtime.Context, zone: str, ms: int | None = None) -> Markup:
+    """The zone the page's times are in (the reader's or the meeting's ``zone``), named at ``ms`` (default: now:
+    a zone's offset changes with summer time); the browser renames it when the reader switches zones."""
+    label = zone_label(shown_zone(ctx.get("request"), zone), ctx.get("ui_locale", DEFAULT_LOCALE), ms)
+    if ms is None:
+        return Markup('<span data-zone-label>{}</span>').format(label)
+    return Markup('<span data-zone-label data-ms="{}">{}</span>').format(ms, label)
+
+
+@jinja2.pass_context
+def _zone_id_global(ctx: jinja2.runtime.Context, zone: str) -> Markup:
+    """The IANA name of the zone the page's times are in (``data-zone-id``: the browser renames it too)."""
+    return Markup('<span data-zone-id dir="ltr">{}</span>').format(shown_zone(ctx.get("request"), zone))
+
+
+@jinja2.pass_context
+def _gmt_format_global(ctx: jinja2.runtime.Context) -> str:
+    return gmt_format(ctx.get("ui_locale", DEFAULT_LOCALE))
 
 
 # --- routes ---------------------------------------------------------------------------------------------------------

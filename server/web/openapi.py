@@ -283,6 +283,10 @@ def rapporteur_paths() -> dict[str, Any]:
     line = _obj(lang=_STR, seq=_INT, text=_STR, speaker=_NSTR)
     fmt = {"name": "fmt", "in": "path", "required": True,
            "schema": {"type": "string", "enum": ["txt", "vtt", "srt", "json", "html", "docx"]}}
+    summary_fmt = {"name": "fmt", "in": "path", "required": True,
+                   "schema": {"type": "string", "enum": ["md", "html", "docx"]}}
+    draft_lang = _query("lang", "Language of the summary draft",
+                        {"type": "string", "enum": ["en", "ar", "zh", "fr", "ru", "es"]})
     base = "/api/meetings/{slug}/sessions/{session_id}/transcript"
     edit = {"allOf": [line, _obj(speaker=_NSTR)]}
     return {
@@ -291,12 +295,19 @@ def rapporteur_paths() -> dict[str, Any]:
             [_SLUG, _SID, fmt, _TOKEN, _query("lang", "Caption language"), version],
             ("text/plain", "text/vtt", "application/x-subrip", "application/json", "text/html",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404))},
+        "/m/{slug}/s/{session_id}/summary.{fmt}": {"get": _plain(
+            "A session's summary draft (rapporteur or admin token), in the language of lang, else of the page "
+            "(ui, the language cookie, Accept-Language)",
+            [_SLUG, _SID, summary_fmt, _TOKEN, draft_lang, version, *rules],
+            ("text/markdown", "text/html",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (400, 403, 404, 500))},
         "/m/{slug}/s/{session_id}/pack.zip": {"get": _plain(
-            "The rapporteur's zip for a session: transcripts, figures, annex and summary draft",
-            [_SLUG, _SID, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+            "The rapporteur's zip for a session: transcripts, figures, annex and summary draft (in the language "
+            "of lang, else of the page)",
+            [_SLUG, _SID, _TOKEN, draft_lang, version, *rules], "application/zip", (400, 403, 404, 500))},
         "/m/{slug}/pack.zip": {"get": _plain(
             "The rapporteur's zip for the whole meeting (meeting-wide rapporteur or admin token)",
-            [_SLUG, _TOKEN, version, *rules], "application/zip", (400, 403, 404, 500))},
+            [_SLUG, _TOKEN, draft_lang, version, *rules], "application/zip", (400, 403, 404, 500))},
         base: {"get": _op(
             "Every segment of a session at a version (default latest)",
             [_SLUG, _SID, _TOKEN, version, _query("lang", "Only this language")],

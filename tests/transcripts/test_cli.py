@@ -132,3 +132,37 @@ def test_json_lines_meeting_streams_a_pack(tmp_path):
     assert "sessions/ec-dialogue/transcript.en.vtt" in names
     bad = run("-", "--json-lines", "--to", "pack", stdin=lines + "{not json\n")
     assert bad.returncode == 1 and b"line 4 is not valid JSON" in bad.stderr
+
+
+def test_lang_chooses_the_summary_drafts_language(files):
+    done = run(str(files["session"]), "--to", "summary-md", "--lang", "fr")
+    assert done.returncode == 0, done.stderr
+    assert "Des interventions ont été faites au cours du débat par 4 gouvernements et par 5 intervenants" in \
+        done.stdout.decode()
+    out = files["dir"] / "ar.docx"
+    assert run(str(files["meeting"]), "--to", "summary-docx", "--lang", "ar", "-o", str(out)).returncode == 0
+    document = docx.Document(str(out))
+    assert document.paragraphs[0].text == "Internet Governance Forum 2012"
+    assert all(p._p.pPr.find(docx.oxml.ns.qn("w:bidi")) is not None for p in document.paragraphs)
+    html = run(str(files["session"]), "--to", "summary-html", "--lang", "zh").stdout.decode()
+    assert '<html lang="zh">' in html and "<h2>辩论</h2>" in html
+
+
+def test_json_lines_pack_has_its_summary_in_the_chosen_language():
+    meeting = meeting_export()
+    sessions = meeting.pop("sessions")
+    lines = "\n".join(json.dumps(x) for x in [{**meeting, "sessions": []}, *sessions]) + "\n"
+    done = run("-", "--json-lines", "--to", "pack", "--lang", "ar", stdin=lines)
+    assert done.returncode == 0, done.stderr
+    archive = zipfile.ZipFile(io.BytesIO(done.stdout))
+    assert '<html lang="ar" dir="rtl">' in archive.read("summary.html").decode()
+    assert "حضر 4 حكومات و12 مشاركًا آخر" in archive.read("sessions/ec-dialogue/summary.md").decode()
+
+
+@pytest.mark.parametrize("extra", [[], ["--json-lines"]])
+def test_an_unknown_draft_language_is_one_line_and_writes_nothing(files, extra):
+    out = files["dir"] / "pack.zip"
+    done = run(str(files["session"]), "--to", "pack", "--lang", "de", "-o", str(out), *extra)
+    assert done.returncode == 1 and not out.exists()
+    assert done.stderr.decode() == \
+        "transcripts: error: no summary draft in language 'de' (languages: en, ar, zh, fr, ru, es)\n"

@@ -18,10 +18,14 @@ from typing import Any
 
 import docx
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from ..language import is_right_to_left
 
 _NEEDED = ((CT_R, "add_t"), (PackageWriter, "_write_content_types_stream"), (PackageWriter, "_write_pkg_rels"),
            (PackageWriter, "_write_parts"))
@@ -89,3 +93,45 @@ def save(document: docx.document.Document) -> bytes:
         package_writer._write_pkg_rels(entries, package.rels)
         package_writer._write_parts(entries, package.parts)
     return buffer.getvalue()
+
+
+def right_to_left(document: docx.document.Document, language: str) -> None:
+    """Lay a document out right to left: every paragraph ``bidi`` (in tables too), every table ``bidiVisual``,
+    runs of right-to-left text ``rtl``, and the document's defaults the same, so text the editor adds follows."""
+    body = document.element.body
+    for p_pr in (p.get_or_add_pPr() for p in body.iter(qn("w:p"))):
+        _first_child(p_pr, "w:bidi")
+    for table in body.iter(qn("w:tbl")):
+        _first_child(table.tblPr, "w:bidiVisual")
+    for run in body.iter(qn("w:r")):
+        if is_right_to_left("".join(t.text or "" for t in run.iter(qn("w:t")))):
+            run.get_or_add_rPr().append(OxmlElement("w:rtl"))
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        p_pr = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
+        if p_pr is not None:
+            _first_child(p_pr, "w:bidi")
+        r_pr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        if r_pr is not None:
+            lang = r_pr.find(qn("w:lang"))
+            if lang is None:
+                lang = OxmlElement("w:lang")
+                r_pr.append(lang)
+            lang.set(qn("w:bidi"), language)
+
+
+def _first_child(parent: Any, tag: str) -> None:
+    """Put an empty ``tag`` element into ``parent`` unless it has one."""
+    if parent.find(qn(tag)) is None:
+        parent.insert_element_before(OxmlElement(tag), *_AFTER.get(tag, ()))
+
+
+#: Elements that follow each one in the schema's order (python-docx inserts before the first it finds).
+_AFTER = {
+    "w:bidi": ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+               "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+               "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"),
+    "w:bidiVisual": ("w:tblStyleRowBandSize", "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing",
+                     "w:tblInd", "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                     "w:tblCaption", "w:tblDescription", "w:tblPrChange"),
+}

@@ -1,8 +1,9 @@
-"""The rapporteur's side: the rapporteur page, transcript downloads (raw or edited) and the packs.
+"""The rapporteur's side: the rapporteur page, transcript downloads (raw or edited), summary drafts and the packs.
 
 Every route needs a rapporteur or admin link (a captioner link may also edit, see ``rapporteur_api``). The
 figures and the summary draft come from the ``transcripts`` library, rendered from the export dict that
-``server.exports`` builds, so the page, the downloads and ``run.py export`` show the same numbers.
+``server.exports`` builds, so the page, the downloads and ``run.py export`` show the same numbers. The summary draft
+(previewed, downloaded, in a pack) is in the language the page is in, or in the one ``?lang=`` names.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from transcripts.summary import CountingRules, figures
 
 from ...clock import now_ms
 from ...domain import revisions
-from ...domain.errors import DomainError, InvalidInput
+from ...domain.errors import DomainError, InvalidInput, NotFound
 from ...domain.meetings.models import Role
 from ...exports import lines, meeting_block, roster, session_export
 from ...settings import Settings
@@ -33,6 +34,7 @@ from ...storage import revisions as revisions_db
 from ...storage import search as search_db
 from .. import auth
 from ..errors import Forbidden
+from ..i18n import LOCALES, request_locale
 from ..keys import db_key, settings_key
 from ..pages import page_language, session_page
 from ..registry import LoadedMeeting
@@ -43,6 +45,9 @@ routes = web.RouteTableDef()
 FORMATS = {name: (ext, binary) for name, _module, ext, binary in WRITERS}
 MEDIA_TYPES = {"txt": "text/plain", "vtt": "text/vtt", "srt": "application/x-subrip", "json": "application/json",
                "html": "text/html", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+#: A summary draft's media type, and whether it is binary.
+SUMMARY_MEDIA_TYPES = {"md": ("text/markdown", False), "html": ("text/html", False),
+                       "docx": (MEDIA_TYPES["docx"], True)}
 
 
 def counting_rules(settings: Settings, query: Mapping[str, str]) -> CountingRules:
@@ -66,10 +71,22 @@ def summary_template(settings: Settings) -> Path | None:
     return path
 
 
-def pack_args(settings: Settings, query: Mapping[str, str]) -> list[str]:
-    """Command-line options of a pack: the counting rules and the summary template."""
-    rules, template = counting_rules(settings, query), summary_template(settings)
-    args = ["--to", "pack", "--igo", rules.igo_as, "--on-behalf", rules.on_behalf]
+def draft_language(request: web.Request) -> str:
+    """The language of a summary draft: ``?lang=`` (one of the six), else the language the page is in."""
+    asked = request.query.get("lang")
+    if asked is None:
+        return request_locale(request)
+    if asked not in LOCALES:
+        raise InvalidInput("Choose the language of the summary draft from the list.", field="lang")
+    return asked
+
+
+def draft_args(request: web.Request, to: str, language: str) -> list[str]:
+    """Command-line options of a summary or a pack: the counting rules, the summary template and the draft's
+    language."""
+    settings = request.app[settings_key]
+    rules, template = counting_rules(settings, request.query), summary_template(settings)
+    args = ["--to", to, "--igo", rules.igo_as, "--on-behalf", rules.on_behalf, "--lang", language]
     return args + (["--summary-template", str(template)] if template else [])
 
 
@@ -120,11 +137,26 @@ async def transcript_download(request: web.Request) -> web.StreamResponse:
                         None if FORMATS[fmt][1] else "utf-8")
 
 
+@routes.get("/m/{slug}/s/{session_id}/summary.{fmt}", name="summary")
+async def summary_download(request: web.Request) -> web.StreamResponse:
+    """A session's summary draft as Markdown, HTML or Word, in the language of ``?lang=`` or of the page."""
+    fmt = request.match_info["fmt"]
+    if fmt not in SUMMARY_MEDIA_TYPES:
+        raise NotFound("No such summary format: use md, html or docx.")
+    loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
+    language = draft_language(request)
+    args = draft_args(request, f"summary-{fmt}", language)
+    export = await export_of(request, loaded, session_id)
+    media, binary = SUMMARY_MEDIA_TYPES[fmt]
+    name = f"{loaded.meeting.slug}-{session_id}-summary-{language}.{fmt}"
+    return await stream(request, _docs(export), args, _attachment(name), media, None if binary else "utf-8")
+
+
 @routes.get("/m/{slug}/s/{session_id}/pack.zip", name="session_pack")
 async def session_pack(request: web.Request) -> web.StreamResponse:
     """The rapporteur's zip for one session: transcripts, figures, annex and the summary draft."""
     loaded, session_id, _ = await session_access(request, Role.RAPPORTEUR)
-    args = pack_args(request.app[settings_key], request.query)
+    args = draft_args(request, "pack", draft_language(request))
     export = await export_of(request, loaded, session_id)
     return await stream(request, _docs(export), args, _attachment(f"{loaded.meeting.slug}-{session_id}-pack.zip"),
                         "application/zip")
@@ -137,7 +169,7 @@ async def meeting_pack(request: web.Request) -> web.StreamResponse:
     access = await auth.from_request(request, request.app[db_key], loaded)
     if access.session_scope is not None or not access.has(Role.RAPPORTEUR):
         raise Forbidden("a meeting-wide rapporteur or admin link is needed for the whole meeting")
-    args = pack_args(request.app[settings_key], request.query)
+    args = draft_args(request, "pack", draft_language(request))
     version = revisions.parse_version(request.query.get("version", "raw"))
     if version not in (0, None):
         raise InvalidInput("a meeting pack is raw or latest: version numbers belong to one session", field="version")
@@ -168,7 +200,8 @@ async def page(request: web.Request) -> web.Response:
     except SummaryTemplateError as exc:
         template, template_error = None, str(exc)
     # Reading the record and drafting the summary is CPU work: done beside the event loop, not on it.
-    figs, preview, preview_error = await asyncio.to_thread(page_summary, export, rules, template, template_error)
+    figs, preview, preview_error = await asyncio.to_thread(page_summary, export, rules, template, template_error,
+                                                           request_locale(request))
     current, _, latest = await lines(db, loaded.id, session_id, None)
     versions = await revisions_db.versions(db, loaded.id, session_id)
     diff_to = request.query.get("diff")
@@ -193,14 +226,15 @@ async def page(request: web.Request) -> web.Response:
 
 
 def page_summary(export: dict[str, Any], rules: CountingRules, template: Path | None,
-                 template_error: str | None) -> tuple[dict[str, Any], Markup, str | None]:
-    """The figures and the summary preview of a session's export (with the error of a template that fails)."""
+                 template_error: str | None, language: str | None = None) -> tuple[dict[str, Any], Markup, str | None]:
+    """The figures and the summary preview of a session's export in ``language`` (with the error of a template
+    that fails)."""
     transcript = Transcript.from_dict(export)
     figs = figures(transcript.meeting, [transcript], rules)
     if template_error is not None:
         return figs, Markup(""), template_error
     try:
-        source = draft.Drafter(template, rules).markdown(transcript.meeting, [transcript])
+        source = draft.Drafter(template, rules, language).markdown(transcript.meeting, [transcript])
     except jinja2.TemplateError as exc:
         return figs, Markup(""), str(exc)
     # The Markdown renderer escapes every character of text; only its own tags are markup.
