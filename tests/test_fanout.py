@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import tomllib
 import uuid
@@ -104,6 +105,41 @@ async def test_a_failing_broadcast_does_not_stop_the_ones_behind_it(server, conn
     await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
     for box in boxes:
         assert [d["i"] for d in await box.wait_count("probe", 1)] == [2]
+
+
+class _CountingRooms(dict):
+    """A namespace's room table that counts full passes over it."""
+
+    passes = 0
+
+    def copy(self):
+        type(self).passes += 1
+        return super().copy()
+
+    def items(self):
+        type(self).passes += 1
+        return super().items()
+
+
+async def test_a_viewer_leaving_is_taken_out_of_its_rooms_without_a_pass_over_every_room(server, connect):
+    manager = server.app[sio_key].manager
+    viewers = [await connect("/live", session="morning") for _ in range(3)]
+    leaving = viewers[0].get_sid("/live")
+    staying = {v.get_sid("/live") for v in viewers[1:]}
+    rooms = manager.rooms["/live"] = _CountingRooms(manager.rooms["/live"])
+    _CountingRooms.passes = 0
+    await viewers[0].disconnect()
+    await asyncio.wait_for(_gone(manager, leaving), timeout=WAIT)
+    assert _CountingRooms.passes == 0  # every room of every viewer was not searched for the one leaving
+    assert all(leaving not in members for members in rooms.values())
+    assert {sid for sid, _ in manager.get_participants("/live", "meeting:1:morning")} == staying
+    assert ("/live", leaving) not in manager._rooms_of
+    assert all(("/live", sid) in manager._rooms_of for sid in staying)
+
+
+async def _gone(manager, sid):
+    while manager.is_connected(sid, "/live"):
+        await asyncio.sleep(0.01)
 
 
 def test_one_cpu_means_one_writing_thread():

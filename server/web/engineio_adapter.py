@@ -31,6 +31,9 @@ What it touches, and why:
   starts the manager (and its Redis listener) at the first connection; ``start_manager`` starts it at start-up so
   the canary is heard before anyone connects.
 * ``AsyncServer.packet_class`` (socket.io): encode with the server's serializer, as the stock manager does.
+* ``BaseManager.rooms``, ``callbacks``, ``pending_connect`` and ``pending_disconnect`` (socket.io, dicts): the
+  fan-out's ``basic_disconnect`` leaves the rooms it noted a connection entering rather than searching every
+  room, and ``forget_pending`` then does the rest of the library's ``basic_disconnect``.
 """
 
 from __future__ import annotations
@@ -90,6 +93,9 @@ def check(sio: Any) -> list[str]:
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
+    manager = getattr(sio, "manager", None)
+    for name in ("rooms", "callbacks", "pending_connect", "pending_disconnect"):
+        expect(f"socketio.BaseManager.{name}", getattr(manager, name, _MISSING), dict)
     for name in ("_handle_emit", "_publish"):
         hook = getattr(AsyncPubSubManager, name, None)
         if not inspect.iscoroutinefunction(hook) or len(inspect.signature(hook).parameters) != 2:
@@ -265,6 +271,18 @@ def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any,
         if written < size:
             short.append((transport, written))
     return short
+
+
+def forget_pending(manager: Any, sid: str, namespace: str) -> None:
+    """What python-socketio's ``BaseManager.basic_disconnect`` does once the connection has left its rooms: drop
+    its ACK callbacks and its place among the connections pending connect or disconnect."""
+    manager.callbacks.pop(sid, None)
+    for pending in (manager.pending_connect, manager.pending_disconnect):
+        sids = pending.get(namespace)
+        if sids is not None and sid in sids:
+            sids.remove(sid)
+            if not sids:
+                del pending[namespace]
 
 
 def start_manager(sio: Any) -> None:
