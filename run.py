@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 EXPORT_FORMATS = ("pack", "json", "txt", "vtt", "srt", "html", "docx")
+#: Connections the kernel may hold waiting for accept() (capped by net.core.somaxconn).
+LISTEN_BACKLOG = 4096
 
 
 def _serve_flags(p: argparse.ArgumentParser) -> None:
@@ -359,7 +361,9 @@ async def serve(settings: Settings) -> int:
     try:
         # Start-up checks (the database's quick_check and a write, the key's length) fail here, before listening.
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        # Thousands of viewers reconnect at once after a network blip or a restart: with aiohttp's default accept
+        # queue (128) the kernel drops most of their SYNs and they come back only after 1, 3, 7 s of TCP backoff.
+        site = web.TCPSite(runner, settings.host, settings.port, backlog=LISTEN_BACKLOG)
         await site.start()
     except (DatabaseProblem, KeyProblem, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import tomllib
 import uuid
@@ -15,7 +16,7 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server.settings import Settings
 from server.web.app import create_app
-from server.web.engineio_adapter import InternalsChanged, check
+from server.web.engineio_adapter import InternalsChanged, RawWriter, check
 from server.web.fanout import FastManager, FastRedisManager, ws_text_frame
 from server.web.keys import sio_key
 
@@ -35,6 +36,7 @@ async def test_single_process_uses_direct_writes_for_websocket_viewers(server, h
     manager = server.app[sio_key].manager
     assert isinstance(manager, FastManager)
     manager.parallel_min = parallel_min
+    manager._raw = RawWriter(cpus=2)  # two threads even where the tests are pinned to one CPU
     viewers = [await connect("/live", session="morning") for _ in range(3)]
     boxes = [Inbox(v, "/live", "session_state") for v in viewers]
     before, raw_before = manager.direct_writes, manager.raw_writes
@@ -61,6 +63,88 @@ async def test_a_queued_packet_is_never_overtaken(server, connect):
     assert not link.idle()
     manager.fast_emit_local("probe", {"i": 3}, "/live", sid)  # ... so this one must queue behind it
     assert [d["i"] for d in await box.wait_count("probe", 3)] == [1, 2, 3]
+
+
+async def test_a_large_room_is_written_in_slices_after_the_emit_returns_and_in_order(server, connect):
+    manager = server.app[sio_key].manager
+    sio = server.app[sio_key]
+    manager.slice_size = 2
+    viewers = [await connect("/live", session="morning") for _ in range(5)]
+    boxes = [Inbox(v, "/live", "probe") for v in viewers]
+    one = viewers[0].get_sid("/live")
+    written = manager.delivered
+    await sio.emit("probe", {"i": 1}, room="meeting:1:morning", namespace="/live")
+    # Five viewers, two per turn of the loop: the emit returned before the room was written ...
+    assert manager.delivered - written < 5
+    # ... and what is emitted meanwhile, to a room or to one viewer, waits behind it.
+    await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
+    await sio.emit("probe", {"i": 3}, to=one, namespace="/live")
+    for box in boxes:
+        expected = [1, 2, 3] if box is boxes[0] else [1, 2]
+        got = await box.wait_count("probe", len(expected))
+        assert [d["i"] for d in got] == expected
+    assert manager.delivered - written == 11
+    assert not manager._pending
+
+
+async def test_a_failing_broadcast_does_not_stop_the_ones_behind_it(server, connect, monkeypatch):
+    manager = server.app[sio_key].manager
+    sio = server.app[sio_key]
+    manager.slice_size = 1
+    viewers = [await connect("/live", session="morning") for _ in range(2)]
+    boxes = [Inbox(v, "/live", "probe") for v in viewers]
+    serve = manager._serve
+
+    def broken_once(broadcast, budget):
+        if broadcast.event == "probe" and broadcast.packets[0].data.endswith('{"i":1}]'):
+            raise RuntimeError("broken")
+        return serve(broadcast, budget)
+
+    monkeypatch.setattr(manager, "_serve", broken_once)
+    await sio.emit("probe", {"i": 1}, room="meeting:1:morning", namespace="/live")
+    await sio.emit("probe", {"i": 2}, room="meeting:1:morning", namespace="/live")
+    for box in boxes:
+        assert [d["i"] for d in await box.wait_count("probe", 1)] == [2]
+
+
+class _CountingRooms(dict):
+    """A namespace's room table that counts full passes over it."""
+
+    passes = 0
+
+    def copy(self):
+        type(self).passes += 1
+        return super().copy()
+
+    def items(self):
+        type(self).passes += 1
+        return super().items()
+
+
+async def test_a_viewer_leaving_is_taken_out_of_its_rooms_without_a_pass_over_every_room(server, connect):
+    manager = server.app[sio_key].manager
+    viewers = [await connect("/live", session="morning") for _ in range(3)]
+    leaving = viewers[0].get_sid("/live")
+    staying = {v.get_sid("/live") for v in viewers[1:]}
+    rooms = manager.rooms["/live"] = _CountingRooms(manager.rooms["/live"])
+    _CountingRooms.passes = 0
+    await viewers[0].disconnect()
+    await asyncio.wait_for(_gone(manager, leaving), timeout=WAIT)
+    assert _CountingRooms.passes == 0  # every room of every viewer was not searched for the one leaving
+    assert all(leaving not in members for members in rooms.values())
+    assert {sid for sid, _ in manager.get_participants("/live", "meeting:1:morning")} == staying
+    assert ("/live", leaving) not in manager._rooms_of
+    assert all(("/live", sid) in manager._rooms_of for sid in staying)
+
+
+async def _gone(manager, sid):
+    while manager.is_connected(sid, "/live"):
+        await asyncio.sleep(0.01)
+
+
+def test_one_cpu_means_one_writing_thread():
+    assert RawWriter(cpus=1).threads == 1  # pinned: a second thread would only take turns with the first
+    assert RawWriter(cpus=2).threads == 2
 
 
 def test_the_library_internals_the_fan_out_uses_are_there(settings):

@@ -10,8 +10,10 @@ import asyncio
 import json
 import signal
 import time
+from typing import Any
 
 import aiohttp
+import pytest
 
 from .conftest import DEMO, WAIT
 from .test_run import start_server
@@ -65,3 +67,31 @@ async def test_malformed_packets_log_one_line_warnings_and_big_polls_get_413(tmp
     assert not [r for r in records if r["level"] == "error"], [r for r in records if r["level"] == "error"]
     codes = [r.get("code") for r in records if r["level"] == "warning"]
     assert codes.count("invalid_packet") >= len(BROKEN_PACKETS) and "payload_too_large" in codes
+
+
+def _awaiting(coro: Any) -> list[str]:
+    """The names of the coroutines a task's coroutine is suspended in, outermost first."""
+    names = []
+    while coro is not None and hasattr(coro, "cr_code"):
+        names.append(coro.cr_code.co_name)
+        coro = coro.cr_await
+    return names
+
+
+async def test_a_websocket_connection_is_held_by_engineio_alone(server, connect):
+    await connect("/live", session="morning")
+    chains = [_awaiting(t.get_coro()) for t in asyncio.all_tasks()]
+    held = [c for c in chains if "_websocket_handler" in c]
+    assert held, chains
+    # Only the guard stays around the connection's handler: no page middleware keeps a frame per viewer.
+    for chain in held:
+        assert "engineio_guard" in chain
+        assert not {"security_headers", "compress_pages", "locale_middleware", "errors", "zone_middleware",
+                    "long_urls"} & set(chain)
+
+
+async def test_a_websocket_upgrade_with_a_long_address_is_refused_414(server, http):
+    url = server.url("/socket.io/?EIO=4&transport=websocket&pad=" + "x" * 9000)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_receive=WAIT))
+    assert refused.value.status == 414

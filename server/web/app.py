@@ -8,7 +8,6 @@ import weakref
 from collections.abc import AsyncIterator
 
 import jinja2
-import socketio
 from aiohttp import web
 
 from ..clock import now_ms
@@ -37,6 +36,7 @@ from . import (
 from .captions import bridge, ingest, outputs
 from .captions import socket as captions_socket
 from .captions.hub import CaptionHub, caption_hub_key, captions_context
+from .engineio_adapter import SocketServer
 from .fanout import make_client_manager
 from .floor import http as floor_http
 from .floor import socket as floor_socket
@@ -87,11 +87,13 @@ def create_app(settings: Settings) -> web.Application:
     # The security headers outermost, so that they reach the error mapper's answers too; compression outside the
     # locale and the error mapper, so that it sees their answers and their Vary; the locale before the error mapper,
     # which answers in the reader's language; the reader's time zone inside the error mapper, which refuses an unknown
-    # one.
-    # The client's address first: every middleware and handler after it sees the address behind the balancer.
-    app = web.Application(middlewares=[proxies.forwarded_for(settings), security.security_headers,
-                                       compression.compress_pages, i18n.locale_middleware, errors.errors,
-                                       zones.zone_middleware, security.long_urls, security.same_origin_writes],
+    # one. The client's address first: every middleware and handler after it sees the address behind the balancer.
+    # An Engine.IO WebSocket then goes past all the others (transport.websocket_lane): its handler lives as long as
+    # it does.
+    app = web.Application(middlewares=[proxies.forwarded_for(settings), transport.websocket_lane,
+                                       security.security_headers, compression.compress_pages, i18n.locale_middleware,
+                                       errors.errors, zones.zone_middleware, security.long_urls,
+                                       security.same_origin_writes],
                           client_max_size=1024 ** 2, handler_args={"max_line_size": security.MAX_LINE})
     app.middlewares.append(transport.engineio_guard)
     app[settings_key] = settings
@@ -99,7 +101,7 @@ def create_app(settings: Settings) -> web.Application:
     app[assets.assets_key] = static = assets.Assets()
     app[jinja_key] = _jinja(static)
     app[i18n.catalogues_key] = i18n.Catalogues()
-    sio = socketio.AsyncServer(
+    sio = SocketServer(
         async_mode="aiohttp",
         client_manager=make_client_manager(settings),
         cors_allowed_origins=security.socketio_origin_check(settings),  # our origins only, on every transport

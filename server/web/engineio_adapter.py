@@ -8,11 +8,12 @@ What it touches, and why:
 
 * ``AsyncServer.eio.sockets`` (engine.io: dict of Engine.IO sid to ``AsyncSocket``): reach a viewer's socket
   synchronously; the library's own route (``AsyncServer._send_eio_packet``) costs a task per viewer.
-* ``AsyncSocket.queue`` (``asyncio.Queue``): the socket's outbox, which its writer task drains in order;
-  ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound the backlog.
-* ``asyncio.Queue._queue`` and ``asyncio.Queue._getters`` (``collections.deque``): the writer is idle exactly when
-  its queue is empty and it is parked in ``get()``; only then may a frame bypass the queue without overtaking an
-  earlier packet.
+* ``socketio.AsyncServer._engineio_server_class`` and ``engineio.AsyncServer.create_queue`` (the library's hook
+  for the queue each connection's writer drains): :class:`SocketServer` builds an Engine.IO server whose
+  connections get an :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue`` and able to say when its
+  writer is idle; only then may a frame bypass the queue without overtaking an earlier packet.
+* ``AsyncSocket.queue`` (that ``Outbox``): ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound
+  the backlog.
 * ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
   slow viewer without awaiting it.
 * ``environ["aiohttp.request"]`` (set by engine.io's aiohttp driver, read through the public ``get_environ``): the
@@ -30,13 +31,14 @@ What it touches, and why:
   starts the manager (and its Redis listener) at the first connection; ``start_manager`` starts it at start-up so
   the canary is heard before anyone connects.
 * ``AsyncServer.packet_class`` (socket.io): encode with the server's serializer, as the stock manager does.
+* ``BaseManager.rooms``, ``callbacks``, ``pending_connect`` and ``pending_disconnect`` (socket.io, dicts): the
+  fan-out's ``basic_disconnect`` leaves the rooms it noted a connection entering rather than searching every
+  room, and ``forget_pending`` then does the rest of the library's ``basic_disconnect``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import collections
 import concurrent.futures
 import importlib.metadata
 import inspect
@@ -47,10 +49,13 @@ from collections.abc import Awaitable
 from typing import Any
 
 import engineio
+import socketio
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
 from socketio.async_pubsub_manager import AsyncPubSubManager
+
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +86,16 @@ def check(sio: Any) -> list[str]:
         problems.append("socketio.AsyncServer.get_environ: missing (expected a method)")
     if isinstance(eio, engineio.AsyncServer):
         probe = AsyncSocket(eio, "probe")  # never registered: just the attributes a live socket has
-        queue = getattr(probe, "queue", _MISSING)
-        expect("engineio.AsyncSocket.queue", queue, asyncio.Queue)
-        expect("asyncio.Queue._queue", getattr(queue, "_queue", _MISSING), collections.deque)
-        expect("asyncio.Queue._getters", getattr(queue, "_getters", _MISSING), collections.deque)
+        # engineio.AsyncSocket takes its queue from create_queue(): an Outbox unless that hook is gone.
+        expect("engineio.AsyncSocket.queue (from engineio.AsyncServer.create_queue)",
+               getattr(probe, "queue", _MISSING), Outbox)
         expect("engineio.AsyncSocket.closed", getattr(probe, "closed", _MISSING), bool)
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
+    manager = getattr(sio, "manager", None)
+    for name in ("rooms", "callbacks", "pending_connect", "pending_disconnect"):
+        expect(f"socketio.BaseManager.{name}", getattr(manager, name, _MISSING), dict)
     for name in ("_handle_emit", "_publish"):
         hook = getattr(AsyncPubSubManager, name, None)
         if not inspect.iscoroutinefunction(hook) or len(inspect.signature(hook).parameters) != 2:
@@ -118,7 +125,8 @@ class Link:
     __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
 
     def __init__(self, eio_sid: str, sock: Any, transport: Any, fd: int | None) -> None:
-        self.eio_sid, self.sock, self.queue = eio_sid, sock, sock.queue
+        self.eio_sid, self.sock = eio_sid, sock
+        self.queue: Outbox = sock.queue
         self.transport = transport
         #: The socket's descriptor when a raw write is allowed (plain TCP); None over TLS or without a socket.
         self.fd = fd
@@ -126,13 +134,12 @@ class Link:
 
     def idle(self) -> bool:
         """True when the writer waits for a packet and none is queued: a frame sent now overtakes nothing."""
-        queue = self.queue
-        return not queue._queue and bool(queue._getters)
+        return self.queue.idle()
 
     def direct(self) -> Any:
         """The transport, when a frame may go to it now: opened as a WebSocket, still open, and the writer idle."""
-        transport, queue = self.transport, self.queue
-        if transport is None or queue._queue or not queue._getters or transport.is_closing():
+        transport = self.transport
+        if transport is None or not self.queue.idle() or transport.is_closing():
             return None
         return transport
 
@@ -148,6 +155,23 @@ class Link:
     def abort(self) -> Awaitable[None]:
         """Close the connection at once (no close packet waits behind a full outbox)."""
         return self.sock.close(wait=False, abort=True)
+
+
+class _EngineIOServer(engineio.AsyncServer):
+    """python-engineio's server whose connections queue their packets in an :class:`Outbox`."""
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> Any:
+        """An ``Outbox`` for a connection's writer (an ``asyncio.Queue`` when asked for a bounded one)."""
+        if args or kwargs:
+            return super().create_queue(*args, **kwargs)
+        return Outbox()
+
+
+class SocketServer(socketio.AsyncServer):
+    """``socketio.AsyncServer`` on an Engine.IO server whose connections use :class:`Outbox` queues."""
+
+    def _engineio_server_class(self) -> type:
+        return _EngineIOServer
 
 
 class EngineIOAdapter:
@@ -208,10 +232,13 @@ def _raw_fd(transport: Any) -> int | None:
 
 
 class RawWriter:
-    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms."""
+    """``write(2)`` one frame to many plain TCP sockets, on two threads for large rooms (given two CPUs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpus: int | None = None) -> None:
         self._other = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="floorcast-fanout")
+        #: Whether a second thread can help: not when the process may only run on one CPU (taskset, a container's
+        #: cpuset), where the two threads would take turns on it and add their hand-overs to the broadcast.
+        self.threads = 2 if (cpus if cpus is not None else len(os.sched_getaffinity(0))) > 1 else 1
 
     def write(self, frame: bytes, targets: list[tuple[int, Any]], parallel: bool) -> None:
         """Write ``frame`` to each (fd, transport) whose transport buffer is empty; the rest goes to the transport.
@@ -221,7 +248,7 @@ class RawWriter:
         are done, so nothing else writes to these sockets meanwhile; what a socket could not take at once is
         handed to its transport afterwards, which sends it in order.
         """
-        if not parallel:
+        if not parallel or self.threads < 2:
             leftovers = _write_part(frame, targets)
         else:
             half = len(targets) // 2
@@ -246,6 +273,18 @@ def _write_part(frame: bytes, targets: list[tuple[int, Any]]) -> list[tuple[Any,
     return short
 
 
+def forget_pending(manager: Any, sid: str, namespace: str) -> None:
+    """What python-socketio's ``BaseManager.basic_disconnect`` does once the connection has left its rooms: drop
+    its ACK callbacks and its place among the connections pending connect or disconnect."""
+    manager.callbacks.pop(sid, None)
+    for pending in (manager.pending_connect, manager.pending_disconnect):
+        sids = pending.get(namespace)
+        if sids is not None and sid in sids:
+            sids.remove(sid)
+            if not sids:
+                del pending[namespace]
+
+
 def start_manager(sio: Any) -> None:
     """Start the client manager now (its Redis listener with it) instead of at the first connection.
 
@@ -260,7 +299,7 @@ def start_manager(sio: Any) -> None:
 
 
 class PubSubEmitHook(AsyncPubSubManager):
-    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``fast_emit_local``,
+    """Mixin for a pub/sub manager: an emit that arrived through the backend is delivered by ``deliver``,
     and a canary this process sent itself through the backend is noted in ``canary_received`` (monotonic s)."""
 
     canary_event = "fanout_canary"
@@ -290,5 +329,5 @@ class PubSubEmitHook(AsyncPubSubManager):
             data = sio_packet.Packet.reconstruct_binary(data[0], attachments)
         if isinstance(data, list):
             data = data[0] if len(data) == 1 else tuple(data)
-        self.fast_emit_local(message["event"], data, message.get("namespace") or "/",
-                             message.get("room"), message.get("skip_sid"))
+        self.deliver(message["event"], data, message.get("namespace") or "/",
+                     message.get("room"), message.get("skip_sid"))

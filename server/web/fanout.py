@@ -24,17 +24,37 @@ behind a load balancer, ``FastRedisManager`` receives every emit through Redis a
 from __future__ import annotations
 
 import asyncio
+import collections
+import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 
 from ..settings import Settings
-from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter
+from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter, forget_pending
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class _Broadcast:
+    """One emit on its way: the encoded packets, its frame, the recipients and how far the writing got."""
+
+    event: str
+    namespace: str
+    packets: list[eio_packet.Packet]
+    #: The pre-built WebSocket frame (None when a packet carries binary data: those go through each queue).
+    frame: bytes | None
+    recipients: list[tuple[str, str]]
+    queued_at: float
+    done: int = 0
+    served: int = 0
+    direct: int = 0
+    busy: float = 0.0
 
 
 class _FastEmit(socketio.AsyncManager):
@@ -44,6 +64,9 @@ class _FastEmit(socketio.AsyncManager):
     outbox_bytes = 1024 * 1024
     #: Rooms with fewer raw-written viewers than this are written from the event loop's thread alone.
     parallel_min = 512
+    #: Viewers served per turn of the event loop: a larger room is written in slices, so a captioner's post (and
+    #: anything else the loop has to do) waits for one slice rather than for the whole room.
+    slice_size = 1000
     server: Any
 
     def _init_fast(self, outbox_limit: int) -> None:
@@ -54,40 +77,122 @@ class _FastEmit(socketio.AsyncManager):
         #: Frames sent without the Engine.IO queue; ``raw_writes`` of them with write(2) beside the transport.
         self.direct_writes = 0
         self.raw_writes = 0
+        #: Told (event, namespace, seconds from emit to last frame) when a broadcast is written (``/metrics``).
+        self.on_broadcast: Callable[[str, str, float], None] | None = None
         self._engineio: EngineIOAdapter | None = None
         self._raw = RawWriter()
         self._closing: set[asyncio.Task[Any]] = set()
+        #: Broadcasts not completely written yet, in emit order; ``_serve_pending`` runs while there are some.
+        self._pending: collections.deque[_Broadcast] = collections.deque()
+        self._serving: asyncio.Handle | None = None
+        #: The rooms each (namespace, sid) is in (python-socketio keeps only room -> members).
+        self._rooms_of: dict[tuple[str, str], set[Any]] = {}
 
     def set_server(self, server: Any) -> None:
         """Attach to the Socket.IO server; refuses to start if the library internals the fan-out uses changed."""
         super().set_server(server)
         self._engineio = EngineIOAdapter(server)
 
-    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
-        """Forget the cached link of a connection leaving (looked up again if another namespace still uses it)."""
+    def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
+        """Enter the room and note it among the connection's rooms."""
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._rooms_of.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        """Leave the room and forget it among the connection's rooms."""
+        super().basic_leave_room(sid, namespace, room)
+        rooms = self._rooms_of.get((namespace, sid))
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self._rooms_of[(namespace, sid)]
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """Take a connection out of the rooms it is in, and forget its cached link.
+
+        python-socketio's own version copies the namespace's table of rooms and looks for the connection in every
+        one; with a room per connection that is a pass over every viewer for each one leaving, so a reconnect storm
+        or a shutdown of N viewers cost N² steps. The rooms noted on the way in are left instead.
+        """
         eio_sid = self.eio_sid_from_sid(sid, namespace)
         if eio_sid is not None and self._engineio is not None:
-            self._engineio.forget(eio_sid)
-        return super().basic_disconnect(sid, namespace, **kwargs)
+            self._engineio.forget(eio_sid)  # looked up again if another namespace still uses the connection
+        if namespace not in self.rooms:
+            return
+        for room in list(self._rooms_of.get((namespace, sid), ())):
+            self.basic_leave_room(sid, namespace, room)
+        forget_pending(self, sid, namespace)
+
+    def deliver(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> None:
+        """Send an emit to the local sockets in ``room``, after every broadcast still being written.
+
+        With nothing pending and a room of at most ``slice_size``, it is written now. Otherwise it waits its turn
+        and is written in slices, one per turn of the event loop, so the caller (a captioner's post, answered as
+        soon as its caption is stored) never waits for a large room; every viewer still gets emits in order.
+        """
+        broadcast = self._prepare(event, data, namespace, room, skip_sid)
+        if broadcast is None:
+            return
+        if not self._pending and len(broadcast.recipients) <= self.slice_size:
+            self._serve(broadcast, len(broadcast.recipients))
+            self._finish(broadcast)
+            return
+        self._pending.append(broadcast)
+        if self._serving is None:
+            self._serving = asyncio.get_running_loop().call_soon(self._serve_pending)
+
+    def _serve_pending(self) -> None:
+        """Write the next ``slice_size`` recipients of the pending broadcasts; come back next turn if any is left."""
+        self._serving = None
+        budget = self.slice_size
+        while self._pending and budget > 0:
+            broadcast = self._pending[0]
+            try:
+                budget -= self._serve(broadcast, budget)
+            except Exception:  # one broken broadcast must not stop the ones behind it
+                log.exception("broadcast failed", extra={"event": broadcast.event})
+                broadcast.done = len(broadcast.recipients)
+            if broadcast.done >= len(broadcast.recipients):
+                self._pending.popleft()
+                self._finish(broadcast)
+        if self._pending:
+            self._serving = asyncio.get_running_loop().call_soon(self._serve_pending)
 
     def fast_emit_local(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> int:
-        """Send one pre-encoded packet to every local socket in ``room``; returns how many were served."""
+        """Send one pre-encoded packet to every local socket in ``room`` now; returns how many were served."""
+        broadcast = self._prepare(event, data, namespace, room, skip_sid)
+        if broadcast is None:
+            return 0
+        self._serve(broadcast, len(broadcast.recipients))
+        self._finish(broadcast)
+        return broadcast.served
+
+    def _prepare(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any) -> _Broadcast | None:
+        """Encode the emit once and list its recipients (the room as it is now)."""
         namespace = namespace or "/"
         adapter = self._engineio
         if adapter is None or namespace not in self.get_namespaces():
-            return 0
+            return None
         args = list(data) if isinstance(data, tuple) else ([] if data is None else [data])
         packets = adapter.packets(event, args, namespace)
         # Binary attachments (rare) go as binary frames through each socket's queue.
         frame = b"".join(ws_text_frame(p.encode()) for p in packets) if not p_binary(packets) else None
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        queued = 0
+        recipients = [(sid, eio_sid) for sid, eio_sid in self.get_participants(namespace, room) if sid not in skip]
+        return _Broadcast(event, namespace, packets, frame, recipients, time.perf_counter())
+
+    def _serve(self, broadcast: _Broadcast, budget: int) -> int:
+        """Write the broadcast to its next ``budget`` recipients; returns how many were taken."""
         started = time.perf_counter()
-        direct_before = self.direct_writes
+        adapter, frame, packets = self._engineio, broadcast.frame, broadcast.packets
+        assert adapter is not None  # a broadcast is only prepared once attached
+        first = broadcast.done
+        batch = broadcast.recipients[first:first + budget]
+        broadcast.done = first + len(batch)
+        namespace = broadcast.namespace
+        served = direct = 0
         raw: list[tuple[int, Any]] = []
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
+        for sid, eio_sid in batch:
             link = adapter.link(sid, eio_sid, namespace)
             if link is None:
                 continue
@@ -104,22 +209,31 @@ class _FastEmit(socketio.AsyncManager):
                     transport.write(frame)
                 else:
                     raw.append((link.fd, transport))
-                self.direct_writes += 1
+                direct += 1
             elif link.queued() + len(packets) > self.outbox_limit:
                 self._drop(link)
                 continue
             else:
                 link.enqueue(packets)
-            queued += 1
+            served += 1
         if raw and frame is not None:
             self._raw.write(frame, raw, parallel=len(raw) >= self.parallel_min)
             self.raw_writes += len(raw)
-        self.delivered += queued
-        if queued >= 100 and log.isEnabledFor(logging.DEBUG):
-            log.debug("broadcast", extra={"event": event, "recipients": queued,
-                                          "direct": self.direct_writes - direct_before,
-                                          "ms": round((time.perf_counter() - started) * 1000, 2)})
-        return queued
+        self.direct_writes += direct
+        self.delivered += served
+        broadcast.served += served
+        broadcast.direct += direct
+        broadcast.busy += time.perf_counter() - started
+        return len(batch)
+
+    def _finish(self, broadcast: _Broadcast) -> None:
+        """Report a broadcast written to every recipient."""
+        if self.on_broadcast is not None:
+            self.on_broadcast(broadcast.event, broadcast.namespace, time.perf_counter() - broadcast.queued_at)
+        if broadcast.served >= 100 and log.isEnabledFor(logging.DEBUG):
+            log.debug("broadcast", extra={"event": broadcast.event, "recipients": broadcast.served,
+                                          "direct": broadcast.direct, "ms": round(broadcast.busy * 1000, 2),
+                                          "wall_ms": round((time.perf_counter() - broadcast.queued_at) * 1000, 2)})
 
     def _drop(self, link: Link) -> None:
         if link.dropping:
@@ -163,7 +277,7 @@ class FastManager(_FastEmit):
         if callback is not None:
             return await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
                                       to=to, **kwargs)
-        self.fast_emit_local(event, data, namespace, to or room, skip_sid)
+        self.deliver(event, data, namespace, to or room, skip_sid)
 
 
 class FastRedisManager(_FastEmit, PubSubEmitHook, socketio.AsyncRedisManager):

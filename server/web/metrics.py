@@ -49,8 +49,11 @@ class Metrics:
             "floorcast_caption_ack_seconds", "A caption change from its arrival (ingest URL, bridge or socket) to "
             "stored and acknowledged.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
         self.fanout_latency = Histogram(
-            "floorcast_fanout_seconds", "A caption change from stored to its last frame handed to this node's "
-            "viewers.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+            "floorcast_fanout_seconds", "A final caption line from its broadcast to its frame handed to this "
+            "node's last viewer.", ["node"], buckets=BUCKETS, registry=self.registry).labels(self.node)
+        manager = app[sio_key].manager
+        if isinstance(manager, FastManager | FastRedisManager):
+            manager.on_broadcast = self.observe_broadcast
         catch_ups = Counter(
             "floorcast_caption_catch_ups", "Caption streams this node brought up to date because another node had "
             "stored a change: found before a change or a backlog (check), or when storing a change failed because "
@@ -60,6 +63,12 @@ class Metrics:
         self.caption_races = catch_ups.labels(self.node, "race")
         self.collector = Collector(app, self.node)
         self.registry.register(self.collector)
+
+
+    def observe_broadcast(self, event: str, namespace: str, seconds: float) -> None:
+        """The fan-out wrote a broadcast to its last viewer: a final caption line to ``/live`` is timed."""
+        if event == "caption_segment" and namespace == "/live":
+            self.fanout_latency.observe(seconds)
 
 
 metrics_key = web.AppKey("metrics", Metrics)

@@ -6,17 +6,22 @@
 * A WebSocket frame Engine.IO cannot decode (``\x00``) ends its reader with an exception after the connection was
   upgraded; answering it as an HTTP error would write an HTTP response into the WebSocket stream. The middleware
   logs a one-line warning with the code ``invalid_packet`` and closes that connection instead.
+* An Engine.IO WebSocket upgrade's handler runs as long as the connection lives, and every middleware around it
+  keeps a suspended coroutine per viewer. ``websocket_lane`` sends it past the page middlewares (which have
+  nothing to do for it) straight to ``engineio_guard`` and Engine.IO.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from .errors import Handler
 from .i18n import N_, catalogues_key, request_locale, translate
 from .logs import MalformedPackets
+from .security import MAX_URL, long_urls
 
 log = logging.getLogger(__name__)
 #: The largest Engine.IO payload accepted, over WebSocket or long-polling (256 KiB).
@@ -48,3 +53,25 @@ async def engineio_guard(request: web.Request, handler: Handler) -> web.StreamRe
         if request.transport is not None:
             request.transport.close()  # upgraded: an HTTP answer would corrupt the WebSocket stream
         return web.Response(status=400)
+
+
+def is_websocket_upgrade(request: web.Request) -> bool:
+    """An Engine.IO connection opening (or upgrading to) a WebSocket."""
+    return (request.method == "GET" and request.path == ENGINEIO_PATH
+            and request.headers.get(hdrs.UPGRADE, "").lower() == "websocket")
+
+
+@web.middleware
+def websocket_lane(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """Hand an Engine.IO WebSocket upgrade to ``engineio_guard`` and Engine.IO, past the other middlewares.
+
+    A plain function, so that it leaves no frame behind either. The middlewares it skips have nothing to do for
+    such a request: its ``101`` answer is sent before they could add a header or compress it, it is a ``GET``
+    (no origin check: python-engineio checks the handshake's ``Origin``), and the Socket.IO handshake reads the
+    interface language itself. The address's length is still checked.
+    """
+    if not is_websocket_upgrade(request):
+        return handler(request)
+    if len(request.raw_path) > MAX_URL:
+        return long_urls(request, handler)
+    return engineio_guard(request, request.match_info.handler)
