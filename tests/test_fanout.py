@@ -87,6 +87,21 @@ async def test_a_large_room_is_written_in_slices_after_the_emit_returns_and_in_o
     assert not manager._pending
 
 
+async def test_a_node_that_cannot_keep_up_holds_a_bounded_number_of_broadcasts(server, connect):
+    manager = server.app[sio_key].manager
+    sio = server.app[sio_key]
+    manager.slice_size, manager.pending_limit = 1, 3
+    viewers = [await connect("/live", session="morning") for _ in range(3)]
+    boxes = [Inbox(v, "/live", "probe") for v in viewers]
+    longest = 0
+    for i in range(10):  # emitted faster than one viewer per turn of the loop can write them
+        await sio.emit("probe", {"i": i}, room="meeting:1:morning", namespace="/live")
+        longest = max(longest, len(manager._pending))
+    assert longest == 3
+    for box in boxes:  # the oldest were written out at once, in order, and nothing was lost
+        assert [d["i"] for d in await box.wait_count("probe", 10)] == list(range(10))
+
+
 async def test_a_failing_broadcast_does_not_stop_the_ones_behind_it(server, connect, monkeypatch):
     manager = server.app[sio_key].manager
     sio = server.app[sio_key]

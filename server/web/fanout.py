@@ -67,6 +67,9 @@ class _FastEmit(socketio.AsyncManager):
     #: Viewers served per turn of the event loop: a larger room is written in slices, so a captioner's post (and
     #: anything else the loop has to do) waits for one slice rather than for the whole room.
     slice_size = 1000
+    #: Broadcasts that may wait their turn: a node that cannot keep up writes the oldest ones out at once (the
+    #: caller waits, as before slicing) rather than holding an ever longer queue of them in memory.
+    pending_limit = 64
     server: Any
 
     def _init_fast(self, outbox_limit: int) -> None:
@@ -137,9 +140,20 @@ class _FastEmit(socketio.AsyncManager):
             self._serve(broadcast, len(broadcast.recipients))
             self._finish(broadcast)
             return
+        while len(self._pending) >= self.pending_limit:
+            self._write_out(self._pending.popleft())
         self._pending.append(broadcast)
         if self._serving is None:
             self._serving = asyncio.get_running_loop().call_soon(self._serve_pending)
+
+    def _write_out(self, broadcast: _Broadcast) -> None:
+        """Write the rest of a broadcast now."""
+        try:
+            self._serve(broadcast, len(broadcast.recipients) - broadcast.done)
+        except Exception:  # one broken broadcast must not stop the ones behind it
+            log.exception("broadcast failed", extra={"event": broadcast.event})
+            broadcast.done = len(broadcast.recipients)
+        self._finish(broadcast)
 
     def _serve_pending(self) -> None:
         """Write the next ``slice_size`` recipients of the pending broadcasts; come back next turn if any is left."""
