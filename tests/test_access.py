@@ -359,6 +359,30 @@ async def test_link_actions_and_named_moderators_appear_in_the_admin_audit_log(s
     assert "session started" in page and "moderator@morning (Bo)" in page and "session ended" in page
 
 
+NAME_FIRST = "Donnez d'abord votre nom"
+
+
+async def test_a_moderator_without_a_display_name_may_look_but_not_act(server, http, live, connect):
+    token = await server.token("moderator", "morning")
+    for name in ("", "   "):  # none, or only spaces
+        nameless = await connect("/moderate", session="morning", t=token, name=name, cookies={"floorcast_lang": "fr"})
+        for event, data in (("session_end", {}), ("floor_add", {"name": "Room", "group": "civil"}),
+                            ("floor_close", {}), ("question_settings", {"closes_at": None}),
+                            ("screen_layout", {"shows": "captions"})):
+            reply = await nameless.call(event, data, namespace="/moderate", timeout=WAIT)
+            assert not reply["ok"] and reply["error"]["code"] == "display_name_required", (event, reply)
+            assert reply["error"]["message"].startswith(NAME_FIRST), reply  # in the connection's language
+        for event in ("floor_state", "floor_audit", "questions_list", "questions_audit"):
+            assert (await nameless.call(event, {}, namespace="/moderate", timeout=WAIT))["ok"], event
+    # Nothing was done: the session is live, the floor open and empty; named, the same link acts.
+    named = await connect("/moderate", session="morning", t=token, name="Ana")
+    floor = (await named.call("floor_state", {}, namespace="/moderate", timeout=WAIT))["floor"]
+    assert floor["open"] and floor["queue"] == []
+    assert (await named.call("floor_close", {}, namespace="/moderate", timeout=WAIT))["ok"]
+    audit = (await named.call("floor_audit", {}, namespace="/moderate", timeout=WAIT))["entries"]
+    assert [e["actor"]["label"] for e in audit] == ["moderator@morning (Ana)"]
+
+
 # --- across processes ---------------------------------------------------------------------------------------------
 
 @pytest.mark.redis
