@@ -434,6 +434,7 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
 
 def main() -> None:
     """Parse flags and run one soak."""
+    global WAIT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--viewers", type=int, default=300)
@@ -446,11 +447,14 @@ def main() -> None:
     parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
                         help="trace the server's allocations with FRAMES frames per traceback (0: off)")
     parser.add_argument("--top", type=int, default=15, help="tracebacks shown in the tracemalloc growth")
+    parser.add_argument("--wait", type=float, default=WAIT,
+                        help="seconds any single wait on the server may take (more when traced on a busy machine)")
     args = parser.parse_args()
     if not 0 < args.minutes <= 24 * 60 or not 0 < args.viewers <= 20_000:
         parser.error("--minutes must be 0..1440 and --viewers 1..20000")
-    if not 1 <= args.sample_every <= 3600 or not 0 <= args.tracemalloc <= 100:
-        parser.error("--sample-every must be 1..3600 and --tracemalloc 0..100")
+    if not 1 <= args.sample_every <= 3600 or not 0 <= args.tracemalloc <= 100 or not 1 <= args.wait <= 120:
+        parser.error("--sample-every must be 1..3600, --tracemalloc 0..100 and --wait 1..120")
+    WAIT = args.wait
     _raise_fd_limit()
     sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect, args.sample_every,
                  args.trend_minutes, args.tracemalloc, args.top))

@@ -77,7 +77,6 @@ class Limits:
         Counted in memory while Redis is out (see the module's docstring).
         """
         item, ids = self.items[name], [str(k) for k in keys]
-        limiter = self.memory
         if self.redis is not None and self.counting_in_redis:
             try:
                 if await self.redis.hit(item, *ids):
@@ -88,9 +87,9 @@ class Limits:
                 self._refuse(stats.reset_time)
             except StorageError as exc:
                 self._redis_failed(name, exc.storage_error)
-        if await limiter.hit(item, *ids):
+        if await self.memory.hit(item, *ids):
             return
-        self._refuse((await limiter.get_window_stats(item, *ids)).reset_time)
+        self._refuse((await self.memory.get_window_stats(item, *ids)).reset_time)
 
     def _refuse(self, reset_time: float) -> None:
         seconds = max(1, math.ceil(reset_time - time.time()))
