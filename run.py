@@ -352,12 +352,11 @@ async def serve(settings: Settings) -> int:
 
     from server.storage.db import DatabaseProblem
     from server.storage.keyfile import KeyProblem
-    from server.web import logs
+    from server.web import serving
     from server.web.app import create_app
 
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log_class=logs.AccessLogger, shutdown_timeout=settings.shutdown_timeout,
-                           handle_signals=False)
+    runner = serving.runner(app, settings.shutdown_timeout)
     try:
         # Start-up checks (the database's quick_check and a write, the key's length) fail here, before listening.
         await runner.setup()

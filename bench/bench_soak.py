@@ -15,8 +15,17 @@ the start and at the end (memory and descriptors sampled from /proc from outside
 ``metrics`` log line), and checks that nothing was lost: every viewer that stayed received every caption ``seq``,
 and the reconnecting viewer holds every ``seq`` without a gap.
 
+Is memory flat? The server's resident memory is also sampled every ``--sample-every`` seconds while the load runs,
+with the slope of a least-squares line through the last ``--trend-minutes`` of samples: an allocator that has
+reached its plateau gives a slope near zero, a leak a steady climb. ``--tracemalloc FRAMES`` runs the server under
+tracemalloc (``bench/traced_run.py``), takes a snapshot when the viewers are connected and the load is about to
+start and another when the load has stopped and the viewers are still connected, and prints the allocations that
+grew most between them, grouped by traceback. A snapshot stops the server for seconds, so none is taken while
+captions flow; tracing slows the server, and its bookkeeping and the snapshots' are in the RSS figures (use a
+run without it for those).
+
     python bench/bench_soak.py                           # 2 minutes, 300 viewers
-    python bench/bench_soak.py --minutes 30 --viewers 2000
+    python bench/bench_soak.py --minutes 30 --viewers 2000 --tracemalloc 12
 
 Loopback only; every loop is bounded in count and time. Exit status 1 when anything was lost.
 """
@@ -30,10 +39,12 @@ import json
 import multiprocessing as mp
 import os
 import random
+import statistics
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import IO, TYPE_CHECKING, Any
@@ -105,6 +116,8 @@ class Metrics:
     def __init__(self) -> None:
         self.lines: list[dict[str, Any]] = []
         self.errors: list[str] = []
+        #: ``tracemalloc snapshot PATH TRACED OVERHEAD`` lines of bench/traced_run.py, split.
+        self.snapshots: list[list[str]] = []
         self.changed = threading.Condition()
 
     def drain(self, stderr: IO[str]) -> None:
@@ -112,6 +125,10 @@ class Metrics:
             if '"msg": "metrics"' in line:
                 with self.changed:
                     self.lines.append(json.loads(line))
+                    self.changed.notify_all()
+            elif line.startswith("tracemalloc snapshot "):
+                with self.changed:
+                    self.snapshots.append(line.split()[2:])
                     self.changed.notify_all()
             elif '"level": "error"' in line and len(self.errors) < 20:
                 self.errors.append(line.strip()[:300])
@@ -124,14 +141,23 @@ class Metrics:
                 raise TimeoutError("no metrics line from the server")
             return self.lines[-1]
 
+    def snapshot_written(self, path: str, timeout: float) -> list[str]:
+        """Wait until the server says the snapshot at ``path`` is written; its line's fields."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: any(s[0] == path for s in self.snapshots), timeout):
+                raise TimeoutError(f"no tracemalloc snapshot {path} from the server")
+            return next(s for s in self.snapshots if s[0] == path)
 
-def _start_server(data: Path, metrics_every: float) -> tuple[subprocess.Popen[str], str, Metrics]:
+
+def _start_server(data: Path, metrics_every: float, frames: int) -> tuple[subprocess.Popen[str], str, Metrics]:
     env = {**os.environ, "FLOORCAST_METRICS_INTERVAL": str(metrics_every), "FLOORCAST_LOG_LEVEL": "INFO",
            "FLOORCAST_QUESTION_RATE": "1000/60"}
-    proc = subprocess.Popen([sys.executable, "run.py", "--data", str(data), "--port", "0"], cwd=ROOT, env=env,
+    command = [sys.executable, *(["bench/traced_run.py", str(frames)] if frames else ["run.py"]),
+               "--data", str(data), "--port", "0"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE if frames else subprocess.DEVNULL,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_raise_fd_limit)
     assert proc.stderr is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if frames else 30)
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
         if line.startswith("Floorcast is serving "):
@@ -194,7 +220,7 @@ async def _churn(base: str, tokens: dict[tuple[str, str | None], str], stop_at: 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
         cookies = [await _register(http, base, tokens[("participant", None)], i) for i in range(10)]
     people = [await _client(base, "/live", c) for c in cookies]
-    chair = await _client(base, "/moderate", t=tokens[("moderator", SESSION)])
+    chair = await _client(base, "/moderate", t=tokens[("moderator", SESSION)], name="Soak chair")
     held: set[int] = set()
 
     def keep(data: Any) -> None:
@@ -253,18 +279,94 @@ async def _drive(base: str, tokens: dict[tuple[str, str | None], str], seconds: 
     return captions, held, counts
 
 
+class Sampler:
+    """The server's RSS every ``every`` seconds from a thread, and tracemalloc snapshots at the first and last."""
+
+    def __init__(self, server: subprocess.Popen[str], metrics: Metrics, every: float, directory: Path | None) -> None:
+        self.server, self.metrics, self.every, self.directory = server, metrics, every, directory
+        self.samples: list[tuple[float, float]] = []  # (minutes since the load started, RSS MiB)
+        self.snapshots: list[tuple[Path, int, int]] = []  # (file, traced bytes, tracing overhead bytes)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.t0 = time.monotonic()
+
+    def start(self) -> None:
+        """The first snapshot (when tracing), then the first sample and the periodic ones."""
+        if self.directory is not None:
+            self.snapshot()
+        self.t0 = time.monotonic()
+        self.sample()
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.sample()
+
+    def sample(self) -> None:
+        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024))
+
+    def snapshot(self) -> None:
+        """Ask the traced server for a snapshot and wait (bounded) until it is written."""
+        assert self.directory is not None and self.server.stdin is not None
+        path = self.directory / f"snapshot-{len(self.snapshots)}.pickle"
+        self.server.stdin.write(f"snapshot {path}\n")
+        self.server.stdin.flush()
+        _path, traced, overhead = self.metrics.snapshot_written(str(path), timeout=300)
+        self.snapshots.append((path, int(traced), int(overhead)))
+
+    def finish(self) -> None:
+        """Stop the periodic samples; take the last sample now."""
+        self.stop.set()
+        self.thread.join(timeout=self.every + 5)
+        self.sample()
+
+
+def _trend(samples: list[tuple[float, float]], minutes: float) -> tuple[float, float, int]:
+    """Slope (MiB per minute) of a least-squares line through the samples of the last ``minutes``, the RSS change
+    over them, and their count."""
+    last = [s for s in samples if s[0] >= samples[-1][0] - minutes]
+    if len(last) < 2:
+        return 0.0, 0.0, len(last)
+    slope, _ = statistics.linear_regression([t for t, _ in last], [r for _, r in last])
+    return slope, last[-1][1] - last[0][1], len(last)
+
+
+def _print_growth(first: Path, last: Path, top: int) -> None:
+    """The ``top`` tracebacks whose allocations grew most between two snapshots, our frames first."""
+    ignore = (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<unknown>"),
+              tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
+              tracemalloc.Filter(False, str(ROOT / "bench" / "*")))
+    before, after = (tracemalloc.Snapshot.load(str(path)).filter_traces(ignore) for path in (first, last))
+    stats = after.compare_to(before, "traceback")
+    grown = sorted((s for s in stats if s.size_diff > 0), key=lambda s: s.size_diff, reverse=True)
+    total = sum(s.size_diff for s in stats)
+    print(f"tracemalloc, before the load to after it (the viewers connected both times): {total / 2**20:+.2f} MiB "
+          f"traced in all; top {top} growths by traceback:")
+    for stat in grown[:top]:
+        print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+8d} blocks (now {stat.size / 1024:.1f} KiB "
+              f"in {stat.count})")
+        frames = list(reversed(stat.traceback))  # most recent call first
+        ours = [f for f in frames if str(ROOT) in f.filename and "/.venv/" not in f.filename]
+        for frame in (ours[:4] or frames[:1]) + ([frames[0]] if ours and frames[0] not in ours[:4] else []):
+            print(f"      {Path(frame.filename).relative_to(ROOT) if str(ROOT) in frame.filename else frame.filename}"
+                  f":{frame.lineno}")
+
+
 def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
     line = metrics.next(every * 3 + 5)
     return {"rss_mib": _rss_kib(pid) / 1024, "fds": _fds(pid), "tasks": line["tasks"],
             "connections": line["connections"], "rooms": line["rooms"]}
 
 
-def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float) -> int:
+def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float, sample_every: float,
+        trend_minutes: float, frames: int, top: int) -> int:
     """One soak; prints the figures and returns the exit status."""
     metrics_every = 2.0
     with TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        server, base, metrics = _start_server(data, metrics_every)
+        data = Path(tmp) / "data"
+        data.mkdir()
+        server, base, metrics = _start_server(data, metrics_every, frames)
+        sampler = Sampler(server, metrics, sample_every, Path(tmp) if frames else None)
         try:
             tokens = _tokens(data)
             moderator = tokens[("moderator", SESSION)]
@@ -280,9 +382,13 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             connected = sum(ready_q.get(timeout=600) for _ in procs)
             start = _signs(server.pid, metrics, metrics_every)
             t0 = time.monotonic()
+            sampler.start()  # the first tracemalloc snapshot, before the load
             captions, held, counts = asyncio.run(_drive(base, tokens, minutes * 60, rate, reconnect_s))
             elapsed = time.monotonic() - t0
+            sampler.finish()
             time.sleep(3.0)  # bounded grace for the last deliveries; the check below says what arrived
+            if frames:
+                sampler.snapshot()  # the load stopped, the viewers still connected: as at the first snapshot
             done.set()
             seen: list[list[int]] = []
             for _ in procs:
@@ -297,6 +403,12 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
                 metrics.next(metrics_every * 3 + 5)
             settled = _signs(server.pid, metrics, metrics_every)
             errors = list(metrics.errors)
+            if frames and len(sampler.snapshots) >= 2:
+                _print_growth(sampler.snapshots[0][0], sampler.snapshots[-1][0], top)
+                (_, traced0, _), (_, traced1, overhead) = sampler.snapshots[0], sampler.snapshots[-1]
+                print(f"tracemalloc: {traced0 / 2**20:.1f} MiB traced before the load, {traced1 / 2**20:.1f} MiB "
+                      f"after it; tracing's own overhead {overhead / 2**20:.1f} MiB (in the RSS figures, as is the "
+                      f"memory the snapshots used and freed)")
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -311,6 +423,10 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
         print(f"{label:>22} {s['rss_mib']:>8.1f} {s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}")
     print(f"captions missing at viewers that stayed: {missing} (of {len(seen) * captions}); "
           f"reconnecting viewer missing: {len(roamer_gaps)}{' ' + str(roamer_gaps[:10]) if roamer_gaps else ''}")
+    print("RSS MiB while the load ran (minute: MiB): " + ", ".join(f"{t:.0f}: {r:.1f}" for t, r in sampler.samples))
+    slope, change, count = _trend(sampler.samples, trend_minutes)
+    print(f"RSS over the last {trend_minutes:.0f} min ({count} samples): {change:+.1f} MiB, least-squares slope "
+          f"{slope:+.3f} MiB/min")
     if errors:
         print("server errors:", *errors, sep="\n  ")
     return 1 if missing or roamer_gaps or errors else 0
@@ -318,17 +434,30 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
 
 def main() -> None:
     """Parse flags and run one soak."""
+    global WAIT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--viewers", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2, help="client processes holding the viewers")
     parser.add_argument("--rate", type=float, default=5.0, help="captions per second")
     parser.add_argument("--reconnect", type=float, default=3.0, help="seconds between the roaming viewer's reconnects")
+    parser.add_argument("--sample-every", type=float, default=60.0, help="seconds between RSS samples under load")
+    parser.add_argument("--trend-minutes", type=float, default=20.0,
+                        help="the last minutes of samples the RSS slope is fitted to")
+    parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
+                        help="trace the server's allocations with FRAMES frames per traceback (0: off)")
+    parser.add_argument("--top", type=int, default=15, help="tracebacks shown in the tracemalloc growth")
+    parser.add_argument("--wait", type=float, default=WAIT,
+                        help="seconds any single wait on the server may take (more when traced on a busy machine)")
     args = parser.parse_args()
     if not 0 < args.minutes <= 24 * 60 or not 0 < args.viewers <= 20_000:
         parser.error("--minutes must be 0..1440 and --viewers 1..20000")
+    if not 1 <= args.sample_every <= 3600 or not 0 <= args.tracemalloc <= 100 or not 1 <= args.wait <= 120:
+        parser.error("--sample-every must be 1..3600, --tracemalloc 0..100 and --wait 1..120")
+    WAIT = args.wait
     _raise_fd_limit()
-    sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect))
+    sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect, args.sample_every,
+                 args.trend_minutes, args.tracemalloc, args.top))
 
 
 if __name__ == "__main__":

@@ -120,6 +120,8 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 Connect = Callable[..., Awaitable[socketio.AsyncClient]]
+#: The display name the test helpers give a moderator's connection.
+CHAIR = "Test chair"
 
 
 @pytest.fixture
@@ -141,6 +143,8 @@ async def connect(server: Running) -> AsyncIterator[Connect]:
         client = socketio.AsyncClient(reconnection=False)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
         auth.setdefault("meeting", DEMO)
+        if namespace == "/moderate":
+            auth.setdefault("name", CHAIR)  # moderators name themselves (pass name="" to connect without)
         await client.connect(server.url("/"), namespaces=[namespace], auth=auth, headers=headers,
                              transports=transports or ["websocket"], wait_timeout=WAIT)
         clients.append(client)
@@ -193,6 +197,15 @@ class Inbox:
 def inbox() -> Callable[..., Inbox]:
     """Build an :class:`Inbox` for a client."""
     return Inbox
+
+
+async def name_moderator(page: Any, name: str = CHAIR) -> None:
+    """Answer the moderator page's first question, its user's name (without it the server refuses every action)."""
+    from playwright.async_api import expect
+
+    await page.get_by_label("Name shown in the log").fill(name)
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator("[data-name-status]")).to_contain_text(name, timeout=WAIT * 1000)
 
 
 CHROMIUM = "/usr/bin/chromium"

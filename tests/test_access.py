@@ -18,9 +18,10 @@ from aiohttp.test_utils import TestServer
 from server.clock import now_ms
 from server.settings import Settings
 from server.storage import meetings as meetings_db
+from server.web import serving
 from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
-from server.web.logs import AccessLogger, JsonFormatter
+from server.web.logs import JsonFormatter
 
 from .conftest import DEMO, WAIT, Inbox, Running
 
@@ -216,8 +217,7 @@ async def test_overlay_and_screen_are_framable_by_the_configured_origins_only(se
 
 async def test_a_too_long_url_is_refused_without_its_token_in_the_answer_or_the_logs(settings, caplog):
     secret = "S3cretT0kenValue"
-    app = create_app(settings)
-    runner = web.AppRunner(app, access_log_class=AccessLogger)  # as run.py serves
+    runner = serving.runner(create_app(settings))  # as run.py serves
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -231,12 +231,10 @@ async def test_a_too_long_url_is_refused_without_its_token_in_the_answer_or_the_
             await writer.drain()
             answer = (await asyncio.wait_for(reader.read(), WAIT)).decode(errors="replace")
             writer.close()
-            assert answer.split(" ")[1] in ("414", "400"), answer[:200]
-            if padding == 9_000:
-                assert answer.split(" ")[1] == "414"
-                assert secret not in answer
-                head = answer.split("\r\n\r\n")[0]
-                assert "Content-Security-Policy" in head and "nosniff" in head
+            assert answer.split(" ")[1] == ("414" if padding == 9_000 else "400"), answer[:200]
+            assert secret not in answer
+            head = answer.split("\r\n\r\n")[0]
+            assert "Content-Security-Policy" in head and "nosniff" in head
         formatter = JsonFormatter()
         logged = "\n".join(formatter.format(r) for r in caplog.records)
         assert "request" in logged and secret not in logged
@@ -363,6 +361,30 @@ async def test_link_actions_and_named_moderators_appear_in_the_admin_audit_log(s
     async with http.get(server.url(f"/m/{DEMO}/admin?t={await server.token('admin')}&ui=es")) as r:
         page = await r.text()
     assert "Enlace revocado" in page and "Bo, Enlace de Moderador (morning)" in page and "Sesión terminada" in page
+
+
+NAME_FIRST = "Donnez d'abord votre nom"
+
+
+async def test_a_moderator_without_a_display_name_may_look_but_not_act(server, http, live, connect):
+    token = await server.token("moderator", "morning")
+    for name in ("", "   "):  # none, or only spaces
+        nameless = await connect("/moderate", session="morning", t=token, name=name, cookies={"floorcast_lang": "fr"})
+        for event, data in (("session_end", {}), ("floor_add", {"name": "Room", "group": "civil"}),
+                            ("floor_close", {}), ("question_settings", {"closes_at": None}),
+                            ("screen_layout", {"shows": "captions"})):
+            reply = await nameless.call(event, data, namespace="/moderate", timeout=WAIT)
+            assert not reply["ok"] and reply["error"]["code"] == "display_name_required", (event, reply)
+            assert reply["error"]["message"].startswith(NAME_FIRST), reply  # in the connection's language
+        for event in ("floor_state", "floor_audit", "questions_list", "questions_audit"):
+            assert (await nameless.call(event, {}, namespace="/moderate", timeout=WAIT))["ok"], event
+    # Nothing was done: the session is live, the floor open and empty; named, the same link acts.
+    named = await connect("/moderate", session="morning", t=token, name="Ana")
+    floor = (await named.call("floor_state", {}, namespace="/moderate", timeout=WAIT))["floor"]
+    assert floor["open"] and floor["queue"] == []
+    assert (await named.call("floor_close", {}, namespace="/moderate", timeout=WAIT))["ok"]
+    audit = (await named.call("floor_audit", {}, namespace="/moderate", timeout=WAIT))["entries"]
+    assert [e["actor"]["label"] for e in audit] == ["moderator@morning (Ana)"]
 
 
 # --- across processes ---------------------------------------------------------------------------------------------

@@ -142,6 +142,26 @@ async def test_streamtext_tail_survives_restart_of_the_stream(server, http, live
     server.app[caption_hub_key] = old
 
 
+async def test_an_ended_session_lets_go_of_its_captions_and_restores_them_when_used_again(server, http, live):
+    hub, api = server.app[caption_hub_key], f"/api/meetings/{DEMO}/sessions/morning"
+    moderator = await server.token("moderator", "morning")
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Before the break.\n"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/streamtext?t={live}", "Half a senten"))[0] == 200
+    assert (1, "morning") in hub.held_sessions()
+    async with http.post(server.url(f"{api}/end?t={moderator}")) as r:
+        assert r.status == 200
+    assert (1, "morning") not in hub.held_sessions()  # every segment of the session was held until now
+    assert [s["text"] for s in await segments(server)] == ["Before the break.", "Half a senten"]
+    async with http.post(server.url(f"{api}/start?t={moderator}")) as r:
+        assert r.status == 200
+    # Restored from storage: the numbering and the feed's sequence carry on, a retry is still a retry.
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=1", "Before the break.\n"))[0] == 200
+    assert (await post(http, server, f"{ROOT}/zoom?t={live}&seq=2", "After it.\n"))[0] == 200
+    stored = await segments(server)
+    assert [(s["seq"], s["text"]) for s in stored] == [(1, "Before the break."), (2, "Half a senten"),
+                                                        (3, "After it.")]
+
+
 async def test_two_captioner_links_hand_over(server, http, live, connect, inbox):
     meeting_token = await server.token("captioner")  # the meeting-wide captioner link: a feed of its own
     moderator = await connect("/moderate", session="morning", t=await server.token("moderator", "morning"))

@@ -12,7 +12,7 @@ from server.web.app import create_app
 from server.web.floor.service import floor_key
 from server.web.keys import registry_key
 
-from .conftest import DEMO, Running
+from .conftest import CHAIR, DEMO, Running
 from .test_floor_socket import Floor
 from .test_questions import call, open_client
 
@@ -74,7 +74,7 @@ async def test_stats_and_records_for_rapporteurs(server, http, connect, inbox):
     names = [e["name"] for e in audit["entries"]]
     assert names.count("floor_granted") == 3 and "floor_request_moved" in names and "floor_withdrawn" in names
     who = {e["name"]: e["actor"]["label"] for e in audit["entries"]}
-    assert who["floor_withdrawn"] == "Amb. Zhang" and who["floor_request_moved"] == "moderator@morning"
+    assert who["floor_withdrawn"] == "Amb. Zhang" and who["floor_request_moved"] == f"moderator@morning ({CHAIR})"
 
     for path in (f"{BASE}/stats", f"{BASE}/records", f"{BASE}/audit",
                  f"{BASE}/stats?t={await server.token('captioner', 'morning')}",

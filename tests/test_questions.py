@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from server.web.app import create_app
 from server.web.questions.service import questions_key
 
-from .conftest import DEMO, WAIT
+from .conftest import CHAIR, DEMO, WAIT
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "ZA", "group": "civil", "mode": "remote"}
 BOB = {"name": "Bob Onsite", "organisation": "ICANN", "country": "GB", "group": "technical", "mode": "onsite"}
@@ -50,6 +50,8 @@ async def open_client(server: Any, namespace: str, cookies: dict[str, str] | Non
     """A connected client on a server not served by the ``connect`` fixture (the caller disconnects it)."""
     client = socketio.AsyncClient(reconnection=False)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
+    if namespace == "/moderate":
+        auth.setdefault("name", CHAIR)
     await client.connect(server.url("/"), namespaces=[namespace], auth={"meeting": DEMO, **auth},
                          headers=headers, transports=["websocket"], wait_timeout=WAIT)
     return client
@@ -350,8 +352,8 @@ async def test_exports_for_rapporteurs_guard_formulas(room, server, http):
                                    f"?t={await server.token('moderator', 'morning')}")) as r:
         entries = (await r.json())["entries"]
     assert [(e["name"], e["actor"]["label"]) for e in entries] == [
-        ("question_submitted", "Alice Remote"), ("question_published", "moderator@morning"),
-        ("question_answered", "moderator@morning")]
+        ("question_submitted", "Alice Remote"), ("question_published", f"moderator@morning ({CHAIR})"),
+        ("question_answered", f"moderator@morning ({CHAIR})")]
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/questions/audit")) as r:
         assert r.status == 403
     async with http.get(server.url(f"/api/meetings/{DEMO}/sessions/morning/questions?sort=newest")) as r:
@@ -395,7 +397,7 @@ async def test_hand_off_calls_the_floor_hook(settings, http, inbox):
             await call(mod, "question_publish", {"id": qid}, "/moderate")
             reply = await call(mod, "question_hand_to_floor", {"id": qid, "how": "author_speaks"}, "/moderate")
             assert reply["ok"] and reply["floor_ref"] == "req-1"
-            assert calls == [("morning", qid, "author_speaks", None, "moderator@morning")]
+            assert calls == [("morning", qid, "author_speaks", None, f"moderator@morning ({CHAIR})")]
             told = await alice_in.wait_for(lambda n, d: about(qid)(n, d) and d["question"].get("handed_to_floor"))
             assert told["question"]["handed_to_floor"] == "author_speaks"
             linked = await call(mod, "question_link_intervention", {"id": qid, "intervention_id": 12}, "/moderate")

@@ -77,10 +77,16 @@ export class Connections {
   }
 }
 
+/** Event on ``document`` when the server refused an action because the moderator gave no name yet. */
+export const NAME_REQUIRED = "floorcast:name-required";
+
 /** Call a socket event with an ACK; resolves to the ACK ({ok, ...}) or to {ok: false, error} on timeout. */
 export function call(socket, event, payload, timeoutMs) {
   return new Promise(function (resolve) {
     socket.timeout(timeoutMs || CALL_TIMEOUT_MS).emit(event, payload || {}, function (err, reply) {
+      if (!err && reply && reply.error && reply.error.code === "display_name_required") {
+        document.dispatchEvent(new CustomEvent(NAME_REQUIRED));  // the name form asks for it
+      }
       resolve(err ? { ok: false, error: { code: "timeout", message: t("The server did not answer in time.") } } : reply);
     });
   });

@@ -1,6 +1,9 @@
 /* The moderator's display name: several moderators may share one link, so each is asked for a name on first
-   use. It is remembered in this browser and sent with the /moderate connection, and the logs name who did what. */
+   use. It is remembered in this browser and sent with the /moderate connection, and the logs name who did what.
+   The server refuses every action of a /moderate connection without a name; such a refusal brings the reader
+   back to this form. */
 
+import { NAME_REQUIRED } from "./connection.js";
 import { t } from "./i18n.js";
 
 const KEY = "floorcast.moderator_name";
@@ -29,6 +32,11 @@ export function mountModeratorName(form, socket, connections) {
   }
   describe();
   if (!storedName()) input.focus();
+  document.addEventListener(NAME_REQUIRED, function () {
+    describe();
+    form.scrollIntoView({ block: "nearest" });
+    input.focus();
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const name = input.value.trim();

@@ -15,8 +15,8 @@ state-changing requests and of Socket.IO handshakes, and a bound on URL length.
 * Socket.IO handshakes (WebSocket and polling) are checked against the same origins by python-engineio,
   through :func:`socketio_origin_check`.
 * A request line longer than aiohttp's default (8,190 bytes) is refused with 414 here, where the response and
-  the access log redact tokens; aiohttp's parser (which would echo the start of the URL) only sees longer lines
-  than ``MAX_LINE``.
+  the access log redact tokens; aiohttp's parser only refuses longer lines than ``MAX_LINE`` (and over-long
+  headers, malformed requests), and ``serving.py`` makes its answer a fixed text with these headers.
 """
 
 from __future__ import annotations
@@ -46,14 +46,24 @@ CROSS_SITE_MESSAGE = N_("This form was sent from another site. Open the page on 
 
 
 def _headers(request: web.BaseRequest, response: web.StreamResponse, settings: Settings) -> None:
+    route = request.match_info.route.name if isinstance(request, web.Request) and request.match_info else None
+    if route in FRAMABLE_ROUTES:
+        _set(response, " ".join(settings.framing_origins()) or "'none'", deny=False)
+    else:
+        _set(response, "'none'", deny=True)
+
+
+def protect(response: web.StreamResponse) -> None:
+    """The security headers of an answer no page may frame, for answers made outside the application (aiohttp's
+    own, to requests its parser refused: see ``serving.py``)."""
+    _set(response, "'none'", deny=True)
+
+
+def _set(response: web.StreamResponse, ancestors: str, deny: bool) -> None:
     headers = response.headers
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    route = request.match_info.route.name if isinstance(request, web.Request) and request.match_info else None
-    if route in FRAMABLE_ROUTES:
-        ancestors = " ".join(settings.framing_origins()) or "'none'"
-    else:
-        ancestors = "'none'"
+    if deny:
         headers.setdefault("X-Frame-Options", "DENY")
     # A response may allow more (an HTML transcript allows its own <style> element): then it sets the policy, with
     # :func:`policy`, and the framing rule is added to it.

@@ -142,6 +142,8 @@ class Command:
     handler: Handler
     role: Role | None = None
     registered: bool = False
+    #: Only reads (``/moderate`` answers it to a connection that gave no display name).
+    reads: bool = False
 
 
 class Commands:
@@ -152,12 +154,13 @@ class Commands:
         self.joins: list[tuple[str, Hook]] = []
         self.leaves: list[tuple[str, Hook]] = []
 
-    def command(self, event: str, *namespaces: str, role: Role | None = None,
-                registered: bool = False) -> Callable[[Handler], Handler]:
-        """Register ``handler`` for ``event`` on each namespace; ``role``/``registered`` say who may send it."""
+    def command(self, event: str, *namespaces: str, role: Role | None = None, registered: bool = False,
+                reads: bool = False) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for ``event`` on each namespace; ``role``/``registered`` say who may send it,
+        ``reads`` that it changes nothing (on ``/moderate``, every other event needs a display name)."""
         def add(handler: Handler) -> Handler:
             for ns in namespaces:
-                self.commands.append(Command(event, ns, handler, role, registered))
+                self.commands.append(Command(event, ns, handler, role, registered, reads))
             return handler
         return add
 
@@ -217,6 +220,10 @@ def _check(command: Command, conn: Conn) -> None:
         raise NotAllowed(ONLY_ROLE.get(command.role, N_("Your link does not allow this.")))
     if command.registered and conn.participant is None:
         raise NotAllowed("Register with the join link the organisers sent you to take part.", code="not_registered")
+    # Several moderators may share one link: the audit log must say which of them acted.
+    if command.namespace == MODERATE and not command.reads and not conn.name:
+        raise NotAllowed("Give your name first: several people may share this link, and the log records who did "
+                         "what.", code="display_name_required")
 
 
 class _Server:

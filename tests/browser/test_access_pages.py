@@ -108,6 +108,25 @@ async def test_a_cross_site_page_cannot_open_the_socket(server, browser, attacke
     assert opened == "0{"
 
 
+async def test_moderator_page_asks_for_the_name_the_server_requires_before_an_action(server, browser):
+    page = await browser.new_page()
+    await page.goto(server.url(f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"))
+    await expect(page.locator(".connection")).to_have_text("Connected", timeout=WAIT * 1000)
+    name = page.get_by_label("Name shown in the log")
+    await expect(name).to_be_focused()  # asked first
+    choice, said = page.get_by_role("group", name="The room screen shows"), page.locator("[data-screen-status]")
+    await page.locator("body").click(position={"x": 5, "y": 5})  # the chair looks away and acts without a name
+    await choice.get_by_label("The captions only").check()
+    await expect(said).to_contain_text("Give your name first", timeout=WAIT * 1000)
+    await expect(name).to_be_focused()  # the refusal brings the chair back to the question
+    assert "Please give your name" in await page.locator("[data-name-status]").inner_text()
+    await name.fill("Ana")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator("[data-name-status]")).to_contain_text("Ana", timeout=WAIT * 1000)
+    await choice.get_by_label("The captions and the speaker").check()
+    await expect(said).to_have_text("The room screen was updated.", timeout=WAIT * 1000)
+
+
 async def test_moderator_page_names_its_user_and_shows_that_its_link_was_revoked(server, browser):
     page = await browser.new_page()
     await page.goto(server.url(f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import DEMO
+from ..conftest import DEMO, name_moderator
 from ..test_questions import start
 from .test_floor_page import SHOTS, WAIT_MS, open_page, registered_page, request_floor
 
@@ -28,6 +28,7 @@ async def test_presentations_then_debate_with_an_interposed_question(server, htt
         await page.locator("#fl-form").wait_for(timeout=WAIT_MS)
     chair = await open_page(browser, server.url(
         f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"), 1280, 1200)
+    await name_moderator(chair)
     screen = await open_page(browser, server.url(f"/m/{DEMO}/s/morning/screen"), 1600, 900)
     panel = chair.locator("#floor")
     await panel.locator("#flm-policy option").first.wait_for(state="attached", timeout=WAIT_MS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from ..conftest import DEMO
+from ..conftest import DEMO, name_moderator
 from ..test_questions import ALICE, BOB, call, register, start
 
 pytestmark = pytest.mark.browser
@@ -82,6 +82,7 @@ async def test_the_chair_is_told_who_has_the_floor_and_refusals_name_no_ids(serv
     assert (await call(bob, "floor_request", {}))["ok"]
     page = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
     await page.goto(server.url(f"{S}/moderate?t={await server.token('moderator', 'morning')}"))
+    await name_moderator(page)
     panel = page.locator("#floor")
     await panel.locator("#flm-queue .fl-qname").filter(has_text="Bob Onsite").wait_for(timeout=WAIT_MS)
     await panel.get_by_role("button", name="Call next").click()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import DEMO
+from ..conftest import DEMO, name_moderator
 from ..test_questions import start
 
 pytestmark = pytest.mark.browser
@@ -55,6 +55,7 @@ async def test_alternate_room_and_remote_with_screen_and_timer(server, http, bro
                                  organisation=XSS, country="FR", group="government", mode="onsite")
     chair = await open_page(browser, server.url(
         f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"), 1280, 1100)
+    await name_moderator(chair)
     screen = await open_page(browser, server.url(f"/m/{DEMO}/s/morning/screen"), 1600, 900)
     panel = chair.locator("#floor")
     await panel.locator("#flm-policy option").first.wait_for(state="attached", timeout=WAIT_MS)

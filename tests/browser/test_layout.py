@@ -12,7 +12,7 @@ from server.clock import now_ms
 from server.loading import demo_meeting_text, load_meeting_text
 from server.web.keys import db_key, link_key_key
 
-from ..conftest import DEMO
+from ..conftest import DEMO, name_moderator
 from ..test_questions import ALICE, BOB, call, register, start
 
 pytestmark = pytest.mark.browser
@@ -152,6 +152,7 @@ async def test_the_chair_chooses_what_the_room_screen_shows(server, http, connec
     await expect(question).to_be_visible(timeout=WAIT_MS)
     chair = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
     await chair.goto(server.url(f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"))
+    await name_moderator(chair)
     choice = chair.get_by_role("group", name="The room screen shows")
     await expect(choice.get_by_label("The captions, the speaker and the question on screen")).to_be_checked()
 

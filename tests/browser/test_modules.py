@@ -15,7 +15,7 @@ import pytest
 
 from server.web.keys import sio_key
 
-from ..conftest import DEMO, WAIT
+from ..conftest import DEMO, WAIT, name_moderator
 from ..test_questions import start
 
 pytestmark = pytest.mark.browser
@@ -153,6 +153,7 @@ async def test_times_are_in_the_meeting_time_zone_whatever_the_browser_zone(serv
     # Times the pages compute live: the moderator closes questions now and sees since when.
     moderator = await context.new_page()
     await moderator.goto(server.url(f"{S}/moderate?t={await server.token('moderator', 'morning')}"))
+    await name_moderator(moderator)
     await moderator.get_by_text("Question options").click()
     closing = moderator.locator("#qm-closing")
     await closing.filter(has_text="Open to new questions.").wait_for(timeout=WAIT_MS)

@@ -14,7 +14,7 @@ import pytest
 from server.storage import meetings as meetings_db
 from server.web.keys import db_key
 
-from ..conftest import DEMO
+from ..conftest import DEMO, name_moderator
 from ..test_questions import start
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,7 @@ async def moderator_page(server: Any, browser: Any) -> Any:
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
     page = await context.new_page()
     await page.goto(server.url(f"/m/{DEMO}/s/morning/moderate?t={await server.token('moderator', 'morning')}"))
+    await name_moderator(page)
     return page
 
 

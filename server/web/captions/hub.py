@@ -248,14 +248,29 @@ class CaptionHub:
             return None
 
     async def flush_session(self, loaded: LoadedMeeting, session_id: str) -> int:
-        """Finalise every live tail of a session in every language now (it is ending); returns how many lines."""
+        """Finalise every live tail of a session in every language now (it is ending); returns how many lines.
+
+        Once the session is no longer live, its streams and feeds are let go: they hold every segment of the
+        session (for corrections), and a process serving a meeting for days would otherwise keep the captions of
+        every session it ever served. A later change restores them from storage.
+        """
         finalised = 0
         for lang in loaded.meeting.languages:
             outcome = await self.change(loaded, session_id, lang,
                                         lambda stream, ctx, at: stream.flush(at, speaker_context=ctx),
                                         require_live=False)
             finalised += sum(isinstance(e, SegmentFinalised) for e in outcome.events)
+        async with self.lock(loaded.id, session_id):
+            if not loaded.life(session_id).is_live(now_ms()):
+                for lang in loaded.meeting.languages:
+                    self._streams.pop((loaded.id, session_id, lang), None)
+                for key in [k for k in self._feeds if k[:2] == (loaded.id, session_id)]:
+                    del self._feeds[key]
         return finalised
+
+    def held_sessions(self) -> set[tuple[int, str]]:
+        """The (meeting id, session id) pairs whose caption streams this process holds in memory."""
+        return {(meeting_id, session_id) for meeting_id, session_id, _ in self._streams}
 
     async def publish(self, loaded: LoadedMeeting, session_id: str, lang: str, events: list[Event],
                       stream: CaptionStream, revision: int) -> None:

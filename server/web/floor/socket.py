@@ -98,7 +98,7 @@ async def floor_decline(ctx: Context, data: Payload) -> dict[str, Any]:
     return await _do(ctx, lambda q, now: q.decline(rid, now, by_participant=pid))
 
 
-@commands.command("floor_state", MODERATE, role=Role.MODERATOR)
+@commands.command("floor_state", MODERATE, role=Role.MODERATOR, reads=True)
 async def moderator_state(ctx: Context, data: Payload) -> dict[str, Any]:
     """The full state: list with reasons, speaker and timer, interventions so far, policies and groups;
     ``countries`` ([code, name] pairs) for the form that adds someone from the room."""
@@ -237,7 +237,7 @@ async def floor_group_budget(ctx: Context, data: Payload) -> dict[str, Any]:
     return await _do(ctx, lambda q, now: q.set_group_budget(group, seconds, now))
 
 
-@commands.command("floor_audit", MODERATE, role=Role.MODERATOR)
+@commands.command("floor_audit", MODERATE, role=Role.MODERATOR, reads=True)
 async def floor_audit(ctx: Context, data: Payload) -> dict[str, Any]:
     """Every stored floor event of the session with who and when, after row ``after`` if given."""
     after = payloads.integer(data, "after", default=0) or 0

@@ -121,7 +121,7 @@ async def question_unvote(ctx: Context, data: Payload) -> dict[str, Any]:
     return await _do(ctx, lambda b, a, now: b.unvote(a, qid, now=now))
 
 
-@commands.command("questions_list", MODERATE, role=Role.MODERATOR)
+@commands.command("questions_list", MODERATE, role=Role.MODERATOR, reads=True)
 async def moderator_list(ctx: Context, data: Payload) -> dict[str, Any]:
     """Every question in full, the counts and the session's question settings."""
     state = await ctx.app[questions_key].session(ctx.meeting, ctx.session_id)
@@ -130,7 +130,7 @@ async def moderator_list(ctx: Context, data: Payload) -> dict[str, Any]:
             "counts": public_counts(board), "settings": settings_view(board.settings), "themes": list(board.themes)}
 
 
-@commands.command("questions_audit", MODERATE, role=Role.MODERATOR)
+@commands.command("questions_audit", MODERATE, role=Role.MODERATOR, reads=True)
 async def questions_audit(ctx: Context, data: Payload) -> dict[str, Any]:
     """The session's audit log (every stored event), after row ``after`` if given."""
     after = payloads.integer(data, "after", default=0) or 0
