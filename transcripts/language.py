@@ -20,7 +20,6 @@ import datetime as dt
 import functools
 import gettext
 import io
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -239,14 +238,3 @@ def get(code: str | None = None) -> Language:
     if code not in LANGUAGES:
         raise UnknownLanguage(code)
     return (English if code == SOURCE else Language)(code, translations(code))
-
-
-def is_right_to_left(text: str) -> bool:
-    """True when the first letter of ``text`` with a direction is written right to left (Arabic, Hebrew)."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False

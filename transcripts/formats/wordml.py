@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 import zipfile
 from typing import Any
 
@@ -24,8 +25,6 @@ from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.run import CT_R
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
-
-from ..language import is_right_to_left
 
 _NEEDED = ((CT_R, "add_t"), (PackageWriter, "_write_content_types_stream"), (PackageWriter, "_write_pkg_rels"),
            (PackageWriter, "_write_parts"))
@@ -93,6 +92,17 @@ def save(document: docx.document.Document) -> bytes:
         package_writer._write_pkg_rels(entries, package.rels)
         package_writer._write_parts(entries, package.parts)
     return buffer.getvalue()
+
+
+def is_right_to_left(text: str) -> bool:
+    """True when the first letter of ``text`` with a direction is written right to left (Arabic, Hebrew)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 def right_to_left(document: docx.document.Document, language: str) -> None:
