@@ -27,7 +27,7 @@ import socketio
 from server.cluster import haproxy
 from server.cluster.haproxy import Node
 
-from .conftest import DEMO
+from .conftest import CHAIR, DEMO
 from .processes import REDIS_URL, ROOT, Process, free_port, python_run, redis_channel, status, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.timeout(240)]
@@ -135,6 +135,8 @@ class Client:
                  cookies: dict[str, str] | None = None, events: tuple[str, ...] = ()) -> None:
         self.cluster, self.namespace, self.node = cluster, namespace, node
         self.auth = {"meeting": DEMO, "session": "morning", **auth}
+        if namespace == "/moderate":
+            self.auth.setdefault("name", CHAIR)  # moderators name themselves before they act
         self.headers = node_cookie(node, cookies)
         self.sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
                                         randomization_factor=0)
