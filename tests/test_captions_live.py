@@ -7,8 +7,11 @@ import asyncio
 import pytest
 import socketio
 
+from server.domain.captions.stream import KEEP_SEGMENTS
 from server.storage import captions as captions_db
-from server.web.keys import db_key
+from server.web.captions.hub import CaptionHub, caption_hub_key
+from server.web.floor.service import floor_key
+from server.web.keys import db_key, registry_key
 
 from .conftest import DEMO, WAIT, Inbox
 
@@ -164,6 +167,55 @@ async def test_correction_is_broadcast_and_original_kept(server, captioner, conn
     missing = await captioner.call("caption_correct", {"lang": "en", "seq": 99, "text": "x"}, namespace="/caption",
                                    timeout=WAIT)
     assert missing["error"]["code"] == "not_found"
+
+
+async def _held(server):
+    """The hub's stream of the morning session in English, as held in memory."""
+    hub, loaded = server.app[caption_hub_key], await server.app[registry_key].get(DEMO)
+    async with hub.lock(loaded.id, "morning"):
+        return await hub.stream(loaded, "morning", "en")
+
+
+async def test_a_line_older_than_the_held_ones_is_corrected_from_storage(server, captioner, connect, inbox):
+    count = KEEP_SEGMENTS + 5
+    await say(captioner, "Helo and welcome\n" + "".join(f"Line {i}\n" for i in range(2, count + 1)))
+    stream = await _held(server)
+    assert stream.last_seq == count and len(stream.segments()) == KEEP_SEGMENTS and not stream.holds(1)
+    viewer = await connect("/live", session="morning")
+    box = inbox(viewer, "/live", "caption_corrected")
+    db = server.app[db_key]
+    for text, revision in (("Hello and welcome", 2), ("Hello, and welcome", 3)):
+        reply = await captioner.call("caption_correct", {"lang": "en", "seq": 1, "text": text}, namespace="/caption",
+                                     timeout=WAIT)
+        assert reply["ok"] and reply["corrected"] == 1 and reply["last_seq"] == count, reply
+        corrected = await box.wait_for(lambda n, d, text=text: d["text"] == text)
+        assert (corrected["seq"], corrected["revision"]) == (1, revision)
+        stored = await captions_db.segment(db, 1, "morning", "en", 1)
+        assert stored is not None and (stored.text, stored.revision) == (text, revision)
+    assert [d["previous_text"] for _, d in box.items] == ["Helo and welcome", "Hello and welcome"]
+    assert len(stream.segments()) == KEEP_SEGMENTS and not stream.holds(1)  # let go again
+    missing = await captioner.call("caption_correct", {"lang": "en", "seq": count + 1, "text": "x"},
+                                   namespace="/caption", timeout=WAIT)
+    assert missing["error"]["code"] == "not_found"
+
+
+async def test_a_restored_stream_reads_only_its_latest_lines_and_corrects_older_ones(server, captioner):
+    count = KEEP_SEGMENTS + 20
+    await say(captioner, "".join(f"Line {i}\n" for i in range(1, count + 1)))
+    old = server.app[caption_hub_key]
+    server.app[caption_hub_key] = CaptionHub(server.app, server.app[floor_key])  # as after a restart
+    try:
+        stream = await _held(server)
+        assert [s.seq for s in stream.segments()] == list(range(count - KEEP_SEGMENTS + 1, count + 1))
+        reply = await captioner.call("caption_correct", {"lang": "en", "seq": 3, "text": "Line three"},
+                                     namespace="/caption", timeout=WAIT)
+        assert reply["ok"], reply
+        stored = await captions_db.segment(server.app[db_key], 1, "morning", "en", 3)
+        assert stored is not None and (stored.text, stored.revision) == ("Line three", 2)
+        assert await say(captioner, "Next line\n")
+        assert stream.last_seq == count + 1 and len(stream.segments()) == KEEP_SEGMENTS
+    finally:
+        server.app[caption_hub_key] = old
 
 
 @pytest.mark.parametrize("payload, code", [

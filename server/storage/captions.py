@@ -40,7 +40,8 @@ class StoredStream:
     last_seq: int
     tails: tuple[TailState, ...]
     last_captioner: Captioner | None
-    #: Every segment, or only those written after the revision asked for (``load_stream``'s ``since``).
+    #: Every segment, or only those written after the revision asked for (``load_stream``'s ``since``), of the
+    #: latest ones when ``load_stream`` was given ``latest``.
     segments: tuple[Segment, ...]
     #: The stream's revision this state is (0 before the first stored change).
     revision: int = 0
@@ -109,11 +110,13 @@ _READ_TRIES = 3
 
 
 async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str, *,
-                      since: int | None = None) -> StoredStream:
+                      since: int | None = None, latest: int | None = None) -> StoredStream:
     """The stored state of one stream (empty for a stream nobody has captioned yet).
 
     :param since: read only the segments written (added or corrected) after this revision; every segment when
         ``None``. The tails are always read whole.
+    :param latest: read only among the last ``latest`` segments by ``seq`` (what a stream holds in memory);
+        all of them when ``None``.
 
     The revision is read before and after the rest: when another node stored a change in between, the read is
     repeated, so the state returned is that revision's. After a few tries the revision read before the rest is
@@ -126,11 +129,13 @@ async def load_stream(db: Database, meeting_id: int, session_id: str, lang: str,
             f" (SELECT last_captioner_id FROM caption_streams WHERE {_KEY}) AS captioner_id,"
             f" (SELECT last_captioner_label FROM caption_streams WHERE {_KEY}) AS captioner_label,"
             f" (SELECT MAX(seq) FROM caption_segments WHERE {_KEY}) AS last_seq", key * 4))
+        above = -1 if latest is None else (head["last_seq"] or 0) - max(latest, 0)
         if since is None:
-            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} ORDER BY seq", key)
+            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} AND seq > ?"
+                                     " ORDER BY seq", (*key, above))
         else:
-            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} AND"
-                                     " stream_revision > ? ORDER BY seq", (*key, since))
+            rows = await db.fetchall(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} AND seq > ? AND"
+                                     " stream_revision > ? ORDER BY seq", (*key, above, since))
         tail_rows = await db.fetchall(f"SELECT * FROM caption_tails WHERE {_KEY} AND captioner_id IS NOT NULL"
                                       " ORDER BY updated_ms", key)
         after = await db.fetchone(f"SELECT revision FROM caption_streams WHERE {_KEY}", key)
@@ -168,6 +173,13 @@ def _tail_state(tail: TailState) -> str:
             runs.append([ms, sender, 1])
     return json.dumps({"stamps": runs, "turn": tail.new_turn, "label": tail.label_open, "speaker": tail.speaker,
                        "intervention": tail.intervention, "recent": list(tail.recent or ())}, ensure_ascii=False)
+
+
+async def segment(db: Database, meeting_id: int, session_id: str, lang: str, seq: int) -> Segment | None:
+    """One stored segment as it is now (latest revision), or ``None`` when there is no such ``seq``."""
+    row = await db.fetchone(f"SELECT {_SEGMENT_COLUMNS} FROM caption_segments WHERE {_KEY} AND seq = ?",
+                            (meeting_id, session_id, lang, seq))
+    return None if row is None else _segment(row)
 
 
 async def revisions(db: Database, meeting_id: int, session_id: str, lang: str, feed: str | None = None) -> Revisions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.captions.stream import (
+    KEEP_SEGMENTS,
     Captioner,
     CaptionerHandedOver,
     CaptionStream,
@@ -547,3 +549,61 @@ def test_window_new_part_drops_only_what_was_sent_before() -> None:
     assert window_new_part("A\nThank you.\nThank you.\n", ["A", "Thank you."], "") == "Thank you.\n"
     assert window_new_part("Something new\n", ["A"], "Some") == "thing new\n"
     assert window_new_part("Other\n", ["A"], "Some") == "Other\n"
+
+
+# -- memory: only the latest segments are held --------------------------------------------------------
+
+
+def test_a_long_stream_holds_only_its_latest_segments() -> None:
+    stream = CaptionStream("s1", "en")
+    for i in range(1, 3 * KEEP_SEGMENTS + 1):
+        feed(stream, f"Line {i}\n")
+        assert len(stream.segments()) <= KEEP_SEGMENTS
+    assert [s.seq for s in stream.segments()] == list(range(2 * KEEP_SEGMENTS + 1, 3 * KEEP_SEGMENTS + 1))
+    assert stream.last_seq == 3 * KEEP_SEGMENTS and not stream.holds(2 * KEEP_SEGMENTS)
+    with pytest.raises(NotFound):
+        stream.correct(1, "Line one", ALICE, NOW)
+    # Numbering goes on from the last line, not from what is held.
+    assert finals(feed(stream, "One more\n"))[0].seq == 3 * KEEP_SEGMENTS + 1
+
+
+def test_an_older_segment_is_recalled_to_be_corrected_then_let_go() -> None:
+    stream = CaptionStream("s1", "en")
+    first = finals(feed(stream, "Helo everyone\n"))[0].segment()
+    feed(stream, *(f"Line {i}\n" for i in range(2, KEEP_SEGMENTS + 11)))
+    assert not stream.holds(1)
+    stream.recall(first)
+    assert stream.holds(1)
+    events = stream.correct(1, "Hello everyone", BOB, NOW + 5)
+    assert events == [SegmentCorrected("s1", "en", 1, "Hello everyone", "Helo everyone", 2, BOB, NOW + 5)]
+    assert not stream.holds(1) and len(stream.segments()) == KEEP_SEGMENTS
+    stream.revert(events)  # taking back a correction of a line no longer held changes nothing held
+    assert len(stream.segments()) == KEEP_SEGMENTS and not stream.holds(1)
+    # A recalled line that is not corrected (same text) is let go as well.
+    stream.recall(first)
+    assert stream.correct(1, "Helo everyone", BOB, NOW) == [] and not stream.holds(1)
+    # A held line is never replaced by a recalled copy.
+    held = stream.segment(stream.last_seq)
+    stream.recall(dataclasses.replace(held, text="stale"))
+    assert stream.segment(stream.last_seq) == held
+
+
+def test_a_line_never_finalised_cannot_be_recalled() -> None:
+    stream = CaptionStream("s1", "en")
+    line = finals(feed(stream, "Only line\n"))[0].segment()
+    for seq in (0, 2):
+        with pytest.raises(InvalidInput):
+            stream.recall(dataclasses.replace(line, seq=seq))
+    with pytest.raises(NotFound):
+        stream.correct(2, "x", ALICE, NOW)
+
+
+def test_restore_and_catch_up_keep_only_the_latest_segments() -> None:
+    source = CaptionStream("s1", "en")
+    every = [e.segment() for e in finals(feed(source, *(f"Line {i}\n" for i in range(1, KEEP_SEGMENTS + 51))))]
+    assert len(every) == KEEP_SEGMENTS + 50
+    stream = CaptionStream.restore("s1", "en", KEEP_SEGMENTS + 50, [], ALICE, segments=every)
+    assert len(stream.segments()) == KEEP_SEGMENTS and stream.segments()[-1].seq == KEEP_SEGMENTS + 50
+    more = finals(feed(source, *(f"More {i}\n" for i in range(30))))
+    stream.catch_up(source.last_seq, [], ALICE, segments=[e.segment() for e in more])
+    assert [s.seq for s in stream.segments()] == [s.seq for s in source.segments()]

@@ -177,3 +177,21 @@ async def test_a_tail_is_stored_whole(store):
     assert youtube.recent == ("Earlier line.",)
     zoom = next(t for t in stored.tails if t.writer == "1:zoom")
     assert zoom.new_turn and zoom.label_open and zoom.text == ""
+
+
+async def test_only_the_latest_segments_are_read_and_one_older_segment_on_demand(store):
+    await load_meeting_text(store, b"k" * 32, demo_meeting_text(), 0)
+    stream = CaptionStream("morning", "en")
+    events = stream.append("".join(f"Line {i}\n" for i in range(1, 11)), ANA, 1000)
+    await captions_db.save(store, 1, "morning", "en", events, tails=stream.tails(), now=1000, revision=0, captioner=ANA)
+    events = stream.correct(2, "Line two", ANA, 1100) + stream.correct(9, "Line nine", ANA, 1100)
+    await captions_db.save(store, 1, "morning", "en", events, tails=stream.tails(), now=1100, revision=1, captioner=ANA)
+    latest = await captions_db.load_stream(store, 1, "morning", "en", latest=3)
+    assert (latest.last_seq, latest.revision, [s.seq for s in latest.segments]) == (10, 2, [8, 9, 10])
+    moved = await captions_db.load_stream(store, 1, "morning", "en", since=1, latest=3)
+    assert [(s.seq, s.text) for s in moved.segments] == [(9, "Line nine")]  # line 2 moved too, but is not held
+    assert len((await captions_db.load_stream(store, 1, "morning", "en")).segments) == 10
+    older = await captions_db.segment(store, 1, "morning", "en", 2)
+    assert older is not None and (older.seq, older.text, older.revision, older.captioner) == (2, "Line two", 2, ANA)
+    assert await captions_db.segment(store, 1, "morning", "en", 11) is None
+    assert await captions_db.segment(store, 1, "morning", "fr", 2) is None

@@ -31,6 +31,10 @@ Final text is never changed by backspaces, only by an explicit :meth:`CaptionStr
 from another captioner than the last one, a :class:`CaptionerHandedOver` event is returned; a handover is a
 change of who writes, not a line break.
 
+A stream holds only its latest ``KEEP_SEGMENTS`` final segments, so a live session's memory stays flat however
+long it runs: enough for the current turn, window mode's recent lines and taking back a recent change. To correct
+an older line, its holder reads it from storage and hands it over with :meth:`CaptionStream.recall` first.
+
 Leading whitespace of a tail is not kept and final text has its ends trimmed and runs of spaces collapsed,
 so whitespace is the one thing that may differ from the captioner's own screen.
 """
@@ -55,6 +59,7 @@ from .events import (
 from .tails import Tail, TailState
 
 __all__ = [
+    "KEEP_SEGMENTS",
     "CaptionStream",
     "Captioner",
     "CaptionerHandedOver",
@@ -84,6 +89,8 @@ _BACKSPACE = "\x08"
 _SPACES = re.compile(" {2,}")
 #: The longest corrected line accepted.
 MAX_CORRECTION = 480
+#: How many of the latest final segments a stream holds in memory (older ones are read back to be corrected).
+KEEP_SEGMENTS = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +160,8 @@ class CaptionStream:
         :param tails: every writer's stored tail (see :class:`TailState`).
         :param last_captioner: who sent last, so a different sender still causes a handover.
         :param segments: stored segments (latest revision) that :meth:`correct` may change; they also give the
-            current turn, and the recent lines (window mode) of a tail stored without them.
+            current turn, and the recent lines (window mode) of a tail stored without them. Only the latest
+            ``KEEP_SEGMENTS`` are kept, so only those need to be read.
         """
         stream = cls(session_id, lang)
         stream.catch_up(last_seq, tails, last_captioner, segments=segments)
@@ -166,7 +174,8 @@ class CaptionStream:
         :param last_seq: the highest ``seq`` stored now.
         :param tails: every writer's tail as stored now; they replace this copy's tails.
         :param last_captioner: who sent last, as stored now.
-        :param segments: the segments added or corrected since this copy was made (all of them when restoring).
+        :param segments: the segments added or corrected since this copy was made (all of them when restoring);
+            those older than the latest ``KEEP_SEGMENTS`` are not kept, so they need not be read.
         """
         if last_seq < 0:
             raise InvalidInput("last_seq must not be negative", field="last_seq")
@@ -177,6 +186,7 @@ class CaptionStream:
         latest = self._segments.get(last_seq)
         self._last_turn = None if latest is None else (latest.speaker, latest.intervention_id)
         self._last_seq = last_seq
+        self._trim()
         self._tails = {}
         legacy: set[str] = set()
         for stored in tails:
@@ -246,8 +256,23 @@ class CaptionStream:
                            params={"seq": seq, "language": self.lang}) from None
 
     def segments(self) -> list[Segment]:
-        """Final segments known to this stream, in ``seq`` order."""
+        """Final segments this stream holds (the latest ``KEEP_SEGMENTS``), in ``seq`` order."""
         return [self._segments[k] for k in sorted(self._segments)]
+
+    def holds(self, seq: int) -> bool:
+        """True when final segment ``seq`` is in memory (a :meth:`correct` of it needs no :meth:`recall`)."""
+        return seq in self._segments
+
+    def recall(self, segment: Segment) -> None:
+        """Take back a stored final segment older than the ones held, so :meth:`correct` can change it.
+
+        It stays until the next change of the stream (a correction, a new line, a catch-up) trims the stream to
+        its latest ``KEEP_SEGMENTS`` again. A segment this stream never finalised is refused.
+        """
+        if not 1 <= segment.seq <= self._last_seq:
+            raise InvalidInput("There is no caption line {seq} in {language}.", field="seq",
+                               params={"seq": segment.seq, "language": self.lang})
+        self._segments.setdefault(segment.seq, segment)
 
     def append(self, text: str, captioner: Captioner, now: int, *, sender_ms: int | None = None,
                speaker_context: SpeakerContext | None = None, writer: str | None = None,
@@ -334,12 +359,20 @@ class CaptionStream:
             raise InvalidInput("A corrected line holds at most {max_length} characters.", field="text",
                                params={"max_length": MAX_CORRECTION})
         if text == old.text:
+            self._trim()
             return []
         new = dataclasses.replace(old, text=text, revision=old.revision + 1)
         self._segments[seq] = new
+        self._trim()
         return [SegmentCorrected(self.session_id, self.lang, seq, text, old.text, new.revision, captioner, now)]
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _trim(self) -> None:
+        """Let go of the segments older than the latest ``KEEP_SEGMENTS``."""
+        oldest = self._last_seq - KEEP_SEGMENTS
+        for seq in [k for k in self._segments if k <= oldest]:
+            del self._segments[seq]
 
     def _live(self) -> list[Tail]:
         return sorted((t for t in self._tails.values() if t.text), key=lambda t: t.stamps[0][0])
@@ -414,6 +447,7 @@ class CaptionStream:
         tail.new_turn = False
         tail.remember(text)
         self._segments[event.seq] = event.segment()
+        self._trim()
         out.append(event)
 
     def _speaker(self, tail: Tail, ctx: SpeakerContext | None) -> tuple[str | None, str | int | None]:

@@ -1,7 +1,8 @@
 """The caption hub: every caption change goes check → apply → commit → acknowledge → broadcast.
 
 One :class:`CaptionHub` per application keeps a copy of the :class:`CaptionStream` of each session and language
-(restored from storage on first use, every writer's tail included) and of the sequence of each captioner feed.
+(restored from storage on first use, every writer's tail and the latest lines included; an older line is read back
+from storage when it is corrected) and of the sequence of each captioner feed.
 Changes to one session's captions run under that session's lock, so a post is applied, stored and broadcast
 before the next one starts; a post whose storage fails is dropped from memory too (the stream is restored from
 storage on next use), so it is never half-applied.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import re
 import time
@@ -43,7 +45,7 @@ from ...domain.captions.events import (
     SegmentFinalised,
 )
 from ...domain.captions.ingest import FeedSequence
-from ...domain.captions.stream import CaptionStream, SpeakerContext, TailState
+from ...domain.captions.stream import KEEP_SEGMENTS, CaptionStream, SpeakerContext, TailState
 from ...domain.events import Event
 from ...storage import captions as captions_db
 from ...storage.interface import StorageConflict
@@ -141,7 +143,7 @@ class CaptionHub:
             if fed is not None and stored.feed != fed.revision:
                 fed = None
         if held is None:
-            whole = await captions_db.load_stream(db, *key)
+            whole = await captions_db.load_stream(db, *key, latest=KEEP_SEGMENTS)
             stream = CaptionStream.restore(session_id, lang, whole.last_seq, whole.tails, whole.last_captioner,
                                            segments=whole.segments)
             held = self._streams[key] = _OpenStream(loaded, session_id, lang, stream, whole.revision)
@@ -155,10 +157,19 @@ class CaptionHub:
     async def _catch_up(self, held: _OpenStream) -> None:
         """Bring a copy up to what is stored: the tails whole, the segments written after its revision."""
         changes = await captions_db.load_stream(self.app[db_key], held.meeting.id, held.session_id, held.lang,
-                                                since=held.revision)
+                                                since=held.revision, latest=KEEP_SEGMENTS)
         held.stream.catch_up(changes.last_seq, changes.tails, changes.last_captioner, segments=changes.segments)
         held.revision = changes.revision
         self.app[metrics_key].caption_catch_ups.inc()
+
+    async def _recall(self, held: _OpenStream, seq: int) -> None:
+        """Hand the stream a stored segment it has let go of, so it can be corrected (none: ``correct`` refuses)."""
+        stream = held.stream
+        if stream.holds(seq) or not 1 <= seq <= stream.last_seq:
+            return
+        stored = await captions_db.segment(self.app[db_key], held.meeting.id, held.session_id, held.lang, seq)
+        if stored is not None:
+            stream.recall(stored)
 
     def _forget(self, loaded: LoadedMeeting, session_id: str, lang: str, feed: str | None) -> None:
         """Drop the copies of a stream and a feed: the next use reads them whole from storage."""
@@ -167,7 +178,7 @@ class CaptionHub:
 
     async def change(self, loaded: LoadedMeeting, session_id: str, lang: str, operation: Operation, *,
                      require_live: bool = True, feed: str | None = None, seq: int | None = None,
-                     writer: str | None = None, digest: str | None = None) -> Outcome:
+                     writer: str | None = None, digest: str | None = None, recall: int | None = None) -> Outcome:
         """Apply one caption change: check, apply, commit, then broadcast.
 
         :param operation: called with the stream, the floor's speaker context and now; returns the events.
@@ -176,6 +187,8 @@ class CaptionHub:
         :param feed: the captioner feed posting (with its ``seq``): a retry of one of its last posts (same ``seq``
             and ``digest``) changes nothing and answers the original's time; any other repeated ``seq`` is refused.
         :param writer: whose tail the operation writes to; the outcome's ``tail`` is that writer's.
+        :param recall: the ``seq`` of a final segment the operation corrects: when the stream no longer holds it
+            (it keeps only its latest lines), it is read from storage and handed to the stream first.
         """
         now = now_ms()
         arrived = time.perf_counter()
@@ -197,6 +210,8 @@ class CaptionHub:
                         return Outcome(False, verdict, _tail(stream, writer), stream.last_seq, at_ms=original)
                     post = captions_db.FeedPost(feed, seq, fed.sequence.with_post(seq, digest or "", now),
                                                 fed.revision)
+                if recall is not None:
+                    await self._recall(held, recall)
                 before = stream.tails()
                 events = operation(stream, self._speaker(loaded.id, session_id), now)
                 changed = [t for t in stream.tails() if t not in before]
@@ -250,9 +265,9 @@ class CaptionHub:
     async def flush_session(self, loaded: LoadedMeeting, session_id: str) -> int:
         """Finalise every live tail of a session in every language now (it is ending); returns how many lines.
 
-        Once the session is no longer live, its streams and feeds are let go: they hold every segment of the
-        session (for corrections), and a process serving a meeting for days would otherwise keep the captions of
-        every session it ever served. A later change restores them from storage.
+        Once the session is no longer live, its streams and feeds are let go: each holds its latest lines and
+        tails, and a process serving a meeting for days would otherwise keep them for every session it ever served.
+        A later change restores them from storage.
         """
         finalised = 0
         for lang in loaded.meeting.languages:
@@ -370,9 +385,13 @@ def _partial(session_id: str, lang: str, stream: CaptionStream, at_ms: int | Non
                       for t in tails]}
 
 
+@functools.lru_cache(maxsize=1024)
 def captioner_for(link_id: int, session_scope: str | None, name: str | None = None) -> Captioner:
     """The captioner a link stands for: its id names the feed, the label is what moderators see (stored with the
-    captions in English; ``captioner_parts`` gives pages what they need to say it in their reader's language)."""
+    captions in English; ``captioner_parts`` gives pages what they need to say it in their reader's language).
+
+    Every post names its captioner, so one (immutable) object per link and name is kept and shared, not one per
+    post."""
     base = f"{'Session' if session_scope else 'Meeting'} captioner #{link_id}"
     name = " ".join((name or "").split())[:60]
     return Captioner(f"link:{link_id}", f"{name} ({base})" if name else base)

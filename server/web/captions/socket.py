@@ -110,7 +110,7 @@ async def captioner_joined(ctx: Context, data: Payload) -> None:
 Make = Callable[[CaptionStream, Captioner, "SpeakerContext | None", int], list[Event]]
 
 
-async def _change(ctx: Context, data: Payload, make: Make) -> dict[str, Any]:
+async def _change(ctx: Context, data: Payload, make: Make, *, recall: int | None = None) -> dict[str, Any]:
     """Apply one captioner change to the stream of ``data["lang"]`` and answer with the tail and new lines."""
     captioner = ctx.conn.captioner
     if ctx.conn.session_id is None or captioner is None:
@@ -120,7 +120,8 @@ async def _change(ctx: Context, data: Payload, make: Make) -> dict[str, Any]:
     def operation(stream: CaptionStream, speaker: SpeakerContext | None, now: int) -> list[Event]:
         return make(stream, captioner, speaker, now)
 
-    outcome = await ctx.app[caption_hub_key].change(ctx.meeting, ctx.session_id, lang, operation, writer=captioner.id)
+    outcome = await ctx.app[caption_hub_key].change(ctx.meeting, ctx.session_id, lang, operation, writer=captioner.id,
+                                                    recall=recall)
     finals = [e.payload() for e in outcome.events if e.name == "caption_segment"]
     return {"lang": lang, "tail": outcome.tail, "last_seq": outcome.last_seq, "finalised": finals}
 
@@ -152,7 +153,7 @@ async def caption_correct(ctx: Context, data: Payload) -> dict[str, Any]:
     """Correct a final line: ``{lang, seq, text}`` (empty text withdraws it)."""
     text = payloads.text(data, "text", 4000, required=False)
     seq = payloads.required_integer(data, "seq")
-    reply = await _change(ctx, data, lambda s, c, sp, now: s.correct(seq, text, c, now))
+    reply = await _change(ctx, data, lambda s, c, sp, now: s.correct(seq, text, c, now), recall=seq)
     return {**reply, "corrected": seq}
 
 
