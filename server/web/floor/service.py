@@ -24,24 +24,21 @@ from aiohttp import web
 
 from ...clock import now_ms
 from ...domain.captions.stream import SpeakerContext
-from ...domain.errors import NotLive
 from ...domain.events import Event
 from ...domain.floor.events import FloorRequested, InterventionEnded, event_to_dict
 from ...domain.floor.queue import FloorQueue
 from ...domain.questions.models import Actor
 from ...storage import floor as floor_db
-from ...storage.interface import StorageConflict
 from .. import rooms
 from ..keys import db_key, registry_key, sio_key
 from ..notices import FLOOR, Notice, Publisher
 from ..registry import LoadedMeeting
+from ..retries import against_other_processes
 from ..sockets import CAPTION, LIVE, MODERATE
 from .views import mine, moderator_view, public_view
 
 log = logging.getLogger(__name__)
 Action = Callable[[FloorQueue, int], list[Event]]
-#: Attempts at one action when other processes keep storing first (each one catches up with them).
-TRIES = 5
 
 
 class QuestionAnswers(Protocol):
@@ -67,8 +64,8 @@ class Floor:
     in one transaction holding the session, the copy catches up with the events other processes stored since
     (incrementally), the action is validated against that, and its events are appended after them. Should an append
     still lose its number to another process (``StorageConflict``), the copy the action had changed is dropped, the
-    log read again and the action run once more, up to ``TRIES`` times. After a commit the other processes are told
-    (:class:`Notice`) and catch their copies up, so what they give a newly connecting page, and who speaks for
+    log read again and the action run once more, up to ``retries.TRIES`` times. After a commit the other processes
+    are told (:class:`Notice`) and catch their copies up, so what they give a newly connecting page, and who speaks for
     caption attribution, is current.
 
     It answers the caption side who is speaking (``SpeakerSource``) and takes questions handed to the floor
@@ -122,22 +119,12 @@ class Floor:
         Returns the events and the number of the log's last event once they were stored (the copy's may be further
         on by the time the caller reads it).
 
-        Raises the queue's ``DomainError``; ``conflict`` only when other processes won the race ``TRIES`` times.
+        Raises the queue's ``DomainError``; ``conflict`` only when other processes won the race ``retries.TRIES`` times.
         """
-        for attempt in range(1, TRIES + 1):
-            try:
-                events, state = await self._perform_once(loaded, session_id, actor, action)
-                seq = state.seq
-                break
-            except StorageConflict:
-                if attempt == TRIES:
-                    raise
-                log.info("floor log moved on in another process: trying again", extra={
-                    "meeting": loaded.meeting.slug, "session": session_id, "attempt": attempt})
-            except NotLive:
-                # Another process may have started the session a moment ago: read its life before refusing.
-                if attempt == TRIES or session_id not in await self.app[registry_key].reload_lives(loaded):
-                    raise
+        events, state = await against_other_processes(
+            self.app[registry_key], loaded, session_id, "floor",
+            lambda: self._perform_once(loaded, session_id, actor, action))
+        seq = state.seq
         if not events:
             return events, seq
         await self.notices.publish(Notice(FLOOR, loaded.id, session_id, seq))

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ...domain.errors import DomainError, NotLive
+from ...domain.errors import DomainError
 from ...domain.meetings.models import Role
 from ...domain.questions.board import QuestionBoard
 from ...domain.questions.events import (
@@ -38,18 +38,16 @@ from ...domain.questions.events import (
 from ...domain.questions.models import PUBLIC_STATUSES, Actor, BoardSettings, moderator_view, public_view
 from ...settings import Settings
 from ...storage import questions as questions_db
-from ...storage.interface import StorageConflict
 from .. import rooms
 from ..keys import db_key, registry_key, settings_key, sio_key
 from ..notices import QUESTIONS, Notice, Publisher
 from ..registry import LoadedMeeting
+from ..retries import against_other_processes
 from ..sockets import LIVE, MODERATE
 from .views import own_view, public_counts, settings_view
 
 log = logging.getLogger(__name__)
 Action = Callable[[QuestionBoard], list[BoardEvent]]
-#: Attempts at one action when other processes keep storing first (each one catches up with them).
-TRIES = 5
 
 
 class FloorHandoff(Protocol):
@@ -126,22 +124,12 @@ class Questions:
         """Run one board action: catch up, validate and apply, store, then broadcast and tell the other processes.
         Returns the events and the number of the log's last event once they were stored.
 
-        Raises the board's ``DomainError``; ``conflict`` only when other processes won the race ``TRIES`` times.
+        Raises the board's ``DomainError``; ``conflict`` only when other processes won the race ``retries.TRIES`` times.
         """
-        for attempt in range(1, TRIES + 1):
-            try:
-                events, state = await self._perform_once(loaded, session_id, action)
-                seq = state.seq
-                break
-            except StorageConflict:
-                if attempt == TRIES:
-                    raise
-                log.info("question log moved on in another process: trying again", extra={
-                    "meeting": loaded.meeting.slug, "session": session_id, "attempt": attempt})
-            except NotLive:
-                # Another process may have started the session a moment ago: read its life before refusing.
-                if attempt == TRIES or session_id not in await self.app[registry_key].reload_lives(loaded):
-                    raise
+        events, state = await against_other_processes(
+            self.app[registry_key], loaded, session_id, "questions",
+            lambda: self._perform_once(loaded, session_id, action))
+        seq = state.seq
         if events:
             await self.notices.publish(Notice(QUESTIONS, loaded.id, session_id, seq))
         return events, seq
