@@ -8,12 +8,14 @@ tests marked ``sqlite`` (they read the SQLite file itself).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 import socketio
 from aiohttp.test_utils import TestServer
 
@@ -240,3 +242,19 @@ def haproxy_binary() -> str:
         return haproxy.binary(os.environ.get("FLOORCAST_HAPROXY", "haproxy"))
     except haproxy.HAProxyMissing as exc:
         pytest.fail(str(exc))
+
+
+REDIS = "redis://127.0.0.1:6379"
+
+
+@pytest.fixture
+async def channel() -> str:
+    """A Redis channel for this test's nodes alone (Redis must be running: the test fails loudly otherwise)."""
+    client = aioredis.from_url(REDIS)
+    try:
+        await client.ping()
+    except Exception as exc:
+        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({exc}); run scripts/setup-system.sh")
+    finally:
+        await client.aclose()
+    return f"floorcast-test-{uuid.uuid4().hex}"

@@ -18,7 +18,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 import socketio
 
 from server.clock import now_ms
@@ -28,26 +27,19 @@ from server.web.captions.hub import caption_hub_key
 from server.web.keys import db_key
 from server.web.metrics import metrics_key
 
-from .conftest import DEMO, WAIT, Inbox, Running
+from .conftest import DEMO, REDIS, WAIT, Inbox, Running
 from .test_nodes import node
 from .test_questions import start
 
 pytestmark = pytest.mark.redis
 
-REDIS = "redis://127.0.0.1:6379"
 ROOT = f"/m/{DEMO}/s/morning/ingest"
 
 
 @pytest.fixture
-async def redis_running() -> None:
-    """Redis is part of the set-up: fail loudly, never skip."""
-    client = aioredis.from_url(REDIS)
-    try:
-        await client.ping()
-    except Exception as exc:
-        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({exc}); run scripts/setup-system.sh")
-    finally:
-        await client.aclose()
+async def redis_running(channel: str) -> str:
+    """Redis is part of the set-up: ``channel`` fails loudly, never skips, when it is not running."""
+    return channel
 
 
 @contextlib.asynccontextmanager

@@ -12,14 +12,12 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
-import redis.asyncio as aioredis
 import socketio
 from aiohttp.test_utils import TestServer
 
@@ -36,23 +34,8 @@ from server.web.keys import db_key, link_key_key
 from server.web.notices import FLOOR, QUESTIONS, SESSION, Notice, notices_key
 from server.web.sessions import session_watch_key
 
-from .conftest import DEMO, WAIT, Inbox, Running
+from .conftest import DEMO, REDIS, WAIT, Inbox, Running
 from .test_questions import ALICE, BOB, call, open_client, register, start
-
-REDIS = "redis://127.0.0.1:6379"
-
-
-@pytest.fixture
-async def channel() -> str:
-    """A Redis channel for this test's nodes alone (Redis must be running: the test fails loudly otherwise)."""
-    client = aioredis.from_url(REDIS)
-    try:
-        await client.ping()
-    except Exception as exc:
-        pytest.fail(f"Redis is not running on 127.0.0.1:6379 ({exc}); run scripts/setup-system.sh")
-    finally:
-        await client.aclose()
-    return f"floorcast-test-{uuid.uuid4().hex}"
 
 
 @contextlib.asynccontextmanager
