@@ -230,6 +230,28 @@ async def open_sqlite(path: Path) -> SqliteDatabase:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, START_TRIES + 1):
+        try:
+            return await _open_sqlite(path)
+        except _Locked:
+            # Another process is creating or migrating the same file (a new file's switch to WAL can refuse a
+            # second connection at once, without waiting): start again once it is done.
+            if attempt == START_TRIES:
+                raise DatabaseProblem(f"{path}: database is locked") from None
+            log.info("database locked by another process starting: trying again", extra={"attempt": attempt})
+            await asyncio.sleep(0.1 * attempt)
+    raise AssertionError("every attempt returns or raises")
+
+
+#: Attempts at opening a file another process holds locked while it starts (about 10 s in all).
+START_TRIES = 14
+
+
+class _Locked(Exception):
+    """The file was locked by another process for longer than the busy timeout, or at once."""
+
+
+async def _open_sqlite(path: Path) -> SqliteDatabase:
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
@@ -249,6 +271,8 @@ async def open_sqlite(path: Path) -> SqliteDatabase:
             raise DatabaseProblem(f"{path}: the database does not take writes ({failure.replace('_', ' ')})")
     except sqlite3.Error as exc:
         await conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
+            raise _Locked() from None
         raise DatabaseProblem(f"{path}: {_one_line(exc)}") from None
     except BaseException:
         await conn.close()
