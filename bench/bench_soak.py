@@ -6,9 +6,15 @@ then for ``--minutes``:
 * ``--viewers`` Socket.IO viewers (minimal protocol clients in ``--workers`` processes, as in bench_fanout) stay
   connected to the session's caption room;
 * a captioner posts a line at ``--rate`` per second through the Zoom-compatible ingest URL;
-* registered participants submit and vote on questions, which the chair publishes and answers, and ask for the
-  floor, which the chair gives and ends;
+* in a second meeting, a day of sessions one after another (each ``--session-minutes`` long, started and ended by
+  its chair, like one IGF room's programme): registered participants submit and vote on questions, which the chair
+  publishes and answers, and ask for the floor, which the chair gives and ends;
 * one viewer reconnects every ``--reconnect`` seconds, resuming from the last caption ``seq`` it holds.
+
+A session's questions and floor are held in memory while it runs, so within one session memory follows its
+activity (this load makes about 60 questions and 60 turns a minute, far more than any real session); once a
+session has ended and sat unused for a minute, the server lets them go. So the load as a whole should leave memory
+flat: captions are bounded, sessions come and go, and reconnects leave nothing behind.
 
 It prints the server's resident memory, open file descriptors, asyncio tasks, connections and Socket.IO rooms at
 the start and at the end (memory and descriptors sampled from /proc from outside, the rest from the server's
@@ -25,7 +31,8 @@ captions flow; tracing slows the server, and its bookkeeping and the snapshots' 
 run without it for those).
 
     python bench/bench_soak.py                           # 2 minutes, 300 viewers
-    python bench/bench_soak.py --minutes 30 --viewers 2000 --tracemalloc 12
+    python bench/bench_soak.py --minutes 30 --viewers 2000
+    python bench/bench_soak.py --minutes 15 --viewers 500 --tracemalloc 10
 
 Loopback only; every loop is bounded in count and time. Exit status 1 when anything was lost.
 """
@@ -35,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -51,13 +59,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 import aiohttp
 import socketio
-from bench_fanout import _raise_fd_limit, _rss_kib, _tokens, _Viewer
+from bench_fanout import _raise_fd_limit, _rss_kib, _Viewer
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as MpEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG, SESSION = "ec-baku-2012", "morning"
+DAY = "soak-day"  # the meeting whose sessions the churn runs through, one after another
 WAIT = 10.0  # seconds: the bound of every single wait on the server
 SETTLE_S = 30.0  # seconds after the clients left before the last sample (longer than Engine.IO's ping interval)
 GROUPS = ("government", "civil", "private", "technical", "academic")
@@ -192,17 +201,17 @@ async def _captioner(base: str, token: str, stop_at: float, rate: float) -> int:
 async def _register(http: aiohttp.ClientSession, base: str, token: str, i: int) -> dict[str, str]:
     body = {"name": f"Soak participant {i}", "organisation": "Bench", "country": "CH", "group": GROUPS[i % 5],
             "mode": "remote"}
-    async with http.post(f"{base}/api/meetings/{SLUG}/participants?t={token}", json=body) as r:
+    async with http.post(f"{base}/api/meetings/{DAY}/participants?t={token}", json=body) as r:
         if r.status != 201:
             raise RuntimeError(f"registration: {r.status} {await r.text()}")
-        return {f"fc_p_{SLUG}": r.cookies[f"fc_p_{SLUG}"].value}
+        return {f"fc_p_{DAY}": r.cookies[f"fc_p_{DAY}"].value}
 
 
-async def _client(base: str, namespace: str, cookies: dict[str, str] | None = None,
+async def _client(base: str, namespace: str, session: str, cookies: dict[str, str] | None = None,
                   **auth: Any) -> socketio.AsyncClient:
     client = socketio.AsyncClient(reconnection=False)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-    await client.connect(base, namespaces=[namespace], auth={"meeting": SLUG, "session": SESSION, **auth},
+    await client.connect(base, namespaces=[namespace], auth={"meeting": DAY, "session": session, **auth},
                          headers=headers, transports=["websocket"], wait_timeout=WAIT)
     return client
 
@@ -214,35 +223,52 @@ async def _call(client: socketio.AsyncClient, event: str, data: dict[str, Any], 
     return reply
 
 
-async def _churn(base: str, tokens: dict[tuple[str, str | None], str], stop_at: float, reconnect_s: float,
-                 counts: dict[str, int]) -> set[int]:
-    """Questions, votes, floor requests and a reconnecting viewer until ``stop_at``; returns that viewer's seqs."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
-        cookies = [await _register(http, base, tokens[("participant", None)], i) for i in range(10)]
-    people = [await _client(base, "/live", c) for c in cookies]
-    chair = await _client(base, "/moderate", t=tokens[("moderator", SESSION)], name="Soak chair")
+async def _roam(base: str, stop_at: float, reconnect_s: float, counts: dict[str, int],
+                captioned: asyncio.Future[int]) -> set[int]:
+    """A caption viewer that reconnects every ``reconnect_s`` until ``stop_at``, resuming from the last ``seq`` it
+    holds, then waits (bounded) for the captioner's last line; returns every ``seq`` it got."""
     held: set[int] = set()
+    got = asyncio.Event()
 
     def keep(data: Any) -> None:
         held.update(s["seq"] for s in (data.get("segments", []) if "segments" in data else [data]))
+        got.set()
 
-    rng = random.Random(7)
-    next_reconnect = time.monotonic() + reconnect_s
     roamer: socketio.AsyncClient | None = None
     try:
         while time.monotonic() < stop_at:
-            if roamer is None or time.monotonic() >= next_reconnect:
-                if roamer is not None:
-                    await roamer.disconnect()
-                roamer = socketio.AsyncClient(reconnection=False)
-                roamer.on("caption_segment", keep, namespace="/live")
-                roamer.on("caption_backlog", keep, namespace="/live")
-                last = max(held, default=None)
-                auth = {"meeting": SLUG, "session": SESSION, **({"last_seq": last} if last is not None else {})}
-                await roamer.connect(base, namespaces=["/live"], auth=auth, transports=["websocket"],
-                                     wait_timeout=WAIT)
-                counts["reconnects"] += 1
-                next_reconnect = time.monotonic() + reconnect_s
+            if roamer is not None:
+                await roamer.disconnect()
+            roamer = socketio.AsyncClient(reconnection=False)
+            roamer.on("caption_segment", keep, namespace="/live")
+            roamer.on("caption_backlog", keep, namespace="/live")
+            last = max(held, default=None)
+            auth = {"meeting": SLUG, "session": SESSION, **({"last_seq": last} if last is not None else {})}
+            await roamer.connect(base, namespaces=["/live"], auth=auth, transports=["websocket"], wait_timeout=WAIT)
+            counts["reconnects"] += 1
+            await asyncio.sleep(max(0.0, min(reconnect_s, stop_at - time.monotonic())))
+        final = await asyncio.wait_for(captioned, WAIT)
+        deadline = time.monotonic() + WAIT
+        while max(held, default=0) < final and time.monotonic() < deadline:
+            got.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(got.wait(), deadline - time.monotonic())
+    finally:
+        if roamer is not None:
+            await roamer.disconnect()
+    return held
+
+
+async def _session(base: str, day: dict[tuple[str, str | None], str], session: str, cookies: list[dict[str, str]],
+                   stop_at: float, counts: dict[str, int]) -> None:
+    """One session of the day: its chair starts it, questions and floor requests until ``stop_at``, then it ends."""
+    moderator = day[("moderator", session)]
+    await _post(f"{base}/api/meetings/{DAY}/sessions/{session}/start?t={moderator}")
+    people = [await _client(base, "/live", session, c) for c in cookies]
+    chair = await _client(base, "/moderate", session, t=moderator, name="Soak chair")
+    rng = random.Random(session)
+    try:
+        while time.monotonic() < stop_at:
             who = rng.choice(people)
             reply = await _call(who, "question_submit", {"text": f"Soak question {counts['questions']}?"}, "/live")
             counts["questions"] += 1
@@ -259,24 +285,62 @@ async def _churn(base: str, tokens: dict[tuple[str, str | None], str], stop_at: 
                     await _call(chair, "floor_end", {}, "/moderate")
             await asyncio.sleep(0.5)
     finally:
-        for client in [*people, chair, *([roamer] if roamer else [])]:
+        for client in [*people, chair]:
             await client.disconnect()
-    return held
+    await _post(f"{base}/api/meetings/{DAY}/sessions/{session}/end?t={moderator}", {"confirm": "1"})
+    counts["sessions"] += 1
 
 
-async def _post(url: str) -> None:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http, http.post(url) as r:
+async def _churn(base: str, day: dict[tuple[str, str | None], str], sessions: list[str], stop_at: float,
+                 session_s: float, counts: dict[str, int]) -> None:
+    """The day's sessions one after another, each ``session_s`` long, until ``stop_at``."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+        cookies = [await _register(http, base, day[("participant", None)], i) for i in range(10)]
+    for session in sessions:
+        if time.monotonic() >= stop_at:
+            break
+        await _session(base, day, session, cookies, min(stop_at, time.monotonic() + session_s), counts)
+
+
+async def _post(url: str, form: dict[str, str] | None = None) -> None:
+    async with (aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http,
+                http.post(url, data=form) as r):
         if r.status != 200:
             raise RuntimeError(f"{url.split('?')[0]}: {r.status} {await r.text()}")
 
 
-async def _drive(base: str, tokens: dict[tuple[str, str | None], str], seconds: float, rate: float,
-                 reconnect_s: float) -> tuple[int, set[int], dict[str, int]]:
+async def _drive(base: str, tokens: dict[tuple[str, str | None], str], day: dict[tuple[str, str | None], str],
+                 sessions: list[str], seconds: float, rate: float, reconnect_s: float,
+                 session_s: float) -> tuple[int, set[int], dict[str, int]]:
     stop_at = time.monotonic() + seconds
-    counts = {"questions": 0, "floor": 0, "reconnects": 0}
-    captions, held = await asyncio.gather(_captioner(base, tokens[("captioner", SESSION)], stop_at, rate),
-                                          _churn(base, tokens, stop_at, reconnect_s, counts))
-    return captions, held, counts
+    counts = {"questions": 0, "floor": 0, "reconnects": 0, "sessions": 0}
+    captioned = asyncio.ensure_future(_captioner(base, tokens[("captioner", SESSION)], stop_at, rate))
+    held, _ = await asyncio.gather(_roam(base, stop_at, reconnect_s, counts, captioned),
+                                   _churn(base, day, sessions, stop_at, session_s, counts))
+    return await captioned, held, counts
+
+
+def _tokens(data: Path, slug: str) -> dict[tuple[str, str | None], str]:
+    """A meeting's role links: token by (role, session)."""
+    out = subprocess.run([sys.executable, "run.py", "--data", str(data), "links", "--meeting", slug, "--json"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {(row["role"], row["session_id"]): row["url"].split("t=")[1] for row in json.loads(out)[0]["links"]}
+
+
+def _load_day(data: Path, count: int) -> list[str]:
+    """Load a meeting of ``count`` sessions (the demo meeting's groups) for the churn; returns the session ids."""
+    demo = (ROOT / "server" / "demo_meeting.toml").read_text(encoding="utf-8")
+    head = demo[:demo.index("[[sessions]]")].replace('slug = "ec-baku-2012"', f'slug = "{DAY}"')
+    ids = [f"part-{i:03d}" for i in range(1, count + 1)]
+    sessions = "".join(f'[[sessions]]\nid = "{sid}"\ntitle = "Soak session {i}"\nroom = "Room 1"\n'
+                       f"start = 2012-11-05T{9 + i // 60 % 12:02d}:{i % 60:02d}:00\n"
+                       f"end = 2012-11-05T{9 + i // 60 % 12:02d}:{i % 60:02d}:30\n\n"
+                       for i, sid in enumerate(ids))
+    path = data / "soak-day.toml"
+    path.write_text(head + sessions, encoding="utf-8")
+    subprocess.run([sys.executable, "run.py", "--data", str(data), "load", str(path)], cwd=ROOT,
+                   capture_output=True, text=True, check=True)
+    return ids
 
 
 class Sampler:
@@ -355,11 +419,12 @@ def _print_growth(first: Path, last: Path, top: int) -> None:
 def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
     line = metrics.next(every * 3 + 5)
     return {"rss_mib": _rss_kib(pid) / 1024, "fds": _fds(pid), "tasks": line["tasks"],
-            "connections": line["connections"], "rooms": line["rooms"]}
+            "connections": line["connections"], "rooms": line["rooms"],
+            "copies": "/".join(str(n) for n in line.get("session_copies", {}).values())}
 
 
-def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float, sample_every: float,
-        trend_minutes: float, frames: int, top: int) -> int:
+def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float, session_minutes: float,
+        sample_every: float, trend_minutes: float, frames: int, top: int) -> int:
     """One soak; prints the figures and returns the exit status."""
     metrics_every = 2.0
     with TemporaryDirectory() as tmp:
@@ -368,7 +433,9 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
         server, base, metrics = _start_server(data, metrics_every, frames)
         sampler = Sampler(server, metrics, sample_every, Path(tmp) if frames else None)
         try:
-            tokens = _tokens(data)
+            tokens = _tokens(data, SLUG)
+            sessions = _load_day(data, int(minutes / session_minutes) + 1)
+            day = _tokens(data, DAY)
             moderator = tokens[("moderator", SESSION)]
             asyncio.run(_post(f"{base}/api/meetings/{SLUG}/sessions/{SESSION}/start?t={moderator}"))
             idle = _signs(server.pid, metrics, metrics_every)
@@ -383,7 +450,8 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             start = _signs(server.pid, metrics, metrics_every)
             t0 = time.monotonic()
             sampler.start()  # the first tracemalloc snapshot, before the load
-            captions, held, counts = asyncio.run(_drive(base, tokens, minutes * 60, rate, reconnect_s))
+            captions, held, counts = asyncio.run(_drive(base, tokens, day, sessions, minutes * 60, rate, reconnect_s,
+                                                                 session_minutes * 60))
             elapsed = time.monotonic() - t0
             sampler.finish()
             time.sleep(3.0)  # bounded grace for the last deliveries; the check below says what arrived
@@ -416,11 +484,13 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
     missing = sum(len(expected - set(s)) for s in seen)
     roamer_gaps = sorted(expected - held)
     print(f"soak: {elapsed / 60:.1f} min, {connected}/{viewers} viewers stayed, {captions} captions at {rate}/s, "
-          f"{counts['questions']} questions, {counts['floor']} floor requests, {counts['reconnects']} reconnects")
-    print(f"{'':>22} {'RSS MiB':>8} {'fds':>6} {'tasks':>6} {'conns':>6} {'rooms':>6}")
+          f"{counts['sessions']} sessions ended, {counts['questions']} questions, {counts['floor']} floor requests, "
+          f"{counts['reconnects']} reconnects")
+    print(f"{'':>22} {'RSS MiB':>8} {'fds':>6} {'tasks':>6} {'conns':>6} {'rooms':>6}  sessions held (floor/questions)")
     for label, s in (("idle", idle), ("viewers connected", start), ("end, clients gone", end),
                      (f"{SETTLE_S:.0f} s later", settled)):
-        print(f"{label:>22} {s['rss_mib']:>8.1f} {s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}")
+        print(f"{label:>22} {s['rss_mib']:>8.1f} {s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}"
+              f"  {s['copies']}")
     print(f"captions missing at viewers that stayed: {missing} (of {len(seen) * captions}); "
           f"reconnecting viewer missing: {len(roamer_gaps)}{' ' + str(roamer_gaps[:10]) if roamer_gaps else ''}")
     print("RSS MiB while the load ran (minute: MiB): " + ", ".join(f"{t:.0f}: {r:.1f}" for t, r in sampler.samples))
@@ -441,6 +511,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="client processes holding the viewers")
     parser.add_argument("--rate", type=float, default=5.0, help="captions per second")
     parser.add_argument("--reconnect", type=float, default=3.0, help="seconds between the roaming viewer's reconnects")
+    parser.add_argument("--session-minutes", type=float, default=3.0,
+                        help="how long each session of the churn's day runs before its chair ends it")
     parser.add_argument("--sample-every", type=float, default=60.0, help="seconds between RSS samples under load")
     parser.add_argument("--trend-minutes", type=float, default=20.0,
                         help="the last minutes of samples the RSS slope is fitted to")
@@ -450,13 +522,14 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=WAIT,
                         help="seconds any single wait on the server may take (more when traced on a busy machine)")
     args = parser.parse_args()
-    if not 0 < args.minutes <= 24 * 60 or not 0 < args.viewers <= 20_000:
-        parser.error("--minutes must be 0..1440 and --viewers 1..20000")
+    if not 0 < args.minutes <= 24 * 60 or not 0 < args.viewers <= 20_000 or not 0.5 <= args.session_minutes <= 600:
+        parser.error("--minutes must be 0..1440, --viewers 1..20000 and --session-minutes 0.5..600")
     if not 1 <= args.sample_every <= 3600 or not 0 <= args.tracemalloc <= 100 or not 1 <= args.wait <= 120:
         parser.error("--sample-every must be 1..3600, --tracemalloc 0..100 and --wait 1..120")
     WAIT = args.wait
     _raise_fd_limit()
-    sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect, args.sample_every,
+    sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect, args.session_minutes,
+                 args.sample_every,
                  args.trend_minutes, args.tracemalloc, args.top))
 
 

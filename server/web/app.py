@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> web.Application:
     notices = app[notices_key] = NoticeBus(settings.redis_url, settings.redis_channel)
     floor = app[floor_key] = Floor(app, notices)
     floor.questions = app[questions_key] = Questions(app, floor, notices)
-    watch = app[session_watch_key] = SessionWatch(app, follower=floor)
+    watch = app[session_watch_key] = SessionWatch(app, follower=floor, keepers=(floor, floor.questions))
     notices.listen(FLOOR, floor)
     notices.listen(QUESTIONS, floor.questions)
     notices.listen(SESSION, watch)

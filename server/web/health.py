@@ -32,6 +32,7 @@ from ..clock import now_ms
 from .engineio_adapter import start_manager
 from .fanout import FastRedisManager
 from .keys import db_key, settings_key, sio_key
+from .sessions import session_watch_key
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -99,11 +100,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def vital_signs(app: web.Application) -> dict[str, Any]:
-    """Resident memory (KiB), open file descriptors, asyncio tasks, Engine.IO connections and Socket.IO rooms."""
+    """Resident memory (KiB), open file descriptors, asyncio tasks, Engine.IO connections, Socket.IO rooms, and
+    the sessions whose floor or questions this process holds (``copies``)."""
     sio = app[sio_key]
     rooms = sum(len(by_room) for by_room in sio.manager.rooms.values())
+    keepers = app[session_watch_key].keepers if session_watch_key in app else ()
     return {"rss_kib": _rss_kib(), "fds": _open_fds(), "tasks": len(asyncio.all_tasks()),
-            "connections": len(sio.eio.sockets), "rooms": rooms}
+            "connections": len(sio.eio.sockets), "rooms": rooms,
+            "session_copies": {keeper.feature: keeper.held for keeper in keepers}}
 
 
 def _rss_kib() -> int | None:

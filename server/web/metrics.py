@@ -3,8 +3,9 @@
 Each application has its own ``CollectorRegistry``. Most figures are read at scrape time by :class:`Collector`
 from what the process already keeps: connected viewers from the Socket.IO rooms, frames written and slow viewers
 dropped from the fan-out manager (one addition per emit, never per socket), refused database writes from the
-store, Redis failures from the health check and the rate limits, and the ``/healthz`` checks. The two latency
-histograms are observed by the caption hub, once per caption change.
+store, Redis failures from the health check and the rate limits, the ``/healthz`` checks, and the sessions whose
+floor and questions the process holds in memory. The two latency histograms are observed by the caption hub,
+once per caption change.
 
 Access: with ``metrics_token`` set, a request must carry ``Authorization: Bearer <token>``; without it, only
 requests from a loopback address are answered. Anything else is refused with ``403 forbidden``.
@@ -27,6 +28,7 @@ from .fanout import FastManager, FastRedisManager
 from .health import checks, health_key
 from .keys import db_key, limits_key, registry_key, settings_key, sio_key
 from .notices import notices_key
+from .sessions import session_watch_key
 
 routes = web.RouteTableDef()
 #: Latency buckets in seconds: a caption is stored and acknowledged in milliseconds, a stalled disk takes seconds.
@@ -134,6 +136,13 @@ class Collector(BaseCollector):
             for name in CHECK_STATES:
                 state.add_metric([node, check, name], 1.0 if verdict == name else 0.0)
         yield state
+        copies = GaugeMetricFamily("floorcast_session_copies", "Sessions whose floor or questions this node holds "
+                                   "in memory (live ones, and others used in the last minute).",
+                                   labels=["node", "feature"])
+        if session_watch_key in app:
+            for keeper in app[session_watch_key].keepers:
+                copies.add_metric([node, keeper.feature], keeper.held)
+        yield copies
 
     def _viewers(self, node: str) -> GaugeMetricFamily:
         """Connections in each session's room, per namespace (the rooms ``meeting:{id}:{session}``)."""

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -28,6 +28,7 @@ from ..storage import meetings as meetings_db
 from ..storage.interface import StorageConflict
 from . import auth, rooms
 from .confirm import confirmation, confirmed
+from .copies import Keeper, Key
 from .keys import db_key, registry_key, sio_key
 from .notices import SESSION, Notice, notices_key
 from .registry import LoadedMeeting, session_state
@@ -200,12 +201,15 @@ class SessionWatch:
       other process told every page already, through the client manager);
     * the clock started or ended a session with ``auto_start``: every page hears of it, the last words first;
     * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told;
-    * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process.
+    * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process;
+    * a session is not live and its copies (floor, questions: the ``keepers``) were not used for a while: they are
+      let go (``copies``), so a process that serves a week of sessions holds only the ones in use.
     """
 
-    def __init__(self, app: web.Application, follower: LiveFollower) -> None:
+    def __init__(self, app: web.Application, follower: LiveFollower, keepers: Sequence[Keeper] = ()) -> None:
         self.app = app
         self.follower = follower
+        self.keepers = tuple(keepers)
         self.versions: dict[str, int] = {}
         #: (meeting id, session id) -> (stored changes, effective state) as last seen.
         self.seen: dict[tuple[int, str], tuple[int, str]] = {}
@@ -259,6 +263,18 @@ class SessionWatch:
                 await self._reload(loaded)
             else:
                 await self.settle(loaded)
+        self.release_idle()
+
+    def release_idle(self) -> int:
+        """Let the keepers go of the idle copies of sessions that are not live; returns how many were let go."""
+        now, registry = now_ms(), self.app[registry_key]
+
+        def live(key: Key) -> bool:
+            loaded = registry.loaded_by_id(key[0])
+            life = loaded.lives.get(key[1]) if loaded is not None else None
+            return life is not None and life.effective_state(now) is SessionState.LIVE
+
+        return sum(keeper.release_idle(live) for keeper in self.keepers)
 
     async def noticed(self, notice: Notice) -> None:
         """Another process started or ended a session: read the lives again now rather than at the next tick."""

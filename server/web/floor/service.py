@@ -30,6 +30,7 @@ from ...domain.floor.queue import FloorQueue
 from ...domain.questions.models import Actor
 from ...storage import floor as floor_db
 from .. import rooms
+from ..copies import Copies, Key
 from ..keys import db_key, registry_key, sio_key
 from ..notices import FLOOR, Notice, Publisher
 from ..registry import LoadedMeeting
@@ -78,7 +79,18 @@ class Floor:
     def __init__(self, app: web.Application, notices: Publisher) -> None:
         self.app = app
         self.notices = notices
-        self._floors: dict[tuple[int, str], SessionFloor] = {}
+        self._floors: Copies[SessionFloor] = Copies()
+
+    feature = "floor"
+
+    @property
+    def held(self) -> int:
+        """How many sessions' floors this process holds."""
+        return len(self._floors)
+
+    def release_idle(self, live: Callable[[Key], bool]) -> int:
+        """Let go of the floors of sessions that are not live and were not used for a while (see ``copies``)."""
+        return self._floors.release_idle(live)
 
     async def session(self, loaded: LoadedMeeting, session_id: str) -> SessionFloor:
         """The floor of a session, rebuilt from its stored events on first use. Do not call it holding the lock."""
@@ -96,7 +108,7 @@ class Floor:
         if found is None:
             events = await floor_db.load_events(self.app[db_key], loaded.id, session_id)
             queue = FloorQueue.replay(events, labels=loaded.group_labels())
-            found = self._floors[key] = SessionFloor(queue, len(events))
+            found = self._floors.put(key, SessionFloor(queue, len(events)))
         elif catch_up:
             # Numbers are consecutive per session: the copy built from ``seq`` events applies the ones after it.
             missed = await floor_db.load_events(self.app[db_key], loaded.id, session_id, after_seq=found.seq)
@@ -154,7 +166,7 @@ class Floor:
             except BaseException:
                 if decided:
                     # The queue applied events that were not stored: forget it, the next use replays storage.
-                    self._floors.pop((loaded.id, session_id), None)
+                    self._floors.drop((loaded.id, session_id))
                 raise
             if not events:
                 return events, state
@@ -182,7 +194,7 @@ class Floor:
 
     async def resync(self) -> None:
         """Notices may have been lost: catch every copy up."""
-        for meeting_id, session_id in list(self._floors):
+        for meeting_id, session_id in self._floors.sessions():
             loaded = self.app[registry_key].loaded_by_id(meeting_id)
             if loaded is not None:
                 async with loaded.lock:

@@ -39,6 +39,7 @@ from ...domain.questions.models import PUBLIC_STATUSES, Actor, BoardSettings, mo
 from ...settings import Settings
 from ...storage import questions as questions_db
 from .. import rooms
+from ..copies import Copies, Key
 from ..keys import db_key, registry_key, settings_key, sio_key
 from ..notices import QUESTIONS, Notice, Publisher
 from ..registry import LoadedMeeting
@@ -83,7 +84,18 @@ class Questions:
         self.app = app
         self.floor = floor
         self.notices = notices
-        self._boards: dict[tuple[int, str], SessionQuestions] = {}
+        self._boards: Copies[SessionQuestions] = Copies()
+
+    feature = "questions"
+
+    @property
+    def held(self) -> int:
+        """How many sessions' boards this process holds."""
+        return len(self._boards)
+
+    def release_idle(self, live: Callable[[Key], bool]) -> int:
+        """Let go of the boards of sessions that are not live and were not used for a while (see ``copies``)."""
+        return self._boards.release_idle(live)
 
     async def session(self, loaded: LoadedMeeting, session_id: str) -> SessionQuestions:
         """The board of a session, rebuilt from its stored events on first use. Do not call it holding the lock."""
@@ -106,7 +118,7 @@ class Questions:
             themes = loaded.meeting.session(session_id).themes
             board = QuestionBoard.replay(events, session_id=session_id, themes=themes,
                                          settings=BoardSettings(**server_limits))
-            found = self._boards[key] = SessionQuestions(board, len(events))
+            found = self._boards.put(key, SessionQuestions(board, len(events)))
         elif catch_up:
             missed = await questions_db.load_events(self.app[db_key], loaded.id, session_id, after_seq=found.seq)
             for event in missed:
@@ -159,7 +171,7 @@ class Questions:
             except BaseException:
                 if decided:
                     # The board applied events that were not stored: forget it, the next use replays storage.
-                    self._boards.pop((loaded.id, session_id), None)
+                    self._boards.drop((loaded.id, session_id))
                 raise
             if not events:
                 return events, state
@@ -178,7 +190,7 @@ class Questions:
 
     async def resync(self) -> None:
         """Notices may have been lost: catch every board up."""
-        for meeting_id, session_id in list(self._boards):
+        for meeting_id, session_id in self._boards.sessions():
             loaded = self.app[registry_key].loaded_by_id(meeting_id)
             if loaded is not None:
                 async with loaded.lock:
