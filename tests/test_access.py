@@ -363,6 +363,19 @@ async def test_link_actions_and_named_moderators_appear_in_the_admin_audit_log(s
     assert "Enlace revocado" in page and "Bo, Enlace de Moderador (morning)" in page and "Sesión terminada" in page
 
 
+async def test_a_script_starting_a_session_may_say_who_it_acts_for(server, http):
+    moderator = await server.token("moderator", "morning")
+    api = server.url(f"/api/meetings/{DEMO}/sessions/morning")
+    async with http.post(f"{api}/start?t={moderator}&name=  Rita  <i>Remote</i> ") as r:
+        assert r.status == 200, await r.text()
+    async with http.post(f"{api}/end?t={moderator}") as r:  # unnamed: the link alone
+        assert r.status == 200, await r.text()
+    async with http.get(server.url(f"/m/{DEMO}/admin?t={await server.token('admin')}")) as r:
+        page = await r.text()
+    assert "Rita &lt;i&gt;Remote&lt;/i&gt;, Moderator link (morning)" in page
+    assert page.count("Moderator link (morning)") >= 2
+
+
 NAME_FIRST = "Donnez d'abord votre nom"
 
 

@@ -104,7 +104,8 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     paths.update(rapporteur_paths())
     for action in ("start", "end"):
         paths[f"/api/meetings/{{slug}}/sessions/{{session_id}}/{action}"] = {"post": _op(
-            f"{action.capitalize()} a session (moderator token)", [_SLUG, _SID, _TOKEN],
+            f"{action.capitalize()} a session (moderator token)",
+            [_SLUG, _SID, _TOKEN, _query("name", "who acts for the link, shown in the audit log")],
             _obj(ok=_BOOL, session=session_state), errors=(400, 403, 404, 409))}
     return {
         "openapi": "3.1.0",

@@ -123,9 +123,12 @@ async def _moderator(request: web.Request) -> tuple[LoadedMeeting, str, auth.Acc
 
 @routes.post("/api/meetings/{slug}/sessions/{session_id}/{action:start|end}")
 async def session_action(request: web.Request) -> web.Response:
-    """Start or end a session (moderator)."""
+    """Start or end a session (moderator). ``?name=`` says who, as on the pages: several people may hold one link,
+    and the log names the link and, when given, the person."""
     loaded, session_id, access = await _moderator(request)
-    reply = await change_session(request.app, loaded, session_id, request.match_info["action"], access.label)
+    name = display_name(request.query.get("name"))
+    actor = f"{access.label} ({name})" if name else access.label
+    reply = await change_session(request.app, loaded, session_id, request.match_info["action"], actor)
     return web.json_response({"ok": True, **reply})
 
 
