@@ -1,7 +1,8 @@
 """``/healthz`` tells the truth, and a full disk is a coded refusal: the captioner bridge and the HTTP ingest get
 ``storage_full`` (503), nothing acknowledged is lost, and the text sent again is stored once there is room.
 
-The full disk is SQLite's own: ``PRAGMA max_page_count`` on the test database makes writes fail with SQLITE_FULL.
+The full disk is SQLite's own (``PRAGMA max_page_count`` on the test database makes writes fail with SQLITE_FULL),
+and a real one: a small tmpfs holding the data directory, filled to the last byte by another file (``ENOSPC``).
 A stalled fan-out bus is a TCP proxy in front of the real Redis that stops forwarding bytes.
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,6 +94,79 @@ async def test_disk_full_is_a_coded_503_for_ingest_and_healthz_and_nothing_ackno
     assert [s["text"] for s in stored] == [*acknowledged, "Bridge line " + "y" * 3000, text.strip()]
     status, body = await _health(server, http)
     assert (status, body["ok"]) == (200, True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB file system of its own (tmpfs), unmounted afterwards; needs the right to mount (root here)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(directory: Path) -> Path:
+    """Write a file until the file system refuses with ENOSPC; returns it (delete it to make room again)."""
+    filler = directory / "filler"
+    block = b"\0" * 65536
+    with open(filler, "wb", buffering=0) as f:
+        for _ in range(10_000):  # bounded: 640 MiB, far beyond the small disk
+            try:
+                f.write(block)
+            except OSError as exc:
+                assert exc.errno == 28, exc  # ENOSPC
+                break
+        else:
+            raise AssertionError("the small disk never filled up")
+    for _ in range(1_000):  # the last partial block too
+        try:
+            with open(filler, "ab", buffering=0) as f:
+                f.write(b"\0" * 512)
+        except OSError:
+            break
+    return filler
+
+
+@pytest.mark.sqlite  # the SQLite file on a file system that fills up
+async def test_a_really_full_file_system_is_a_coded_503_and_nothing_acknowledged_is_lost(small_disk, http):
+    settings = Settings(data_dir=small_disk / "data", port=0, log_json=False)
+    async with TestServer(create_app(settings), port=0) as srv:
+        server = Running(srv, settings)
+        moderator = await server.token("moderator", "morning")
+        async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
+            assert r.status == 200
+        captioner = await server.token("captioner", "morning")
+        filler = _fill(small_disk)
+        acknowledged, refused = [], None
+        for seq in range(1, 400):
+            text = f"Line {seq} " + "x" * 3000 + "\n"
+            async with http.post(server.url(f"{ROOT}/zoom?t={captioner}&seq={seq}"), data=text.encode()) as r:
+                answer = await r.text()
+            if r.status == 200:
+                acknowledged.append(text.strip())
+                continue
+            assert r.status == 503 and answer.startswith("storage_full: "), (r.status, answer)
+            refused = (seq, text)
+            break
+        assert refused is not None, "the full file system never refused a caption"
+        status, body = await _health(server, http)
+        assert (status, body["reasons"]) == (503, ["storage_full"])
+        async with http.get(server.url(f"/m/{DEMO}/s/morning")) as r:
+            assert r.status == 200  # pages are still served
+        os.remove(filler)
+        seq, text = refused
+        async with http.post(server.url(f"{ROOT}/zoom?t={captioner}&seq={seq}"), data=text.encode()) as r:
+            assert r.status == 200, await r.text()
+        stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
+        assert [s["text"] for s in stored] == [*acknowledged, text.strip()]
+        status, body = await _health(server, http)
+        assert (status, body["ok"]) == (200, True)
 
 
 class FreezableProxy:
