@@ -42,6 +42,17 @@ async def test_a_trusted_balancer_names_each_client(settings):
     assert statuses == [201, 201, 429]
 
 
+async def test_a_chain_of_trusted_proxies_is_passed_over_to_the_client(settings):
+    # A CDN (10.x, trusted) in front of the balancer: the client is the last address that is no trusted proxy.
+    trusted = "127.0.0.1,10.0.0.0/8"
+    # One client through two CDN nodes is one client; two clients through one CDN node are two.
+    assert await registrations(settings, trusted, ["203.0.113.7, 10.1.2.3", "198.51.100.3, 10.1.2.3",
+                                                   "203.0.113.7, 10.7.7.7, 10.1.2.4"]) == [201, 201, 429]
+    # What a client writes into the header itself stays to the left of the address the first proxy saw.
+    assert await registrations(settings, trusted, ["192.0.2.1, 203.0.113.9, 10.1.2.3",
+                                                   "192.0.2.2, 203.0.113.9, 10.1.2.5"]) == [201, 429]
+
+
 @pytest.mark.parametrize("trusted", ["", "10.9.9.9,192.168.0.0/16"])
 async def test_anyone_else_cannot_choose_its_address(settings, trusted):
     # The header comes from a peer that is not a trusted proxy: every request counts for the peer itself.
