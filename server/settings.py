@@ -84,8 +84,9 @@ class Settings:
     node: str = _field("", "This process's name in the node label of /metrics (default: the Redis fan-out's host "
                        "id with Redis, else the host name).", "FLOORCAST_NODE")
     trusted_proxies: str = _field("", "Addresses or networks (comma-separated, e.g. 10.0.0.5,192.168.1.0/24) of the "
-                                  "load balancers in front of this node: the client address in their X-Forwarded-For "
-                                  "counts for the rate limits per address (empty: none; --workers sets 127.0.0.1).",
+                                  "load balancers and other proxies in front of this node: the last address in their "
+                                  "X-Forwarded-For that is none of them counts for the rate limits per address "
+                                  "(empty: none; --workers sets 127.0.0.1).",
                                   "FLOORCAST_TRUSTED_PROXIES")
     workers: int = _field(1, "Node processes to run on this machine: more than 1 starts that many nodes on internal "
                           "ports behind HAProxy on --host/--port, restarts any that dies, and needs --redis-url.",
