@@ -2,7 +2,8 @@
 
 Written for python-socketio 5.18 and python-engineio 4.15 (the ranges pinned in pyproject.toml). ``check`` runs
 when the manager is attached to its server, at start-up, and refuses to start, naming the attribute, if one of
-the internals below is gone or has another type. Nothing else in the project touches them.
+the internals below is gone or has another type. Nothing else in the project touches them, apart from
+:mod:`server.web.engineio_socket`, whose uses are listed and checked here.
 
 What it touches, and why:
 
@@ -16,10 +17,13 @@ What it touches, and why:
   the backlog.
 * ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
   slow viewer without awaiting it.
-* ``environ["aiohttp.request"]`` (set by engine.io's aiohttp driver, read through the public ``get_environ``): the
-  request whose transport carries a connection that was opened with ``transport=websocket``. There is no request
-  to look at before the first connection, so this one is not in ``check``: without it the fan-out logs a warning
-  once and uses the queue (correct, slower), and the tests that expect direct writes fail.
+* the lean connection (:mod:`server.web.engineio_socket`): ``engineio.AsyncServer.sockets`` replaced by a
+  ``SocketTable`` (``_handle_connect`` enters each new connection there) that makes each ``AsyncSocket`` a
+  ``LeanSocket``; its overrides of ``AsyncSocket._websocket_handler(ws)``, ``schedule_ping()`` and ``close``; the
+  socket's ``connected``, ``upgrading``, ``upgraded``, ``closing`` and ``last_ping``, ``receive(pkt)`` and the
+  server's ``reason`` constants (``PING_TIMEOUT``, ``TRANSPORT_CLOSE``, ``TRANSPORT_ERROR``); the aiohttp driver's
+  ``ws._sock`` (the ``WebSocketResponse``) and ``ws.environ``.
+* ``Outbox.transport``: the WebSocket transport a connection's packets are written to once it is a WebSocket.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
   when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
   A TLS transport gets the frame through its own ``write``, which encrypts it.
@@ -55,6 +59,7 @@ from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from .engineio_socket import Pinger, SocketTable
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -82,14 +87,34 @@ def check(sio: Any) -> list[str]:
     expect("socketio.AsyncServer.eio", eio, engineio.AsyncServer)
     expect("engineio.AsyncServer.sockets", getattr(eio, "sockets", _MISSING), dict)
     expect("socketio.AsyncServer.packet_class", getattr(sio, "packet_class", _MISSING), type)
-    if not callable(getattr(sio, "get_environ", None)):
-        problems.append("socketio.AsyncServer.get_environ: missing (expected a method)")
     if isinstance(eio, engineio.AsyncServer):
         probe = AsyncSocket(eio, "probe")  # never registered: just the attributes a live socket has
         # engineio.AsyncSocket takes its queue from create_queue(): an Outbox unless that hook is gone.
         expect("engineio.AsyncSocket.queue (from engineio.AsyncServer.create_queue)",
                getattr(probe, "queue", _MISSING), Outbox)
         expect("engineio.AsyncSocket.closed", getattr(probe, "closed", _MISSING), bool)
+        for name in ("connected", "upgrading", "upgraded", "closing"):
+            expect(f"engineio.AsyncSocket.{name}", getattr(probe, name, _MISSING), bool)
+        expect("engineio.AsyncSocket.last_ping", getattr(probe, "last_ping", _MISSING), float)
+        expect("engineio.AsyncServer.sockets (a SocketTable)", getattr(eio, "sockets", _MISSING), SocketTable)
+        for name in ("PING_TIMEOUT", "TRANSPORT_CLOSE", "TRANSPORT_ERROR"):
+            if not hasattr(getattr(eio, "reason", None), name):
+                problems.append(f"engineio.AsyncServer.reason.{name}: missing")
+        driver = getattr(eio, "_async", {}).get("websocket") if isinstance(getattr(eio, "_async", None), dict) \
+            else None
+        if not isinstance(driver, type) or "_sock" not in vars(driver(None, eio)) \
+                or "environ" not in getattr(driver.__call__, "__code__", compile("", "", "exec")).co_names:
+            problems.append("engineio.AsyncServer._async['websocket']: expected a driver class setting _sock and "
+                            "environ")
+    if "sockets" not in getattr(getattr(engineio.AsyncServer, "_handle_connect", None), "__code__",
+                                compile("", "", "exec")).co_names:
+        problems.append("engineio.AsyncServer._handle_connect: expected to enter each connection in sockets")
+    for name, arity in (("_websocket_handler", 2), ("receive", 2)):
+        method = getattr(AsyncSocket, name, None)
+        if not inspect.iscoroutinefunction(method) or len(inspect.signature(method).parameters) != arity:
+            problems.append(f"engineio.AsyncSocket.{name}: expected a coroutine taking {arity} arguments")
+    if not callable(getattr(AsyncSocket, "schedule_ping", None)):
+        problems.append("engineio.AsyncSocket.schedule_ping: missing (expected a method)")
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
@@ -158,7 +183,18 @@ class Link:
 
 
 class _EngineIOServer(engineio.AsyncServer):
-    """python-engineio's server whose connections queue their packets in an :class:`Outbox`."""
+    """python-engineio's server whose connections are :class:`LeanSocket` with an :class:`Outbox`, pinged by one
+    :class:`Pinger`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sockets = SocketTable()
+        self.pinger = Pinger(self)
+
+    async def shutdown(self) -> None:
+        """Stop the pings with the library's background tasks."""
+        self.pinger.stop()
+        await super().shutdown()
 
     def create_queue(self, *args: Any, **kwargs: Any) -> Any:
         """An ``Outbox`` for a connection's writer (an ``asyncio.Queue`` when asked for a bounded one)."""
@@ -189,7 +225,9 @@ class EngineIOAdapter:
             sock = self._sio.eio.sockets.get(eio_sid)
             if sock is None:
                 return None
-            transport = _websocket_transport(self._sio.get_environ(sid, namespace))
+            # The WebSocket transport the connection's Outbox writes to (None while polling, or before the
+            # connection is a WebSocket: then it is served through the Outbox, which writes once attached).
+            transport = sock.queue.transport
             link = self._links[eio_sid] = Link(eio_sid, sock, transport, _raw_fd(transport))
         return None if link.sock.closed else link
 
@@ -201,24 +239,6 @@ class EngineIOAdapter:
     def forget(self, eio_sid: str) -> None:
         """Drop the cached link (looked up again if another namespace still uses the connection)."""
         self._links.pop(eio_sid, None)
-
-
-_warned: list[bool] = []  # the warning below is logged once per process
-
-
-def _websocket_transport(environ: dict[str, Any] | None) -> Any:
-    # Only a connection opened as a WebSocket keeps its first request's transport; a long-polling connection
-    # upgraded later has its first polling request's environ, whose transport may carry other requests.
-    if not environ or "transport=websocket" not in environ.get("QUERY_STRING", ""):
-        return None
-    request = environ.get("aiohttp.request")
-    if request is None:
-        if not _warned:
-            _warned.append(True)
-            log.warning("engine.io gave no aiohttp request for a WebSocket connection: captions go through its queue")
-        return None
-    transport = request.transport
-    return None if transport is None or transport.is_closing() else transport
 
 
 def _raw_fd(transport: Any) -> int | None:

@@ -36,6 +36,7 @@ from engineio import packet as eio_packet
 
 from ..settings import Settings
 from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter, forget_pending
+from .outbox import ws_frame
 
 log = logging.getLogger(__name__)
 
@@ -268,15 +269,7 @@ def p_binary(packets: list[eio_packet.Packet]) -> bool:
 
 def ws_text_frame(text: str) -> bytes:
     """One final, unmasked WebSocket text frame (RFC 6455 section 5.2) carrying ``text``."""
-    payload = text.encode("utf-8")
-    n = len(payload)
-    if n < 126:
-        header = bytes((0x81, n))
-    elif n < 1 << 16:
-        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return header + payload
+    return ws_frame(text)
 
 
 class FastManager(_FastEmit):

@@ -1,0 +1,252 @@
+"""An Engine.IO connection that costs one task while idle: its reader. Pings come from one timer for all.
+
+python-engineio runs three tasks for each WebSocket connection besides aiohttp's own: a writer parked on the
+queue, a task per ``ws.wait()`` that ``asyncio.wait_for`` wraps around each receive, and a task per ping
+interval that sleeps and then sends the ping. :class:`LeanSocket` keeps the library's ``AsyncSocket`` (its
+packets, events, close reasons and polling transport) and replaces only these:
+
+* the WebSocket handler reads in the request's own task, without a timeout of its own (the ping timer closes a
+  connection that stops answering), and hands the connection's :class:`~server.web.outbox.Outbox` the transport:
+  every packet is then written as a frame when it is sent, in order, and no writer waits;
+* ``schedule_ping`` enters the connection in the server's :class:`Pinger`, one ``call_at`` handle for every
+  connection: the ping is sent ``ping_interval`` after the last pong, and a connection whose pong is not back
+  ``ping_timeout`` later is closed with the library's ``PING_TIMEOUT`` reason, as its ``check_ping_timeout`` does;
+* closing the socket also ends its WebSocket (python-engineio left it open until the client hung up or the
+  writer's wait ran out), and the handshake's ``environ`` is cut to what is read once the connection is set up.
+
+The python-engineio internals this relies on are listed in :mod:`server.web.engineio_adapter`, whose ``check``
+refuses to start the server when one is gone; :class:`SocketTable` is how the server's connections become
+``LeanSocket``: python-engineio builds ``AsyncSocket`` itself and offers no hook for the class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType
+from engineio import exceptions
+from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
+
+log = logging.getLogger(__name__)
+
+#: What the Socket.IO handlers read from a WebSocket handshake's environ once the connection is set up (the
+#: namespaces are joined after it is): the request itself (cookies, address, languages), and what the fan-out
+#: checks; python-engineio's copy of every header goes.
+KEPT_ENVIRON = ("QUERY_STRING", "REQUEST_METHOD", "PATH_INFO", "REMOTE_ADDR", "wsgi.url_scheme", "aiohttp.request")
+
+_TEXT_OR_BINARY = (WSMsgType.TEXT, WSMsgType.BINARY)
+
+
+class Pinger:
+    """Pings every connection of one Engine.IO server from a single timer, and closes those that stop answering.
+
+    Each entry is (due, order, socket, ping sent): a ping to send when ``ping sent`` is None, else the check that
+    the pong to that ping came back. A heap, so that changing the interval or timeout keeps the order right.
+    """
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._due: list[tuple[float, int, Any, float | None]] = []
+        self._order = itertools.count()
+        self._handle: asyncio.TimerHandle | None = None
+        self._closing: set[asyncio.Task[Any]] = set()
+        self._ping = eio_packet.Packet(eio_packet.PING)
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def ping_later(self, sock: Any) -> None:
+        """Send ``sock`` a ping in ``ping_interval`` seconds."""
+        self._add(self.server.ping_interval, sock, None)
+
+    def _add(self, delay: float, sock: Any, sent: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + delay
+        heapq.heappush(self._due, (due, next(self._order), sock, sent))
+        if self._handle is None or due < self._handle.when():
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle = loop.call_at(due, self._run)
+
+    def _run(self) -> None:
+        self._handle = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        due = self._due
+        while due and due[0][0] <= now:
+            _, _, sock, sent = heapq.heappop(due)
+            try:
+                if sent is None:
+                    self._send_ping(sock)
+                elif sock.last_ping == sent and not sock.closing and not sock.closed:
+                    self._timed_out(sock)
+            except Exception:  # one broken connection must not stop the pings of the others
+                log.exception("ping failed", extra={"eio_sid": getattr(sock, "sid", None)})
+        if due:
+            self._handle = loop.call_at(due[0][0], self._run)
+
+    def _send_ping(self, sock: Any) -> None:
+        if sock.closing or sock.closed:
+            return
+        sock.last_ping = sent = time.time()
+        sock.queue.put_nowait(self._ping)
+        self._add(self.server.ping_timeout, sock, sent)
+
+    def _timed_out(self, sock: Any) -> None:
+        sock.server.logger.info("%s: Client is gone, closing socket", sock.sid)
+        # As python-engineio's check_ping_timeout: not aborted, so a CLOSE packet goes to a half-open peer.
+        task = asyncio.ensure_future(sock.close(wait=False, abort=False, reason=sock.server.reason.PING_TIMEOUT))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def stop(self) -> None:
+        """Forget every entry (the server is shutting down)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._due.clear()
+
+
+class LeanSocket(AsyncSocket):
+    """python-engineio's ``AsyncSocket`` with the lean WebSocket handler and the shared ping timer."""
+
+    last_ping: float | None  # set by python-engineio's constructor: when the unanswered ping was sent
+    connected: bool
+    upgrading: bool
+    upgraded: bool
+
+    #: The WebSocket while its handler runs, and the task of its reader (set by the handler).
+    _response: Any = None
+    _reader: asyncio.Task[Any] | None = None
+    _closer: asyncio.Task[Any] | None = None
+
+    def schedule_ping(self) -> None:
+        """Ping again ``ping_interval`` after a pong (only once per ping, as the library does)."""
+        if self.last_ping:
+            self.last_ping = None
+            self.server.pinger.ping_later(self)
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        """Close as python-engineio does, then end the WebSocket, which the library left open."""
+        first = not self.closed and not self.closing
+        await super().close(wait=wait, abort=abort, reason=reason)
+        response = self._response
+        if first and response is not None and asyncio.current_task() is not self._reader:
+            # Another task closes (a ping timeout, a dropped viewer, the server): wake the reader, which waits
+            # for this close to finish; a connection closed from its own reader is ended by the reader.
+            # Never wait for a peer that reads nothing (a dropped slow viewer): the close frame joins its buffer.
+            self._closer = asyncio.ensure_future(response.close(drain=False))
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        """Serve the connection's WebSocket: the upgrade's probe if it was polling, then read until it ends."""
+        response = ws._sock
+        if self.connected:
+            if not await self._upgrade(response):
+                return
+        else:
+            self.connected = True
+            self.upgraded = True
+        environ = ws.environ
+        kept = {key: environ[key] for key in KEPT_ENVIRON if key in environ}
+        environ.clear()
+        environ.update(kept)
+        transport = environ["aiohttp.request"].transport
+        if transport is None:  # gone during the handshake
+            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            return
+        self._response, self._reader = response, asyncio.current_task()
+        self.queue.attach(transport)
+        self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        try:
+            await self._read(response)
+        except Exception:
+            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            raise
+        finally:
+            self._response = self._reader = None
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            await closer
+        else:
+            await response.close(drain=False)
+
+    async def _read(self, response: Any) -> None:
+        """Receive packets until the WebSocket ends, the socket is closed or the task is cancelled."""
+        while not self.closed:
+            try:
+                data = await self._receive(response)
+            except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
+                return
+            if data is None:
+                return
+            pkt = self._decode(data)
+            try:
+                await self.receive(pkt)
+            except exceptions.UnknownPacketError:
+                pass
+            except exceptions.SocketIsClosedError:
+                self.server.logger.info("Receive error -- socket is closed")
+                return
+            except Exception:  # as python-engineio: log it and go on reading
+                self.server.logger.exception("Unknown receive error")
+
+    async def _upgrade(self, response: Any) -> bool:
+        """The polling connection's move to this WebSocket: probe ping and pong, NOOP to the poll, UPGRADE."""
+        self.upgrading = True  # packets sent meanwhile wait in the queue
+        try:
+            data = await self._receive(response)
+            if data is None:
+                return False
+            pkt = self._decode(data)
+            if pkt.packet_type != eio_packet.PING or pkt.data != "probe":
+                self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+                return False
+            await response.send_str(eio_packet.Packet(eio_packet.PONG, data="probe").encode())
+            self.queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+            data = await self._receive(response)
+            if data is None:
+                return False
+            pkt = self._decode(data)
+            if pkt.packet_type != eio_packet.UPGRADE:
+                self.upgraded = False
+                self.server.logger.info("%s: Failed websocket upgrade, expected UPGRADE packet, received %s instead.",
+                                        self.sid, data)
+                return False
+            self.upgraded = True
+            return True
+        finally:
+            self.upgrading = False
+
+    async def _receive(self, response: Any) -> str | bytes | None:
+        """The next message's data; None when the WebSocket ends or the message is over the size limit."""
+        msg = await response.receive()
+        if msg.type not in _TEXT_OR_BINARY:
+            return None
+        data = msg.data
+        if len(data) > self.server.max_http_buffer_size:
+            return None
+        return data
+
+    def _decode(self, data: str | bytes) -> Any:
+        """A packet; a malformed one raises (``transport.engineio_guard`` logs it and ends the connection)."""
+        return eio_packet.Packet(encoded_packet=data)
+
+
+class SocketTable(dict):
+    """python-engineio's table of connections (``AsyncServer.sockets``): each entered becomes a :class:`LeanSocket`.
+
+    The library builds every connection as an ``AsyncSocket`` and enters it here before using it; ``LeanSocket``
+    adds no attribute the object lacks, only methods, so changing its class keeps everything the library set.
+    """
+
+    def __setitem__(self, sid: str, sock: Any) -> None:
+        if type(sock) is AsyncSocket:
+            sock.__class__ = LeanSocket
+        super().__setitem__(sid, sock)
