@@ -153,8 +153,8 @@ class LeanSocket(AsyncSocket):
             self.connected = True
             self.upgraded = True
         environ = ws.environ
-        kept = {key: environ[key] for key in KEPT_ENVIRON if key in environ}
-        environ.clear()
+        kept = [(key, environ[key]) for key in KEPT_ENVIRON if key in environ]
+        environ.clear()  # a smaller table: deleting keys would keep the large one
         environ.update(kept)
         transport = environ["aiohttp.request"].transport
         if transport is None:  # gone during the handshake
@@ -163,8 +163,26 @@ class LeanSocket(AsyncSocket):
         self._response, self._reader = response, asyncio.current_task()
         self.queue.attach(transport)
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        # The reading loop is inline (no helper coroutines): each frame would stay suspended for the connection's life.
         try:
-            await self._read(response)
+            while not self.closed:
+                try:
+                    msg = await response.receive()
+                except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
+                    break
+                data = msg.data
+                if msg.type not in _TEXT_OR_BINARY or len(data) > self.server.max_http_buffer_size:
+                    break  # the WebSocket ended, or the message is over the size limit
+                pkt = self._decode(data)
+                try:
+                    await self.receive(pkt)
+                except exceptions.UnknownPacketError:
+                    pass
+                except exceptions.SocketIsClosedError:
+                    self.server.logger.info("Receive error -- socket is closed")
+                    break
+                except Exception:  # as python-engineio: log it and go on reading
+                    self.server.logger.exception("Unknown receive error")
         except Exception:
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
             raise
@@ -176,26 +194,6 @@ class LeanSocket(AsyncSocket):
             await closer
         else:
             await response.close(drain=False)
-
-    async def _read(self, response: Any) -> None:
-        """Receive packets until the WebSocket ends, the socket is closed or the task is cancelled."""
-        while not self.closed:
-            try:
-                data = await self._receive(response)
-            except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
-                return
-            if data is None:
-                return
-            pkt = self._decode(data)
-            try:
-                await self.receive(pkt)
-            except exceptions.UnknownPacketError:
-                pass
-            except exceptions.SocketIsClosedError:
-                self.server.logger.info("Receive error -- socket is closed")
-                return
-            except Exception:  # as python-engineio: log it and go on reading
-                self.server.logger.exception("Unknown receive error")
 
     async def _upgrade(self, response: Any) -> bool:
         """The polling connection's move to this WebSocket: probe ping and pong, NOOP to the poll, UPGRADE."""
