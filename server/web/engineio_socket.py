@@ -28,10 +28,12 @@ import logging
 import time
 from typing import Any
 
-from aiohttp import WSMsgType
+from aiohttp import WSCloseCode, WSMsgType
 from engineio import exceptions
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
+
+from .logs import MalformedPackets
 
 log = logging.getLogger(__name__)
 
@@ -144,48 +146,47 @@ class LeanSocket(AsyncSocket):
             self._closer = asyncio.ensure_future(response.close(drain=False))
 
     async def _websocket_handler(self, ws: Any) -> None:
-        """Serve the connection's WebSocket: the upgrade's probe if it was polling, then read until it ends."""
+        """Serve the connection's WebSocket; a packet that cannot be decoded ends it with a one-line warning.
+
+        Malformed packets are handled here rather than by ``transport.engineio_guard``, so that no middleware
+        keeps a suspended frame around a WebSocket for its whole life.
+        """
         response = ws._sock
+        try:
+            await self._serve(response, ws.environ)
+        except Exception as exc:
+            if not self.closed:
+                await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            if not MalformedPackets.from_decoder(exc):
+                raise
+            log.warning("malformed Engine.IO packet", extra={"code": "invalid_packet",
+                                                              "error": MalformedPackets.line(exc)})
+            await response.close(code=WSCloseCode.UNSUPPORTED_DATA, drain=False)
+
+    async def _serve(self, response: Any, environ: dict[str, Any]) -> None:
+        """The upgrade's probe if the connection was polling, then read until the WebSocket ends."""
         if self.connected:
             if not await self._upgrade(response):
                 return
         else:
             self.connected = True
             self.upgraded = True
-        environ = ws.environ
-        kept = [(key, environ[key]) for key in KEPT_ENVIRON if key in environ]
-        environ.clear()  # a smaller table: deleting keys would keep the large one
-        environ.update(kept)
-        transport = environ["aiohttp.request"].transport
+        transport = _trim(environ)
         if transport is None:  # gone during the handshake
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
             return
         self._response, self._reader = response, asyncio.current_task()
         self.queue.attach(transport)
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
-        # The reading loop is inline (no helper coroutines): each frame would stay suspended for the connection's life.
         try:
             while not self.closed:
                 try:
                     msg = await response.receive()
                 except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
                     break
-                data = msg.data
-                if msg.type not in _TEXT_OR_BINARY or len(data) > self.server.max_http_buffer_size:
-                    break  # the WebSocket ended, or the message is over the size limit
-                pkt = self._decode(data)
-                try:
-                    await self.receive(pkt)
-                except exceptions.UnknownPacketError:
-                    pass
-                except exceptions.SocketIsClosedError:
-                    self.server.logger.info("Receive error -- socket is closed")
+                if not await self._take(msg):
                     break
-                except Exception:  # as python-engineio: log it and go on reading
-                    self.server.logger.exception("Unknown receive error")
-        except Exception:
-            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
-            raise
+                del msg  # not kept while the connection waits for the next one
         finally:
             self._response = self._reader = None
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
@@ -194,6 +195,23 @@ class LeanSocket(AsyncSocket):
             await closer
         else:
             await response.close(drain=False)
+
+    async def _take(self, msg: Any) -> bool:
+        """Handle one WebSocket message; False when the connection is to end."""
+        data = msg.data
+        if msg.type not in _TEXT_OR_BINARY or len(data) > self.server.max_http_buffer_size:
+            return False  # the WebSocket ended, or the message is over the size limit
+        pkt = self._decode(data)
+        try:
+            await self.receive(pkt)
+        except exceptions.UnknownPacketError:
+            pass
+        except exceptions.SocketIsClosedError:
+            self.server.logger.info("Receive error -- socket is closed")
+            return False
+        except Exception:  # as python-engineio: log it and go on reading
+            self.server.logger.exception("Unknown receive error")
+        return True
 
     async def _upgrade(self, response: Any) -> bool:
         """The polling connection's move to this WebSocket: probe ping and pong, NOOP to the poll, UPGRADE."""
@@ -235,6 +253,14 @@ class LeanSocket(AsyncSocket):
     def _decode(self, data: str | bytes) -> Any:
         """A packet; a malformed one raises (``transport.engineio_guard`` logs it and ends the connection)."""
         return eio_packet.Packet(encoded_packet=data)
+
+
+def _trim(environ: dict[str, Any]) -> Any:
+    """Cut the handshake's environ to ``KEPT_ENVIRON`` (in place: python-socketio holds it); the request's transport."""
+    kept = [(key, environ[key]) for key in KEPT_ENVIRON if key in environ]
+    environ.clear()  # a smaller table: deleting keys would keep the large one
+    environ.update(kept)
+    return environ["aiohttp.request"].transport
 
 
 class SocketTable(dict):
