@@ -28,11 +28,12 @@ import logging
 import time
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType
+from aiohttp import WSCloseCode, WSMsgType, web
 from engineio import exceptions
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 
+from .errors import Handler
 from .logs import MalformedPackets
 
 log = logging.getLogger(__name__)
@@ -146,38 +147,68 @@ class LeanSocket(AsyncSocket):
             self._closer = asyncio.ensure_future(response.close(drain=False))
 
     async def _websocket_handler(self, ws: Any) -> None:
-        """Serve the connection's WebSocket; a packet that cannot be decoded ends it with a one-line warning.
+        """Set up the connection's WebSocket; read it here, or leave that to :func:`serve_websocket` if it asked.
+
+        Reading after python-engineio's handler has returned frees the five coroutine frames of that handler
+        (and what they hold: the parsed query, the open packet) for the connection's whole life.
+        """
+        response, environ = ws._sock, ws.environ
+        request = environ["aiohttp.request"]
+        try:
+            ready = await self._open(response, environ)
+        except Exception as exc:
+            await self._failed(exc, response)
+            return
+        if not ready:
+            return
+        if LANE in request:
+            request[LANE] = self
+            return
+        await self.read_websocket()
+
+    async def read_websocket(self) -> None:
+        """Read the WebSocket until it ends; a packet that cannot be decoded ends it with a one-line warning.
 
         Malformed packets are handled here rather than by ``transport.engineio_guard``, so that no middleware
         keeps a suspended frame around a WebSocket for its whole life.
         """
-        response = ws._sock
+        response = self._response
         try:
-            await self._serve(response, ws.environ)
+            await self._read(response)
         except Exception as exc:
-            if not self.closed:
-                await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
-            if not MalformedPackets.from_decoder(exc):
-                raise
-            log.warning("malformed Engine.IO packet", extra={"code": "invalid_packet",
-                                                              "error": MalformedPackets.line(exc)})
-            await response.close(code=WSCloseCode.UNSUPPORTED_DATA, drain=False)
+            await self._failed(exc, response)
+        finally:
+            if self.closed and self.server.sockets.get(self.sid) is self:
+                del self.server.sockets[self.sid]  # what python-engineio does when its handler returns
 
-    async def _serve(self, response: Any, environ: dict[str, Any]) -> None:
-        """The upgrade's probe if the connection was polling, then read until the WebSocket ends."""
+    async def _failed(self, exc: Exception, response: Any) -> None:
+        self._response = self._reader = None
+        if not self.closed:
+            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+        if not MalformedPackets.from_decoder(exc):
+            raise exc
+        log.warning("malformed Engine.IO packet", extra={"code": "invalid_packet", "error": MalformedPackets.line(exc)})
+        await response.close(code=WSCloseCode.UNSUPPORTED_DATA, drain=False)
+
+    async def _open(self, response: Any, environ: dict[str, Any]) -> bool:
+        """The upgrade's probe if the connection was polling; then the Outbox writes to the WebSocket."""
         if self.connected:
             if not await self._upgrade(response):
-                return
+                return False
         else:
             self.connected = True
             self.upgraded = True
         transport = _trim(environ)
         if transport is None:  # gone during the handshake
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
-            return
-        self._response, self._reader = response, asyncio.current_task()
+            return False
+        self._response = response
         self.queue.attach(transport)
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        return True
+
+    async def _read(self, response: Any) -> None:
+        self._reader = asyncio.current_task()
         try:
             while not self.closed:
                 try:
@@ -253,6 +284,21 @@ class LeanSocket(AsyncSocket):
     def _decode(self, data: str | bytes) -> Any:
         """A packet; a malformed one raises (``transport.engineio_guard`` logs it and ends the connection)."""
         return eio_packet.Packet(encoded_packet=data)
+
+
+#: Set on a WebSocket request by :func:`serve_websocket`; the connection's handler puts its socket there.
+LANE = web.RequestKey("engineio_socket.lane", object)
+
+
+async def serve_websocket(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Run Engine.IO's handler for a WebSocket request, then read the WebSocket it set up (see ``LeanSocket``)."""
+    request[LANE] = None
+    response = await handler(request)
+    sock = request[LANE]
+    if isinstance(sock, LeanSocket):
+        request[LANE] = None
+        await sock.read_websocket()
+    return response
 
 
 def _trim(environ: dict[str, Any]) -> Any:

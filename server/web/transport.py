@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 
 from aiohttp import hdrs, web
 
+from .engineio_socket import serve_websocket
 from .errors import Handler
 from .i18n import N_, catalogues_key, request_locale, translate
 from .logs import MalformedPackets
@@ -77,4 +78,4 @@ def websocket_lane(request: web.Request, handler: Handler) -> Awaitable[web.Stre
         return handler(request)
     if len(request.raw_path) > MAX_URL:
         return long_urls(request, handler)
-    return request.match_info.handler(request)
+    return serve_websocket(request, request.match_info.handler)
