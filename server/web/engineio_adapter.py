@@ -23,6 +23,9 @@ What it touches, and why:
   socket's ``connected``, ``upgrading``, ``upgraded``, ``closing`` and ``last_ping``, ``receive(pkt)`` and the
   server's ``reason`` constants (``PING_TIMEOUT``, ``TRANSPORT_CLOSE``, ``TRANSPORT_ERROR``); the aiohttp driver's
   ``ws._sock`` (the ``WebSocketResponse``) and ``ws.environ``.
+* aiohttp's ``RequestHandler._parser`` (a slot of ``aiohttp.base_protocol.BaseProtocol``), next to its
+  ``_payload_parser`` (the WebSocket's reader once it is one): ``release_http_parser`` drops the HTTP parser of a
+  connection that became a WebSocket, as aiohttp itself does when the connection is lost; it is not used again.
 * ``Outbox.transport``: the WebSocket transport a connection's packets are written to once it is a WebSocket.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
   when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
@@ -54,6 +57,7 @@ from typing import Any
 
 import engineio
 import socketio
+from aiohttp.web_protocol import RequestHandler
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
@@ -118,6 +122,9 @@ def check(sio: Any) -> list[str]:
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
+    for name in ("_parser", "_payload_parser"):
+        if name not in _slots(RequestHandler):
+            problems.append(f"aiohttp.web_protocol.RequestHandler.{name}: missing (expected a slot)")
     manager = getattr(sio, "manager", None)
     for name in ("rooms", "callbacks", "pending_connect", "pending_disconnect"):
         expect(f"socketio.BaseManager.{name}", getattr(manager, name, _MISSING), dict)
@@ -126,6 +133,17 @@ def check(sio: Any) -> list[str]:
         if not inspect.iscoroutinefunction(hook) or len(inspect.signature(hook).parameters) != 2:
             problems.append(f"socketio.AsyncPubSubManager.{name}: expected a coroutine taking (self, message)")
     return problems
+
+
+def _slots(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+
+
+def release_http_parser(request: Any) -> None:
+    """Drop the HTTP parser of a connection that is now a WebSocket (aiohttp drops it when the connection ends)."""
+    protocol = request.protocol
+    if protocol is not None and protocol._payload_parser is not None:
+        protocol._parser = None
 
 
 def require(sio: Any) -> None:
@@ -190,6 +208,9 @@ class _EngineIOServer(engineio.AsyncServer):
         super().__init__(*args, **kwargs)
         self.sockets = SocketTable()
         self.pinger = Pinger(self)
+
+    #: Called by a ``LeanSocket`` once its connection is a WebSocket.
+    release_http_parser = staticmethod(release_http_parser)
 
     async def shutdown(self) -> None:
         """Stop the pings with the library's background tasks."""

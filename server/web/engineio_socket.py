@@ -22,6 +22,7 @@ refuses to start the server when one is gone; :class:`SocketTable` is how the se
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import heapq
 import itertools
 import logging
@@ -153,7 +154,6 @@ class LeanSocket(AsyncSocket):
         (and what they hold: the parsed query, the open packet) for the connection's whole life.
         """
         response, environ = ws._sock, ws.environ
-        request = environ["aiohttp.request"]
         try:
             ready = await self._open(response, environ)
         except Exception as exc:
@@ -161,8 +161,8 @@ class LeanSocket(AsyncSocket):
             return
         if not ready:
             return
-        if LANE in request:
-            request[LANE] = self
+        if LANE.get() is _WAITING:
+            LANE.set(self)
             return
         await self.read_websocket()
 
@@ -170,14 +170,31 @@ class LeanSocket(AsyncSocket):
         """Read the WebSocket until it ends; a packet that cannot be decoded ends it with a one-line warning.
 
         Malformed packets are handled here rather than by ``transport.engineio_guard``, so that no middleware
-        keeps a suspended frame around a WebSocket for its whole life.
+        keeps a suspended frame around a WebSocket for its whole life. One coroutine: each helper awaited while
+        idle would keep a frame of its own.
         """
         response = self._response
+        self._reader = asyncio.current_task()
         try:
-            await self._read(response)
+            while not self.closed:
+                try:
+                    msg = await response.receive()
+                except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
+                    break
+                if not await self._take(msg):
+                    break
+                del msg  # not kept while the connection waits for the next one
+            self._response = self._reader = None
+            await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            closer, self._closer = self._closer, None
+            if closer is not None:
+                await closer
+            else:
+                await response.close(drain=False)
         except Exception as exc:
             await self._failed(exc, response)
         finally:
+            self._response = self._reader = None
             if self.closed and self.server.sockets.get(self.sid) is self:
                 del self.server.sockets[self.sid]  # what python-engineio does when its handler returns
 
@@ -198,34 +215,17 @@ class LeanSocket(AsyncSocket):
         else:
             self.connected = True
             self.upgraded = True
-        transport = _trim(environ)
+        request = environ["aiohttp.request"]
+        _trim(environ)
+        transport = request.transport
         if transport is None:  # gone during the handshake
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
             return False
         self._response = response
         self.queue.attach(transport)
+        self.server.release_http_parser(request)
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
         return True
-
-    async def _read(self, response: Any) -> None:
-        self._reader = asyncio.current_task()
-        try:
-            while not self.closed:
-                try:
-                    msg = await response.receive()
-                except asyncio.CancelledError:  # as python-engineio: a cancelled reader closes the connection
-                    break
-                if not await self._take(msg):
-                    break
-                del msg  # not kept while the connection waits for the next one
-        finally:
-            self._response = self._reader = None
-        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
-        closer, self._closer = self._closer, None
-        if closer is not None:
-            await closer
-        else:
-            await response.close(drain=False)
 
     async def _take(self, msg: Any) -> bool:
         """Handle one WebSocket message; False when the connection is to end."""
@@ -286,27 +286,30 @@ class LeanSocket(AsyncSocket):
         return eio_packet.Packet(encoded_packet=data)
 
 
-#: Set on a WebSocket request by :func:`serve_websocket`; the connection's handler puts its socket there.
-LANE = web.RequestKey("engineio_socket.lane", object)
+#: In the task of a WebSocket request that :func:`serve_websocket` runs: ``_WAITING`` until the connection's handler
+#: puts its socket there for the lane to read (a context variable is per task, and reset at once: nothing is kept).
+LANE: contextvars.ContextVar[Any] = contextvars.ContextVar("engineio_socket_lane", default=None)
+_WAITING = object()
 
 
 async def serve_websocket(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Run Engine.IO's handler for a WebSocket request, then read the WebSocket it set up (see ``LeanSocket``)."""
-    request[LANE] = None
-    response = await handler(request)
-    sock = request[LANE]
+    token = LANE.set(_WAITING)
+    try:
+        response = await handler(request)
+        sock = LANE.get()
+    finally:
+        LANE.reset(token)
     if isinstance(sock, LeanSocket):
-        request[LANE] = None
         await sock.read_websocket()
     return response
 
 
-def _trim(environ: dict[str, Any]) -> Any:
-    """Cut the handshake's environ to ``KEPT_ENVIRON`` (in place: python-socketio holds it); the request's transport."""
+def _trim(environ: dict[str, Any]) -> None:
+    """Cut the handshake's environ to ``KEPT_ENVIRON`` (in place: python-socketio holds it)."""
     kept = [(key, environ[key]) for key in KEPT_ENVIRON if key in environ]
     environ.clear()  # a smaller table: deleting keys would keep the large one
     environ.update(kept)
-    return environ["aiohttp.request"].transport
 
 
 class SocketTable(dict):
