@@ -26,6 +26,9 @@ What it touches, and why:
 * aiohttp's ``RequestHandler._parser`` (a slot of ``aiohttp.base_protocol.BaseProtocol``), next to its
   ``_payload_parser`` (the WebSocket's reader once it is one): ``release_http_parser`` drops the HTTP parser of a
   connection that became a WebSocket, as aiohttp itself does when the connection is lost; it is not used again.
+* aiohttp's ``BaseRequest._cache`` (where its ``reify`` properties keep their values): ``forget_parsed_cookies``
+  drops the parsed ``cookies`` of a WebSocket's handshake once the Socket.IO connection has read them, rather than
+  keeping them for the connection's life.
 * ``Outbox.transport``: the WebSocket transport a connection's packets are written to once it is a WebSocket.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
   when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
@@ -57,6 +60,7 @@ from typing import Any
 
 import engineio
 import socketio
+from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
@@ -125,6 +129,8 @@ def check(sio: Any) -> list[str]:
     for name in ("_parser", "_payload_parser"):
         if name not in _slots(RequestHandler):
             problems.append(f"aiohttp.web_protocol.RequestHandler.{name}: missing (expected a slot)")
+    if "_cache" not in getattr(web.BaseRequest, "ATTRS", ()):
+        problems.append("aiohttp.web.BaseRequest._cache: missing (expected among its ATTRS)")
     manager = getattr(sio, "manager", None)
     for name in ("rooms", "callbacks", "pending_connect", "pending_disconnect"):
         expect(f"socketio.BaseManager.{name}", getattr(manager, name, _MISSING), dict)
@@ -144,6 +150,13 @@ def release_http_parser(request: Any) -> None:
     protocol = request.protocol
     if protocol is not None and protocol._payload_parser is not None:
         protocol._parser = None
+
+
+def forget_parsed_cookies(request: Any) -> None:
+    """Drop the request's parsed cookies (aiohttp parses them again if they are read again)."""
+    cache = getattr(request, "_cache", None)
+    if isinstance(cache, dict):
+        cache.pop("cookies", None)
 
 
 def require(sio: Any) -> None:
