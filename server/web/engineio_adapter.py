@@ -23,9 +23,12 @@ What it touches, and why:
   socket's ``connected``, ``upgrading``, ``upgraded``, ``closing`` and ``last_ping``, ``receive(pkt)`` and the
   server's ``reason`` constants (``PING_TIMEOUT``, ``TRANSPORT_CLOSE``, ``TRANSPORT_ERROR``); the aiohttp driver's
   ``ws._sock`` (the ``WebSocketResponse``) and ``ws.environ``.
-* aiohttp's ``RequestHandler._parser`` (a slot of ``aiohttp.base_protocol.BaseProtocol``), next to its
-  ``_payload_parser`` (the WebSocket's reader once it is one): ``release_http_parser`` drops the HTTP parser of a
-  connection that became a WebSocket, as aiohttp itself does when the connection is lost; it is not used again.
+* aiohttp's ``RequestHandler._parser`` and ``_messages`` (slots of its protocol), next to its ``_payload_parser``
+  (the WebSocket's reader once it is one), and ``WebSocketResponse._writer``'s ``use_mask``, ``get_random_bits``
+  and ``_background_tasks``: ``release_http_state`` drops what a connection that became a WebSocket no longer
+  uses for the rest of its life (the HTTP parser, as aiohttp does when the connection is lost; the queue of
+  pipelined requests, which stays empty once upgraded; a server's writer never masks, and the set that holds its
+  compressing tasks can be shared).
 * aiohttp's ``BaseRequest._cache`` (where its ``reify`` properties keep their values): ``forget_parsed_cookies``
   drops the parsed ``cookies`` of a WebSocket's handshake once the Socket.IO connection has read them, rather than
   keeping them for the connection's life.
@@ -49,11 +52,14 @@ What it touches, and why:
 from __future__ import annotations
 
 import base64
+import collections
 import concurrent.futures
+import functools
 import importlib.metadata
 import inspect
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable
 from typing import Any
@@ -61,7 +67,9 @@ from typing import Any
 import engineio
 import socketio
 from aiohttp import web
+from aiohttp._websocket.writer import WebSocketWriter
 from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_ws import WebSocketResponse
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
@@ -126,9 +134,15 @@ def check(sio: Any) -> list[str]:
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
-    for name in ("_parser", "_payload_parser"):
+    for name in ("_parser", "_payload_parser", "_messages"):
         if name not in _slots(RequestHandler):
             problems.append(f"aiohttp.web_protocol.RequestHandler.{name}: missing (expected a slot)")
+    if "_writer" not in getattr(WebSocketResponse, "__annotations__", {}):
+        problems.append("aiohttp.web.WebSocketResponse._writer: missing")
+    stored = set(getattr(WebSocketWriter.__init__, "__code__", compile("", "", "exec")).co_names)
+    for name in ("use_mask", "get_random_bits", "_background_tasks"):
+        if name not in stored:
+            problems.append(f"aiohttp WebSocketWriter.{name}: no longer set by its constructor")
     if "_cache" not in getattr(web.BaseRequest, "ATTRS", ()):
         problems.append("aiohttp.web.BaseRequest._cache: missing (expected among its ATTRS)")
     manager = getattr(sio, "manager", None)
@@ -145,11 +159,24 @@ def _slots(cls: type) -> set[str]:
     return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
 
 
-def release_http_parser(request: Any) -> None:
-    """Drop the HTTP parser of a connection that is now a WebSocket (aiohttp drops it when the connection ends)."""
+#: Shared by every released connection: a queue that takes nothing (an upgraded connection gets no more HTTP
+#: requests), a mask source nobody calls (a server does not mask), and the references to compressing tasks.
+_NO_MESSAGES: collections.deque[Any] = collections.deque(maxlen=0)
+_NO_MASK = functools.partial(random.getrandbits, 32)
+_COMPRESSING: set[Any] = set()
+
+
+def release_http_state(request: Any, response: Any) -> None:
+    """Drop, for a connection that is now a WebSocket, the HTTP state it never uses again (see the docstring)."""
     protocol = request.protocol
     if protocol is not None and protocol._payload_parser is not None:
         protocol._parser = None
+        if not protocol._messages:
+            protocol._messages = _NO_MESSAGES
+    writer = response._writer
+    if writer is not None and not writer.use_mask and not writer._background_tasks:
+        writer.get_random_bits = _NO_MASK
+        writer._background_tasks = _COMPRESSING
 
 
 def forget_parsed_cookies(request: Any) -> None:
@@ -223,7 +250,7 @@ class _EngineIOServer(engineio.AsyncServer):
         self.pinger = Pinger(self)
 
     #: Called by a ``LeanSocket`` once its connection is a WebSocket.
-    release_http_parser = staticmethod(release_http_parser)
+    release_http_state = staticmethod(release_http_state)
 
     async def shutdown(self) -> None:
         """Stop the pings with the library's background tasks."""

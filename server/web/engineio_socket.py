@@ -223,7 +223,7 @@ class LeanSocket(AsyncSocket):
             return False
         self._response = response
         self.queue.attach(transport)
-        self.server.release_http_parser(request)
+        self.server.release_http_state(request, response)
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
         return True
 
