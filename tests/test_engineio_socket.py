@@ -60,6 +60,10 @@ class RawViewer(asyncio.Protocol):
             n, head = self.buffer[1] & 0x7F, 2
             if n == 126:
                 n, head = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif n == 127:
+                n, head = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < head:
+                return
             if len(self.buffer) < head + n:
                 return
             opcode, payload = self.buffer[0] & 0x0F, self.buffer[head:head + n]
@@ -173,3 +177,29 @@ async def test_a_polling_viewer_upgrades_to_websocket_and_is_served_in_order(ser
     assert [d["i"] for d in await box.wait_count("probe", 5)] == [0, 1, 2, 3, 4]
     reply = await viewer.call("no_such_event", {}, namespace="/live", timeout=WAIT)
     assert reply["ok"] is False and reply["error"]["code"] == "unknown_event"
+
+
+async def test_a_viewer_that_stops_reading_is_cut_off_and_forgotten(server):
+    sio = server.app[sio_key]
+    manager = sio.manager
+    manager.outbox_bytes = 64 * 1024
+    reading = await open_viewer(server)
+    stalled = await open_viewer(server)
+    sock = list(sio.eio.sockets.values())[1]
+    transport = sock.queue.transport
+    stalled.transport.pause_reading()  # type: ignore[union-attr]
+    big = "x" * 100_000
+    for i in range(200):  # up to 20 MB: past the kernel's buffers and the outbox bound
+        manager.fast_emit_local("probe", {"i": i, "pad": big}, "/live", ROOM)
+        if manager.dropped_slow:
+            break
+        await asyncio.sleep(0)  # the reading viewer drains meanwhile
+    assert manager.dropped_slow == 1
+    # Dropped at once: what waited in its buffer is discarded, the connection is cut and forgotten.
+    await until(lambda: transport.is_closing() and transport.get_write_buffer_size() == 0, "the transport aborted")
+    await until(lambda: sock.sid not in sio.eio.sockets, "the stalled connection gone from the table")
+    assert len(sio.manager.rooms["/live"][ROOM]) == 1
+    stalled.transport.resume_reading()  # type: ignore[union-attr]
+    await stalled.wait_for(lambda: stalled.lost.done())
+    await reading.wait_for(lambda: any('"i":1,' in f for f in reading.frames))  # the other one was served
+    reading.transport.close()  # type: ignore[union-attr]

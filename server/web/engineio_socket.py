@@ -1,22 +1,27 @@
-"""An Engine.IO connection that costs one task while idle: its reader. Pings come from one timer for all.
+"""An Engine.IO WebSocket connection with no task of its own while idle; pings from one timer for all.
 
-python-engineio runs three tasks for each WebSocket connection besides aiohttp's own: a writer parked on the
-queue, a task per ``ws.wait()`` that ``asyncio.wait_for`` wraps around each receive, and a task per ping
-interval that sleeps and then sends the ping. :class:`LeanSocket` keeps the library's ``AsyncSocket`` (its
-packets, events, close reasons and polling transport) and replaces only these:
+python-engineio runs three tasks for each WebSocket connection besides aiohttp's two (the connection's and its
+request's): a writer parked on the queue, a task per ``ws.wait()`` that ``asyncio.wait_for`` wraps around each
+receive, and a task per ping interval that sleeps and then sends the ping; and its request handler's coroutines
+stay suspended for the connection's life. :class:`LeanSocket` keeps the library's ``AsyncSocket`` (its packets,
+events, close reasons and polling transport) and replaces only these:
 
-* the WebSocket handler reads in the request's own task, without a timeout of its own (the ping timer closes a
-  connection that stops answering), and hands the connection's :class:`~server.web.outbox.Outbox` the transport:
-  every packet is then written as a frame when it is sent, in order, and no writer waits;
+* once the WebSocket is set up (after the polling connection's probe, for an upgrade), the connection's
+  :class:`~server.web.outbox.Outbox` gets the transport: every packet is then written as a frame when it is
+  sent, in order, and no writer waits;
+* python-engineio's handler then returns, and :func:`serve_websocket` (the route's lane, ``transport``) reads the
+  WebSocket in the request's own task, in one coroutine without a timeout of its own (the ping timer closes a
+  connection that stops answering); a packet that cannot be decoded ends the connection with a one-line warning;
 * ``schedule_ping`` enters the connection in the server's :class:`Pinger`, one ``call_at`` handle for every
   connection: the ping is sent ``ping_interval`` after the last pong, and a connection whose pong is not back
   ``ping_timeout`` later is closed with the library's ``PING_TIMEOUT`` reason, as its ``check_ping_timeout`` does;
 * closing the socket also ends its WebSocket (python-engineio left it open until the client hung up or the
-  writer's wait ran out), and the handshake's ``environ`` is cut to what is read once the connection is set up.
+  writer's wait ran out); the handshake's ``environ`` is cut to what is read once the connection is set up, and
+  the HTTP state the connection no longer uses is released (``engineio_adapter.release_http_state``).
 
-The python-engineio internals this relies on are listed in :mod:`server.web.engineio_adapter`, whose ``check``
-refuses to start the server when one is gone; :class:`SocketTable` is how the server's connections become
-``LeanSocket``: python-engineio builds ``AsyncSocket`` itself and offers no hook for the class.
+The python-engineio and aiohttp internals this relies on are listed in :mod:`server.web.engineio_adapter`, whose
+``check`` refuses to start the server when one is gone; :class:`SocketTable` is how the server's connections
+become ``LeanSocket``: python-engineio builds ``AsyncSocket`` itself and offers no hook for the class.
 """
 
 from __future__ import annotations
@@ -39,9 +44,9 @@ from .logs import MalformedPackets
 
 log = logging.getLogger(__name__)
 
-#: What the Socket.IO handlers read from a WebSocket handshake's environ once the connection is set up (the
-#: namespaces are joined after it is): the request itself (cookies, address, languages), and what the fan-out
-#: checks; python-engineio's copy of every header goes.
+#: What is kept of a WebSocket handshake's environ once the connection is set up (its namespaces are joined after
+#: it is): the request itself, from which the Socket.IO handlers read cookies, address and languages, and the
+#: request line; python-engineio's copy of every header goes.
 KEPT_ENVIRON = ("QUERY_STRING", "REQUEST_METHOD", "PATH_INFO", "REMOTE_ADDR", "wsgi.url_scheme", "aiohttp.request")
 
 _TEXT_OR_BINARY = (WSMsgType.TEXT, WSMsgType.BINARY)
@@ -59,7 +64,8 @@ class Pinger:
         self._due: list[tuple[float, int, Any, float | None]] = []
         self._order = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
-        self._closing: set[asyncio.Task[Any]] = set()
+        #: Closes running in tasks of their own (a reference to each until it ends).
+        self.closing: set[asyncio.Task[Any]] = set()
         self._ping = eio_packet.Packet(eio_packet.PING)
 
     def __len__(self) -> int:
@@ -104,10 +110,15 @@ class Pinger:
 
     def _timed_out(self, sock: Any) -> None:
         sock.server.logger.info("%s: Client is gone, closing socket", sock.sid)
-        # As python-engineio's check_ping_timeout: not aborted, so a CLOSE packet goes to a half-open peer.
-        task = asyncio.ensure_future(sock.close(wait=False, abort=False, reason=sock.server.reason.PING_TIMEOUT))
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        # The call python-engineio's check_ping_timeout makes (its send() then finds the ping timed out and sends
+        # no CLOSE packet either); closing also ends the WebSocket.
+        self.hold(asyncio.ensure_future(sock.close(wait=False, abort=False, reason=sock.server.reason.PING_TIMEOUT)))
+
+    def hold(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """Keep a reference to a close running in a task of its own until it ends."""
+        self.closing.add(task)
+        task.add_done_callback(self.closing.discard)
+        return task
 
     def stop(self) -> None:
         """Forget every entry (the server is shutting down)."""
@@ -139,12 +150,26 @@ class LeanSocket(AsyncSocket):
     async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
         """Close as python-engineio does, then end the WebSocket, which the library left open."""
         first = not self.closed and not self.closing
+        reader = self._reader
+        if first and reader is not None and asyncio.current_task() is reader:
+            # The reader is aiohttp's request task, which aiohttp cancels when the client hangs up: the disconnect
+            # handlers (which write to the database) run in a task of their own, so that they are not cut short.
+            await asyncio.shield(self.server.pinger.hold(asyncio.ensure_future(
+                super().close(wait=wait, abort=abort, reason=reason))))
+            return
         await super().close(wait=wait, abort=abort, reason=reason)
         response = self._response
-        if first and response is not None and asyncio.current_task() is not self._reader:
-            # Another task closes (a ping timeout, a dropped viewer, the server): wake the reader, which waits
-            # for this close to finish; a connection closed from its own reader is ended by the reader.
-            # Never wait for a peer that reads nothing (a dropped slow viewer): the close frame joins its buffer.
+        if not first or response is None:
+            return
+        if abort:
+            # Dropped (a viewer too slow for the fan-out): nothing more is sent, what waits in its buffer is
+            # discarded, and the reader wakes to the connection's end. It reconnects and resumes.
+            transport = self.queue.transport
+            if transport is not None:
+                transport.abort()
+        else:
+            # A ping timeout, or the server: close the WebSocket, which wakes the reader; the reader waits for this
+            # close to finish. Never wait for a peer that reads nothing: the close frame joins its buffer.
             self._closer = asyncio.ensure_future(response.close(drain=False))
 
     async def _websocket_handler(self, ws: Any) -> None:
@@ -184,8 +209,9 @@ class LeanSocket(AsyncSocket):
                 if not await self._take(msg):
                     break
                 del msg  # not kept while the connection waits for the next one
-            self._response = self._reader = None
+            self._response = None
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            self._reader = None
             closer, self._closer = self._closer, None
             if closer is not None:
                 await closer
@@ -199,9 +225,10 @@ class LeanSocket(AsyncSocket):
                 del self.server.sockets[self.sid]  # what python-engineio does when its handler returns
 
     async def _failed(self, exc: Exception, response: Any) -> None:
-        self._response = self._reader = None
+        self._response = None
         if not self.closed:
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+        self._reader = None
         if not MalformedPackets.from_decoder(exc):
             raise exc
         log.warning("malformed Engine.IO packet", extra={"code": "invalid_packet", "error": MalformedPackets.line(exc)})
@@ -228,7 +255,8 @@ class LeanSocket(AsyncSocket):
         return True
 
     async def _take(self, msg: Any) -> bool:
-        """Handle one WebSocket message; False when the connection is to end."""
+        """Handle one WebSocket message; False when the connection is to end (a coroutine of its own, which exists
+        only while a message is handled)."""
         data = msg.data
         if msg.type not in _TEXT_OR_BINARY or len(data) > self.server.max_http_buffer_size:
             return False  # the WebSocket ended, or the message is over the size limit
@@ -242,6 +270,9 @@ class LeanSocket(AsyncSocket):
             return False
         except Exception:  # as python-engineio: log it and go on reading
             self.server.logger.exception("Unknown receive error")
+        # A message's handler runs in a task of its own: let it start before the next packet is taken, as it did
+        # behind python-engineio's task per receive, so that handlers start in the order their packets came.
+        await asyncio.sleep(0)
         return True
 
     async def _upgrade(self, response: Any) -> bool:
@@ -282,7 +313,7 @@ class LeanSocket(AsyncSocket):
         return data
 
     def _decode(self, data: str | bytes) -> Any:
-        """A packet; a malformed one raises (``transport.engineio_guard`` logs it and ends the connection)."""
+        """A packet; a malformed one raises (``_failed`` logs it and ends the connection)."""
         return eio_packet.Packet(encoded_packet=data)
 
 
