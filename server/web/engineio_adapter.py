@@ -10,9 +10,10 @@ What it touches, and why:
 * ``AsyncServer.eio.sockets`` (engine.io: dict of Engine.IO sid to ``AsyncSocket``): reach a viewer's socket
   synchronously; the library's own route (``AsyncServer._send_eio_packet``) costs a task per viewer.
 * ``socketio.AsyncServer._engineio_server_class`` and ``engineio.AsyncServer.create_queue`` (the library's hook
-  for the queue each connection's writer drains): :class:`SocketServer` builds an Engine.IO server whose
-  connections get an :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue`` and able to say when its
-  writer is idle; only then may a frame bypass the queue without overtaking an earlier packet.
+  for the queue of each connection): :class:`SocketServer` builds an Engine.IO server whose connections get an
+  :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue``, able to say when nothing waits in it (only
+  then may a frame bypass it without overtaking an earlier packet) and, once the connection is a WebSocket,
+  writing each packet to the transport as it is sent.
 * ``AsyncSocket.queue`` (that ``Outbox``): ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound
   the backlog.
 * ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
@@ -203,7 +204,7 @@ def _names(kind: type | tuple[type, ...]) -> str:
 
 
 class Link:
-    """One Engine.IO connection as the fan-out sees it; ``transport`` only when it was opened as a WebSocket."""
+    """One Engine.IO connection as the fan-out sees it; ``transport`` once it is a WebSocket (its Outbox's)."""
 
     __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
 
@@ -216,11 +217,11 @@ class Link:
         self.dropping = False
 
     def idle(self) -> bool:
-        """True when the writer waits for a packet and none is queued: a frame sent now overtakes nothing."""
+        """True when no packet waits in the Outbox: a frame sent now overtakes nothing."""
         return self.queue.idle()
 
     def direct(self) -> Any:
-        """The transport, when a frame may go to it now: opened as a WebSocket, still open, and the writer idle."""
+        """The transport, when a frame may go to it now: a WebSocket, still open, and nothing waiting before it."""
         transport = self.transport
         if transport is None or not self.queue.idle() or transport.is_closing():
             return None
@@ -231,7 +232,7 @@ class Link:
         return self.queue.qsize()
 
     def enqueue(self, packets: list[Any]) -> None:
-        """Append Engine.IO packets for the socket's writer, which sends them in order."""
+        """Send Engine.IO packets through the socket's Outbox, in order (written at once on a WebSocket)."""
         for p in packets:
             self.queue.put_nowait(p)
 
@@ -258,7 +259,7 @@ class _EngineIOServer(engineio.AsyncServer):
         await super().shutdown()
 
     def create_queue(self, *args: Any, **kwargs: Any) -> Any:
-        """An ``Outbox`` for a connection's writer (an ``asyncio.Queue`` when asked for a bounded one)."""
+        """An ``Outbox`` for a connection's packets (an ``asyncio.Queue`` when asked for a bounded one)."""
         if args or kwargs:
             return super().create_queue(*args, **kwargs)
         return Outbox()

@@ -4,13 +4,14 @@ python-socketio's ``AsyncManager.emit`` creates an asyncio task for every recipi
 with thousands of caption viewers that dominates the event loop. Here a broadcast encodes the packet once and
 then, for each recipient:
 
-* a viewer connected over WebSocket whose Engine.IO writer is idle (nothing queued, waiting for the next packet)
-  gets the same pre-built WebSocket frame without a task or a coroutine switch. Frames from server to client are
+* a viewer connected over WebSocket (its Engine.IO ``Outbox`` writes every packet to the transport as it is sent,
+  so nothing waits in it that a frame could overtake) gets the same pre-built WebSocket frame without a task or a
+  coroutine switch. Frames from server to client are
   unmasked, so one frame serves every viewer; an uncompressed frame is valid even where permessage-deflate was
   negotiated (RSV1 clear). Over plain TCP the frame is written with ``write(2)`` on the socket (two threads for
   large rooms); over TLS it goes through the transport's own ``write``, which encrypts it for that connection.
-* any other viewer (long-polling, or a writer still busy with earlier packets) gets the packet appended to its
-  Engine.IO queue, which its own writer drains in order.
+* any other viewer (long-polling, or a connection still upgrading to WebSocket) gets the packet appended to its
+  Engine.IO queue, which its poll (or, once upgraded, the WebSocket) takes in order.
 
 Either way the viewer's outbox is bounded: more than ``outbox_limit`` queued packets, or more than
 ``outbox_bytes`` unsent in the transport, and the viewer is too slow (or gone) and is disconnected. It reconnects
@@ -218,7 +219,7 @@ class _FastEmit(socketio.AsyncManager):
             link = adapter.link(sid, eio_sid, namespace)
             if link is None:
                 continue
-            # Only an idle writer may be bypassed: anything queued or being sent must keep its order.
+            # Only an idle Outbox may be bypassed: anything queued must keep its order.
             transport = link.direct() if frame is not None else None
             if transport is not None:
                 backlog = transport.get_write_buffer_size()
