@@ -21,7 +21,8 @@ from typing import Any
 
 
 class Outbox:
-    """A FIFO of packets for one writer task (see the module docstring)."""
+    """A FIFO of packets for one reader (a poll, or a writer), or a WebSocket's frames once attached (see the
+    module docstring)."""
 
     __slots__ = ("_getter", "_items", "_joined", "_transport", "_unfinished")
 
@@ -64,7 +65,8 @@ class Outbox:
         return not self._items
 
     def idle(self) -> bool:
-        """True when nothing waits and the writer is parked in ``get()``: a frame sent now overtakes nothing."""
+        """True when a frame sent now overtakes nothing: attached to a WebSocket, or nothing waits and the reader
+        is parked in ``get()``."""
         if self._transport is not None:
             return True
         getter = self._getter
