@@ -59,9 +59,10 @@ async def test_a_queued_packet_is_never_overtaken(server, connect):
     await box.wait_for(lambda n, d: True)  # the connection is quiet: its writer waits for the next packet
     link = manager._engineio.link(sid, manager.eio_sid_from_sid(sid, "/live"), "/live")
     assert link.transport is not None and link.fd is not None and link.idle()
-    link.enqueue(manager._engineio.packets("probe", [{"i": 2}], "/live"))  # waits for the writer's next turn ...
-    assert not link.idle()
-    manager.fast_emit_local("probe", {"i": 3}, "/live", sid)  # ... so this one must queue behind it
+    # A WebSocket connection's packets are written as they are sent: nothing waits that a frame could overtake.
+    link.enqueue(manager._engineio.packets("probe", [{"i": 2}], "/live"))
+    assert link.idle() and link.queued() == 0
+    manager.fast_emit_local("probe", {"i": 3}, "/live", sid)  # behind it on the same transport
     assert [d["i"] for d in await box.wait_count("probe", 3)] == [1, 2, 3]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
+from engineio.packet import MESSAGE, Packet
 
-from server.web.outbox import Outbox
+from server.web.outbox import Outbox, ws_frame
 
 
 async def test_items_come_out_in_order_and_the_writer_waits_for_the_next():
@@ -59,3 +61,29 @@ async def test_wait_for_on_get_needs_no_task():
     assert len(asyncio.all_tasks()) == before + 1  # the waiting coroutine only: get() itself is a plain future
     box.put_nowait(1)
     assert await asyncio.wait_for(waiter, timeout=1) == 1
+
+
+async def test_attached_to_a_websocket_it_writes_what_waited_then_each_packet_at_once():
+    loop = asyncio.get_running_loop()
+    ours, theirs = socket.socketpair()
+    transport, _ = await loop.create_connection(asyncio.Protocol, sock=ours)
+    reader, peer = await asyncio.open_connection(sock=theirs)
+    try:
+        box = Outbox()
+        box.put_nowait(Packet(MESSAGE, "queued while upgrading"))
+        box.put_nowait(None)  # python-engineio's "stop the writer" mark: nothing to write
+        joined = asyncio.ensure_future(box.join())
+        box.attach(transport)  # type: ignore[arg-type]
+        assert box.idle() and box.qsize() == 0 and box.transport is transport
+        await asyncio.wait_for(joined, timeout=1)  # what waited counts as done
+        box.put_nowait(Packet(MESSAGE, "then this"))
+        box.put_nowait(Packet(MESSAGE, b"\x01\x02"))  # binary: a binary frame
+        expected = ws_frame("4queued while upgrading") + ws_frame("4then this") + ws_frame(b"\x01\x02")
+        assert await asyncio.wait_for(reader.readexactly(len(expected)), timeout=1) == expected
+        assert ws_frame(b"\x01\x02")[:2] == b"\x82\x02" and ws_frame("4x")[:2] == b"\x81\x02"
+        transport.close()
+        box.put_nowait(Packet(MESSAGE, "after the end"))  # a closing transport takes nothing more
+        assert await asyncio.wait_for(reader.read(), timeout=1) == b""
+    finally:
+        transport.close()
+        peer.close()

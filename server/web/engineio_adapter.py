@@ -2,24 +2,38 @@
 
 Written for python-socketio 5.18 and python-engineio 4.15 (the ranges pinned in pyproject.toml). ``check`` runs
 when the manager is attached to its server, at start-up, and refuses to start, naming the attribute, if one of
-the internals below is gone or has another type. Nothing else in the project touches them.
+the internals below is gone or has another type. Nothing else in the project touches them, apart from
+:mod:`server.web.engineio_socket`, whose uses are listed and checked here.
 
 What it touches, and why:
 
 * ``AsyncServer.eio.sockets`` (engine.io: dict of Engine.IO sid to ``AsyncSocket``): reach a viewer's socket
   synchronously; the library's own route (``AsyncServer._send_eio_packet``) costs a task per viewer.
 * ``socketio.AsyncServer._engineio_server_class`` and ``engineio.AsyncServer.create_queue`` (the library's hook
-  for the queue each connection's writer drains): :class:`SocketServer` builds an Engine.IO server whose
-  connections get an :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue`` and able to say when its
-  writer is idle; only then may a frame bypass the queue without overtaking an earlier packet.
+  for the queue of each connection): :class:`SocketServer` builds an Engine.IO server whose connections get an
+  :class:`~server.web.outbox.Outbox`, lighter than ``asyncio.Queue``, able to say when nothing waits in it (only
+  then may a frame bypass it without overtaking an earlier packet) and, once the connection is a WebSocket,
+  writing each packet to the transport as it is sent.
 * ``AsyncSocket.queue`` (that ``Outbox``): ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound
   the backlog.
 * ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
   slow viewer without awaiting it.
-* ``environ["aiohttp.request"]`` (set by engine.io's aiohttp driver, read through the public ``get_environ``): the
-  request whose transport carries a connection that was opened with ``transport=websocket``. There is no request
-  to look at before the first connection, so this one is not in ``check``: without it the fan-out logs a warning
-  once and uses the queue (correct, slower), and the tests that expect direct writes fail.
+* the lean connection (:mod:`server.web.engineio_socket`): ``engineio.AsyncServer.sockets`` replaced by a
+  ``SocketTable`` (``_handle_connect`` enters each new connection there) that makes each ``AsyncSocket`` a
+  ``LeanSocket``; its overrides of ``AsyncSocket._websocket_handler(ws)``, ``schedule_ping()`` and ``close``; the
+  socket's ``connected``, ``upgrading``, ``upgraded``, ``closing`` and ``last_ping``, ``receive(pkt)`` and the
+  server's ``reason`` constants (``PING_TIMEOUT``, ``TRANSPORT_CLOSE``, ``TRANSPORT_ERROR``); the aiohttp driver's
+  ``ws._sock`` (the ``WebSocketResponse``) and ``ws.environ``.
+* aiohttp's ``RequestHandler._parser`` and ``_messages`` (slots of its protocol), next to its ``_payload_parser``
+  (the WebSocket's reader once it is one), and ``WebSocketResponse._writer``'s ``use_mask``, ``get_random_bits``
+  and ``_background_tasks``: ``release_http_state`` drops what a connection that became a WebSocket no longer
+  uses for the rest of its life (the HTTP parser, as aiohttp does when the connection is lost; the queue of
+  pipelined requests, which stays empty once upgraded; a server's writer never masks, and the set that holds its
+  compressing tasks can be shared).
+* aiohttp's ``BaseRequest._cache`` (where its ``reify`` properties keep their values): ``forget_parsed_cookies``
+  drops the parsed ``cookies`` of a WebSocket's handshake once the Socket.IO connection has read them, rather than
+  keeping them for the connection's life.
+* ``Outbox.transport``: the WebSocket transport a connection's packets are written to once it is a WebSocket.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
   when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
   A TLS transport gets the frame through its own ``write``, which encrypts it.
@@ -39,22 +53,30 @@ What it touches, and why:
 from __future__ import annotations
 
 import base64
+import collections
 import concurrent.futures
+import functools
 import importlib.metadata
 import inspect
 import logging
 import os
+import random
 import time
 from collections.abc import Awaitable
 from typing import Any
 
 import engineio
 import socketio
+from aiohttp import web
+from aiohttp._websocket.writer import WebSocketWriter
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_ws import WebSocketResponse
 from engineio import packet as eio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet as sio_packet
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from .engineio_socket import Pinger, SocketTable
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -82,17 +104,48 @@ def check(sio: Any) -> list[str]:
     expect("socketio.AsyncServer.eio", eio, engineio.AsyncServer)
     expect("engineio.AsyncServer.sockets", getattr(eio, "sockets", _MISSING), dict)
     expect("socketio.AsyncServer.packet_class", getattr(sio, "packet_class", _MISSING), type)
-    if not callable(getattr(sio, "get_environ", None)):
-        problems.append("socketio.AsyncServer.get_environ: missing (expected a method)")
     if isinstance(eio, engineio.AsyncServer):
         probe = AsyncSocket(eio, "probe")  # never registered: just the attributes a live socket has
         # engineio.AsyncSocket takes its queue from create_queue(): an Outbox unless that hook is gone.
         expect("engineio.AsyncSocket.queue (from engineio.AsyncServer.create_queue)",
                getattr(probe, "queue", _MISSING), Outbox)
         expect("engineio.AsyncSocket.closed", getattr(probe, "closed", _MISSING), bool)
+        for name in ("connected", "upgrading", "upgraded", "closing"):
+            expect(f"engineio.AsyncSocket.{name}", getattr(probe, name, _MISSING), bool)
+        expect("engineio.AsyncSocket.last_ping", getattr(probe, "last_ping", _MISSING), float)
+        expect("engineio.AsyncServer.sockets (a SocketTable)", getattr(eio, "sockets", _MISSING), SocketTable)
+        for name in ("PING_TIMEOUT", "TRANSPORT_CLOSE", "TRANSPORT_ERROR"):
+            if not hasattr(getattr(eio, "reason", None), name):
+                problems.append(f"engineio.AsyncServer.reason.{name}: missing")
+        driver = getattr(eio, "_async", {}).get("websocket") if isinstance(getattr(eio, "_async", None), dict) \
+            else None
+        if not isinstance(driver, type) or "_sock" not in vars(driver(None, eio)) \
+                or "environ" not in getattr(driver.__call__, "__code__", compile("", "", "exec")).co_names:
+            problems.append("engineio.AsyncServer._async['websocket']: expected a driver class setting _sock and "
+                            "environ")
+    if "sockets" not in getattr(getattr(engineio.AsyncServer, "_handle_connect", None), "__code__",
+                                compile("", "", "exec")).co_names:
+        problems.append("engineio.AsyncServer._handle_connect: expected to enter each connection in sockets")
+    for name, arity in (("_websocket_handler", 2), ("receive", 2)):
+        method = getattr(AsyncSocket, name, None)
+        if not inspect.iscoroutinefunction(method) or len(inspect.signature(method).parameters) != arity:
+            problems.append(f"engineio.AsyncSocket.{name}: expected a coroutine taking {arity} arguments")
+    if not callable(getattr(AsyncSocket, "schedule_ping", None)):
+        problems.append("engineio.AsyncSocket.schedule_ping: missing (expected a method)")
     close = getattr(AsyncSocket, "close", None)
     if not inspect.iscoroutinefunction(close) or not {"wait", "abort"} <= set(inspect.signature(close).parameters):
         problems.append("engineio.AsyncSocket.close: expected a coroutine taking wait and abort")
+    for name in ("_parser", "_payload_parser", "_messages"):
+        if name not in _slots(RequestHandler):
+            problems.append(f"aiohttp.web_protocol.RequestHandler.{name}: missing (expected a slot)")
+    if "_writer" not in getattr(WebSocketResponse, "__annotations__", {}):
+        problems.append("aiohttp.web.WebSocketResponse._writer: missing")
+    stored = set(getattr(WebSocketWriter.__init__, "__code__", compile("", "", "exec")).co_names)
+    for name in ("use_mask", "get_random_bits", "_background_tasks"):
+        if name not in stored:
+            problems.append(f"aiohttp WebSocketWriter.{name}: no longer set by its constructor")
+    if "_cache" not in getattr(web.BaseRequest, "ATTRS", ()):
+        problems.append("aiohttp.web.BaseRequest._cache: missing (expected among its ATTRS)")
     manager = getattr(sio, "manager", None)
     for name in ("rooms", "callbacks", "pending_connect", "pending_disconnect"):
         expect(f"socketio.BaseManager.{name}", getattr(manager, name, _MISSING), dict)
@@ -101,6 +154,37 @@ def check(sio: Any) -> list[str]:
         if not inspect.iscoroutinefunction(hook) or len(inspect.signature(hook).parameters) != 2:
             problems.append(f"socketio.AsyncPubSubManager.{name}: expected a coroutine taking (self, message)")
     return problems
+
+
+def _slots(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+
+
+#: Shared by every released connection: a queue that takes nothing (an upgraded connection gets no more HTTP
+#: requests), a mask source nobody calls (a server does not mask), and the references to compressing tasks.
+_NO_MESSAGES: collections.deque[Any] = collections.deque(maxlen=0)
+_NO_MASK = functools.partial(random.getrandbits, 32)
+_COMPRESSING: set[Any] = set()
+
+
+def release_http_state(request: Any, response: Any) -> None:
+    """Drop, for a connection that is now a WebSocket, the HTTP state it never uses again (see the docstring)."""
+    protocol = request.protocol
+    if protocol is not None and protocol._payload_parser is not None:
+        protocol._parser = None
+        if not protocol._messages:
+            protocol._messages = _NO_MESSAGES
+    writer = response._writer
+    if writer is not None and not writer.use_mask and not writer._background_tasks:
+        writer.get_random_bits = _NO_MASK
+        writer._background_tasks = _COMPRESSING
+
+
+def forget_parsed_cookies(request: Any) -> None:
+    """Drop the request's parsed cookies (aiohttp parses them again if they are read again)."""
+    cache = getattr(request, "_cache", None)
+    if isinstance(cache, dict):
+        cache.pop("cookies", None)
 
 
 def require(sio: Any) -> None:
@@ -120,7 +204,7 @@ def _names(kind: type | tuple[type, ...]) -> str:
 
 
 class Link:
-    """One Engine.IO connection as the fan-out sees it; ``transport`` only when it was opened as a WebSocket."""
+    """One Engine.IO connection as the fan-out sees it; ``transport`` once it is a WebSocket (its Outbox's)."""
 
     __slots__ = ("dropping", "eio_sid", "fd", "queue", "sock", "transport")
 
@@ -133,11 +217,11 @@ class Link:
         self.dropping = False
 
     def idle(self) -> bool:
-        """True when the writer waits for a packet and none is queued: a frame sent now overtakes nothing."""
+        """True when no packet waits in the Outbox: a frame sent now overtakes nothing."""
         return self.queue.idle()
 
     def direct(self) -> Any:
-        """The transport, when a frame may go to it now: opened as a WebSocket, still open, and the writer idle."""
+        """The transport, when a frame may go to it now: a WebSocket, still open, and nothing waiting before it."""
         transport = self.transport
         if transport is None or not self.queue.idle() or transport.is_closing():
             return None
@@ -148,7 +232,7 @@ class Link:
         return self.queue.qsize()
 
     def enqueue(self, packets: list[Any]) -> None:
-        """Append Engine.IO packets for the socket's writer, which sends them in order."""
+        """Send Engine.IO packets through the socket's Outbox, in order (written at once on a WebSocket)."""
         for p in packets:
             self.queue.put_nowait(p)
 
@@ -158,10 +242,24 @@ class Link:
 
 
 class _EngineIOServer(engineio.AsyncServer):
-    """python-engineio's server whose connections queue their packets in an :class:`Outbox`."""
+    """python-engineio's server whose connections are :class:`LeanSocket` with an :class:`Outbox`, pinged by one
+    :class:`Pinger`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sockets = SocketTable()
+        self.pinger = Pinger(self)
+
+    #: Called by a ``LeanSocket`` once its connection is a WebSocket.
+    release_http_state = staticmethod(release_http_state)
+
+    async def shutdown(self) -> None:
+        """Stop the pings with the library's background tasks."""
+        self.pinger.stop()
+        await super().shutdown()
 
     def create_queue(self, *args: Any, **kwargs: Any) -> Any:
-        """An ``Outbox`` for a connection's writer (an ``asyncio.Queue`` when asked for a bounded one)."""
+        """An ``Outbox`` for a connection's packets (an ``asyncio.Queue`` when asked for a bounded one)."""
         if args or kwargs:
             return super().create_queue(*args, **kwargs)
         return Outbox()
@@ -189,7 +287,9 @@ class EngineIOAdapter:
             sock = self._sio.eio.sockets.get(eio_sid)
             if sock is None:
                 return None
-            transport = _websocket_transport(self._sio.get_environ(sid, namespace))
+            # The WebSocket transport the connection's Outbox writes to (None while polling, or before the
+            # connection is a WebSocket: then it is served through the Outbox, which writes once attached).
+            transport = sock.queue.transport
             link = self._links[eio_sid] = Link(eio_sid, sock, transport, _raw_fd(transport))
         return None if link.sock.closed else link
 
@@ -201,24 +301,6 @@ class EngineIOAdapter:
     def forget(self, eio_sid: str) -> None:
         """Drop the cached link (looked up again if another namespace still uses the connection)."""
         self._links.pop(eio_sid, None)
-
-
-_warned: list[bool] = []  # the warning below is logged once per process
-
-
-def _websocket_transport(environ: dict[str, Any] | None) -> Any:
-    # Only a connection opened as a WebSocket keeps its first request's transport; a long-polling connection
-    # upgraded later has its first polling request's environ, whose transport may carry other requests.
-    if not environ or "transport=websocket" not in environ.get("QUERY_STRING", ""):
-        return None
-    request = environ.get("aiohttp.request")
-    if request is None:
-        if not _warned:
-            _warned.append(True)
-            log.warning("engine.io gave no aiohttp request for a WebSocket connection: captions go through its queue")
-        return None
-    transport = request.transport
-    return None if transport is None or transport.is_closing() else transport
 
 
 def _raw_fd(transport: Any) -> int | None:

@@ -4,13 +4,14 @@ python-socketio's ``AsyncManager.emit`` creates an asyncio task for every recipi
 with thousands of caption viewers that dominates the event loop. Here a broadcast encodes the packet once and
 then, for each recipient:
 
-* a viewer connected over WebSocket whose Engine.IO writer is idle (nothing queued, waiting for the next packet)
-  gets the same pre-built WebSocket frame without a task or a coroutine switch. Frames from server to client are
+* a viewer connected over WebSocket (its Engine.IO ``Outbox`` writes every packet to the transport as it is sent,
+  so nothing waits in it that a frame could overtake) gets the same pre-built WebSocket frame without a task or a
+  coroutine switch. Frames from server to client are
   unmasked, so one frame serves every viewer; an uncompressed frame is valid even where permessage-deflate was
   negotiated (RSV1 clear). Over plain TCP the frame is written with ``write(2)`` on the socket (two threads for
   large rooms); over TLS it goes through the transport's own ``write``, which encrypts it for that connection.
-* any other viewer (long-polling, or a writer still busy with earlier packets) gets the packet appended to its
-  Engine.IO queue, which its own writer drains in order.
+* any other viewer (long-polling, or a connection still upgrading to WebSocket) gets the packet appended to its
+  Engine.IO queue, which its poll (or, once upgraded, the WebSocket) takes in order.
 
 Either way the viewer's outbox is bounded: more than ``outbox_limit`` queued packets, or more than
 ``outbox_bytes`` unsent in the transport, and the viewer is too slow (or gone) and is disconnected. It reconnects
@@ -36,6 +37,7 @@ from engineio import packet as eio_packet
 
 from ..settings import Settings
 from .engineio_adapter import EngineIOAdapter, Link, PubSubEmitHook, RawWriter, forget_pending
+from .outbox import ws_frame
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,8 @@ class _FastEmit(socketio.AsyncManager):
         self._pending: collections.deque[_Broadcast] = collections.deque()
         self._serving: asyncio.Handle | None = None
         #: The rooms each (namespace, sid) is in (python-socketio keeps only room -> members).
-        self._rooms_of: dict[tuple[str, str], set[Any]] = {}
+        #: A tuple, not a set: a connection is in two or three rooms, and a set costs 216 bytes before its first.
+        self._rooms_of: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     def set_server(self, server: Any) -> None:
         """Attach to the Socket.IO server; refuses to start if the library internals the fan-out uses changed."""
@@ -99,16 +102,22 @@ class _FastEmit(socketio.AsyncManager):
     def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
         """Enter the room and note it among the connection's rooms."""
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        self._rooms_of.setdefault((namespace, sid), set()).add(room)
+        key = (namespace, sid)
+        rooms = self._rooms_of.get(key, ())
+        if room not in rooms:
+            self._rooms_of[key] = (*rooms, room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Leave the room and forget it among the connection's rooms."""
         super().basic_leave_room(sid, namespace, room)
-        rooms = self._rooms_of.get((namespace, sid))
-        if rooms is not None:
-            rooms.discard(room)
-            if not rooms:
-                del self._rooms_of[(namespace, sid)]
+        key = (namespace, sid)
+        rooms = self._rooms_of.get(key)
+        if rooms is not None and room in rooms:
+            left = tuple(r for r in rooms if r != room)
+            if left:
+                self._rooms_of[key] = left
+            else:
+                del self._rooms_of[key]
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         """Take a connection out of the rooms it is in, and forget its cached link.
@@ -122,7 +131,7 @@ class _FastEmit(socketio.AsyncManager):
             self._engineio.forget(eio_sid)  # looked up again if another namespace still uses the connection
         if namespace not in self.rooms:
             return
-        for room in list(self._rooms_of.get((namespace, sid), ())):
+        for room in self._rooms_of.get((namespace, sid), ()):
             self.basic_leave_room(sid, namespace, room)
         forget_pending(self, sid, namespace)
 
@@ -210,7 +219,7 @@ class _FastEmit(socketio.AsyncManager):
             link = adapter.link(sid, eio_sid, namespace)
             if link is None:
                 continue
-            # Only an idle writer may be bypassed: anything queued or being sent must keep its order.
+            # Only an idle Outbox may be bypassed: anything queued must keep its order.
             transport = link.direct() if frame is not None else None
             if transport is not None:
                 backlog = transport.get_write_buffer_size()
@@ -268,15 +277,7 @@ def p_binary(packets: list[eio_packet.Packet]) -> bool:
 
 def ws_text_frame(text: str) -> bytes:
     """One final, unmasked WebSocket text frame (RFC 6455 section 5.2) carrying ``text``."""
-    payload = text.encode("utf-8")
-    n = len(payload)
-    if n < 126:
-        header = bytes((0x81, n))
-    elif n < 1 << 16:
-        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return header + payload
+    return ws_frame(text)
 
 
 class FastManager(_FastEmit):

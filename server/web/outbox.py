@@ -7,6 +7,11 @@ python-engineio gives every connection an ``asyncio.Queue`` that its writer drai
 raising ``asyncio.QueueEmpty``, ``task_done``/``join``, ``qsize``/``empty``) in a list and at most two futures:
 ``get()`` returns a future, which ``wait_for`` awaits without a task. :meth:`idle` tells the fan-out when a frame
 may bypass the queue: nothing waits in it and the writer is parked in ``get()``.
+
+Once a connection is a WebSocket, :meth:`attach` hands the Outbox its transport: whatever waited is written out in
+order and every later packet is written as a frame at once, so no writer task waits for packets for the
+connection's whole life. The queue is then always idle: nothing can wait in it to be overtaken. Backpressure is the
+transport's buffer, which the fan-out bounds.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from typing import Any
 
 
 class Outbox:
-    """A FIFO of packets for one writer task (see the module docstring)."""
+    """A FIFO of packets for one reader (a poll, or a writer), or a WebSocket's frames once attached (see the
+    module docstring)."""
 
-    __slots__ = ("_getter", "_items", "_joined", "_unfinished")
+    __slots__ = ("_getter", "_items", "_joined", "_transport", "_unfinished")
 
     def __init__(self) -> None:
         self._items: list[Any] = []
@@ -27,6 +33,28 @@ class Outbox:
         #: Packets put and not yet marked done (``join`` waits for none).
         self._unfinished = 0
         self._joined: asyncio.Future[None] | None = None
+        #: The WebSocket's transport once attached: packets are written to it instead of queued.
+        self._transport: asyncio.WriteTransport | None = None
+
+    def attach(self, transport: asyncio.WriteTransport) -> None:
+        """Write what waits, then every later packet, straight to this WebSocket transport (in order)."""
+        self._transport = transport
+        items, self._items = self._items, []
+        for item in items:
+            self._write(item)
+            self.task_done()
+
+    @property
+    def transport(self) -> asyncio.WriteTransport | None:
+        """The WebSocket transport packets are written to (None while they are queued)."""
+        return self._transport
+
+    def _write(self, item: Any) -> None:
+        transport = self._transport
+        # None is python-engineio's "stop the writer" mark: there is no writer to stop. A closing transport
+        # takes nothing more (the connection is ending; its reader notices).
+        if item is not None and transport is not None and not transport.is_closing():
+            transport.write(ws_frame(item.encode()))
 
     def qsize(self) -> int:
         """Packets waiting (not counting one already handed to the writer)."""
@@ -37,12 +65,18 @@ class Outbox:
         return not self._items
 
     def idle(self) -> bool:
-        """True when nothing waits and the writer is parked in ``get()``: a frame sent now overtakes nothing."""
+        """True when a frame sent now overtakes nothing: attached to a WebSocket, or nothing waits and the reader
+        is parked in ``get()``."""
+        if self._transport is not None:
+            return True
         getter = self._getter
         return not self._items and getter is not None and not getter.done()
 
     def put_nowait(self, item: Any) -> None:
-        """Append ``item``, or hand it straight to the waiting writer."""
+        """Append ``item``, hand it straight to the waiting writer, or write it to the attached transport."""
+        if self._transport is not None:
+            self._write(item)
+            return
         self._unfinished += 1
         getter = self._getter
         if getter is not None and not getter.done() and not self._items:
@@ -85,3 +119,19 @@ class Outbox:
         if self._joined is None or self._joined.done():
             self._joined = asyncio.get_running_loop().create_future()
         await self._joined
+
+
+def ws_frame(data: str | bytes) -> bytes:
+    """One final, unmasked WebSocket frame (RFC 6455 section 5.2): text for ``str``, binary for ``bytes``."""
+    if isinstance(data, str):
+        payload, opcode = data.encode("utf-8"), 0x81
+    else:
+        payload, opcode = bytes(data), 0x82
+    n = len(payload)
+    if n < 126:
+        header = bytes((opcode, n))
+    elif n < 1 << 16:
+        header = bytes((opcode, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((opcode, 127)) + n.to_bytes(8, "big")
+    return header + payload

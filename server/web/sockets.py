@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -34,6 +35,7 @@ from ..domain.meetings.models import Participant, Role
 from ..domain.questions.models import Actor
 from ..storage import meetings as meetings_db
 from . import auth, rooms
+from .engineio_adapter import forget_parsed_cookies
 from .errors import ack_error, unknown_error
 from .i18n import COOKIE, DEFAULT_LOCALE, N_, catalogues_key, choose_locale
 from .keys import db_key, limits_key, registry_key
@@ -260,9 +262,13 @@ class _Server:
         if required is not None and not access.has(required, session_id):
             raise ConnectionRefusedError("forbidden")
         lang = data.get("lang") if isinstance(data.get("lang"), str) else None
+        # Interned: thousands of viewers of one session share these strings instead of each keeping a copy.
+        slug, lang = sys.intern(slug), sys.intern(lang) if lang is not None else None
+        session_id = sys.intern(session_id) if session_id is not None else None
         conn = Conn(slug, loaded.id, session_id, access.role, access.session_scope, access.participant, lang,
                     link_id=access.link_id, remote=_remote(environ), name=display_name(data.get("name")))
         await self.sio.save_session(sid, {"conn": conn, "locale": _handshake_locale(environ)}, namespace=namespace)
+        forget_parsed_cookies(environ.get("aiohttp.request"))  # read again (parsed anew) if another namespace joins
         ctx = Context(self.app, self.sio, sid, namespace, conn, loaded)
         if conn.link_id is not None:
             await ctx.enter_room(rooms.link(conn.link_id))

@@ -3,12 +3,13 @@
 * python-engineio refuses a polling POST larger than ``max_http_buffer_size`` without reading its body; the
   client, still sending, then waits for a reply it only gets when its own timeout fires. The middleware answers
   such a request ``413`` at once from its ``Content-Length`` and closes the connection, dropping the unread body.
-* A WebSocket frame Engine.IO cannot decode (``\x00``) ends its reader with an exception after the connection was
-  upgraded; answering it as an HTTP error would write an HTTP response into the WebSocket stream. The middleware
-  logs a one-line warning with the code ``invalid_packet`` and closes that connection instead.
+* A packet Engine.IO cannot decode ends its handler with an exception; answering it as an HTTP error would
+  write an HTTP response into a WebSocket stream. The middleware logs a one-line warning with the code
+  ``invalid_packet`` and closes that connection instead (a WebSocket's own handler, ``engineio_socket``, does the
+  same for the packets it reads).
 * An Engine.IO WebSocket upgrade's handler runs as long as the connection lives, and every middleware around it
-  keeps a suspended coroutine per viewer. ``websocket_lane`` sends it past the page middlewares (which have
-  nothing to do for it) straight to ``engineio_guard`` and Engine.IO.
+  keeps a suspended coroutine per viewer. ``websocket_lane`` sends it past every other middleware (which have
+  nothing to do for it) straight to Engine.IO.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Awaitable
 
 from aiohttp import hdrs, web
 
+from .engineio_socket import serve_websocket
 from .errors import Handler
 from .i18n import N_, catalogues_key, request_locale, translate
 from .logs import MalformedPackets
@@ -63,15 +65,17 @@ def is_websocket_upgrade(request: web.Request) -> bool:
 
 @web.middleware
 def websocket_lane(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
-    """Hand an Engine.IO WebSocket upgrade to ``engineio_guard`` and Engine.IO, past the other middlewares.
+    """Hand an Engine.IO WebSocket upgrade to Engine.IO, past the other middlewares.
 
     A plain function, so that it leaves no frame behind either. The middlewares it skips have nothing to do for
     such a request: its ``101`` answer is sent before they could add a header or compress it, it is a ``GET``
-    (no origin check: python-engineio checks the handshake's ``Origin``), and the Socket.IO handshake reads the
-    interface language itself. The address's length is still checked.
+    (no origin check: python-engineio checks the handshake's ``Origin``; no size limit: ``engineio_guard`` only
+    bounds POSTs), the Socket.IO handshake reads the interface language itself, and the connection's handler
+    (``engineio_socket.LeanSocket``) ends a connection whose packet cannot be decoded. The address's length is
+    still checked.
     """
     if not is_websocket_upgrade(request):
         return handler(request)
     if len(request.raw_path) > MAX_URL:
         return long_urls(request, handler)
-    return engineio_guard(request, request.match_info.handler)
+    return serve_websocket(request, request.match_info.handler)

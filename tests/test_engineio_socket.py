@@ -1,0 +1,205 @@
+"""The lean Engine.IO connection: one task per idle WebSocket viewer, shared pings, timeouts and the upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from server.web.engineio_socket import LeanSocket
+from server.web.keys import sio_key
+
+from .conftest import DEMO, WAIT, Inbox
+
+ROOM = "meeting:1:morning"
+
+
+class RawViewer(asyncio.Protocol):
+    """A caption viewer over a plain WebSocket with no task of its own: it joins ``/live`` and keeps every text
+    frame; it answers the server's pings only when ``answer_pings``."""
+
+    def __init__(self, answer_pings: bool = True) -> None:
+        self.answer_pings = answer_pings
+        self.frames: list[str] = []
+        self.lost = asyncio.get_running_loop().create_future()
+        self.buffer = b""
+        self.upgraded = False
+        self.changed = asyncio.Event()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(exc)
+        self.changed.set()
+
+    def send_text(self, text: bytes) -> None:
+        """One masked client text frame."""
+        mask = os.urandom(4)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
+        assert len(text) < 126
+        self.transport.write(bytes((0x81, 0x80 | len(text))) + mask + body)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            assert self.buffer.startswith(b"HTTP/1.1 101"), self.buffer[:60]
+            self.upgraded, self.buffer = True, self.buffer[end + 4:]
+        while len(self.buffer) >= 2:
+            n, head = self.buffer[1] & 0x7F, 2
+            if n == 126:
+                n, head = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif n == 127:
+                n, head = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < head:
+                return
+            if len(self.buffer) < head + n:
+                return
+            opcode, payload = self.buffer[0] & 0x0F, self.buffer[head:head + n]
+            self.buffer = self.buffer[head + n:]
+            if opcode == 0x1:
+                self.frame(payload.decode())
+
+    def frame(self, text: str) -> None:
+        self.frames.append(text)
+        if text == "2" and self.answer_pings:
+            self.send_text(b"3")
+        elif text.startswith("0{"):
+            auth = json.dumps({"meeting": DEMO, "session": "morning", "lang": "en"})
+            self.send_text(b"40/live," + auth.encode())
+        self.changed.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = WAIT) -> None:
+        """Wait until ``predicate`` holds (checked after every frame and at the end of the connection)."""
+        async def _wait() -> None:
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+        await asyncio.wait_for(_wait(), timeout)
+
+
+async def open_viewer(server: Any, answer_pings: bool = True) -> RawViewer:
+    """Connect a raw viewer and wait until it is in the session's caption room."""
+    loop = asyncio.get_running_loop()
+    host, port = server.server.host, server.server.port
+    transport, viewer = await loop.create_connection(lambda: RawViewer(answer_pings), host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                     f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                     f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    await viewer.wait_for(lambda: any(f.startswith("40/live,") for f in viewer.frames))
+    return viewer
+
+
+def _tasks() -> collections.Counter[str]:
+    """The running tasks by coroutine (without the wait of ``until``)."""
+    names = (t.get_coro().__qualname__ for t in asyncio.all_tasks())  # type: ignore[union-attr]
+    return collections.Counter(name for name in names if not name.startswith("until."))
+
+
+async def until(predicate: Callable[[], bool], what: str) -> None:
+    """Wait (up to WAIT seconds) for a condition of the server's state."""
+    async def _wait() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+    try:
+        await asyncio.wait_for(_wait(), WAIT)
+    except TimeoutError:
+        pytest.fail(f"not true after {WAIT} s: {what}")
+
+
+async def test_an_idle_viewer_costs_two_tasks_and_no_writer_or_ping_task(server):
+    sio = server.app[sio_key]
+    before = _tasks()
+    viewers = [await open_viewer(server) for _ in range(10)]
+    # aiohttp's connection and request tasks per viewer; python-engineio's service task (and the task of its
+    # wait) once for all. No writer, no reader beside the request's task, no ping task.
+    expected = {"RequestHandler.start": 10, "RequestHandler._handle_request": 10, "AsyncServer._service_task": 1,
+                "Event.wait": 1}
+    await until(lambda: dict(_tasks() - before) == expected, f"tasks {dict(_tasks() - before)} == {expected}")
+    socks = list(sio.eio.sockets.values())
+    assert len(socks) == 10 and all(isinstance(s, LeanSocket) and s.queue.transport is not None for s in socks)
+    assert len(sio.eio.pinger) == 10  # one entry (the next ping) per connection, one timer for all
+    # Sending is writing: a broadcast and a packet to one viewer arrive in order, with no writer task.
+    sio.manager.fast_emit_local("probe", {"i": 1}, "/live", ROOM)
+    one = viewers[0]
+    await sio.emit("probe", {"i": 2}, to=sio.manager.sid_from_eio_sid(socks[0].sid, "/live"), namespace="/live")
+    await one.wait_for(lambda: [f for f in one.frames if "probe" in f] == ['42/live,["probe",{"i":1}]',
+                                                                          '42/live,["probe",{"i":2}]'])
+    for viewer in viewers[1:]:
+        await viewer.wait_for(lambda v=viewer: any('"probe",{"i":1}' in f for f in v.frames))
+    for viewer in viewers:
+        viewer.transport.close()  # type: ignore[union-attr]
+    # Every connection's tasks end with it, and it leaves the server's table.
+    await until(lambda: not sio.eio.sockets, "every connection gone from python-engineio's table")
+    await until(lambda: _tasks()["RequestHandler.start"] == before["RequestHandler.start"], "aiohttp's tasks ended")
+
+
+async def test_pings_come_from_one_timer_and_a_silent_viewer_is_dropped(server):
+    sio = server.app[sio_key]
+    sio.eio.ping_interval, sio.eio.ping_timeout = 0.2, 0.3  # the clock of the test: short intervals
+    talking = await open_viewer(server)
+    silent = await open_viewer(server, answer_pings=False)
+    silent_sock = list(sio.eio.sockets.values())[1]  # entered in the order they connected
+    # The silent one gets its ping, does not answer, and its connection is ended.
+    await silent.wait_for(lambda: silent.lost.done(), timeout=WAIT)
+    assert silent.frames[-1] == "2"
+    # The talking one answers each ping and stays: three pings means it outlived the silent one's timeout.
+    await talking.wait_for(lambda: talking.frames.count("2") >= 3)
+    assert not talking.lost.done()
+    assert silent_sock.closed
+    await until(lambda: silent_sock.sid not in sio.eio.sockets, "the silent connection gone from the table")
+    assert len(sio.manager.rooms["/live"][ROOM]) == 1  # the silent viewer left the caption room
+    talking.transport.close()  # type: ignore[union-attr]
+
+
+async def test_a_polling_viewer_upgrades_to_websocket_and_is_served_in_order(server, connect):
+    sio = server.app[sio_key]
+    viewer = await connect("/live", session="morning", transports=["polling", "websocket"])
+    box = Inbox(viewer, "/live", "probe")
+
+    await until(lambda: viewer.eio.current_transport == "websocket", "the client upgraded to WebSocket")
+    sock = sio.eio.sockets[viewer.eio.sid]
+    assert isinstance(sock, LeanSocket) and sock.upgraded and sock.queue.transport is not None
+    for i in range(5):
+        sio.manager.fast_emit_local("probe", {"i": i}, "/live", ROOM)
+    assert [d["i"] for d in await box.wait_count("probe", 5)] == [0, 1, 2, 3, 4]
+    reply = await viewer.call("no_such_event", {}, namespace="/live", timeout=WAIT)
+    assert reply["ok"] is False and reply["error"]["code"] == "unknown_event"
+
+
+async def test_a_viewer_that_stops_reading_is_cut_off_and_forgotten(server):
+    sio = server.app[sio_key]
+    manager = sio.manager
+    manager.outbox_bytes = 64 * 1024
+    reading = await open_viewer(server)
+    stalled = await open_viewer(server)
+    sock = list(sio.eio.sockets.values())[1]
+    transport = sock.queue.transport
+    stalled.transport.pause_reading()  # type: ignore[union-attr]
+    big = "x" * 100_000
+    for i in range(200):  # up to 20 MB: past the kernel's buffers and the outbox bound
+        manager.fast_emit_local("probe", {"i": i, "pad": big}, "/live", ROOM)
+        if manager.dropped_slow:
+            break
+        await asyncio.sleep(0)  # the reading viewer drains meanwhile
+    assert manager.dropped_slow == 1
+    # Dropped at once: what waited in its buffer is discarded, the connection is cut and forgotten.
+    await until(lambda: transport.is_closing() and transport.get_write_buffer_size() == 0, "the transport aborted")
+    await until(lambda: sock.sid not in sio.eio.sockets, "the stalled connection gone from the table")
+    assert len(sio.manager.rooms["/live"][ROOM]) == 1
+    stalled.transport.resume_reading()  # type: ignore[union-attr]
+    await stalled.wait_for(lambda: stalled.lost.done())
+    await reading.wait_for(lambda: any('"i":1,' in f for f in reading.frames))  # the other one was served
+    reading.transport.close()  # type: ignore[union-attr]
