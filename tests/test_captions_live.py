@@ -139,6 +139,28 @@ async def test_resume_after_disconnect_gets_every_missed_caption_once(server, ca
     assert len(received) - len(kept) <= len(early) + 1  # the overlap is at most what crossed the join
 
 
+async def test_viewers_coming_back_together_share_reads_and_miss_nothing(server, captioner, clients):
+    for i in range(20):
+        await say(captioner, f"Before the outage {i + 1}\n")
+    held, total = 10, 120
+    published = asyncio.create_task(_publish_from(captioner, 21, total))
+    # Forty viewers come back at once from the same seq while captions keep coming.
+    back = await asyncio.gather(*(open_viewer(server, clients, "caption_segment", "caption_backlog",
+                                              last_seq=held) for _ in range(40)))
+    await asyncio.wait_for(published, 30)
+    reads = server.app[caption_hub_key].backlogs
+    assert reads.asked >= 40 and reads.reads <= reads.asked
+    for _client, box in back:
+        await box.wait_for(lambda n, d: n == "caption_segment" and d["seq"] == total, timeout=WAIT)
+        got = set(seqs(box))
+        assert got >= set(range(held + 1, total + 1)), sorted(set(range(held + 1, total + 1)) - got)
+
+
+async def _publish_from(captioner, first, last):
+    for i in range(first, last + 1):
+        await say(captioner, f"Caption number {i}\n")
+
+
 async def _publish(captioner, count):
     for i in range(count):
         await say(captioner, f"Caption number {i + 1}\n")

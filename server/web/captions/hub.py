@@ -52,6 +52,7 @@ from ...storage.interface import StorageConflict
 from .. import rooms
 from ..keys import db_key, registry_key, settings_key, sio_key
 from ..metrics import metrics_key
+from ..reads import SharedReads
 from ..registry import LoadedMeeting
 from ..sockets import CAPTION, LIVE, MODERATE
 
@@ -117,6 +118,8 @@ class CaptionHub:
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
         self._pending: dict[tuple[int, str, str], dict[str, Any]] = {}
         self._wake = asyncio.Event()
+        #: Backlogs read once for the viewers that ask for the same one together (``socket.backlog``).
+        self.backlogs: SharedReads[dict[str, Any]] = SharedReads()
 
     def lock(self, meeting_id: int, session_id: str) -> asyncio.Lock:
         """The lock that orders every caption change of one session."""

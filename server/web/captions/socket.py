@@ -41,7 +41,17 @@ def _lang(loaded: LoadedMeeting, value: Any) -> str:
 
 async def backlog(app: web.Application, loaded: LoadedMeeting, session_id: str, lang: str,
                   last_seq: int | None) -> dict[str, Any]:
-    """What a (re)joining viewer gets: what it missed after ``last_seq``, else the configured backlog."""
+    """What a (re)joining viewer gets: what it missed after ``last_seq``, else the configured backlog.
+
+    Viewers coming back together from the same ``seq`` share one read (``SharedReads``), made after each of them
+    asked, so after each joined its room. The answer is shared: nobody changes it.
+    """
+    return await app[caption_hub_key].backlogs.read(
+        (loaded.id, session_id, lang, last_seq), lambda: _read_backlog(app, loaded, session_id, lang, last_seq))
+
+
+async def _read_backlog(app: web.Application, loaded: LoadedMeeting, session_id: str, lang: str,
+                        last_seq: int | None) -> dict[str, Any]:
     db = app[db_key]
     if last_seq is None:
         rows = await captions_db.latest_segments(db, loaded.id, session_id, lang, app[settings_key].caption_backlog)
