@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.web.engineio_socket import LeanSocket
+from server.web.engineio_socket import LeanSocket, Pinger
 from server.web.keys import sio_key
 
 from .conftest import DEMO, WAIT, Inbox
@@ -162,6 +162,20 @@ async def test_pings_come_from_one_timer_and_a_silent_viewer_is_dropped(server):
     await until(lambda: silent_sock.sid not in sio.eio.sockets, "the silent connection gone from the table")
     assert len(sio.manager.rooms["/live"][ROOM]) == 1  # the silent viewer left the caption room
     talking.transport.close()  # type: ignore[union-attr]
+
+
+async def test_the_ping_timer_stays_one_timer_however_many_pings(server):
+    sio = server.app[sio_key]
+    sio.eio.ping_interval, sio.eio.ping_timeout = 0.05, 0.2  # the clock of the test: short intervals
+    viewers = [await open_viewer(server) for _ in range(5)]
+    for viewer in viewers:  # many rounds of pings, each answered
+        await viewer.wait_for(lambda v=viewer: v.frames.count("2") >= 8)
+    loop = asyncio.get_running_loop()
+    pinger_timers = [h for h in loop._scheduled  # the loop's own timer heap: what is still due to run
+                     if not h.cancelled() and getattr(h._callback, "__func__", None) is Pinger._run]
+    assert len(pinger_timers) <= 1, f"{len(pinger_timers)} ping timers are due"
+    for viewer in viewers:
+        viewer.transport.close()  # type: ignore[union-attr]
 
 
 async def test_a_polling_viewer_upgrades_to_websocket_and_is_served_in_order(server, connect):

@@ -76,18 +76,23 @@ class Pinger:
         self._add(self.server.ping_interval, sock, None)
 
     def _add(self, delay: float, sock: Any, sent: float | None) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time() + delay
-        heapq.heappush(self._due, (due, next(self._order), sock, sent))
-        if self._handle is None or due < self._handle.when():
-            if self._handle is not None:
-                self._handle.cancel()
-            self._handle = loop.call_at(due, self._run)
+        heapq.heappush(self._due, (asyncio.get_running_loop().time() + delay, next(self._order), sock, sent))
+        self._arm()
+
+    def _arm(self) -> None:
+        """Keep one timer, due at the earliest entry: never a second one beside it."""
+        if not self._due:
+            return
+        first = self._due[0][0]
+        if self._handle is not None:
+            if self._handle.when() <= first:
+                return
+            self._handle.cancel()
+        self._handle = asyncio.get_running_loop().call_at(first, self._run)
 
     def _run(self) -> None:
         self._handle = None
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = asyncio.get_running_loop().time()
         due = self._due
         while due and due[0][0] <= now:
             _, _, sock, sent = heapq.heappop(due)
@@ -98,8 +103,7 @@ class Pinger:
                     self._timed_out(sock)
             except Exception:  # one broken connection must not stop the pings of the others
                 log.exception("ping failed", extra={"eio_sid": getattr(sock, "sid", None)})
-        if due:
-            self._handle = loop.call_at(due[0][0], self._run)
+        self._arm()
 
     def _send_ping(self, sock: Any) -> None:
         if sock.closing or sock.closed:
