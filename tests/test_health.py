@@ -53,24 +53,30 @@ async def _free_the_disk(server: Running) -> None:
         await cur.fetchall()
 
 
+async def _post_until_refused(server: Running, http: Any, token: str,
+                              most: int) -> tuple[list[str], tuple[int, str]]:
+    """Post 3 KB caption lines until one is refused; every 200 must be stored, the refusal must be storage_full.
+    Returns the acknowledged lines and the refused (seq, text)."""
+    acknowledged: list[str] = []
+    for seq in range(1, most):
+        text = f"Line {seq} " + "x" * 3000 + "\n"
+        async with http.post(server.url(f"{ROOT}/zoom?t={token}&seq={seq}"), data=text.encode()) as r:
+            answer = await r.text()
+        if r.status == 200:
+            acknowledged.append(text.strip())
+            continue
+        assert r.status == 503 and answer.startswith("storage_full: "), (r.status, answer)
+        return acknowledged, (seq, text)
+    raise AssertionError(f"the store never filled up in {most - 1} lines")
+
+
 @pytest.mark.sqlite  # fills the SQLite file by lowering its page limit
 async def test_disk_full_is_a_coded_503_for_ingest_and_healthz_and_nothing_acknowledged_is_lost(server, http, live):
     status, body = await _health(server, http)
     assert (status, body["ok"], body["checks"]) == (200, True, {"storage": "ok"})
     await _fill_the_disk(server)
     # Captions keep coming until a post needs a page: every 200 is stored, the first refusal is storage_full.
-    acknowledged, refused = [], None
-    for seq in range(1, 200):
-        text = f"Line {seq} " + "x" * 3000 + "\n"
-        async with http.post(server.url(f"{ROOT}/zoom?t={live}&seq={seq}"), data=text.encode()) as r:
-            answer = await r.text()
-        if r.status == 200:
-            acknowledged.append(text.strip())
-            continue
-        assert r.status == 503 and answer.startswith("storage_full: "), (r.status, answer)
-        refused = (seq, text)
-        break
-    assert refused is not None, "the capped database never filled up"
+    acknowledged, refused = await _post_until_refused(server, http, live, 200)
     status, body = await _health(server, http)
     assert (status, body["ok"], body["reasons"]) == (503, False, ["storage_full"])
     stored = await captions_db.segments_after(server.app[db_key], 1, "morning", "en", 0)
@@ -143,18 +149,7 @@ async def test_a_really_full_file_system_is_a_coded_503_and_nothing_acknowledged
             assert r.status == 200
         captioner = await server.token("captioner", "morning")
         filler = _fill(small_disk)
-        acknowledged, refused = [], None
-        for seq in range(1, 400):
-            text = f"Line {seq} " + "x" * 3000 + "\n"
-            async with http.post(server.url(f"{ROOT}/zoom?t={captioner}&seq={seq}"), data=text.encode()) as r:
-                answer = await r.text()
-            if r.status == 200:
-                acknowledged.append(text.strip())
-                continue
-            assert r.status == 503 and answer.startswith("storage_full: "), (r.status, answer)
-            refused = (seq, text)
-            break
-        assert refused is not None, "the full file system never refused a caption"
+        acknowledged, refused = await _post_until_refused(server, http, captioner, 400)
         status, body = await _health(server, http)
         assert (status, body["reasons"]) == (503, ["storage_full"])
         async with http.get(server.url(f"/m/{DEMO}/s/morning")) as r:
