@@ -23,7 +23,11 @@ and the reconnecting viewer holds every ``seq`` without a gap.
 
 Is memory flat? The server's resident memory is also sampled every ``--sample-every`` seconds while the load runs,
 with the slope of a least-squares line through the last ``--trend-minutes`` of samples: an allocator that has
-reached its plateau gives a slope near zero, a leak a steady climb. ``--tracemalloc FRAMES`` runs the server under
+reached its plateau gives a slope near zero, a leak a steady climb. Beside RSS, the server's metrics line says what
+its heap holds, and the same slopes are printed for each: Python's allocated blocks (objects kept alive), the C heap
+in use (larger objects and buffers, SQLite's page cache) and the freed memory the C allocator keeps for reuse. A
+program that keeps objects grows the first two; an allocator filling up or fragmenting grows only the last or RSS.
+``--tracemalloc FRAMES`` runs the server under
 tracemalloc (``bench/traced_run.py``), takes a snapshot when the viewers are connected and the load is about to
 start and another when the load has stopped and the viewers are still connected, and prints the allocations that
 grew most between them, grouped by traceback. A snapshot stops the server for seconds, so none is taken while
@@ -348,7 +352,9 @@ class Sampler:
 
     def __init__(self, server: subprocess.Popen[str], metrics: Metrics, every: float, directory: Path | None) -> None:
         self.server, self.metrics, self.every, self.directory = server, metrics, every, directory
-        self.samples: list[tuple[float, float]] = []  # (minutes since the load started, RSS MiB)
+        #: (minutes since the load started, RSS MiB, and from the latest metrics line: Python's allocated blocks in
+        #: thousands, the C heap in use and the freed memory the allocator keeps, MiB)
+        self.samples: list[tuple[float, float, float, float, float]] = []
         self.snapshots: list[tuple[Path, int, int]] = []  # (file, traced bytes, tracing overhead bytes)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -367,7 +373,11 @@ class Sampler:
             self.sample()
 
     def sample(self) -> None:
-        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024))
+        with self.metrics.changed:
+            line = self.metrics.lines[-1] if self.metrics.lines else {}
+        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024,
+                             line.get("python_blocks", 0) / 1000, line.get("malloc_used_kib", 0) / 1024,
+                             line.get("malloc_free_kib", 0) / 1024))
 
     def snapshot(self) -> None:
         """Ask the traced server for a snapshot and wait (bounded) until it is written."""
@@ -385,14 +395,14 @@ class Sampler:
         self.sample()
 
 
-def _trend(samples: list[tuple[float, float]], minutes: float) -> tuple[float, float, int]:
-    """Slope (MiB per minute) of a least-squares line through the samples of the last ``minutes``, the RSS change
-    over them, and their count."""
+def _trend(samples: list[tuple[float, ...]], minutes: float, column: int = 1) -> tuple[float, float, int]:
+    """Slope (per minute) of a least-squares line through one column of the samples of the last ``minutes``, its
+    change over them, and their count."""
     last = [s for s in samples if s[0] >= samples[-1][0] - minutes]
     if len(last) < 2:
         return 0.0, 0.0, len(last)
-    slope, _ = statistics.linear_regression([t for t, _ in last], [r for _, r in last])
-    return slope, last[-1][1] - last[0][1], len(last)
+    slope, _ = statistics.linear_regression([s[0] for s in last], [s[column] for s in last])
+    return slope, last[-1][column] - last[0][column], len(last)
 
 
 def _print_growth(first: Path, last: Path, top: int) -> None:
@@ -418,7 +428,9 @@ def _print_growth(first: Path, last: Path, top: int) -> None:
 
 def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
     line = metrics.next(every * 3 + 5)
-    return {"rss_mib": _rss_kib(pid) / 1024, "fds": _fds(pid), "tasks": line["tasks"],
+    return {"rss_mib": _rss_kib(pid) / 1024, "blocks_k": line.get("python_blocks", 0) / 1000,
+            "used_mib": line.get("malloc_used_kib", 0) / 1024, "free_mib": line.get("malloc_free_kib", 0) / 1024,
+            "fds": _fds(pid), "tasks": line["tasks"],
             "connections": line["connections"], "rooms": line["rooms"],
             "copies": "/".join(str(n) for n in line.get("session_copies", {}).values())}
 
@@ -486,17 +498,21 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
     print(f"soak: {elapsed / 60:.1f} min, {connected}/{viewers} viewers stayed, {captions} captions at {rate}/s, "
           f"{counts['sessions']} sessions ended, {counts['questions']} questions, {counts['floor']} floor requests, "
           f"{counts['reconnects']} reconnects")
-    print(f"{'':>22} {'RSS MiB':>8} {'fds':>6} {'tasks':>6} {'conns':>6} {'rooms':>6}  sessions held (floor/questions)")
+    print(f"{'':>22} {'RSS MiB':>8} {'Py kblk':>8} {'C used':>7} {'C free':>7} {'fds':>6} {'tasks':>6} "
+          f"{'conns':>6} {'rooms':>6}  sessions held (floor/questions)")
     for label, s in (("idle", idle), ("viewers connected", start), ("end, clients gone", end),
                      (f"{SETTLE_S:.0f} s later", settled)):
-        print(f"{label:>22} {s['rss_mib']:>8.1f} {s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}"
-              f"  {s['copies']}")
+        print(f"{label:>22} {s['rss_mib']:>8.1f} {s['blocks_k']:>8.1f} {s['used_mib']:>7.1f} {s['free_mib']:>7.1f} "
+              f"{s['fds']:>6} {s['tasks']:>6} {s['connections']:>6} {s['rooms']:>6}  {s['copies']}")
     print(f"captions missing at viewers that stayed: {missing} (of {len(seen) * captions}); "
           f"reconnecting viewer missing: {len(roamer_gaps)}{' ' + str(roamer_gaps[:10]) if roamer_gaps else ''}")
-    print("RSS MiB while the load ran (minute: MiB): " + ", ".join(f"{t:.0f}: {r:.1f}" for t, r in sampler.samples))
-    slope, change, count = _trend(sampler.samples, trend_minutes)
-    print(f"RSS over the last {trend_minutes:.0f} min ({count} samples): {change:+.1f} MiB, least-squares slope "
-          f"{slope:+.3f} MiB/min")
+    print("While the load ran (minute: RSS MiB / Python kblocks / C heap used MiB / C heap free MiB): "
+          + ", ".join(f"{t:.0f}: {r:.1f}/{b:.1f}/{u:.1f}/{f:.1f}" for t, r, b, u, f in sampler.samples))
+    for column, (name, unit) in enumerate((("RSS", "MiB"), ("Python's allocated blocks", "kblocks"),
+                                           ("C heap in use", "MiB"), ("C heap freed and kept", "MiB")), start=1):
+        slope, change, count = _trend(sampler.samples, trend_minutes, column)
+        print(f"{name} over the last {trend_minutes:.0f} min ({count} samples): {change:+.2f} {unit}, "
+              f"least-squares slope {slope:+.4f} {unit}/min")
     if errors:
         print("server errors:", *errors, sep="\n  ")
     return 1 if missing or roamer_gaps or errors else 0

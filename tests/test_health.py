@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import time
@@ -244,3 +245,37 @@ async def test_healthz_is_503_when_redis_is_configured_but_unreachable(settings,
         status, body = await _health(server, http)
         assert status == 503 and "redis_unreachable" in body["reasons"], body
         assert body["checks"]["storage"] == "ok"
+
+
+class _Lines(logging.Handler):
+    """The ``metrics`` log records' fields, as the server logs them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "metrics":
+            self.lines.put_nowait(dict(record.__dict__))
+
+
+async def test_the_metrics_line_tells_what_the_heap_holds_beside_rss(settings):
+    settings.metrics_interval, settings.health_interval = 0.05, 0.05
+    lines, logger = _Lines(), logging.getLogger("server.web.health")
+    logger.addHandler(lines)
+    logger.setLevel(logging.INFO)
+    try:
+        async with TestServer(create_app(settings), port=0):
+            before = await asyncio.wait_for(lines.lines.get(), WAIT)
+            held = [object() for _ in range(200_000)]  # 200,000 Python blocks
+            buffer = bytearray(64 * 2**20)  # 64 MiB of C heap
+            allocated = time.time()
+            while (after := await asyncio.wait_for(lines.lines.get(), WAIT))["created"] <= allocated:
+                pass  # a line from before the allocations
+            assert after["python_blocks"] - before["python_blocks"] >= 200_000, (before, after)
+            assert after["malloc_used_kib"] - before["malloc_used_kib"] >= 64 * 1024, (before, after)
+            assert after["malloc_free_kib"] >= 0 and after["rss_kib"] > 64 * 1024
+            assert {"fds", "tasks", "connections", "rooms", "session_copies"} <= after.keys()
+            del held, buffer
+    finally:
+        logger.removeHandler(lines)

@@ -9,16 +9,18 @@ with the same body, ``ok: false`` and ``reasons``: the codes of what fails.
   ``health_interval`` seconds has not come back for three intervals (the bus stopped delivering).
 
 A background loop sends the canaries and, every ``metrics_interval`` seconds, logs one ``metrics`` line (resident
-memory, open files, asyncio tasks, Engine.IO connections, Socket.IO rooms), so a long run can be watched from
-outside the process.
+memory and what the heap holds of it, open files, asyncio tasks, Engine.IO connections, Socket.IO rooms), so a long
+run can be watched from outside the process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,14 +102,47 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def vital_signs(app: web.Application) -> dict[str, Any]:
-    """Resident memory (KiB), open file descriptors, asyncio tasks, Engine.IO connections, Socket.IO rooms, and
-    the sessions whose floor or questions this process holds (``copies``)."""
+    """Resident memory (KiB) and what the heap holds of it (see ``heap``), open file descriptors, asyncio tasks,
+    Engine.IO connections, Socket.IO rooms, and the sessions whose floor or questions this process holds
+    (``copies``)."""
     sio = app[sio_key]
     rooms = sum(len(by_room) for by_room in sio.manager.rooms.values())
     keepers = app[session_watch_key].keepers if session_watch_key in app else ()
-    return {"rss_kib": _rss_kib(), "fds": _open_fds(), "tasks": len(asyncio.all_tasks()),
+    return {"rss_kib": _rss_kib(), **heap(), "fds": _open_fds(), "tasks": len(asyncio.all_tasks()),
             "connections": len(sio.eio.sockets), "rooms": rooms,
             "session_copies": {keeper.feature: keeper.held for keeper in keepers}}
+
+
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (all arenas)."""
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _mallinfo2() -> Any:
+    with contextlib.suppress(OSError, AttributeError):
+        function = ctypes.CDLL(None).mallinfo2
+        function.restype, function.argtypes = _MallInfo2, []
+        return function
+    return None
+
+
+_MALLINFO2 = _mallinfo2()
+
+
+def heap() -> dict[str, int]:
+    """What the heap holds, to tell a growing program from an allocator keeping freed memory: ``python_blocks``,
+    the memory blocks Python has allocated now (its objects, small ones in its own mapped arenas); with glibc,
+    ``malloc_used_kib`` (the C heap in use: Python's larger objects and buffers, SQLite's page cache, OpenSSL's and
+    the other libraries' memory) and ``malloc_free_kib`` (freed memory the allocator keeps for reuse, which counts
+    in RSS)."""
+    out = {"python_blocks": sys.getallocatedblocks()}
+    if _MALLINFO2 is not None:
+        info = _MALLINFO2()
+        out["malloc_used_kib"] = (info.uordblks + info.hblkhd) // 1024
+        out["malloc_free_kib"] = info.fordblks // 1024
+    return out
 
 
 def _rss_kib() -> int | None:
