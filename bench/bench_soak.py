@@ -57,6 +57,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from collections.abc import Sequence
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import IO, TYPE_CHECKING, Any
@@ -395,7 +396,7 @@ class Sampler:
         self.sample()
 
 
-def _trend(samples: list[tuple[float, ...]], minutes: float, column: int = 1) -> tuple[float, float, int]:
+def _trend(samples: Sequence[tuple[float, ...]], minutes: float, column: int = 1) -> tuple[float, float, int]:
     """Slope (per minute) of a least-squares line through one column of the samples of the last ``minutes``, its
     change over them, and their count."""
     last = [s for s in samples if s[0] >= samples[-1][0] - minutes]
