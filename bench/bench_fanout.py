@@ -213,9 +213,12 @@ class Profiler:
 
     def __init__(self, pid: int, out: Path, seconds: float) -> None:
         exe = Path(sys.executable).with_name("py-spy")
+        # A ``.txt`` file gets collapsed stacks (``bench/profile_summary.py`` sums them), anything else a flame graph.
+        kind = "raw" if out.suffix == ".txt" else "flamegraph"
         self.proc = subprocess.Popen([str(exe) if exe.exists() else "py-spy", "record", "--pid", str(pid),
                                       "--native", "--rate", "250", "--duration", str(max(1, round(seconds))),
-                                      "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      "--format", kind, "--output", str(out)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait(self) -> None:
         """Wait for the recording to be written."""
@@ -285,7 +288,8 @@ def start_viewers(bases: list[str], viewers: int, workers: int
 
 
 def run_one(viewers: int, captions: int, rate: float, workers: int, nodes: int = 1, cpus: list[str] | None = None,
-            profile: Path | None = None, redis_url: str = "redis://127.0.0.1:6379") -> list[dict[str, float]]:
+            profile: Path | None = None, redis_url: str = "redis://127.0.0.1:6379",
+            profile_kind: str = "svg") -> list[dict[str, float]]:
     """One measurement with ``viewers`` connections spread over ``nodes`` servers; returns figures per node.
 
     With two nodes they share the data directory and a Redis channel: captions are posted to node 1 and reach
@@ -307,7 +311,7 @@ def run_one(viewers: int, captions: int, rate: float, workers: int, nodes: int =
             procs, results, done, connected, connect_s = start_viewers([s.base for s in servers], viewers, workers)
             rss_connected = [_rss_kib(s.pid) for s in servers]
             cpu_before = [cpu_seconds(s.pid) for s in servers]
-            profilers = [Profiler(s.pid, profile / f"fanout-{viewers}-node{i + 1}.svg", captions / rate)
+            profilers = [Profiler(s.pid, profile / f"fanout-{viewers}-node{i + 1}.{profile_kind}", captions / rate)
                          for i, s in enumerate(servers)] if profile else []
             t1 = time.monotonic()
             acks = asyncio.run(captioner(servers[0].base, tok[("captioner", SESSION)], captions, rate))
@@ -367,6 +371,8 @@ def main() -> None:
                         help="pin server processes with taskset (node i gets the i-th list, e.g. 1 or 1 0)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record each server with py-spy during the captions (flame graphs written to DIR)")
+    parser.add_argument("--profile-stacks", action="store_true",
+                        help="with --profile: collapsed stacks (.txt, for bench/profile_summary.py), not flame graphs")
     args = parser.parse_args()
     _raise_fd_limit()
     if args.profile:
@@ -377,7 +383,7 @@ def main() -> None:
           f" {'ack p50':>8} {'ack p99':>8} {'stop s':>7}")
     for n in args.viewers:
         for r in run_one(n, args.captions, args.rate, max(args.workers, args.nodes), args.nodes, args.server_cpu,
-                         args.profile, args.redis_url):
+                         args.profile, args.redis_url, "txt" if args.profile_stacks else "svg"):
             print(f"{r['node']:>4} {r['viewers']:>8} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['max_ms']:>8.1f}"
                   f" {r['deliveries_per_s']:>9.0f} {r['lost']:>6} {r['rss_idle_mib']:>8.0f}M"
                   f" {r['rss_connected_mib']:>8.0f}M {r['kib_per_viewer']:>9.1f} {r['cpu_us_per_delivery']:>9.1f}"

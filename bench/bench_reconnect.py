@@ -180,7 +180,8 @@ def main() -> None:
     parser.add_argument("--during-rate", type=float, default=50.0, help="captions per second from the drop on")
     parser.add_argument("--workers", type=int, default=2, help="client processes holding the viewers")
     parser.add_argument("--server-cpu", metavar="CPUS", help="pin the server with taskset (e.g. 1)")
-    parser.add_argument("--profile", type=Path, metavar="SVG", help="record the server with py-spy from the drop on")
+    parser.add_argument("--profile", type=Path, metavar="SVG", help="record the server with py-spy from the drop on "
+                        "(a .txt file: collapsed stacks for bench/profile_summary.py)")
     parser.add_argument("--deadline", type=float, default=60.0, help="seconds the storm may take at most")
     args = parser.parse_args()
     _raise_fd_limit()
