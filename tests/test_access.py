@@ -101,6 +101,34 @@ async def test_a_link_revoked_by_another_process_is_cut_off_here(server, live, c
     await asyncio.wait_for(gone.wait(), CUT_OFF)
 
 
+@pytest.mark.redis
+async def test_a_page_on_the_node_that_revokes_hears_why_once_before_it_is_cut_off(settings, http, channel):
+    """With Redis, each node tells its own pages: an emit through Redis would come back after the disconnect (the
+    page would be cut off without a reason), and every node sending it to every page would say it N times."""
+    settings.redis_url, settings.redis_channel = "redis://127.0.0.1:6379", channel
+    other = Settings(**settings.__dict__)
+    async with TestServer(create_app(settings), port=0) as a_srv, TestServer(create_app(other), port=0) as b_srv:
+        a, b = Running(a_srv, settings), Running(b_srv, other)
+        pages = {}
+        for name, node in (("here", a), ("there", b)):
+            page = socketio.AsyncClient(reconnection=False)
+            told, gone = Inbox(page, "/moderate", "access_revoked"), watch_disconnect(page, "/moderate")
+            await page.connect(node.url("/"), namespaces=["/moderate"], transports=["websocket"], wait_timeout=WAIT,
+                               auth={"meeting": DEMO, "session": "morning",
+                                     "t": await node.token("moderator", "morning")})
+            pages[name] = (page, told, gone)
+        try:
+            assert await admin_post(a, http, f"/links/{await link_id(a, 'moderator', 'morning')}/revoke") == 303
+            for _page, told, gone in pages.values():
+                await asyncio.wait_for(gone.wait(), CUT_OFF)
+                # Everything the page was sent came before the disconnect: the reason, once.
+                assert [data["code"] for _name, data in told.items] == ["link_revoked"]
+        finally:
+            for page, _, _ in pages.values():
+                if page.connected:
+                    await page.disconnect()
+
+
 # --- 2. Socket.IO origins -----------------------------------------------------------------------------------------
 
 async def handshake(url: str, transport: str, origin: str | None) -> bool:

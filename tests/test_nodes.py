@@ -28,9 +28,11 @@ from server.storage import audit as audit_db
 from server.storage import floor as floor_db
 from server.storage import meetings as meetings_db
 from server.storage import questions as questions_db
+from server.web import rooms
+from server.web import sessions as sessions_module
 from server.web.app import create_app
 from server.web.floor.service import floor_key
-from server.web.keys import db_key, link_key_key
+from server.web.keys import db_key, link_key_key, registry_key, sio_key
 from server.web.notices import FLOOR, QUESTIONS, SESSION, Notice, notices_key
 from server.web.sessions import session_watch_key
 
@@ -339,6 +341,75 @@ async def test_the_floor_copy_is_loaded_on_notice_for_caption_attribution(settin
         await caught_up(b, FLOOR, called["seq"])
         speaker = b.app[floor_key].current_speaker(1, "morning")
         assert speaker is not None and speaker.intervention_id == called["intervention_id"]
+
+
+async def _schedule(running: Running, start_ms: int, end_ms: int) -> None:
+    """Give the node's copy of the morning session an automatic start and end at these times (a meeting file's
+    ``auto_start``), after the node's look at it as it was."""
+    loaded = await running.app[registry_key].get(DEMO)
+    await running.app[session_watch_key].settle(loaded)
+    life = loaded.lives["morning"]
+    life.session = dataclasses.replace(life.session, auto_start=True, start_ms=start_ms, end_ms=end_ms)
+
+
+async def _look(running: Running) -> None:
+    """The node's look at the clock (its once-a-second tick does it; the tests below run it themselves)."""
+    await running.app[session_watch_key].settle(await running.app[registry_key].get(DEMO))
+
+
+@pytest.mark.redis
+async def test_a_session_the_clock_starts_is_announced_once_to_each_page(settings, http, channel, monkeypatch):
+    """Every node sees the clock start a session (``auto_start``) and tells its own pages, once each: telling every
+    page through Redis would say it once per node."""
+    monkeypatch.setattr(sessions_module, "TICK_SECONDS", 3600.0)  # the looks below are the test's own
+    async with nodes(settings, channel, 2) as (a, b):
+        pages = [await open_client(running, "/live", session="morning") for running in (a, b)]
+        told = [Inbox(page, "/live", "session_state", "agenda_changed") for page in pages]
+        try:
+            now = sessions_module.now_ms()
+            for running in (a, b):
+                await _schedule(running, now - 1_000, now + 3_600_000)
+            for running in (a, b):
+                await _look(running)
+            # A marker through Redis, sent after both looks: whatever they sent through Redis came before it.
+            meeting_id = (await a.app[registry_key].get(DEMO)).id
+            await a.app[sio_key].emit("agenda_changed", {"meeting": DEMO}, namespace="/live",
+                                      room=rooms.meeting(meeting_id))
+            for inbox in told:
+                await inbox.wait_for(lambda name, data: name == "agenda_changed")
+                states = [data["state"] for name, data in inbox.items if name == "session_state"]
+                assert states == ["live"], states
+        finally:
+            for page in pages:
+                await page.disconnect()
+
+
+@pytest.mark.redis
+async def test_a_session_the_clock_ends_gives_its_last_words_before_the_end(settings, http, channel, monkeypatch):
+    """The clock ends a session: each node finalises the live lines written through it (sent to every page through
+    Redis) and only then tells its own pages the session ended."""
+    monkeypatch.setattr(sessions_module, "TICK_SECONDS", 3600.0)
+    settings = dataclasses.replace(settings, caption_idle_flush_ms=600_000)  # only the end can finalise the line
+    async with nodes(settings, channel, 2) as (a, b):
+        now = sessions_module.now_ms()
+        for running in (a, b):
+            await _schedule(running, now - 1_000, now + 3_600_000)
+            await _look(running)
+        viewer = await open_client(a, "/live", session="morning", lang="en")
+        heard = Inbox(viewer, "/live", "caption_segment", "session_state")
+        try:
+            captioner = await a.token("captioner", "morning")
+            async with http.post(a.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
+                                 data=b"Thank you all, the session is closed") as r:
+                assert r.status == 200, await r.text()
+            for running in (a, b):
+                await _schedule(running, now - 1_000, sessions_module.now_ms() - 1)
+                await _look(running)
+            await heard.wait_for(lambda name, data: name == "session_state" and data["state"] == "ended")
+            assert [(name, data.get("text", data.get("state"))) for name, data in heard.items] == [
+                ("caption_segment", "Thank you all, the session is closed"), ("session_state", "ended")]
+        finally:
+            await viewer.disconnect()
 
 
 async def test_without_notices_a_node_reads_session_changes_at_its_next_look(settings, http):

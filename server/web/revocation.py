@@ -3,13 +3,15 @@
 Each Socket.IO connection made with a link is in the link's room (``rooms.link``), and each caption bridge is
 registered with its link. Revoking (or rotating) a link:
 
-1. tells the pages in the link's room why (``access_revoked``: the emit goes through the client manager, so it
-   reaches the pages on every process), then disconnects the room's connections of this process and closes its
-   bridges of that link;
+1. tells this process's pages in the link's room why (``access_revoked``, written to them at once, before they are
+   disconnected), then disconnects them and closes this process's bridges of that link;
 2. it tells the other processes (a ``link`` notice, with Redis), which do the same for their own connections at
    once;
 3. every process also looks twice a second for links revoked in the shared database and does the same for its
    own connections, so a link revoked through another process is cut off here even if the notice was lost.
+
+Each process tells only its own pages: an emit through Redis would reach a page of this process after its
+disconnect, and every process telling every page would say it once per process.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ async def cut_off(app: web.Application, link_ids: set[int]) -> int:
     for link_id in link_ids:
         room = rooms.link(link_id)
         for namespace in NAMESPACES:
-            await sio.emit("access_revoked", {"code": "link_revoked", "message": REVOKED_MESSAGE}, room=room,
-                           namespace=namespace)
+            sio.manager.fast_emit_local("access_revoked", {"code": "link_revoked", "message": REVOKED_MESSAGE},
+                                        namespace, room)
             for sid, _ in list(sio.manager.get_participants(namespace, room)):
                 await sio.disconnect(sid, namespace=namespace)
                 count += 1

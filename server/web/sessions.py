@@ -57,11 +57,18 @@ class LiveFollower(Protocol):
         """The session is live: load this process's copy if it holds none (cheap when it does)."""
 
 
-async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife) -> None:
-    """Tell every page of the meeting that a session went live or ended."""
-    payload = session_state(life, now_ms())
+async def broadcast_state(app: web.Application, loaded: LoadedMeeting, life: SessionLife, *,
+                          here_only: bool = False) -> None:
+    """Tell every page of the meeting that a session went live or ended; ``here_only``: only this process's pages
+    (when every process says it to its own, as for a change the clock made). Either way it reaches this process's
+    pages after everything it sent them before (the last words of a session ending): the client manager hands an
+    emit to this process's pages first, then publishes it for the others."""
+    payload, sio = session_state(life, now_ms()), app[sio_key]
     for namespace in NAMESPACES:
-        await app[sio_key].emit("session_state", payload, room=rooms.meeting(loaded.id), namespace=namespace)
+        if here_only:
+            sio.manager.deliver("session_state", payload, namespace, rooms.meeting(loaded.id))
+        else:
+            await sio.emit("session_state", payload, room=rooms.meeting(loaded.id), namespace=namespace)
 
 
 async def change_session(app: web.Application, loaded: LoadedMeeting, session_id: str, action: str,
@@ -202,7 +209,8 @@ class SessionWatch:
     * another process started or ended a session (its notice, or the once-a-second look at the stored versions):
       this process reads the lives again and, when the session ended, finalises its own live caption lines (the
       other process told every page already, through the client manager);
-    * the clock started or ended a session with ``auto_start``: every page hears of it, the last words first;
+    * the clock started or ended a session with ``auto_start``: every process tells its own pages (so each page
+      hears of it once), the last words first;
     * a meeting file was loaded again (by ``run.py load``): the agenda is read again and pages are told;
     * a session is live: the :class:`LiveFollower` (the floor) holds a copy of it on this process;
     * a session is not live and its copies (floor, questions: the ``keepers``) were not used for a while: they are
@@ -247,8 +255,8 @@ class SessionWatch:
                 continue
             if state == SessionState.ENDED.value:  # the last words first, as for an end made here
                 await self.app[tail_flusher_key].flush_session(loaded, session_id)
-            if seen[0] == life.changes:  # the clock changed it, not a stored change: every process says so
-                await broadcast_state(self.app, loaded, life)
+            if seen[0] == life.changes:  # the clock changed it, not a stored change: every process tells its pages
+                await broadcast_state(self.app, loaded, life, here_only=True)
 
     async def tick(self) -> None:
         """One pass: refresh meetings whose file changed, read lives other processes changed, settle them all."""
