@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import gc
 import json
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -123,10 +125,9 @@ async def test_an_idle_viewer_costs_two_tasks_and_no_writer_or_ping_task(server)
     sio = server.app[sio_key]
     before = _tasks()
     viewers = [await open_viewer(server) for _ in range(10)]
-    # aiohttp's connection and request tasks per viewer; python-engineio's service task (and the task of its
-    # wait) once for all. No writer, no reader beside the request's task, no ping task.
-    expected = {"RequestHandler.start": 10, "RequestHandler._handle_request": 10, "AsyncServer._service_task": 1,
-                "Event.wait": 1}
+    # aiohttp's connection and request tasks per viewer, and nothing else: no writer, no reader beside the
+    # request's task, no ping task, no client monitor (python-engineio's, whose round holds closed connections).
+    expected = {"RequestHandler.start": 10, "RequestHandler._handle_request": 10}
     await until(lambda: dict(_tasks() - before) == expected, f"tasks {dict(_tasks() - before)} == {expected}")
     socks = list(sio.eio.sockets.values())
     assert len(socks) == 10 and all(isinstance(s, LeanSocket) and s.queue.transport is not None for s in socks)
@@ -217,3 +218,40 @@ async def test_a_viewer_that_stops_reading_is_cut_off_and_forgotten(server):
     await stalled.wait_for(lambda: stalled.lost.done())
     await reading.wait_for(lambda: any('"i":1,' in f for f in reading.frames))  # the other one was served
     reading.transport.close()  # type: ignore[union-attr]
+
+
+async def test_a_viewer_that_leaves_is_freed_at_once_not_held_until_its_next_ping(server):
+    """After a reconnect storm the old connections must not stay in memory beside the new ones until their next
+    ping is due (``ping_interval``, 20 s): the ping timer keeps no connection alive."""
+    sio = server.app[sio_key]
+    sio.eio.ping_interval = 3600  # no ping falls due during the test: only the timer's entry could hold the socket
+    viewer = await open_viewer(server)
+    (sock,) = sio.eio.sockets.values()
+    freed = asyncio.Event()
+    weakref.finalize(sock, freed.set)
+    del sock
+    viewer.transport.close()  # type: ignore[union-attr]
+    await until(lambda: not sio.eio.sockets, "the connection gone from python-engineio's table")
+    assert len(sio.eio.pinger) == 1  # its entry is still due, an hour from now
+
+    async def _collected() -> None:
+        while not freed.is_set():  # what else holds it (aiohttp's request task) lets go as that task ends
+            gc.collect()
+            await asyncio.sleep(0.01)
+    try:
+        await asyncio.wait_for(_collected(), WAIT)
+    except TimeoutError:
+        pytest.fail("the closed connection is still in memory")
+
+
+async def test_a_polling_client_that_stops_polling_is_closed_and_leaves_the_table(server, http):
+    sio = server.app[sio_key]
+    sio.eio.ping_interval, sio.eio.ping_timeout = 0.05, 0.1  # the clock of the test: short intervals
+    async with http.get(server.url("/socket.io/?EIO=4&transport=polling")) as r:
+        assert r.status == 200
+        sid = json.loads((await r.text())[1:])["sid"]
+    assert sid in sio.eio.sockets
+    # It never polls again: its ping goes unanswered, the ping timer closes it, and it leaves the table.
+    await until(lambda: sid not in sio.eio.sockets, "the silent polling connection gone from the table")
+    async with http.get(server.url(f"/socket.io/?EIO=4&transport=polling&sid={sid}")) as r:
+        assert r.status == 400  # an unknown session, as for any connection that ended

@@ -32,6 +32,7 @@ import heapq
 import itertools
 import logging
 import time
+import weakref
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -56,12 +57,13 @@ class Pinger:
     """Pings every connection of one Engine.IO server from a single timer, and closes those that stop answering.
 
     Each entry is (due, order, socket, ping sent): a ping to send when ``ping sent`` is None, else the check that
-    the pong to that ping came back. A heap, so that changing the interval or timeout keeps the order right.
+    the pong to that ping came back. A heap, so that changing the interval or timeout keeps the order right. The
+    socket is held by a weak reference: a connection that ends is freed at once, not when its entry falls due.
     """
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self._due: list[tuple[float, int, Any, float | None]] = []
+        self._due: list[tuple[float, int, weakref.ref[Any], float | None]] = []
         self._order = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
         #: Closes running in tasks of their own (a reference to each until it ends).
@@ -76,7 +78,8 @@ class Pinger:
         self._add(self.server.ping_interval, sock, None)
 
     def _add(self, delay: float, sock: Any, sent: float | None) -> None:
-        heapq.heappush(self._due, (asyncio.get_running_loop().time() + delay, next(self._order), sock, sent))
+        heapq.heappush(self._due, (asyncio.get_running_loop().time() + delay, next(self._order), weakref.ref(sock),
+                                   sent))
         self._arm()
 
     def _arm(self) -> None:
@@ -95,7 +98,10 @@ class Pinger:
         now = asyncio.get_running_loop().time()
         due = self._due
         while due and due[0][0] <= now:
-            _, _, sock, sent = heapq.heappop(due)
+            _, _, ref, sent = heapq.heappop(due)
+            sock = ref()
+            if sock is None:  # the connection ended and was freed
+                continue
             try:
                 if sent is None:
                     self._send_ping(sock)
@@ -163,6 +169,9 @@ class LeanSocket(AsyncSocket):
             return
         await super().close(wait=wait, abort=abort, reason=reason)
         response = self._response
+        if first and self._reader is None and self.closed and self.server.sockets.get(self.sid) is self:
+            # No WebSocket reader will take it out of the table when it ends (polling, or not set up yet): out now.
+            del self.server.sockets[self.sid]
         if not first or response is None:
             return
         if abort:
