@@ -30,7 +30,8 @@ program that keeps objects grows the first two; an allocator filling up or fragm
 ``--tracemalloc FRAMES`` runs the server under
 tracemalloc (``bench/traced_run.py``), takes a snapshot when the viewers are connected and the load is about to
 start and another when the load has stopped and the viewers are still connected, and prints the allocations that
-grew most between them, grouped by traceback. A snapshot stops the server for seconds, so none is taken while
+grew most between them, grouped by traceback; and the same between a snapshot at idle, before any viewer, and one
+once every client has left and the server settled (what the load left behind). A snapshot stops the server for seconds, so none is taken while
 captions flow; tracing slows the server, and its bookkeeping and the snapshots' are in the RSS figures (use a
 run without it for those).
 
@@ -406,7 +407,7 @@ def _trend(samples: Sequence[tuple[float, ...]], minutes: float, column: int = 1
     return slope, last[-1][column] - last[0][column], len(last)
 
 
-def _print_growth(first: Path, last: Path, top: int) -> None:
+def _print_growth(first: Path, last: Path, top: int, title: str) -> None:
     """The ``top`` tracebacks whose allocations grew most between two snapshots, our frames first."""
     ignore = (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<unknown>"),
               tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
@@ -415,8 +416,7 @@ def _print_growth(first: Path, last: Path, top: int) -> None:
     stats = after.compare_to(before, "traceback")
     grown = sorted((s for s in stats if s.size_diff > 0), key=lambda s: s.size_diff, reverse=True)
     total = sum(s.size_diff for s in stats)
-    print(f"tracemalloc, before the load to after it (the viewers connected both times): {total / 2**20:+.2f} MiB "
-          f"traced in all; top {top} growths by traceback:")
+    print(f"tracemalloc, {title}: {total / 2**20:+.2f} MiB traced in all; top {top} growths by traceback:")
     for stat in grown[:top]:
         print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+8d} blocks (now {stat.size / 1024:.1f} KiB "
               f"in {stat.count})")
@@ -452,6 +452,8 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             moderator = tokens[("moderator", SESSION)]
             asyncio.run(_post(f"{base}/api/meetings/{SLUG}/sessions/{SESSION}/start?t={moderator}"))
             idle = _signs(server.pid, metrics, metrics_every)
+            if frames:
+                sampler.snapshot()  # idle: the session started, nobody connected yet
             results: mp.Queue = mp.Queue()
             ready_q: mp.Queue = mp.Queue()
             done = mp.Event()
@@ -483,10 +485,15 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             while time.monotonic() < settle_until:
                 metrics.next(metrics_every * 3 + 5)
             settled = _signs(server.pid, metrics, metrics_every)
+            if frames:
+                sampler.snapshot()  # every client gone, settled: what the load left behind
             errors = list(metrics.errors)
-            if frames and len(sampler.snapshots) >= 2:
-                _print_growth(sampler.snapshots[0][0], sampler.snapshots[-1][0], top)
-                (_, traced0, _), (_, traced1, overhead) = sampler.snapshots[0], sampler.snapshots[-1]
+            if frames and len(sampler.snapshots) == 4:
+                _print_growth(sampler.snapshots[1][0], sampler.snapshots[2][0], top,
+                              "before the load to after it (the viewers connected both times)")
+                _print_growth(sampler.snapshots[0][0], sampler.snapshots[3][0], top,
+                              "idle before the viewers to idle after every client left (what the load left behind)")
+                (_, traced0, _), (_, traced1, overhead) = sampler.snapshots[1], sampler.snapshots[2]
                 print(f"tracemalloc: {traced0 / 2**20:.1f} MiB traced before the load, {traced1 / 2**20:.1f} MiB "
                       f"after it; tracing's own overhead {overhead / 2**20:.1f} MiB (in the RSS figures, as is the "
                       f"memory the snapshots used and freed)")
