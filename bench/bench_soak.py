@@ -27,13 +27,12 @@ reached its plateau gives a slope near zero, a leak a steady climb. Beside RSS, 
 its heap holds, and the same slopes are printed for each: Python's allocated blocks (objects kept alive), the C heap
 in use (larger objects and buffers, SQLite's page cache) and the freed memory the C allocator keeps for reuse. A
 program that keeps objects grows the first two; an allocator filling up or fragmenting grows only the last or RSS.
-``--tracemalloc FRAMES`` runs the server under
-tracemalloc (``bench/traced_run.py``), takes a snapshot when the viewers are connected and the load is about to
-start and another when the load has stopped and the viewers are still connected, and prints the allocations that
-grew most between them, grouped by traceback; and the same between a snapshot at idle, before any viewer, and one
-once every client has left and the server settled (what the load left behind). A snapshot stops the server for seconds, so none is taken while
-captions flow; tracing slows the server, and its bookkeeping and the snapshots' are in the RSS figures (use a
-run without it for those).
+``--tracemalloc FRAMES`` runs the server under tracemalloc (``bench/traced_run.py``), takes a snapshot when the
+viewers are connected and the load is about to start and another when the load has stopped and the viewers are
+still connected, and prints the allocations that grew most between them, grouped by traceback; and the same between
+a snapshot at idle, before any viewer, and one once every client has left and the server settled (what the load
+left behind). A snapshot stops the server for seconds, so none is taken while captions flow; tracing slows the
+server, and its bookkeeping and the snapshots' are in the RSS figures (use a run without it for those).
 
     python bench/bench_soak.py                           # 2 minutes, 300 viewers
     python bench/bench_soak.py --minutes 30 --viewers 2000
