@@ -343,6 +343,17 @@ async def test_the_floor_copy_is_loaded_on_notice_for_caption_attribution(settin
         assert speaker is not None and speaker.intervention_id == called["intervention_id"]
 
 
+LAST_WORDS = "Thank you all, the session is closed"
+
+
+async def _last_words(running: Running, http: aiohttp.ClientSession) -> None:
+    """The captioner's closing words through this node, as a live line nothing but the session's end finalises."""
+    captioner = await running.token("captioner", "morning")
+    async with http.post(running.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
+                         data=LAST_WORDS.encode()) as r:
+        assert r.status == 200, await r.text()
+
+
 async def _schedule(running: Running, start_ms: int, end_ms: int) -> None:
     """Give the node's copy of the morning session an automatic start and end at these times (a meeting file's
     ``auto_start``), after the node's look at it as it was."""
@@ -398,16 +409,13 @@ async def test_a_session_the_clock_ends_gives_its_last_words_before_the_end(sett
         viewer = await open_client(a, "/live", session="morning", lang="en")
         heard = Inbox(viewer, "/live", "caption_segment", "session_state")
         try:
-            captioner = await a.token("captioner", "morning")
-            async with http.post(a.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
-                                 data=b"Thank you all, the session is closed") as r:
-                assert r.status == 200, await r.text()
+            await _last_words(a, http)
             for running in (a, b):
                 await _schedule(running, now - 1_000, sessions_module.now_ms() - 1)
                 await _look(running)
             await heard.wait_for(lambda name, data: name == "session_state" and data["state"] == "ended")
             assert [(name, data.get("text", data.get("state"))) for name, data in heard.items] == [
-                ("caption_segment", "Thank you all, the session is closed"), ("session_state", "ended")]
+                ("caption_segment", LAST_WORDS), ("session_state", "ended")]
         finally:
             await viewer.disconnect()
 
@@ -433,15 +441,12 @@ async def test_a_session_ended_on_one_node_finalises_the_live_lines_written_thro
         viewer = await open_client(a, "/live", session="morning", lang="en")
         viewer_in = Inbox(viewer, "/live", "caption_segment", "session_state")
         try:
-            captioner = await b.token("captioner", "morning")
-            async with http.post(b.url(f"/m/{DEMO}/s/morning/ingest/zoom?t={captioner}&seq=1&lang=en-US"),
-                                 data=b"Thank you all, the session is closed") as r:
-                assert r.status == 200, await r.text()
+            await _last_words(b, http)
             status, _ = await session_action(a, http, "end")
             assert status == 200
             await caught_up(b, SESSION, 2)  # started, ended
             segment = await viewer_in.wait_for(lambda n, d: n == "caption_segment")
-            assert segment["text"] == "Thank you all, the session is closed"
+            assert segment["text"] == LAST_WORDS
         finally:
             await viewer.disconnect()
 
