@@ -10,8 +10,8 @@ registered with its link. Revoking (or rotating) a link:
 3. every process also looks twice a second for links revoked in the shared database and does the same for its
    own connections, so a link revoked through another process is cut off here even if the notice was lost.
 
-Each process tells only its own pages: an emit through Redis would reach a page of this process after its
-disconnect, and every process telling every page would say it once per process.
+Each process tells only its own pages: every process telling every page (through Redis) would say it once per
+process.
 """
 
 from __future__ import annotations
