@@ -22,17 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-
-def quantiles(samples: list[float]) -> tuple[float, float, float]:
-    """(p50, p99, max) in milliseconds of samples in seconds."""
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1e3, p99 * 1e3, ordered[-1] * 1e3
+from bench_fanout import quantile
 
 
 def fdatasync_times(directory: Path, count: int) -> list[float]:
@@ -82,8 +76,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}; {args.commits} of each in {args.dir}")
     for label, times in (("fdatasync after a 200-byte append", fdatasync_times(args.dir, args.commits)),
                          ("SQLite commit, WAL, synchronous=FULL", commit_times(args.dir, args.commits))):
-        p50, p99, most = quantiles(times)
-        print(f"{label}: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {most:.2f} ms")
+        print(f"{label}: p50 {quantile(times, 50) * 1e3:.2f} ms, p99 {quantile(times, 99) * 1e3:.2f} ms, "
+              f"max {max(times) * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -376,9 +376,7 @@ class Sampler:
     def sample(self) -> None:
         with self.metrics.changed:
             line = self.metrics.lines[-1] if self.metrics.lines else {}
-        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024,
-                             line.get("python_blocks", 0) / 1000, line.get("malloc_used_kib", 0) / 1024,
-                             line.get("malloc_free_kib", 0) / 1024))
+        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024, *_heap(line)))
 
     def snapshot(self) -> None:
         """Ask the traced server for a snapshot and wait (bounded) until it is written."""
@@ -426,10 +424,16 @@ def _print_growth(first: Path, last: Path, top: int, title: str) -> None:
                   f":{frame.lineno}")
 
 
+def _heap(line: dict[str, Any]) -> tuple[float, float, float]:
+    """From a metrics line: Python's allocated blocks (thousands), the C heap in use and kept free (MiB)."""
+    return (line.get("python_blocks", 0) / 1000, line.get("malloc_used_kib", 0) / 1024,
+            line.get("malloc_free_kib", 0) / 1024)
+
+
 def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
     line = metrics.next(every * 3 + 5)
-    return {"rss_mib": _rss_kib(pid) / 1024, "blocks_k": line.get("python_blocks", 0) / 1000,
-            "used_mib": line.get("malloc_used_kib", 0) / 1024, "free_mib": line.get("malloc_free_kib", 0) / 1024,
+    blocks_k, used_mib, free_mib = _heap(line)
+    return {"rss_mib": _rss_kib(pid) / 1024, "blocks_k": blocks_k, "used_mib": used_mib, "free_mib": free_mib,
             "fds": _fds(pid), "tasks": line["tasks"],
             "connections": line["connections"], "rooms": line["rooms"],
             "copies": "/".join(str(n) for n in line.get("session_copies", {}).values())}

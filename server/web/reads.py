@@ -58,7 +58,7 @@ class SharedReads(Generic[T]):
                 future.set_exception(error)
             else:
                 future.set_result(finished.result())
-            if not future.cancelled() and future.exception() is not None:
+            if not future.cancelled():
                 future.exception()  # retrieved: no "never retrieved" warning when every caller has gone
             if key in self._next:  # asked while this read ran: their read starts now
                 self._start(key, read)
