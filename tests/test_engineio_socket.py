@@ -244,6 +244,46 @@ async def test_a_viewer_that_leaves_is_freed_at_once_not_held_until_its_next_pin
         pytest.fail("the closed connection is still in memory")
 
 
+async def test_viewers_that_leave_while_captions_flow_are_freed(server):
+    """Viewers that have been written to are known to the fan-out; when they leave, nothing of them may stay
+    behind, even when captions keep reaching their room while they go (a long meeting's viewers come and go by the
+    thousand)."""
+    sio = server.app[sio_key]
+    sio.eio.ping_interval = 3600
+    sio.manager.slice_size = 2  # a broadcast is written two viewers a loop pass, as a large room's is
+    viewers = [await open_viewer(server) for _ in range(20)]
+    sockets = list(sio.eio.sockets.values())
+    freed = [asyncio.Event() for _ in sockets]
+    for sock, event in zip(sockets, freed, strict=True):
+        weakref.finalize(sock, event.set)
+    del sock, sockets
+    sio.manager.fast_emit_local("probe", {"i": 0}, "/live", ROOM)  # written straight to each viewer's socket
+    for viewer in viewers:
+        await viewer.wait_for(lambda v=viewer: any('"i":0' in f for f in v.frames))
+    for viewer in viewers:
+        viewer.transport.close()  # type: ignore[union-attr]
+
+    async def _captions() -> None:
+        for i in range(1, 100_000):  # a caption a loop pass until they are all gone (bounded by WAIT)
+            sio.manager.deliver("probe", {"i": i}, "/live", ROOM)
+            await asyncio.sleep(0)
+    captions = asyncio.ensure_future(_captions())
+    try:
+        await until(lambda: not sio.eio.sockets, "the connections gone from python-engineio's table")
+    finally:
+        captions.cancel()
+
+    async def _collected() -> None:
+        while not all(event.is_set() for event in freed):
+            gc.collect()
+            await asyncio.sleep(0.01)
+    try:
+        await asyncio.wait_for(_collected(), WAIT)
+    except TimeoutError:
+        held = sum(not event.is_set() for event in freed)
+        pytest.fail(f"{held} of {len(freed)} closed connections still in memory")
+
+
 async def test_a_polling_client_that_stops_polling_is_closed_and_leaves_the_table(server, http):
     sio = server.app[sio_key]
     sio.eio.ping_interval, sio.eio.ping_timeout = 0.05, 0.1  # the clock of the test: short intervals

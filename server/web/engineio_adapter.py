@@ -16,8 +16,8 @@ What it touches, and why:
   writing each packet to the transport as it is sent.
 * ``AsyncSocket.queue`` (that ``Outbox``): ``put_nowait`` and ``qsize`` queue a packet without awaiting and bound
   the backlog.
-* ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine): skip a socket going away; drop a
-  slow viewer without awaiting it.
+* ``AsyncSocket.closing`` and ``AsyncSocket.closed`` (bool) and ``AsyncSocket.close(wait, abort)`` (coroutine):
+  skip (and never cache) a socket going away; drop a slow viewer without awaiting it.
 * the lean connection (:mod:`server.web.engineio_socket`): ``engineio.AsyncServer.sockets`` replaced by a
   ``SocketTable`` (``_handle_connect`` enters each new connection there) that makes each ``AsyncSocket`` a
   ``LeanSocket``; its overrides of ``AsyncSocket._websocket_handler(ws)``, ``schedule_ping()`` and ``close``; the
@@ -288,17 +288,24 @@ class EngineIOAdapter:
         self._links: dict[str, Link] = {}
 
     def link(self, sid: str, eio_sid: str, namespace: str) -> Link | None:
-        """The connection behind ``sid`` (None once its Engine.IO socket is closed or gone)."""
+        """The connection behind ``sid`` (None once its Engine.IO socket is closing, closed or gone).
+
+        A connection that is closing is never cached: a broadcast written in slices may reach it after it has left
+        its rooms (and been forgotten), and a link cached then would hold the closed connection for good.
+        """
         link = self._links.get(eio_sid)
         if link is None:
             sock = self._sio.eio.sockets.get(eio_sid)
-            if sock is None:
+            if sock is None or sock.closing or sock.closed:
                 return None
             # The WebSocket transport the connection's Outbox writes to (None while polling, or before the
             # connection is a WebSocket: then it is served through the Outbox, which writes once attached).
             transport = sock.queue.transport
             link = self._links[eio_sid] = Link(eio_sid, sock, transport, _raw_fd(transport))
-        return None if link.sock.closed else link
+        elif link.sock.closed:
+            del self._links[eio_sid]
+            return None
+        return link
 
     def packets(self, event: str, args: list[Any], namespace: str) -> list[Any]:
         """The Engine.IO packets of one Socket.IO event, encoded with the server's serializer."""
