@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 import socketio
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from server.settings import Settings
@@ -25,6 +26,8 @@ from server.storage.db import open_database
 from server.storage.interface import Database
 from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
+from server.web.logs import AccessLogger
+from server.web.serving import Runner
 from tests import databases
 
 DEMO = "ec-baku-2012"
@@ -104,11 +107,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", port=0, log_json=False, database=database_url)
 
 
+class ServingTestServer(TestServer):
+    """aiohttp's test server on the runner ``run.py`` serves with: its connection handler and its access log."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        return Runner(self.app, access_log_class=AccessLogger, handle_signals=False, **kwargs)
+
+
 @pytest.fixture
 async def server(settings: Settings) -> AsyncIterator[Running]:
     """A real server on an ephemeral port."""
     app = create_app(settings)
-    async with TestServer(app, port=0) as srv:
+    async with ServingTestServer(app, port=0) as srv:
         settings.port = srv.port
         yield Running(srv, settings)
 

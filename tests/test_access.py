@@ -13,7 +13,6 @@ import pytest
 import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from server.clock import now_ms
 from server.settings import Settings
@@ -23,7 +22,7 @@ from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
 from server.web.logs import JsonFormatter
 
-from .conftest import DEMO, WAIT, Inbox, Running
+from .conftest import DEMO, WAIT, Inbox, Running, ServingTestServer
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "KE", "group": "civil", "mode": "remote"}
 EVIL = "https://evil.example"
@@ -107,7 +106,8 @@ async def test_a_page_on_the_node_that_revokes_hears_why_once_before_it_is_cut_o
     page would be cut off without a reason), and every node sending it to every page would say it N times."""
     settings.redis_url, settings.redis_channel = "redis://127.0.0.1:6379", channel
     other = Settings(**settings.__dict__)
-    async with TestServer(create_app(settings), port=0) as a_srv, TestServer(create_app(other), port=0) as b_srv:
+    async with (ServingTestServer(create_app(settings), port=0) as a_srv,
+                ServingTestServer(create_app(other), port=0) as b_srv):
         a, b = Running(a_srv, settings), Running(b_srv, other)
         pages = {}
         for name, node in (("here", a), ("there", b)):
@@ -159,7 +159,7 @@ async def test_socketio_handshake_from_a_foreign_origin_is_refused(server, trans
 async def test_only_the_configured_origins_may_connect(settings, transport):
     settings.base_url = "https://floor.example"
     settings.allowed_origins = "https://alt.example"
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         url = str(srv.make_url("/"))
         for origin, accepted in (("https://floor.example", True), ("https://alt.example/", True),
                                  (url.rstrip("/"), False), (EVIL, False)):
@@ -234,7 +234,7 @@ async def test_admin_and_moderator_pages_may_not_be_framed(server, http):
 
 async def test_overlay_and_screen_are_framable_by_the_configured_origins_only(settings):
     settings.frame_origins = "https://obs.example, https://studio.example"
-    async with TestServer(create_app(settings), port=0) as srv, aiohttp.ClientSession() as http:
+    async with ServingTestServer(create_app(settings), port=0) as srv, aiohttp.ClientSession() as http:
         for path in (f"/m/{DEMO}/s/morning/overlay", f"/m/{DEMO}/s/morning/screen"):
             async with http.get(srv.make_url(path)) as r:
                 assert r.status == 200
@@ -272,7 +272,7 @@ async def test_a_too_long_url_is_refused_without_its_token_in_the_answer_or_the_
 
 async def test_cookie_is_secure_when_the_base_url_is_https(settings):
     settings.base_url = "https://floor.example"
-    async with TestServer(create_app(settings), port=0) as srv, aiohttp.ClientSession() as http:
+    async with ServingTestServer(create_app(settings), port=0) as srv, aiohttp.ClientSession() as http:
         db, key = srv.app[db_key], srv.app[link_key_key]
         meeting_id, _ = await meetings_db.load_meeting(db, DEMO)
         token = next(link.token for link in await meetings_db.active_links(db, key, meeting_id)
@@ -305,7 +305,7 @@ async def test_registrations_are_limited_per_address(server, http):
 
 async def test_registrations_are_limited_per_join_link(settings, http):
     settings.register_link_rate = "2/60"
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         running = Running(srv, settings)
         assert [(await register(running, http)).status for _ in range(3)] == [201, 201, 429]
         # A new join link (the old one rotated) has a count of its own.
@@ -441,7 +441,8 @@ async def test_limits_and_revocations_hold_across_processes(settings, http):
         await client.aclose()
     settings.redis_url, settings.redis_channel = "redis://127.0.0.1:6379", f"floorcast-test-{uuid.uuid4().hex}"
     other = Settings(**settings.__dict__)
-    async with TestServer(create_app(settings), port=0) as a_srv, TestServer(create_app(other), port=0) as b_srv:
+    async with (ServingTestServer(create_app(settings), port=0) as a_srv,
+                ServingTestServer(create_app(other), port=0) as b_srv):
         a, b = Running(a_srv, settings), Running(b_srv, other)
         for _ in range(REGISTRATIONS):
             assert (await register(a, http)).status == 201

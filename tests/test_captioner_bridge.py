@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 import websockets
-from aiohttp.test_utils import TestServer
 
 from client.captioner import RETRY_MAX, Bridge, Outbox, retry_delays
 from server.web.app import create_app
 
-from .conftest import DEMO, WAIT, Running
+from .conftest import DEMO, WAIT, Running, ServingTestServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,7 +193,7 @@ async def test_bridge_reconnects_within_a_second_of_the_server_returning(setting
         while bridge.failures < 7:  # long enough that a doubling back-off would wait 6 s or more by now
             await asyncio.wait_for(bridge.failed.wait(), WAIT)
             bridge.failed.clear()
-        async with TestServer(app, port=port) as srv:
+        async with ServingTestServer(app, port=port) as srv:
             running = Running(srv, settings)
             token = await running.token("captioner", "morning")
             bridge.url = url.replace("placeholder", token)  # the link exists once the server has started
@@ -209,7 +208,7 @@ async def test_bridge_reconnects_within_a_second_of_the_server_returning(setting
 async def test_shutdown_closes_connected_bridges(settings):
     """A graceful shutdown tells each bridge the server is going away (1001) instead of waiting for it."""
     app = create_app(settings)
-    srv = TestServer(app, port=0)
+    srv = ServingTestServer(app, port=0)
     await srv.start_server()
     try:
         token = await Running(srv, settings).token("captioner", "morning")

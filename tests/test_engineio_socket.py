@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import contextlib
 import gc
 import json
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -282,6 +283,53 @@ async def test_viewers_that_leave_while_captions_flow_are_freed(server):
     except TimeoutError:
         held = sum(not event.is_set() for event in freed)
         pytest.fail(f"{held} of {len(freed)} closed connections still in memory")
+
+
+@contextlib.contextmanager
+def no_collection() -> Iterator[None]:
+    """No garbage collection meanwhile: what is freed is freed by its last reference going, as in the server,
+    whose rare full collections (``run.py``) would leave anything held in a reference cycle in memory for long."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def in_cycles() -> collections.Counter[str]:
+    """What a collection now finds unreachable (reference cycles), by type."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        found = collections.Counter(type(item).__qualname__ for item in gc.garbage)
+        gc.garbage.clear()
+    finally:
+        gc.set_debug(0)
+    gc.collect()
+    return found
+
+
+async def test_a_viewer_that_hangs_up_is_freed_without_a_garbage_collection(server):
+    """A viewer that has been sent captions and then hangs up without a close frame (a laptop lid shut, a phone
+    out of reach) is freed as it goes: nothing of it waits for a garbage collection in a reference cycle."""
+    sio = server.app[sio_key]
+    sio.eio.ping_interval = 3600
+    before = _tasks()
+    in_cycles()  # what the set-up left in cycles is not this test's business
+    with no_collection():
+        viewer = await open_viewer(server)
+        (sock,) = sio.eio.sockets.values()
+        gone = [weakref.ref(sock), weakref.ref(sock.queue.transport)]  # the Engine.IO socket, the TCP transport
+        del sock
+        sio.manager.fast_emit_local("probe", {"i": 1}, "/live", ROOM)
+        await viewer.wait_for(lambda: any('"i":1' in f for f in viewer.frames))
+        viewer.transport.close()  # type: ignore[union-attr]
+        await until(lambda: not sio.eio.sockets, "the connection gone from python-engineio's table")
+        await until(lambda: _tasks()["RequestHandler.start"] == before["RequestHandler.start"], "its tasks ended")
+        held = in_cycles() if any(ref() is not None for ref in gone) else collections.Counter()
+    assert not held, f"the viewer's connection is held in reference cycles: {held.most_common(12)}"
 
 
 async def test_a_polling_client_that_stops_polling_is_closed_and_leaves_the_table(server, http):

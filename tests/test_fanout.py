@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from aiohttp.test_utils import TestServer
 from packaging.requirements import Requirement
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
@@ -20,7 +19,7 @@ from server.web.engineio_adapter import InternalsChanged, RawWriter, check
 from server.web.fanout import FastManager, FastRedisManager, ws_text_frame
 from server.web.keys import sio_key
 
-from .conftest import DEMO, WAIT, Inbox, Running
+from .conftest import DEMO, WAIT, Inbox, Running, ServingTestServer
 
 
 def test_frame_lengths_follow_rfc6455():
@@ -215,7 +214,8 @@ async def test_redis_fans_out_to_viewers_of_another_process(settings, http):
     channel = f"floorcast-test-{uuid.uuid4().hex}"
     a_settings = Settings(**{**settings.__dict__, "redis_url": "redis://127.0.0.1:6379", "redis_channel": channel})
     b_settings = Settings(**{**a_settings.__dict__})
-    async with TestServer(create_app(a_settings), port=0) as a_srv, TestServer(create_app(b_settings), port=0) as b_srv:
+    async with (ServingTestServer(create_app(a_settings), port=0) as a_srv,
+                ServingTestServer(create_app(b_settings), port=0) as b_srv):
         a, b = Running(a_srv, a_settings), Running(b_srv, b_settings)
         assert isinstance(b.app[sio_key].manager, FastRedisManager)
         import socketio

@@ -16,13 +16,12 @@ from typing import Any
 import aiohttp
 import pytest
 import trustme
-from aiohttp.test_utils import TestServer
 
 from server.settings import Settings
 from server.web.app import create_app
 from server.web.keys import sio_key
 
-from .conftest import DEMO, Running
+from .conftest import DEMO, Running, ServingTestServer
 
 VIEWERS = 1000
 BATCH = 100  # viewers connecting at once: below the listen backlog
@@ -153,7 +152,7 @@ def tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
 @pytest.mark.timeout(90)
 async def test_every_tls_viewer_receives_every_caption_intact(settings: Settings, tls):
     server_context, client_context = tls
-    srv = TestServer(create_app(settings), port=0)
+    srv = ServingTestServer(create_app(settings), port=0)
     await srv.start_server(ssl=server_context)
     viewers: list[TlsViewer] = []
     try:

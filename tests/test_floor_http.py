@@ -6,13 +6,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from aiohttp.test_utils import TestServer
-
 from server.web.app import create_app
 from server.web.floor.service import floor_key
 from server.web.keys import registry_key
 
-from .conftest import CHAIR, DEMO, Running
+from .conftest import CHAIR, DEMO, Running, ServingTestServer
 from .test_floor_socket import Floor
 from .test_questions import call, open_client
 
@@ -114,7 +112,7 @@ async def test_restart_rebuilds_the_queue_from_stored_events(settings, http, inb
         clients.append(client)
         return client
 
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         running = Running(srv, settings)
         room = await Floor().open(running, http, connect, inbox)
         try:
@@ -131,7 +129,7 @@ async def test_restart_rebuilds_the_queue_from_stored_events(settings, http, inb
                 await client.disconnect()
     assert before["queue"]["log"] > 15 and before["order"][0] == alice and before["open"] is False
 
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         after = await snapshot(Running(srv, settings))
     assert after == before
 

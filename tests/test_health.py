@@ -22,14 +22,13 @@ from typing import Any
 
 import pytest
 import websockets
-from aiohttp.test_utils import TestServer
 
 from server.settings import Settings
 from server.storage import captions as captions_db
 from server.web.app import create_app
 from server.web.keys import db_key
 
-from .conftest import DEMO, WAIT, Running
+from .conftest import DEMO, WAIT, Running, ServingTestServer
 
 ROOT = f"/m/{DEMO}/s/morning/ingest"
 NO_LIMIT = 1_073_741_823  # SQLite's default max_page_count
@@ -143,7 +142,7 @@ def _fill(directory: Path) -> Path:
 @pytest.mark.sqlite  # the SQLite file on a file system that fills up
 async def test_a_really_full_file_system_is_a_coded_503_and_nothing_acknowledged_is_lost(small_disk, http):
     settings = Settings(data_dir=small_disk / "data", port=0, log_json=False)
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         server = Running(srv, settings)
         moderator = await server.token("moderator", "morning")
         async with http.post(server.url(f"/api/meetings/{DEMO}/sessions/morning/start?t={moderator}")) as r:
@@ -211,7 +210,7 @@ class FreezableProxy:
 async def _redis_server(settings: Settings, redis_url: str) -> AsyncIterator[Running]:
     channel = f"floorcast-test-{uuid.uuid4().hex}"
     node = Settings(**{**settings.__dict__, "redis_url": redis_url, "redis_channel": channel, "health_interval": 0.1})
-    async with TestServer(create_app(node), port=0) as srv:
+    async with ServingTestServer(create_app(node), port=0) as srv:
         yield Running(srv, node)
 
 
@@ -265,7 +264,7 @@ async def test_the_metrics_line_tells_what_the_heap_holds_beside_rss(settings):
     logger.addHandler(lines)
     logger.setLevel(logging.INFO)
     try:
-        async with TestServer(create_app(settings), port=0):
+        async with ServingTestServer(create_app(settings), port=0):
             before = await asyncio.wait_for(lines.lines.get(), WAIT)
             held = [object() for _ in range(200_000)]  # 200,000 Python blocks
             buffer = bytearray(64 * 2**20)  # 64 MiB of C heap

@@ -9,13 +9,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.settings import Settings
 from server.web.app import create_app
 
-from .conftest import DEMO, WAIT, Running
+from .conftest import DEMO, WAIT, Running, ServingTestServer
 from .test_health import _fill_the_disk
 
 ROOT = f"/m/{DEMO}/s/morning/ingest"
@@ -94,7 +93,7 @@ async def _status(http: aiohttp.ClientSession, url: str, **headers: str) -> tupl
 async def guarded(settings: Settings) -> AsyncIterator[Running]:
     """A server whose /metrics asks for a token."""
     node = Settings(**{**settings.__dict__, "metrics_token": "s3cret-metrics"})
-    async with TestServer(create_app(node), port=0) as srv:
+    async with ServingTestServer(create_app(node), port=0) as srv:
         yield Running(srv, node)
 
 
@@ -123,7 +122,7 @@ async def test_without_a_token_only_this_host_may_read_metrics(settings, http):
     outside = _outside_address()
     if outside is None:
         pytest.skip("this host has no address other than loopback")
-    async with TestServer(create_app(settings), host="0.0.0.0", port=0) as srv:
+    async with ServingTestServer(create_app(settings), host="0.0.0.0", port=0) as srv:
         assert (await _status(http, f"http://127.0.0.1:{srv.port}/metrics"))[0] == 200
         status, text = await _status(http, f"http://{outside}:{srv.port}/metrics")
         assert status == 403, text
@@ -147,7 +146,7 @@ async def test_metrics_name_no_token_and_no_text(server, http, live, connect):
 async def test_an_unreachable_redis_is_counted_and_shown_by_node(settings, http):
     # Nothing listens on port 1: every ping is refused at once.
     node = Settings(**{**settings.__dict__, "redis_url": "redis://127.0.0.1:1", "node": "node-a"})
-    async with TestServer(create_app(node), port=0) as srv:
+    async with ServingTestServer(create_app(node), port=0) as srv:
         running = Running(srv, node)
         first = await scrape(running, http)
         second = await scrape(running, http)

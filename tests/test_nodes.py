@@ -19,7 +19,6 @@ import aiohttp
 import asyncpg
 import pytest
 import socketio
-from aiohttp.test_utils import TestServer
 
 from server.domain.floor.events import event_to_dict
 from server.domain.floor.queue import FloorQueue
@@ -36,7 +35,7 @@ from server.web.keys import db_key, link_key_key, registry_key, sio_key
 from server.web.notices import FLOOR, QUESTIONS, SESSION, Notice, notices_key
 from server.web.sessions import session_watch_key
 
-from .conftest import DEMO, REDIS, WAIT, Inbox, Running
+from .conftest import DEMO, REDIS, WAIT, Inbox, Running, ServingTestServer
 from .test_questions import ALICE, BOB, call, open_client, register, start
 
 
@@ -44,7 +43,7 @@ from .test_questions import ALICE, BOB, call, open_client, register, start
 async def node(settings: Settings, channel: str | None = None) -> AsyncIterator[Running]:
     """One more server process's worth of state; with ``channel``, fan-out and notices through Redis."""
     settings = dataclasses.replace(settings, redis_url=REDIS if channel else "", redis_channel=channel or "floorcast")
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         settings.port = srv.port
         yield Running(srv, settings)
 

@@ -8,11 +8,10 @@ import sys
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from server.web.app import create_app
 
-from .conftest import DEMO, WAIT, Running
+from .conftest import DEMO, WAIT, Running, ServingTestServer
 from .processes import ROOT
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "ZA", "group": "civil", "mode": "remote"}
@@ -21,7 +20,7 @@ ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "ZA", "group"
 async def registrations(settings, trusted: str, forwarded: list[str | None]) -> list[int]:
     """The status of one registration per X-Forwarded-For value, with one registration per address allowed."""
     settings = dataclasses.replace(settings, register_ip_rate="1/600", trusted_proxies=trusted)
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         settings.port = srv.port
         running = Running(srv, settings)
         token = await running.token("participant")

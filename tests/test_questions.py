@@ -9,12 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from aiohttp.test_utils import TestServer
 
 from server.web.app import create_app
 from server.web.questions.service import questions_key
 
-from .conftest import CHAIR, DEMO, WAIT
+from .conftest import CHAIR, DEMO, WAIT, ServingTestServer
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "ZA", "group": "civil", "mode": "remote"}
 BOB = {"name": "Bob Onsite", "organisation": "ICANN", "country": "GB", "group": "technical", "mode": "onsite"}
@@ -285,7 +284,7 @@ async def test_session_must_be_live(server, connect):
 async def test_restart_rebuilds_the_board_from_stored_events(settings, http):
     async def run(body: Any) -> Any:
         app = create_app(settings)
-        async with TestServer(app, port=0) as srv:
+        async with ServingTestServer(app, port=0) as srv:
             from .conftest import Running
 
             return await body(Running(srv, settings), app)
@@ -383,7 +382,7 @@ async def test_hand_off_calls_the_floor_hook(settings, http, inbox):
 
     app = create_app(settings)
     app[questions_key].floor = FloorStandIn()
-    async with TestServer(app, port=0) as srv:
+    async with ServingTestServer(app, port=0) as srv:
         from .conftest import Running
 
         running = Running(srv, settings)

@@ -17,13 +17,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
-from aiohttp.test_utils import TestServer
 
 from server.domain.errors import RateLimited
 from server.web.app import create_app
 from server.web.ratelimit import RETRY_S, Limits
 
-from .conftest import DEMO, WAIT, Running
+from .conftest import DEMO, WAIT, Running, ServingTestServer
 from .test_metrics import scrape, value
 
 ALICE = {"name": "Alice Remote", "organisation": "APC", "country": "KE", "group": "civil", "mode": "remote"}
@@ -151,7 +150,7 @@ async def test_limits_hold_in_memory_while_redis_is_out_and_return_to_redis(sett
 async def test_an_unreachable_redis_does_not_lift_the_limits_of_the_server(settings, http):
     settings.redis_url, settings.redis_channel = f"redis://127.0.0.1:{_free_port()}", f"t-{uuid.uuid4().hex}"
     settings.register_ip_rate = "2/600"
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         server = Running(srv, settings)
         token = await server.token("participant")
         statuses = []

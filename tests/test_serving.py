@@ -4,6 +4,7 @@ socket to the runner ``run.py`` serves with: nothing of the request (a token, a 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -95,3 +96,36 @@ async def test_a_url_under_the_parser_limit_is_the_applications_414(served):
 
 def test_the_aiohttp_internals_the_runner_relies_on_are_there():
     serving.check_aiohttp()  # raises, naming what changed, when an aiohttp upgrade removed them
+
+
+def _connections(port: int) -> int:
+    """The server's TCP transports on ``port`` still in memory, open or closed."""
+    return sum(1 for item in gc.get_objects() if isinstance(item, asyncio.Transport)
+               and (item.get_extra_info("sockname") or ("", 0))[1] == port)
+
+
+async def test_a_closed_http_connection_is_freed_without_a_garbage_collection(served):
+    """A client's keep-alive connection that ends (a captioner's tool restarting, a page closed) is freed as it
+    goes, not left in a reference cycle for the server's rare full collections (``run.py``)."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", served)
+        for _ in range(3):  # requests on one connection, as a captioner's tool posts
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert _connections(served) == 1
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), WAIT)
+
+        async def _freed() -> None:
+            while _connections(served):
+                await asyncio.sleep(0.01)
+        try:
+            await asyncio.wait_for(_freed(), WAIT)
+        except TimeoutError:
+            pytest.fail("the closed connection's transport is still in memory")
+    finally:
+        if enabled:
+            gc.enable()

@@ -33,6 +33,10 @@ What it touches, and why:
 * aiohttp's ``BaseRequest._cache`` (where its ``reify`` properties keep their values): ``forget_parsed_cookies``
   drops the parsed ``cookies`` of a WebSocket's handshake once the Socket.IO connection has read them, rather than
   keeping them for the connection's life.
+* asyncio's ``_SelectorSocketTransport._read_ready_cb`` (a bound method of the transport itself, so every
+  transport is in a reference cycle): ``release_transport`` clears it once the connection is lost, when nothing
+  reads from the socket again, so a closed connection is freed at once rather than at the next full garbage
+  collection, which the server makes rare (``run.py``). Where the attribute is missing it does nothing.
 * ``Outbox.transport``: the WebSocket transport a connection's packets are written to once it is a WebSocket.
 * the transport's socket (``get_extra_info("socket").fileno()``): ``write(2)`` a frame outside the transport, only
   when its buffer is empty, it has no TLS and the event loop is blocked in the broadcast (so nothing else writes).
@@ -178,6 +182,12 @@ def release_http_state(request: Any, response: Any) -> None:
     if writer is not None and not writer.use_mask and not writer._background_tasks:
         writer.get_random_bits = _NO_MASK
         writer._background_tasks = _COMPRESSING
+
+
+def release_transport(transport: Any) -> None:
+    """Break a lost connection's transport's reference to itself (see the docstring)."""
+    if getattr(transport, "_read_ready_cb", None) is not None and transport.is_closing():
+        transport._read_ready_cb = None
 
 
 def forget_parsed_cookies(request: Any) -> None:

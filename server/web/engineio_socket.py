@@ -233,6 +233,7 @@ class LeanSocket(AsyncSocket):
         except Exception as exc:
             await self._failed(exc, response)
         finally:
+            _forget_traceback(response.exception())
             self._response = self._reader = None
             if self.closed and self.server.sockets.get(self.sid) is self:
                 del self.server.sockets[self.sid]  # what python-engineio does when its handler returns
@@ -347,6 +348,22 @@ async def serve_websocket(request: web.Request, handler: Handler) -> web.StreamR
     if isinstance(sock, LeanSocket):
         await sock.read_websocket()
     return response
+
+
+def _forget_traceback(error: BaseException | None) -> None:
+    """Let go of the frames an aiohttp WebSocket's stored error holds.
+
+    A client that hangs up without a close frame makes aiohttp try to send one; the write fails, and the
+    ``WebSocketResponse`` keeps the error, whose traceback holds the frames of its own ``close`` (and the error it
+    was handling, with its frames): a reference cycle through the response, its writer and the connection's
+    transport. Only a full garbage collection would free them, and those are rare here (``run.py``), so every
+    viewer that went away would stay in memory for long. The error itself is kept, without its frames.
+    """
+    for _ in range(8):  # a chain of errors each raised while handling the one before (bounded: chains are short)
+        if error is None:
+            return
+        error.__traceback__ = None
+        error = error.__context__ or error.__cause__
 
 
 def _trim(environ: dict[str, Any]) -> None:

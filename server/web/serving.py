@@ -26,6 +26,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from . import security
+from .engineio_adapter import release_transport
 from .logs import AccessLogger
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ class QuietRequestHandler(web.RequestHandler):
     """
 
     __slots__ = ()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        """As aiohttp; then the transport lets go of itself, so the connection is freed now (no collection)."""
+        transport = self.transport
+        super().connection_lost(exc)
+        if transport is not None:
+            release_transport(transport)
 
     def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:

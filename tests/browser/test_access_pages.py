@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
 from server.storage import audit
 from server.storage import meetings as meetings_db
 from server.web.keys import db_key, link_key_key
 
-from ..conftest import DEMO, WAIT
+from ..conftest import DEMO, WAIT, ServingTestServer
 
 pytestmark = pytest.mark.browser
 ATTACKER_HOST = "127.0.0.2"  # another origin and another site than the server's 127.0.0.1
@@ -44,7 +43,7 @@ async def attacker() -> AsyncIterator[str]:
     """A second web server, on another origin, serving the attacker's pages; returns its base URL."""
     app = web.Application()
     app.router.add_get("/{kind}", _page)
-    async with TestServer(app, host=ATTACKER_HOST, port=0) as srv:
+    async with ServingTestServer(app, host=ATTACKER_HOST, port=0) as srv:
         yield f"http://{ATTACKER_HOST}:{srv.port}"
 
 
@@ -82,7 +81,7 @@ async def test_overlay_renders_in_a_frame_of_a_configured_origin(settings, brows
     from server.web.app import create_app
 
     settings.frame_origins = attacker
-    async with TestServer(create_app(settings), port=0) as srv:
+    async with ServingTestServer(create_app(settings), port=0) as srv:
         overlay = str(srv.make_url(f"/m/{DEMO}/s/morning/overlay"))
         page = await browser.new_page()
         await page.goto(f"{attacker}/frame?target={aiohttp.helpers.quote(overlay, safe='')}")
