@@ -33,10 +33,16 @@ still connected, and prints the allocations that grew most between them, grouped
 a snapshot at idle, before any viewer, and one once every client has left and the server settled (what the load
 left behind). A snapshot stops the server for seconds, so none is taken while captions flow; tracing slows the
 server, and its bookkeeping and the snapshots' are in the RSS figures (use a run without it for those).
+``--census`` runs a garbage collection in the server at every sample and counts, by type, the objects it found in
+reference cycles (memory only a collection frees, and the server's full collections are rare) and the live objects
+after it; it prints the types whose live count climbed fastest, what refers to the newest objects of the three
+that climbed most, and the types left behind once every client left. Each census collects the garbage the load
+made, so Python's blocks in such a run are what stays alive, not what waits for a collection.
 
     python bench/bench_soak.py                           # 2 minutes, 300 viewers
     python bench/bench_soak.py --minutes 30 --viewers 2000
     python bench/bench_soak.py --minutes 15 --viewers 500 --tracemalloc 10
+    python bench/bench_soak.py --minutes 12 --viewers 2000 --census
 
 Loopback only; every loop is bounded in count and time. Exit status 1 when anything was lost.
 """
@@ -46,6 +52,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import collections
 import contextlib
 import json
 import multiprocessing as mp
@@ -130,8 +137,9 @@ class Metrics:
     def __init__(self) -> None:
         self.lines: list[dict[str, Any]] = []
         self.errors: list[str] = []
-        #: ``tracemalloc snapshot PATH TRACED OVERHEAD`` lines of bench/traced_run.py, split.
-        self.snapshots: list[list[str]] = []
+        #: bench/traced_run.py's answers (``tracemalloc snapshot PATH TRACED OVERHEAD``, ``census PATH OBJECTS``,
+        #: ``holders PATH COUNT``): the fields after the path, by path.
+        self.written: dict[str, list[str]] = {}
         self.changed = threading.Condition()
 
     def drain(self, stderr: IO[str]) -> None:
@@ -140,9 +148,10 @@ class Metrics:
                 with self.changed:
                     self.lines.append(json.loads(line))
                     self.changed.notify_all()
-            elif line.startswith("tracemalloc snapshot "):
+            elif line.startswith(("tracemalloc snapshot ", "census ", "holders ")):
+                fields = line.split()[1:] if line.startswith("tracemalloc") else line.split()
                 with self.changed:
-                    self.snapshots.append(line.split()[2:])
+                    self.written[fields[1]] = fields[2:]
                     self.changed.notify_all()
             elif '"level": "error"' in line and len(self.errors) < 20:
                 self.errors.append(line.strip()[:300])
@@ -155,20 +164,22 @@ class Metrics:
                 raise TimeoutError("no metrics line from the server")
             return self.lines[-1]
 
-    def snapshot_written(self, path: str, timeout: float) -> list[str]:
-        """Wait until the server says the snapshot at ``path`` is written; its line's fields."""
+    def wait_written(self, path: str, timeout: float) -> list[str]:
+        """Wait until the server says the file at ``path`` is written; its line's fields after the path."""
         with self.changed:
-            if not self.changed.wait_for(lambda: any(s[0] == path for s in self.snapshots), timeout):
-                raise TimeoutError(f"no tracemalloc snapshot {path} from the server")
-            return next(s for s in self.snapshots if s[0] == path)
+            if not self.changed.wait_for(lambda: path in self.written, timeout):
+                raise TimeoutError(f"the server did not write {path}")
+            return self.written[path]
 
 
-def _start_server(data: Path, metrics_every: float, frames: int) -> tuple[subprocess.Popen[str], str, Metrics]:
+def _start_server(data: Path, metrics_every: float, frames: int,
+                  inspect: bool) -> tuple[subprocess.Popen[str], str, Metrics]:
+    """``run.py`` on a free port; through bench/traced_run.py when ``inspect`` (``frames``: tracemalloc's depth)."""
     env = {**os.environ, "FLOORCAST_METRICS_INTERVAL": str(metrics_every), "FLOORCAST_LOG_LEVEL": "INFO",
            "FLOORCAST_QUESTION_RATE": "1000/60"}
-    command = [sys.executable, *(["bench/traced_run.py", str(frames)] if frames else ["run.py"]),
+    command = [sys.executable, *(["bench/traced_run.py", str(frames)] if inspect else ["run.py"]),
                "--data", str(data), "--port", "0"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE if frames else subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.PIPE if inspect else subprocess.DEVNULL,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_raise_fd_limit)
     assert proc.stderr is not None
     deadline = time.monotonic() + (120 if frames else 30)
@@ -349,21 +360,28 @@ def _load_day(data: Path, count: int) -> list[str]:
 
 
 class Sampler:
-    """The server's RSS every ``every`` seconds from a thread, and tracemalloc snapshots at the first and last."""
+    """The server's RSS every ``every`` seconds from a thread; with ``--tracemalloc`` snapshots at the first and
+    last, with ``--census`` a count of its objects by type at every sample."""
 
-    def __init__(self, server: subprocess.Popen[str], metrics: Metrics, every: float, directory: Path | None) -> None:
+    def __init__(self, server: subprocess.Popen[str], metrics: Metrics, every: float, directory: Path | None,
+                 tracing: bool = False, census: bool = False) -> None:
         self.server, self.metrics, self.every, self.directory = server, metrics, every, directory
         #: (minutes since the load started, RSS MiB, and from the latest metrics line: Python's allocated blocks in
         #: thousands, the C heap in use and the freed memory the allocator keeps, MiB)
         self.samples: list[tuple[float, float, float, float, float]] = []
         self.snapshots: list[tuple[Path, int, int]] = []  # (file, traced bytes, tracing overhead bytes)
+        self.tracing, self.census = tracing, census
+        #: (minutes since the load started, live objects by type, cyclic garbage by type since the last census,
+        #: blocks its collection freed)
+        self.censuses: list[tuple[float, dict[str, int], dict[str, int], int]] = []
+        self.asking = threading.Lock()  # one command at a time on the server's standard input
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.t0 = time.monotonic()
 
     def start(self) -> None:
         """The first snapshot (when tracing), then the first sample and the periodic ones."""
-        if self.directory is not None:
+        if self.tracing:
             self.snapshot()
         self.t0 = time.monotonic()
         self.sample()
@@ -376,21 +394,42 @@ class Sampler:
     def sample(self) -> None:
         with self.metrics.changed:
             line = self.metrics.lines[-1] if self.metrics.lines else {}
-        self.samples.append(((time.monotonic() - self.t0) / 60, _rss_kib(self.server.pid) / 1024, *_heap(line)))
+        minute = (time.monotonic() - self.t0) / 60
+        self.samples.append((minute, _rss_kib(self.server.pid) / 1024, *_heap(line)))
+        if self.census:
+            self.censuses.append((minute, *self.count_objects()))
+
+    def ask(self, command: str, name: str, argument: str = "") -> tuple[Path, list[str]]:
+        """Send bench/traced_run.py a command writing ``name`` in the directory; wait (bounded) until written."""
+        assert self.directory is not None and self.server.stdin is not None
+        path = self.directory / name
+        with self.asking:
+            self.server.stdin.write(f"{command} {path} {argument}".rstrip() + "\n")
+            self.server.stdin.flush()
+            return path, self.metrics.wait_written(str(path), timeout=300)
 
     def snapshot(self) -> None:
-        """Ask the traced server for a snapshot and wait (bounded) until it is written."""
-        assert self.directory is not None and self.server.stdin is not None
-        path = self.directory / f"snapshot-{len(self.snapshots)}.pickle"
-        self.server.stdin.write(f"snapshot {path}\n")
-        self.server.stdin.flush()
-        _path, traced, overhead = self.metrics.snapshot_written(str(path), timeout=300)
+        """A tracemalloc snapshot of the traced server."""
+        path, (traced, overhead) = self.ask("snapshot", f"snapshot-{len(self.snapshots)}.pickle")
         self.snapshots.append((path, int(traced), int(overhead)))
+
+    def count_objects(self) -> tuple[dict[str, int], dict[str, int], int]:
+        """A garbage collection in the server: its live objects counted by type after it, what it found unreachable
+        by type, and the blocks it freed."""
+        path, _ = self.ask("census", f"census-{len(self.censuses)}-{time.monotonic_ns()}.json")
+        census = json.loads(path.read_text(encoding="utf-8"))
+        return census["live"], census["garbage"], census["freed_blocks"]
+
+    def holders(self, kind: str) -> list[list[str]]:
+        """Referrer chains of a few live objects of type ``kind``."""
+        path, _ = self.ask("holders", f"holders-{time.monotonic_ns()}.json", kind)
+        chains: list[list[str]] = json.loads(path.read_text(encoding="utf-8"))
+        return chains
 
     def finish(self) -> None:
         """Stop the periodic samples; take the last sample now."""
         self.stop.set()
-        self.thread.join(timeout=self.every + 5)
+        self.thread.join(timeout=self.every + 300)
         self.sample()
 
 
@@ -439,15 +478,57 @@ def _signs(pid: int, metrics: Metrics, every: float) -> dict[str, Any]:
             "copies": "/".join(str(n) for n in line.get("session_copies", {}).values())}
 
 
+def _print_census(censuses: list[tuple[float, dict[str, int], dict[str, int], int]], minutes: float,
+                  top: int) -> list[str]:
+    """The ``top`` types whose count climbed fastest over the last ``minutes`` of censuses (least-squares slope),
+    and the types most often found in reference cycles; returns the names of the first."""
+    last = [c for c in censuses if c[0] >= censuses[-1][0] - minutes]
+    if len(last) < 3:
+        print("census: fewer than 3 censuses in the trend window")
+        return []
+    span = last[-1][0] - last[0][0]
+    garbage: collections.Counter[str] = collections.Counter()
+    for _, _, found, _ in last[1:]:
+        garbage.update(found)
+    print(f"census: the collections of the last {span:.1f} min found {sum(garbage.values())} objects in reference "
+          f"cycles ({sum(garbage.values()) / span:.0f}/min) and freed {sum(c[3] for c in last[1:]) / span:.0f} "
+          f"blocks/min; the types most found:")
+    for kind, count in garbage.most_common(top):
+        print(f"  {count / span:9.1f}/min  {kind}")
+    slopes = {}
+    for kind in set().union(*(counts for _, counts, _, _ in last)):
+        counts = [c.get(kind, 0) for _, c, _, _ in last]
+        if counts[-1] > counts[0]:
+            slopes[kind] = statistics.linear_regression([c[0] for c in last], counts)[0]
+    growing = sorted(slopes, key=slopes.__getitem__, reverse=True)[:top]
+    total = [sum(c[1].values()) for c in last]
+    print(f"census over the last {minutes:.0f} min ({len(last)} censuses): objects tracked by the collector "
+          f"{total[0]} -> {total[-1]}; the {top} types climbing fastest (objects/min, first -> last):")
+    for kind in growing:
+        print(f"  {slopes[kind]:+9.1f}/min  {last[0][1].get(kind, 0):>8} -> {last[-1][1].get(kind, 0):>8}  {kind}")
+    return growing
+
+
+def _print_left(before: dict[str, int], after: dict[str, int], top: int) -> None:
+    """The ``top`` types with the most more objects in ``after`` than in ``before``."""
+    grown = sorted(((after.get(k, 0) - before.get(k, 0), k) for k in after), reverse=True)[:top]
+    print(f"census, idle before the viewers to idle after every client left: {sum(before.values())} -> "
+          f"{sum(after.values())} objects; most grown:")
+    for diff, kind in grown:
+        if diff > 0:
+            print(f"  {diff:+8d}  {before.get(kind, 0):>8} -> {after[kind]:>8}  {kind}")
+
+
 def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: float, session_minutes: float,
-        sample_every: float, trend_minutes: float, frames: int, top: int) -> int:
+        sample_every: float, trend_minutes: float, frames: int, top: int, census: bool) -> int:
     """One soak; prints the figures and returns the exit status."""
     metrics_every = 2.0
     with TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
-        server, base, metrics = _start_server(data, metrics_every, frames)
-        sampler = Sampler(server, metrics, sample_every, Path(tmp) if frames else None)
+        server, base, metrics = _start_server(data, metrics_every, frames, bool(frames) or census)
+        sampler = Sampler(server, metrics, sample_every, Path(tmp) if frames or census else None, bool(frames),
+                          census)
         try:
             tokens = _tokens(data, SLUG)
             sessions = _load_day(data, int(minutes / session_minutes) + 1)
@@ -457,6 +538,7 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             idle = _signs(server.pid, metrics, metrics_every)
             if frames:
                 sampler.snapshot()  # idle: the session started, nobody connected yet
+            idle_census = sampler.count_objects()[0] if census else {}
             results: mp.Queue = mp.Queue()
             ready_q: mp.Queue = mp.Queue()
             done = mp.Event()
@@ -490,6 +572,14 @@ def run(minutes: float, viewers: int, workers: int, rate: float, reconnect_s: fl
             settled = _signs(server.pid, metrics, metrics_every)
             if frames:
                 sampler.snapshot()  # every client gone, settled: what the load left behind
+            if census:
+                growing = _print_census(sampler.censuses, trend_minutes, top)
+                _print_left(idle_census, sampler.count_objects()[0], top)
+                for kind in growing[:3]:
+                    chains = sampler.holders(kind)
+                    print(f"what holds {kind} ({len(chains)} of the newest, once every client left):")
+                    for chain, count in collections.Counter(" <- ".join(c) for c in chains).most_common(3):
+                        print(f"  {count}x {chain[:600]}")
             errors = list(metrics.errors)
             if frames and len(sampler.snapshots) == 4:
                 _print_growth(sampler.snapshots[1][0], sampler.snapshots[2][0], top,
@@ -545,7 +635,10 @@ def main() -> None:
                         help="the last minutes of samples the RSS slope is fitted to")
     parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
                         help="trace the server's allocations with FRAMES frames per traceback (0: off)")
-    parser.add_argument("--top", type=int, default=15, help="tracebacks shown in the tracemalloc growth")
+    parser.add_argument("--census", action="store_true",
+                        help="count the server's objects by type at every sample; print the types that climb and "
+                             "what holds the three that climb fastest")
+    parser.add_argument("--top", type=int, default=15, help="tracebacks or types shown in the growth")
     parser.add_argument("--wait", type=float, default=WAIT,
                         help="seconds any single wait on the server may take (more when traced on a busy machine)")
     args = parser.parse_args()
@@ -557,7 +650,7 @@ def main() -> None:
     _raise_fd_limit()
     sys.exit(run(args.minutes, args.viewers, args.workers, args.rate, args.reconnect, args.session_minutes,
                  args.sample_every,
-                 args.trend_minutes, args.tracemalloc, args.top))
+                 args.trend_minutes, args.tracemalloc, args.top, args.census))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,28 @@
-"""``run.py`` under tracemalloc, for bench_soak's ``--tracemalloc``: the same server, with snapshots on request.
+"""``run.py`` with its memory open to inspection, for bench_soak's ``--tracemalloc`` and ``--census``.
 
     python bench/traced_run.py FRAMES run.py-arguments…
 
-Imports the server's modules, starts tracing with ``FRAMES`` frames per traceback (imports traced make start-up
-many times slower, and the soak compares what is allocated later), then runs ``run.py`` as its own ``__main__``.
-A thread reads standard input: each line ``snapshot PATH`` writes a snapshot of the traced blocks to ``PATH``
-(``Snapshot.dump``) and then prints ``tracemalloc snapshot PATH TRACED_BYTES OVERHEAD_BYTES`` on standard error,
-so the soak knows the file is complete and how much memory tracing itself takes.
+Imports the server's modules, starts tracing with ``FRAMES`` frames per traceback (0: no tracing; imports traced
+make start-up many times slower, and the soak compares what is allocated later), then runs ``run.py`` as its own
+``__main__``. A thread reads standard input, one command a line:
+
+* ``snapshot PATH`` writes a snapshot of the traced blocks to ``PATH`` (``Snapshot.dump``) and then prints
+  ``tracemalloc snapshot PATH TRACED_BYTES OVERHEAD_BYTES`` on standard error, so the soak knows the file is
+  complete and how much memory tracing itself takes;
+* ``census PATH`` collects garbage and counts by type (``module.qualname``) what the collection found unreachable
+  (reference cycles: memory freed only by a collection) and the live objects the collector tracks; writes both,
+  and the blocks the collection freed, to ``PATH`` as JSON, then prints ``census PATH OBJECTS``. A type whose live
+  count climbs with the load is what keeps memory growing; a type in the garbage is made into cycles, which the
+  server's rare full collections (``run.py`` raises the thresholds and freezes start-up's objects) leave in memory
+  for long. The live objects frozen at start-up are not counted;
+* ``holders PATH TYPE`` writes, for up to 20 live objects of the type named ``TYPE`` (as in a census), the chain
+  of what refers to each, up to a module, a class or a frame (``holders PATH COUNT`` when done).
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import sys
 import threading
 import tracemalloc
@@ -19,9 +31,76 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _name(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _count(items: list[object]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        name = _name(type(item))
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _census(path: str) -> None:
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collection finds unreachable is kept in gc.garbage, to be counted
+    try:
+        blocks = sys.getallocatedblocks()
+        gc.collect()
+        garbage = _count(gc.garbage)
+        gc.garbage.clear()
+    finally:
+        gc.set_debug(0)
+    gc.collect()  # what was kept for counting is still in cycles: freed now, or the next census counts it again
+    freed = blocks - sys.getallocatedblocks()
+    live = _count(gc.get_objects())
+    Path(path).write_text(json.dumps({"live": live, "garbage": garbage, "freed_blocks": freed}), encoding="utf-8")
+    print(f"census {path} {sum(live.values())}", file=sys.stderr, flush=True)
+
+
+def _describe(item: object) -> str:
+    text = repr(item) if isinstance(item, (str, int, float, tuple)) else ""
+    return f"{_name(type(item))} {text[:80]}".rstrip()
+
+
+def _holders(path: str, kind: str) -> None:
+    """For up to 20 objects of type ``kind``, the chain of referrers (first one that is not a frame, a list of all
+    objects or the chain itself), up to 12 links or a module, class or frame."""
+    gc.collect()
+    found = [item for item in gc.get_objects() if _name(type(item)) == kind][-20:]
+    chains: list[list[str]] = []
+    for item in found:
+        chain, seen, current = [_describe(item)], {id(found), id(chains)}, item
+        referrers: list[object] = []
+        for _ in range(12):
+            seen.add(id(current))
+            referrers = []  # the last link's referrers let go, or they would hold this one
+            referrers = [r for r in gc.get_referrers(current)
+                         if id(r) not in seen and type(r).__name__ != "frame" and r is not found]
+            if not referrers:
+                break
+            current = referrers[0]
+            chain.append(_describe(current) if not isinstance(current, dict) else
+                         "dict keys " + ", ".join(map(str, list(current)[:6]))[:120])
+            if isinstance(current, type) or type(current).__name__ == "module":
+                break
+        chains.append(chain)
+    del found
+    Path(path).write_text(json.dumps(chains, indent=1), encoding="utf-8")
+    print(f"holders {path} {len(chains)}", file=sys.stderr, flush=True)
+
+
 def _serve_snapshots() -> None:
     for line in sys.stdin:
-        command, _, path = line.strip().partition(" ")
+        command, _, rest = line.strip().partition(" ")
+        path, _, kind = rest.partition(" ")
+        if command == "census" and path:
+            _census(path)
+            continue
+        if command == "holders" and path and kind:
+            _holders(path, kind)
+            continue
         if command != "snapshot" or not path:
             continue
         snapshot = tracemalloc.take_snapshot()  # filtered by the reader: filtering here holds the GIL for long
@@ -41,7 +120,8 @@ def main() -> None:
 
     import server.web.app  # noqa: F401  (imported untraced; run.py finds it in sys.modules)
 
-    tracemalloc.start(frames)
+    if frames:
+        tracemalloc.start(frames)
     threading.Thread(target=_serve_snapshots, daemon=True, name="tracemalloc-snapshots").start()
     runpy.run_path(str(ROOT / "run.py"), run_name="__main__")
 
