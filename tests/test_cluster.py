@@ -246,12 +246,17 @@ class Viewer(Client):
                    for sent, seqs in self.resumes if sent is not None)
 
     async def holds(self, count: int, timeout: float = WAIT) -> None:
-        """Wait until the first ``count`` segments are held."""
+        """Wait until the first ``count`` segments are held; says which are missing when they are not."""
         async def _wait() -> None:
             async with self.changed:
                 while self.last() < count:
                     await self.changed.wait()
-        await asyncio.wait_for(_wait(), timeout)
+        try:
+            await asyncio.wait_for(_wait(), timeout)
+        except TimeoutError:
+            missing = [seq for seq in range(1, count + 1) if seq not in self.held]
+            pytest.fail(f"a viewer on {self.node} lacks {len(missing)} of {count} lines after {timeout} s: "
+                        f"{missing[:20]}; resumes (last_seq sent, seqs received): {self.resumes}")
 
 
 async def register(cluster: Cluster, http: aiohttp.ClientSession, body: dict[str, str]) -> dict[str, str]:
