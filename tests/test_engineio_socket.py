@@ -156,7 +156,8 @@ async def test_pings_come_from_one_timer_and_a_silent_viewer_is_dropped(server):
     silent_sock = list(sio.eio.sockets.values())[1]  # entered in the order they connected
     # The silent one gets its ping, does not answer, and its connection is ended.
     await silent.wait_for(lambda: silent.lost.done(), timeout=WAIT)
-    assert silent.frames[-1] == "2"
+    # Its ping may come before the answer to its join when that answer is slow (a loaded machine, PostgreSQL).
+    assert "2" in silent.frames
     # The talking one answers each ping and stays: three pings means it outlived the silent one's timeout.
     await talking.wait_for(lambda: talking.frames.count("2") >= 3)
     assert not talking.lost.done()
