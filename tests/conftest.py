@@ -8,6 +8,8 @@ tests marked ``sqlite`` (they read the SQLite file itself).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -56,6 +58,19 @@ class Running:
     async def token(self, role: str, session: str | None = None, slug: str = DEMO) -> str:
         """The active token of one role and scope."""
         return (await self.links(slug))[(role, session)]
+
+
+@contextlib.contextmanager
+def no_collection() -> Iterator[None]:
+    """No garbage collection meanwhile: what is freed is freed by its last reference going, as in the server,
+    whose rare full collections (``run.py``) would leave anything held in a reference cycle in memory for long."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

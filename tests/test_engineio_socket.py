@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
-import contextlib
 import gc
 import json
 import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from server.web.engineio_socket import LeanSocket, Pinger
 from server.web.keys import sio_key
 
-from .conftest import DEMO, WAIT, Inbox
+from .conftest import DEMO, WAIT, Inbox, no_collection
 
 ROOM = "meeting:1:morning"
 
@@ -284,19 +283,6 @@ async def test_viewers_that_leave_while_captions_flow_are_freed(server):
     except TimeoutError:
         held = sum(not event.is_set() for event in freed)
         pytest.fail(f"{held} of {len(freed)} closed connections still in memory")
-
-
-@contextlib.contextmanager
-def no_collection() -> Iterator[None]:
-    """No garbage collection meanwhile: what is freed is freed by its last reference going, as in the server,
-    whose rare full collections (``run.py``) would leave anything held in a reference cycle in memory for long."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def in_cycles() -> collections.Counter[str]:

@@ -16,7 +16,7 @@ from server.settings import Settings
 from server.web import serving
 from server.web.app import create_app
 
-from .conftest import DEMO, WAIT
+from .conftest import DEMO, WAIT, no_collection
 
 SECRET = "S3cretT0kenValue"
 #: Requests aiohttp's parser cannot read, each carrying the secret where the parser's message would quote it.
@@ -108,9 +108,7 @@ async def test_a_closed_http_connection_is_freed_without_a_garbage_collection(se
     """A client's keep-alive connection that ends (a captioner's tool restarting, a page closed) is freed as it
     goes, not left in a reference cycle for the server's rare full collections (``run.py``)."""
     gc.collect()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_collection():
         reader, writer = await asyncio.open_connection("127.0.0.1", served)
         for _ in range(3):  # requests on one connection, as a captioner's tool posts
             writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -126,6 +124,3 @@ async def test_a_closed_http_connection_is_freed_without_a_garbage_collection(se
             await asyncio.wait_for(_freed(), WAIT)
         except TimeoutError:
             pytest.fail("the closed connection's transport is still in memory")
-    finally:
-        if enabled:
-            gc.enable()
