@@ -16,7 +16,7 @@ make start-up many times slower, and the soak compares what is allocated later),
   server's rare full collections (``run.py`` raises the thresholds and freezes start-up's objects) leave in memory
   for long. The live objects frozen at start-up are not counted;
 * ``holders PATH TYPE`` writes, for up to 20 live objects of the type named ``TYPE`` (as in a census), the chain
-  of what refers to each, up to a module, a class or a frame (``holders PATH COUNT`` when done).
+  of what refers to each (frames skipped), up to a module or a class (``holders PATH COUNT`` when done).
 """
 
 from __future__ import annotations
@@ -65,22 +65,21 @@ def _describe(item: object) -> str:
 
 
 def _holders(path: str, kind: str) -> None:
-    """For up to 20 objects of type ``kind``, the chain of referrers (first one that is not a frame, a list of all
-    objects or the chain itself), up to 12 links or a module, class or frame."""
+    """For up to 20 objects of type ``kind``, the chain of referrers (the first one that is not a frame or this
+    function's own lists), up to 12 links or a module or class."""
     gc.collect()
     found = [item for item in gc.get_objects() if _name(type(item)) == kind][-20:]
     chains: list[list[str]] = []
     for item in found:
         chain, seen, current = [_describe(item)], {id(found), id(chains)}, item
-        referrers: list[object] = []
         for _ in range(12):
             seen.add(id(current))
-            referrers = []  # the last link's referrers let go, or they would hold this one
             referrers = [r for r in gc.get_referrers(current)
                          if id(r) not in seen and type(r).__name__ != "frame" and r is not found]
             if not referrers:
                 break
             current = referrers[0]
+            del referrers  # or the next link's referrers would include this list
             chain.append(_describe(current) if not isinstance(current, dict) else
                          "dict keys " + ", ".join(map(str, list(current)[:6]))[:120])
             if isinstance(current, type) or type(current).__name__ == "module":
@@ -91,28 +90,29 @@ def _holders(path: str, kind: str) -> None:
     print(f"holders {path} {len(chains)}", file=sys.stderr, flush=True)
 
 
-def _serve_snapshots() -> None:
+def _serve_commands() -> None:
     for line in sys.stdin:
         command, _, rest = line.strip().partition(" ")
         path, _, kind = rest.partition(" ")
         if command == "census" and path:
             _census(path)
-            continue
-        if command == "holders" and path and kind:
+        elif command == "holders" and path and kind:
             _holders(path, kind)
-            continue
-        if command != "snapshot" or not path:
-            continue
-        snapshot = tracemalloc.take_snapshot()  # filtered by the reader: filtering here holds the GIL for long
-        snapshot.dump(path)
-        traced, _peak = tracemalloc.get_traced_memory()
-        del snapshot
-        print(f"tracemalloc snapshot {path} {traced} {tracemalloc.get_tracemalloc_memory()}", file=sys.stderr,
-              flush=True)
+        elif command == "snapshot" and path:
+            _snapshot(path)
+
+
+def _snapshot(path: str) -> None:
+    snapshot = tracemalloc.take_snapshot()  # filtered by the reader: filtering here holds the GIL for long
+    snapshot.dump(path)
+    traced, _peak = tracemalloc.get_traced_memory()
+    del snapshot
+    print(f"tracemalloc snapshot {path} {traced} {tracemalloc.get_tracemalloc_memory()}", file=sys.stderr,
+          flush=True)
 
 
 def main() -> None:
-    """Trace, listen for snapshot requests, run the server."""
+    """Trace (when asked), listen for commands, run the server."""
     frames = int(sys.argv[1])
     sys.argv = [str(ROOT / "run.py"), *sys.argv[2:]]
     sys.path.insert(0, str(ROOT))
@@ -122,7 +122,7 @@ def main() -> None:
 
     if frames:
         tracemalloc.start(frames)
-    threading.Thread(target=_serve_snapshots, daemon=True, name="tracemalloc-snapshots").start()
+    threading.Thread(target=_serve_commands, daemon=True, name="memory-commands").start()
     runpy.run_path(str(ROOT / "run.py"), run_name="__main__")
 
 

@@ -26,10 +26,9 @@ from server.settings import Settings
 from server.storage import meetings as meetings_db
 from server.storage.db import open_database
 from server.storage.interface import Database
+from server.web import serving
 from server.web.app import create_app
 from server.web.keys import db_key, link_key_key
-from server.web.logs import AccessLogger
-from server.web.serving import Runner
 from tests import databases
 
 DEMO = "ec-baku-2012"
@@ -126,7 +125,7 @@ class ServingTestServer(TestServer):
     """aiohttp's test server on the runner ``run.py`` serves with: its connection handler and its access log."""
 
     async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
-        return Runner(self.app, access_log_class=AccessLogger, handle_signals=False, **kwargs)
+        return serving.runner(self.app, **kwargs)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from aiohttp import __version__ as aiohttp_version
 from aiohttp import web
@@ -107,7 +108,9 @@ def check_aiohttp() -> None:
                            f"handle_error{tuple(parameters)}, AppRunner {sorted(vars(web.AppRunner))}")
 
 
-def runner(app: web.Application, shutdown_timeout: float = 60.0) -> Runner:
-    """The runner for ``app``: access log lines without tokens, aiohttp's own error answers made safe."""
+def runner(app: web.Application, shutdown_timeout: float = 60.0, **kwargs: Any) -> Runner:
+    """The runner for ``app``: access log lines without tokens, aiohttp's own error answers made safe (``kwargs``:
+    more of aiohttp's handler arguments, as its test server gives)."""
     check_aiohttp()
-    return Runner(app, access_log_class=AccessLogger, shutdown_timeout=shutdown_timeout, handle_signals=False)
+    return Runner(app, access_log_class=AccessLogger, shutdown_timeout=shutdown_timeout, handle_signals=False,
+                  **kwargs)
